@@ -1,0 +1,66 @@
+# kasir — every target sets itself up on a fresh machine with Python 3.11+ and make.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+$(STAMP): pyproject.toml requirements-dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kasir needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+.PHONY: help
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install the locked dependencies
+
+.PHONY: run
+run: $(STAMP) ## Run the service (SQLite + built-in Duitku simulator) on 127.0.0.1:8000
+	$(BIN)/kasir serve --host $(HOST) --port $(PORT)
+
+.PHONY: migrate
+migrate: $(STAMP) ## Apply database migrations to DATABASE_URL
+	$(BIN)/kasir migrate
+
+.PHONY: test
+test: $(STAMP) ## Run the whole test suite
+	$(BIN)/pytest -q
+
+.PHONY: lint
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+.PHONY: fmt
+fmt: $(STAMP) ## Format and autofix with ruff
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+.PHONY: type
+type: $(STAMP) ## mypy strict over src and tests
+	$(BIN)/mypy
+
+.PHONY: imports
+imports: $(STAMP) ## import-linter layer contracts
+	$(BIN)/lint-imports
+
+.PHONY: check
+check: lint type imports test ## Everything CI runs: lint, types, layers, tests
+
+.PHONY: lock
+lock: $(STAMP) ## Re-resolve requirements*.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 -q -o requirements-dev.lock
+
+.PHONY: clean
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""kasir's domain: orders, payments and their rules. Standard library only, synchronous."""

@@ -1,0 +1,1 @@
+"""Complete in-memory implementations of every port, for unit tests, e2e tests and fake mode."""

@@ -1,0 +1,162 @@
+"""A scriptable stand-in for a payment gateway: succeeds, fails, times out, emits notifications.
+
+It keeps its own transactions like a real gateway would, signs notifications with its own key
+and verifies them the same way, so the application's whole flow runs without a network.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from application.errors import (
+    GatewayError,
+    GatewayTimeout,
+    InvalidNotification,
+    NotificationRejected,
+)
+from application.gateway import (
+    GatewayPaymentState,
+    GatewayStatus,
+    NotificationResult,
+    PaymentNotification,
+    QrisCharge,
+    QrisChargeRequest,
+)
+
+FAKE_MERCHANT_CODE = "FAKE01"
+_RESULT_CODES = {"00": NotificationResult.SUCCESS, "01": NotificationResult.FAILED}
+
+
+@dataclass(slots=True)
+class FakeTransaction:
+    order_uid: str
+    amount: int
+    reference: str
+    state: GatewayPaymentState = GatewayPaymentState.PENDING
+
+
+@dataclass(slots=True)
+class _Script:
+    create_errors: list[GatewayError] = field(default_factory=list)
+    create_timeout_after_taking: int = 0
+    status_errors: list[GatewayError] = field(default_factory=list)
+
+
+class FakePaymentGateway:
+    """In-memory gateway with the PaymentGateway port's behaviour and knobs for tests."""
+
+    def __init__(
+        self,
+        *,
+        merchant_code: str = FAKE_MERCHANT_CODE,
+        signing_key: str = "fake-signing-key",
+        valid_for: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self.merchant_code = merchant_code
+        self._signing_key = signing_key.encode()
+        self.valid_for = valid_for
+        self.transactions: dict[str, FakeTransaction] = {}
+        self.create_requests: list[QrisChargeRequest] = []
+        self.status_checks: list[str] = []
+        self._script = _Script()
+
+    def __repr__(self) -> str:
+        return f"FakePaymentGateway(merchant_code={self.merchant_code!r})"
+
+    # --- scripting -------------------------------------------------------------------------
+    def fail_next_create(self, error: GatewayError) -> None:
+        """The next create raises `error` without creating anything."""
+        self._script.create_errors.append(error)
+
+    def time_out_next_create(self) -> None:
+        """The next create takes the request (the transaction exists) but the answer is lost."""
+        self._script.create_timeout_after_taking += 1
+
+    def fail_next_status(self, error: GatewayError) -> None:
+        self._script.status_errors.append(error)
+
+    def pay(self, order_uid: str) -> None:
+        """The customer paid: the gateway now reports the transaction as paid."""
+        self.transactions[order_uid].state = GatewayPaymentState.PAID
+
+    def fail(self, order_uid: str) -> None:
+        self.transactions[order_uid].state = GatewayPaymentState.FAILED
+
+    def notification_for(
+        self, order_uid: str, *, result_code: str = "00", amount: int | None = None
+    ) -> dict[str, str]:
+        """The form fields the gateway would POST for `order_uid`, correctly signed."""
+        transaction = self.transactions.get(order_uid)
+        sent_amount = str(
+            amount if amount is not None else transaction.amount if transaction else 0
+        )
+        return {
+            "merchantCode": self.merchant_code,
+            "amount": sent_amount,
+            "merchantOrderId": order_uid,
+            "resultCode": result_code,
+            "reference": transaction.reference if transaction else "",
+            "signature": self.sign(self.merchant_code, sent_amount, order_uid),
+        }
+
+    def sign(self, merchant_code: str, amount: str, order_uid: str) -> str:
+        message = f"{merchant_code}{amount}{order_uid}".encode()
+        return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
+
+    # --- the port ----------------------------------------------------------------------------
+    async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
+        self.create_requests.append(request)
+        if self._script.create_errors:
+            raise self._script.create_errors.pop(0)
+        reference = f"{self.merchant_code}R{len(self.create_requests):08d}"
+        self.transactions[request.order_uid] = FakeTransaction(
+            request.order_uid, request.amount, reference
+        )
+        if self._script.create_timeout_after_taking:
+            self._script.create_timeout_after_taking -= 1
+            raise GatewayTimeout("the gateway did not answer in time")
+        return QrisCharge(
+            gateway_reference=reference,
+            qr_string=f"00020101021226FAKE{request.order_uid}54{len(str(request.amount)):02d}"
+            f"{request.amount}5802ID6304FAKE",
+            payment_url=f"https://fake-gateway.invalid/pay/{reference}",
+            valid_for=self.valid_for,
+        )
+
+    async def check_status(self, order_uid: str) -> GatewayStatus:
+        self.status_checks.append(order_uid)
+        if self._script.status_errors:
+            raise self._script.status_errors.pop(0)
+        transaction = self.transactions.get(order_uid)
+        if transaction is None:
+            return GatewayStatus(order_uid, GatewayPaymentState.NOT_FOUND)
+        return GatewayStatus(
+            order_uid, transaction.state, transaction.amount, transaction.reference
+        )
+
+    def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
+        values = {key: value.strip() for key, value in fields.items() if value and value.strip()}
+        missing = [
+            name
+            for name in ("merchantCode", "amount", "merchantOrderId", "signature", "resultCode")
+            if name not in values
+        ]
+        if missing:
+            raise InvalidNotification(f"missing fields: {', '.join(missing)}")
+        if not values["amount"].isdigit():
+            raise InvalidNotification("amount must be a whole number of rupiah")
+        expected = self.sign(values["merchantCode"], values["amount"], values["merchantOrderId"])
+        if values["merchantCode"] != self.merchant_code or not hmac.compare_digest(
+            expected, values["signature"]
+        ):
+            raise NotificationRejected("notification rejected")
+        return PaymentNotification(
+            order_uid=values["merchantOrderId"],
+            amount=int(values["amount"]),
+            result=_RESULT_CODES.get(values["resultCode"], NotificationResult.OTHER),
+            result_code=values["resultCode"],
+            gateway_reference=values.get("reference"),
+            signature_scheme="hmac",
+        )

@@ -1,0 +1,184 @@
+"""Dict-backed repositories that stage writes until their unit of work commits."""
+
+from collections.abc import Collection
+from datetime import datetime
+
+from adapters.in_memory.copies import detached
+from adapters.in_memory.store import InMemoryStore
+from application.errors import ConcurrentUpdate
+from domain.menu import MenuItem
+from domain.orders import Order, OrderStatus
+from domain.payments import OPEN_STATUSES, Payment, PaymentMethod, PaymentStatus
+
+
+class _ReadOnly(RuntimeError):
+    pass
+
+
+def _writable(read_only: bool) -> None:
+    if read_only:
+        raise _ReadOnly("write in a read-only unit of work")
+
+
+class InMemoryMenuRepository:
+    """Menu items; reads see this transaction's staged writes, then the committed store."""
+
+    def __init__(self, store: InMemoryStore, *, read_only: bool) -> None:
+        self._store = store
+        self._read_only = read_only
+        self.staged: dict[int, MenuItem] = {}
+
+    def _visible(self) -> dict[int, MenuItem]:
+        return {**self._store.menu, **self.staged}
+
+    async def add(self, item: MenuItem) -> None:
+        _writable(self._read_only)
+        item.id = self._store.next_menu_id()
+        self.staged[item.id] = detached(item)
+
+    async def get(self, item_id: int) -> MenuItem | None:
+        found = self._visible().get(item_id)
+        return detached(found) if found else None
+
+    async def get_many(self, item_ids: Collection[int]) -> dict[int, MenuItem]:
+        visible = self._visible()
+        return {i: detached(visible[i]) for i in item_ids if i in visible}
+
+    async def list(self, *, available_only: bool = False) -> list[MenuItem]:
+        items = sorted(self._visible().values(), key=lambda item: item.id or 0)
+        return [detached(item) for item in items if item.available or not available_only]
+
+    async def update(self, item: MenuItem) -> None:
+        _writable(self._read_only)
+        if item.id is None or item.id not in self._visible():
+            raise ConcurrentUpdate(f"menu item {item.id} does not exist")
+        self.staged[item.id] = detached(item)
+
+
+class InMemoryOrderRepository:
+    """Orders; `update` succeeds only on the version that was read (optimistic locking)."""
+
+    def __init__(self, store: InMemoryStore, *, read_only: bool) -> None:
+        self._store = store
+        self._read_only = read_only
+        self.staged: dict[int, Order] = {}
+
+    def _visible(self) -> dict[int, Order]:
+        return {**self._store.orders, **self.staged}
+
+    async def add(self, order: Order) -> None:
+        _writable(self._read_only)
+        order.assign_id(self._store.next_order_id())
+        self.staged[order.key] = detached(order)
+
+    async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
+        found = self._visible().get(order_id)
+        return detached(found) if found else None
+
+    async def update(self, order: Order) -> None:
+        _writable(self._read_only)
+        current = self._visible().get(order.key)
+        if current is None or current.version != order.version:
+            raise ConcurrentUpdate(f"order {order.id} changed since it was read")
+        order.version += 1
+        self.staged[order.key] = detached(order)
+
+    async def list(
+        self, *, status: OrderStatus | None = None, before_id: int | None = None, limit: int = 50
+    ) -> list[Order]:
+        chosen = [
+            order
+            for order_id, order in sorted(self._visible().items(), reverse=True)
+            if (status is None or order.status is status)
+            and (before_id is None or order_id < before_id)
+        ]
+        return [detached(order) for order in chosen[:limit]]
+
+
+class InMemoryPaymentRepository:
+    """Payment attempts; enforces the unique keys and the one-open-QRIS-attempt rule."""
+
+    def __init__(
+        self, store: InMemoryStore, *, read_only: bool, orders: InMemoryOrderRepository
+    ) -> None:
+        self._store = store
+        self._read_only = read_only
+        self._orders = orders
+        self.staged: dict[str, Payment] = {}
+
+    def _visible(self) -> dict[str, Payment]:
+        return {**self._store.payments, **self.staged}
+
+    def _check_unique(self, payment: Payment) -> None:
+        for other in self._visible().values():
+            if other.order_uid == payment.order_uid:
+                continue
+            if payment.gateway_reference and other.gateway_reference == payment.gateway_reference:
+                raise ConcurrentUpdate(f"gateway reference {payment.gateway_reference} is taken")
+            if (
+                payment.method is PaymentMethod.QRIS
+                and payment.status in OPEN_STATUSES
+                and other.method is PaymentMethod.QRIS
+                and other.status in OPEN_STATUSES
+                and other.order_id == payment.order_id
+            ):
+                raise ConcurrentUpdate(f"order {payment.order_id} already has an open attempt")
+
+    async def add(self, payment: Payment) -> None:
+        _writable(self._read_only)
+        if payment.order_uid in self._visible():
+            raise ConcurrentUpdate(f"order_uid {payment.order_uid} is taken")
+        if await self._orders.get(payment.order_id) is None:
+            raise ConcurrentUpdate(f"order {payment.order_id} does not exist")
+        self._check_unique(payment)
+        self.staged[payment.order_uid] = detached(payment)
+
+    async def get(self, order_uid: str, *, for_update: bool = False) -> Payment | None:
+        found = self._visible().get(order_uid)
+        return detached(found) if found else None
+
+    async def update(self, payment: Payment) -> None:
+        _writable(self._read_only)
+        current = self._visible().get(payment.order_uid)
+        if current is None or current.version != payment.version:
+            raise ConcurrentUpdate(f"payment {payment.order_uid} changed since it was read")
+        self._check_unique(payment)
+        payment.version += 1
+        self.staged[payment.order_uid] = detached(payment)
+
+    async def list_for_order(self, order_id: int) -> list[Payment]:
+        found = [p for p in self._visible().values() if p.order_id == order_id]
+        return [detached(p) for p in sorted(found, key=lambda p: p.created_at)]
+
+    async def find_open_qris(self, order_id: int) -> Payment | None:
+        for payment in self._visible().values():
+            if (
+                payment.order_id == order_id
+                and payment.method is PaymentMethod.QRIS
+                and payment.status in OPEN_STATUSES
+            ):
+                return detached(payment)
+        return None
+
+    async def list_overdue(self, *, now: datetime, limit: int) -> list[Payment]:
+        found = [p for p in self._visible().values() if p.is_overdue(now)]
+        found.sort(key=lambda p: p.expires_at or now)
+        return [detached(p) for p in found[:limit]]
+
+    async def list_stale_creating(self, *, created_before: datetime, limit: int) -> list[Payment]:
+        found = [
+            p
+            for p in self._visible().values()
+            if p.status is PaymentStatus.CREATING and p.created_at < created_before
+        ]
+        found.sort(key=lambda p: p.created_at)
+        return [detached(p) for p in found[:limit]]
+
+    async def list_refunds(self, *, open_only: bool = True, limit: int = 100) -> list[Payment]:
+        found = [
+            p
+            for p in self._visible().values()
+            if p.refund_required_at is not None and (p.refund_open or not open_only)
+        ]
+        found.sort(key=lambda p: p.refund_required_at or p.created_at, reverse=True)
+        return [detached(p) for p in found[:limit]]

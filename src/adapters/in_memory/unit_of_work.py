@@ -1,0 +1,97 @@
+"""An in-memory unit of work: staged writes reach the store on commit, never otherwise."""
+
+from types import TracebackType
+from typing import Self, TypeVar
+
+from adapters.in_memory.repositories import (
+    InMemoryMenuRepository,
+    InMemoryOrderRepository,
+    InMemoryPaymentRepository,
+)
+from adapters.in_memory.store import InMemoryStore
+
+R = TypeVar("R")
+
+
+class InMemoryUnitOfWork:
+    """One transaction over an InMemoryStore.
+
+    A write unit of work holds the store's writer lock from enter to exit, which gives the
+    same serial order of writers that BEGIN IMMEDIATE gives on SQLite.
+    """
+
+    def __init__(self, store: InMemoryStore, *, read_only: bool = False) -> None:
+        self._store = store
+        self._read_only = read_only
+        self._locked = False
+        self.committed = False
+        self._menu: InMemoryMenuRepository | None = None
+        self._orders: InMemoryOrderRepository | None = None
+        self._payments: InMemoryPaymentRepository | None = None
+
+    @property
+    def menu(self) -> InMemoryMenuRepository:
+        return _entered(self._menu)
+
+    @property
+    def orders(self) -> InMemoryOrderRepository:
+        return _entered(self._orders)
+
+    @property
+    def payments(self) -> InMemoryPaymentRepository:
+        return _entered(self._payments)
+
+    async def __aenter__(self) -> Self:
+        if not self._read_only:
+            await self._store.write_lock.acquire()
+            self._locked = True
+        self.committed = False
+        self._menu = InMemoryMenuRepository(self._store, read_only=self._read_only)
+        self._orders = InMemoryOrderRepository(self._store, read_only=self._read_only)
+        self._payments = InMemoryPaymentRepository(
+            self._store, read_only=self._read_only, orders=self._orders
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self.committed:
+                await self.rollback()
+        finally:
+            self._menu = self._orders = self._payments = None
+            if self._locked:
+                self._locked = False
+                self._store.write_lock.release()
+
+    async def commit(self) -> None:
+        self._store.menu.update(self.menu.staged)
+        self._store.orders.update(self.orders.staged)
+        self._store.payments.update(self.payments.staged)
+        for repository in (self.menu, self.orders, self.payments):
+            repository.staged.clear()
+        self.committed = True
+
+    async def rollback(self) -> None:
+        for repository in (self.menu, self.orders, self.payments):
+            repository.staged.clear()
+
+
+class InMemoryUnitOfWorkFactory:
+    """Makes units of work over one shared store (a whole in-memory database)."""
+
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.store = store or InMemoryStore()
+
+    def __call__(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store, read_only=read_only)
+
+
+def _entered(repository: R | None) -> R:
+    if repository is None:
+        raise RuntimeError("use the unit of work inside `async with`")
+    return repository

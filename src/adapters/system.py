@@ -1,0 +1,27 @@
+"""Production implementations of the clock and reference ports, from the standard library."""
+
+import secrets
+from datetime import UTC, datetime
+
+ORDER_UID_PREFIX = "KSR"
+
+
+class SystemClock:
+    """The real time, timezone-aware UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class SecureReferenceGenerator:
+    """Unguessable ids from the OS's CSPRNG.
+
+    A merchant order id is a capability (it reads the payment) and Duitku allows 50 characters,
+    so it carries 128 random bits: `KSR-` plus 32 hex characters, 36 in all.
+    """
+
+    def new_order_uid(self) -> str:
+        return f"{ORDER_UID_PREFIX}-{secrets.token_hex(16)}"
+
+    def new_access_token(self) -> str:
+        return secrets.token_urlsafe(24)

@@ -1,0 +1,79 @@
+"""Application errors with stable machine-readable codes that the HTTP layer maps to statuses."""
+
+
+class ApplicationError(Exception):
+    """A use case could not do what was asked. `code` is stable; `message` is safe to show."""
+
+    code = "application_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ApplicationError):
+    code = "not_found"
+
+
+class Conflict(ApplicationError):
+    code = "conflict"
+
+
+class PaymentInProgress(ApplicationError):
+    """An attempt is still waiting for the gateway's answer; ask again after `retry_after` s."""
+
+    code = "payment_in_progress"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class GatewayError(ApplicationError):
+    """Base of the gateway failures. `detail` keeps the gateway's message for the operator."""
+
+    code = "gateway_error"
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class GatewayRejected(GatewayError):
+    """The gateway refused the request (bad amount, channel off, ...): nothing was created."""
+
+    code = "gateway_rejected"
+
+
+class GatewayUnavailable(GatewayError):
+    code = "gateway_unavailable"
+
+
+class GatewayTimeout(GatewayError):
+    """No answer in time: the outcome is unknown until a status check resolves it."""
+
+    code = "gateway_timeout"
+
+
+class NotificationRejected(ApplicationError):
+    """A notification failed verification (signature, merchant code, source)."""
+
+    code = "notification_rejected"
+
+
+class InvalidNotification(ApplicationError):
+    """A notification is missing fields or has malformed ones."""
+
+    code = "invalid_notification"
+
+
+class StatusUnconfirmed(ApplicationError):
+    """The gateway could not confirm a notification yet; the sender should retry later."""
+
+    code = "status_unconfirmed"
+
+
+class ConcurrentUpdate(ApplicationError):
+    """Another transaction changed the row first; the use case re-reads and decides again."""
+
+    code = "concurrent_update"

@@ -1,0 +1,95 @@
+"""The payment gateway port and the values it exchanges, in the application's own language.
+
+A gateway's wire format, field names and signatures stay inside its adapter; a second gateway
+(Midtrans, Xendit) is one new adapter implementing `PaymentGateway`.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    name: str
+    email: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QrisChargeRequest:
+    """Ask the gateway for a dynamic QRIS for one attempt (`order_uid` is never reused)."""
+
+    order_uid: str
+    amount: int
+    description: str
+    customer: Customer
+
+
+@dataclass(frozen=True, slots=True)
+class QrisCharge:
+    """What the customer's screen needs: the QRIS payload, the hosted page, the validity."""
+
+    gateway_reference: str
+    qr_string: str
+    payment_url: str
+    valid_for: timedelta
+
+
+class GatewayPaymentState(StrEnum):
+    PAID = "paid"
+    PENDING = "pending"
+    FAILED = "failed"  # failed, cancelled or expired at the gateway
+    NOT_FOUND = "not_found"  # the gateway never created this transaction
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayStatus:
+    """The gateway's own account of a transaction, the one source that confirms money arrived."""
+
+    order_uid: str
+    state: GatewayPaymentState
+    amount: int | None = None
+    gateway_reference: str | None = None
+
+
+class NotificationResult(StrEnum):
+    SUCCESS = "success"
+    FAILED = "failed"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentNotification:
+    """A verified notification. A trigger, not proof: the status check confirms it."""
+
+    order_uid: str
+    amount: int
+    result: NotificationResult
+    result_code: str
+    gateway_reference: str | None
+    signature_scheme: str
+
+
+class PaymentGateway(Protocol):
+    """Creates QRIS charges, reports a transaction's status and verifies notifications.
+
+    Raises (from application.errors): GatewayRejected when the gateway refused the request
+    (definitely not created), GatewayUnavailable when it could not be reached or failed,
+    GatewayTimeout when the outcome is unknown (the request may have been taken),
+    NotificationRejected / InvalidNotification for notifications that are forged or malformed.
+    """
+
+    async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
+        """Create a QRIS transaction. Never retried blindly: a timeout is an unknown outcome."""
+        ...
+
+    async def check_status(self, order_uid: str) -> GatewayStatus:
+        """Ask the gateway what happened to `order_uid`. Safe to retry."""
+        ...
+
+    def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
+        """Prove a notification came from the gateway (signature, merchant) and parse it."""
+        ...

@@ -1,0 +1,128 @@
+"""Bringing one attempt in line with the gateway's own account of it.
+
+The gateway's status is the one source that confirms money arrived. This is shared by the
+notification handler (to confirm a notification), the QRIS start (to resolve an attempt whose
+outcome is unknown), and expiry. The gateway is called outside any transaction; the answer is
+then applied in a short write transaction that re-reads the attempt and decides again.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from application.errors import NotFound
+from application.events import drain
+from application.gateway import GatewayPaymentState, GatewayStatus, PaymentGateway
+from application.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
+from application.retry import retry_on_conflict
+from domain.orders import Order
+from domain.payments import Payment, PaymentStatus
+from domain.settlement import SettlementOutcome, apply_gateway_success
+
+ABANDONED_REASON = "abandoned: the gateway's answer was lost, its QR was never shown"
+
+
+class ReconcileOutcome(StrEnum):
+    ORDER_PAID = "order_paid"
+    REFUND_REQUIRED = "refund_required"
+    ALREADY_APPLIED = "already_applied"
+    STILL_PENDING = "still_pending"
+    ABANDONED = "abandoned"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    NO_CHANGE = "no_change"
+
+
+_NOTHING_TO_WRITE = frozenset(
+    {
+        ReconcileOutcome.STILL_PENDING,
+        ReconcileOutcome.NO_CHANGE,
+        ReconcileOutcome.AMOUNT_MISMATCH,
+        ReconcileOutcome.ALREADY_APPLIED,
+    }
+)
+
+_SETTLED = {
+    SettlementOutcome.ORDER_PAID: ReconcileOutcome.ORDER_PAID,
+    SettlementOutcome.REFUND_REQUIRED: ReconcileOutcome.REFUND_REQUIRED,
+    SettlementOutcome.ALREADY_APPLIED: ReconcileOutcome.ALREADY_APPLIED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptReconciler:
+    """Asks the gateway about one attempt and applies what it says, idempotently."""
+
+    uow: UnitOfWorkFactory
+    gateway: PaymentGateway
+    clock: Clock
+    events: EventPublisher
+
+    async def reconcile(
+        self, order_uid: str, *, abandon_if_pending: bool = False
+    ) -> ReconcileOutcome:
+        """Check the attempt's status at the gateway and apply it.
+
+        `abandon_if_pending` closes a `creating` attempt that the gateway holds as pending: its
+        answer was lost, so no customer ever saw its QR, and a new attempt may be made.
+        Raises GatewayError subclasses when the gateway cannot answer; nothing is changed then.
+        """
+        status = await self.gateway.check_status(order_uid)
+        return await retry_on_conflict(lambda: self._apply(status, abandon_if_pending))
+
+    async def _apply(self, status: GatewayStatus, abandon_if_pending: bool) -> ReconcileOutcome:
+        async with self.uow() as uow:
+            payment = await uow.payments.get(status.order_uid, for_update=True)
+            if payment is None:
+                raise NotFound(f"payment {status.order_uid} not found")
+            outcome, order = await self._decide(uow, payment, status, abandon_if_pending)
+            if outcome in _NOTHING_TO_WRITE:
+                return outcome
+            await uow.payments.update(payment)
+            if order is not None:
+                await uow.orders.update(order)
+            await uow.commit()
+        await self.events.publish(drain(payment, order))
+        return outcome
+
+    async def _decide(
+        self,
+        uow: UnitOfWork,
+        payment: Payment,
+        status: GatewayStatus,
+        abandon_if_pending: bool,
+    ) -> tuple[ReconcileOutcome, Order | None]:
+        """Change `payment` (and its order when it gets paid) as the status says; write nothing."""
+        now = self.clock.now()
+        if status.state is GatewayPaymentState.PAID:
+            if status.amount != payment.amount:
+                return ReconcileOutcome.AMOUNT_MISMATCH, None
+            order = await uow.orders.get(payment.order_id, for_update=True)
+            if order is None:
+                raise NotFound(f"order {payment.order_id} not found")
+            settled = apply_gateway_success(
+                order=order,
+                payment=payment,
+                amount=status.amount,
+                now=now,
+                gateway_reference=status.gateway_reference,
+            )
+            return _SETTLED[settled], order if settled is SettlementOutcome.ORDER_PAID else None
+        if not payment.is_open:
+            return ReconcileOutcome.NO_CHANGE, None
+        if status.state is GatewayPaymentState.PENDING:
+            if abandon_if_pending and payment.status is PaymentStatus.CREATING:
+                payment.cancel(reason=ABANDONED_REASON, now=now)
+                return ReconcileOutcome.ABANDONED, None
+            return ReconcileOutcome.STILL_PENDING, None
+        # FAILED or NOT_FOUND: nothing can be paid on this attempt at the gateway any more.
+        if payment.is_overdue(now):
+            payment.expire(now=now)
+            return ReconcileOutcome.EXPIRED, None
+        reason = (
+            "the gateway has no such transaction"
+            if status.state is GatewayPaymentState.NOT_FOUND
+            else "the gateway reports it failed"
+        )
+        payment.fail(reason=reason, now=now)
+        return ReconcileOutcome.FAILED, None

@@ -1,0 +1,38 @@
+"""Staff cancel an unpaid order; its open QRIS attempt is cancelled with it."""
+
+from dataclasses import dataclass
+
+from application.errors import NotFound
+from application.events import drain
+from application.ports import Clock, EventPublisher, UnitOfWorkFactory
+from application.retry import retry_on_conflict
+from domain.orders import Order
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    """Cancels an order that awaits payment. Money arriving later is flagged for refund."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    events: EventPublisher
+
+    async def execute(self, order_id: int, *, cancelled_by: str) -> Order:
+        """Raises NotFound, or InvalidTransition when the order is paid or cancelled already."""
+        return await retry_on_conflict(lambda: self._cancel(order_id, cancelled_by))
+
+    async def _cancel(self, order_id: int, cancelled_by: str) -> Order:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            order = await uow.orders.get(order_id, for_update=True)
+            if order is None:
+                raise NotFound(f"order {order_id} not found")
+            order.cancel(by=cancelled_by, now=now)
+            attempt = await uow.payments.find_open_qris(order_id)
+            if attempt is not None:
+                attempt.cancel(reason="order cancelled", now=now)
+                await uow.payments.update(attempt)
+            await uow.orders.update(order)
+            await uow.commit()
+        await self.events.publish(drain(order, attempt))
+        return order

@@ -1,0 +1,44 @@
+"""Money that arrived for an order already paid or cancelled, and staff giving it back."""
+
+from dataclasses import dataclass
+
+from application.errors import NotFound
+from application.events import drain
+from application.ports import Clock, EventPublisher, UnitOfWorkFactory
+from application.retry import retry_on_conflict
+from domain.payments import Payment
+
+
+@dataclass(frozen=True, slots=True)
+class ListRefunds:
+    """Payments whose money must be given back, newest first."""
+
+    uow: UnitOfWorkFactory
+
+    async def execute(self, *, open_only: bool = True, limit: int = 100) -> list[Payment]:
+        async with self.uow(read_only=True) as uow:
+            return await uow.payments.list_refunds(open_only=open_only, limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveRefund:
+    """A named staff member records that a required refund was made."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    events: EventPublisher
+
+    async def execute(self, order_uid: str, *, resolved_by: str, note: str) -> Payment:
+        """Raises NotFound, or InvalidTransition when no refund is open for that payment."""
+        return await retry_on_conflict(lambda: self._resolve(order_uid, resolved_by, note))
+
+    async def _resolve(self, order_uid: str, resolved_by: str, note: str) -> Payment:
+        async with self.uow() as uow:
+            payment = await uow.payments.get(order_uid, for_update=True)
+            if payment is None:
+                raise NotFound(f"payment {order_uid} not found")
+            payment.resolve_refund(by=resolved_by, note=note, now=self.clock.now())
+            await uow.payments.update(payment)
+            await uow.commit()
+        await self.events.publish(drain(payment))
+        return payment

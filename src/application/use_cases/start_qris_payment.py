@@ -1,0 +1,154 @@
+"""A customer asks to pay an order by QRIS."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from application.errors import (
+    GatewayError,
+    GatewayTimeout,
+    NotFound,
+    PaymentInProgress,
+)
+from application.events import drain
+from application.gateway import Customer, PaymentGateway, QrisCharge, QrisChargeRequest
+from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
+from application.reconciliation import AttemptReconciler, ReconcileOutcome
+from application.retry import retry_on_conflict
+from domain.errors import AmountMismatch
+from domain.payments import Payment, PaymentStatus
+
+
+@dataclass(frozen=True, slots=True)
+class StartQrisPaymentCommand:
+    order_id: int
+    amount: int
+    customer: Customer
+
+
+@dataclass(frozen=True, slots=True)
+class StartedQrisPayment:
+    payment: Payment
+    created: bool  # False when an attempt that was already pending is handed out again
+
+
+@dataclass(frozen=True, slots=True)
+class StartQrisPayment:
+    """Creates a QRIS attempt at the gateway for an order, or hands out the one pending.
+
+    The attempt is recorded and committed before the gateway is called, and the gateway's
+    answer is recorded in a second short transaction: no transaction is held across the call,
+    and a crash in between leaves a `creating` row that a status check resolves. An attempt
+    still `creating` is reported as in progress until it is older than `creating_grace`; after
+    that its outcome is asked from the gateway before anything new is created.
+    """
+
+    uow: UnitOfWorkFactory
+    gateway: PaymentGateway
+    clock: Clock
+    references: ReferenceGenerator
+    events: EventPublisher
+    reconciler: AttemptReconciler
+    description: str = "Restaurant order {order_id}"
+    creating_grace: timedelta = timedelta(seconds=30)
+    retry_after_seconds: int = 5
+
+    async def execute(self, command: StartQrisPaymentCommand) -> StartedQrisPayment:
+        """Raises NotFound, OrderNotPayable, AmountMismatch, PaymentInProgress, GatewayError."""
+        attempt, created = await retry_on_conflict(lambda: self._record_attempt(command))
+        if not created:
+            return StartedQrisPayment(attempt, created=False)
+        try:
+            charge = await self.gateway.create_qris(
+                QrisChargeRequest(
+                    order_uid=attempt.order_uid,
+                    amount=attempt.amount,
+                    description=self.description.format(order_id=command.order_id),
+                    customer=command.customer,
+                )
+            )
+        except GatewayTimeout:
+            raise  # outcome unknown: the attempt stays `creating` until a status check says
+        except GatewayError as error:
+            refusal = error
+            await retry_on_conflict(lambda: self._record_refusal(attempt.order_uid, refusal))
+            raise
+        return StartedQrisPayment(
+            await retry_on_conflict(lambda: self._record_charge(attempt.order_uid, charge)),
+            created=True,
+        )
+
+    async def _record_attempt(self, command: StartQrisPaymentCommand) -> tuple[Payment, bool]:
+        for _ in range(2):
+            now = self.clock.now()
+            async with self.uow() as uow:
+                order = await uow.orders.get(command.order_id)
+                if order is None:
+                    raise NotFound(f"order {command.order_id} not found")
+                order.ensure_payable()
+                if command.amount != order.total:
+                    raise AmountMismatch(
+                        f"amount {command.amount} differs from the order total {order.total}"
+                    )
+                current = await uow.payments.find_open_qris(order.key)
+                if current is None:
+                    attempt = Payment.start_qris(
+                        order=order, order_uid=self.references.new_order_uid(), now=now
+                    )
+                    await uow.payments.add(attempt)
+                    await uow.commit()
+                    await self.events.publish(drain(attempt))
+                    return attempt, True
+            if not self._needs_gateway_check(current):
+                if current.status is PaymentStatus.PENDING:
+                    return current, False
+                raise PaymentInProgress(
+                    "a payment for this order is waiting for the gateway",
+                    retry_after=self.retry_after_seconds,
+                )
+            outcome = await self.reconciler.reconcile(current.order_uid, abandon_if_pending=True)
+            if outcome is ReconcileOutcome.STILL_PENDING:
+                # The gateway still offers this QR past its expiry; hand it out rather than
+                # polling again within one request.
+                return current, False
+        raise PaymentInProgress(
+            "a payment for this order is still being resolved",
+            retry_after=self.retry_after_seconds,
+        )
+
+    def _needs_gateway_check(self, attempt: Payment) -> bool:
+        """A `creating` attempt past the grace period, or a pending one past its expiry."""
+        now = self.clock.now()
+        if attempt.status is PaymentStatus.CREATING:
+            return attempt.created_at + self.creating_grace <= now
+        return attempt.is_overdue(now)
+
+    async def _record_refusal(self, order_uid: str, error: GatewayError) -> None:
+        async with self.uow() as uow:
+            attempt = await uow.payments.get(order_uid, for_update=True)
+            if attempt is None or attempt.status is not PaymentStatus.CREATING:
+                return
+            reason = f"gateway refused: {error.detail or error.message}"
+            attempt.fail(reason=reason, now=self.clock.now())
+            await uow.payments.update(attempt)
+            await uow.commit()
+        await self.events.publish(drain(attempt))
+
+    async def _record_charge(self, order_uid: str, charge: QrisCharge) -> Payment:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            attempt = await uow.payments.get(order_uid, for_update=True)
+            if attempt is None:
+                raise NotFound(f"payment {order_uid} not found")
+            if attempt.status is not PaymentStatus.CREATING:
+                return attempt  # resolved meanwhile (e.g. by a status check); report as it is
+            attempt.mark_issued(
+                gateway_reference=charge.gateway_reference,
+                qr_string=charge.qr_string,
+                payment_url=charge.payment_url,
+                expires_at=now + charge.valid_for,
+                now=now,
+            )
+            await uow.payments.update(attempt)
+            await uow.commit()
+        await self.events.publish(drain(attempt))
+        return attempt

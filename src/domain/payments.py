@@ -1,0 +1,236 @@
+"""Payments: one attempt to pay one order, by QRIS through a gateway or in cash."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from domain.errors import AmountMismatch, InsufficientCash, InvalidTransition
+from domain.events import (
+    DomainEvent,
+    PaymentCancelled,
+    PaymentExpired,
+    PaymentFailed,
+    PaymentIssued,
+    PaymentRequested,
+    PaymentSucceeded,
+    RefundRequired,
+    RefundResolved,
+)
+from domain.money import rupiah
+from domain.orders import Order
+
+MAX_ORDER_UID_LENGTH = 50  # Duitku's merchantOrderId limit
+
+
+class PaymentMethod(StrEnum):
+    QRIS = "qris"
+    CASH = "cash"
+
+
+class PaymentStatus(StrEnum):
+    CREATING = "creating"  # recorded; the gateway has not answered yet
+    PENDING = "pending"  # QR issued, waiting for the customer
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = frozenset({PaymentStatus.CREATING, PaymentStatus.PENDING})
+TERMINAL_STATUSES = frozenset(PaymentStatus) - OPEN_STATUSES
+
+
+@dataclass(slots=True, kw_only=True)
+class Payment:
+    """One attempt to pay one order; `order_uid` is the unguessable merchant order id."""
+
+    order_uid: str
+    order_id: int
+    method: PaymentMethod
+    amount: int
+    status: PaymentStatus
+    created_at: datetime
+    updated_at: datetime
+    gateway_reference: str | None = None
+    qr_string: str | None = None
+    payment_url: str | None = None
+    expires_at: datetime | None = None
+    paid_at: datetime | None = None
+    status_reason: str | None = None
+    cash_tendered: int | None = None
+    change_due: int | None = None
+    taken_by: str | None = None
+    refund_required_at: datetime | None = None
+    refund_reason: str | None = None
+    refund_resolved_at: datetime | None = None
+    refund_resolved_by: str | None = None
+    refund_note: str | None = None
+    version: int = 0
+    events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+
+    @classmethod
+    def start_qris(cls, *, order: Order, order_uid: str, now: datetime) -> "Payment":
+        """A QRIS attempt for the order total, recorded before the gateway is asked for a QR."""
+        order.ensure_payable()
+        _check_order_uid(order_uid)
+        payment = cls(
+            order_uid=order_uid,
+            order_id=order.key,
+            method=PaymentMethod.QRIS,
+            amount=rupiah(order.total),
+            status=PaymentStatus.CREATING,
+            created_at=now,
+            updated_at=now,
+        )
+        payment.events.append(
+            PaymentRequested(order_uid, order.key, PaymentMethod.QRIS.value, payment.amount)
+        )
+        return payment
+
+    @classmethod
+    def take_cash(
+        cls, *, order: Order, order_uid: str, tendered: int, taken_by: str, now: datetime
+    ) -> "Payment":
+        """A cash payment of the order total, succeeded at once; records the change due."""
+        order.ensure_payable()
+        _check_order_uid(order_uid)
+        tendered = rupiah(tendered, what="amount tendered")
+        if tendered < order.total:
+            raise InsufficientCash(f"tendered {tendered} is less than the total {order.total}")
+        payment = cls(
+            order_uid=order_uid,
+            order_id=order.key,
+            method=PaymentMethod.CASH,
+            amount=order.total,
+            status=PaymentStatus.SUCCEEDED,
+            created_at=now,
+            updated_at=now,
+            paid_at=now,
+            cash_tendered=tendered,
+            change_due=tendered - order.total,
+            taken_by=taken_by,
+        )
+        payment.events.append(
+            PaymentRequested(order_uid, order.key, PaymentMethod.CASH.value, payment.amount)
+        )
+        payment.events.append(
+            PaymentSucceeded(order_uid, order.key, PaymentMethod.CASH.value, payment.amount, "new")
+        )
+        return payment
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def refund_open(self) -> bool:
+        return self.refund_required_at is not None and self.refund_resolved_at is None
+
+    def is_overdue(self, now: datetime) -> bool:
+        return (
+            self.status is PaymentStatus.PENDING
+            and self.expires_at is not None
+            and (now >= self.expires_at)
+        )
+
+    def mark_issued(
+        self,
+        *,
+        gateway_reference: str,
+        qr_string: str,
+        payment_url: str,
+        expires_at: datetime,
+        now: datetime,
+    ) -> None:
+        """creating → pending: the gateway issued the QR the customer will scan."""
+        self._require(PaymentStatus.CREATING, action="issue a QR for")
+        self.status = PaymentStatus.PENDING
+        self.gateway_reference = gateway_reference
+        self.qr_string = qr_string
+        self.payment_url = payment_url
+        self.expires_at = expires_at
+        self.updated_at = now
+        self.events.append(PaymentIssued(self.order_uid, self.order_id, gateway_reference))
+
+    def fail(self, *, reason: str, now: datetime) -> None:
+        """open → failed: the gateway refused the attempt or reports it failed."""
+        self._require_open(action="fail")
+        self._close(PaymentStatus.FAILED, reason, now)
+        self.events.append(PaymentFailed(self.order_uid, self.order_id, reason))
+
+    def expire(self, *, now: datetime) -> None:
+        """open → expired: the QR ran out and the gateway confirms nothing was paid."""
+        self._require_open(action="expire")
+        self._close(PaymentStatus.EXPIRED, "expired unpaid", now)
+        self.events.append(PaymentExpired(self.order_uid, self.order_id))
+
+    def cancel(self, *, reason: str, now: datetime) -> None:
+        """open → cancelled: paid another way, order cancelled, or abandoned before it was shown."""
+        self._require_open(action="cancel")
+        self._close(PaymentStatus.CANCELLED, reason, now)
+        self.events.append(PaymentCancelled(self.order_uid, self.order_id, reason))
+
+    def confirm_success(
+        self, *, amount: int, now: datetime, gateway_reference: str | None = None
+    ) -> bool:
+        """The gateway confirmed the money arrived. Returns False when it was already applied.
+
+        The one transition out of a terminal state: money that really arrived is never dropped,
+        so a failed, expired or cancelled QRIS attempt still becomes succeeded.
+        """
+        if self.method is not PaymentMethod.QRIS:
+            raise InvalidTransition("only a gateway payment is confirmed by the gateway")
+        if amount != self.amount:
+            raise AmountMismatch(f"gateway amount {amount} differs from attempt {self.amount}")
+        if self.status is PaymentStatus.SUCCEEDED:
+            return False
+        previous = self.status
+        self.status = PaymentStatus.SUCCEEDED
+        self.paid_at = now
+        self.updated_at = now
+        if gateway_reference and not self.gateway_reference:
+            self.gateway_reference = gateway_reference
+        self.events.append(
+            PaymentSucceeded(
+                self.order_uid, self.order_id, self.method.value, self.amount, previous.value
+            )
+        )
+        return True
+
+    def require_refund(self, *, reason: str, now: datetime) -> None:
+        """A success that cannot pay its order (already paid or cancelled) is money to give back."""
+        self._require(PaymentStatus.SUCCEEDED, action="refund")
+        if self.refund_required_at is not None:
+            return
+        self.refund_required_at = now
+        self.refund_reason = reason
+        self.updated_at = now
+        self.events.append(RefundRequired(self.order_uid, self.order_id, self.amount, reason))
+
+    def resolve_refund(self, *, by: str, note: str, now: datetime) -> None:
+        """A staff member gave the money back (or settled it otherwise) and says so."""
+        if not self.refund_open:
+            raise InvalidTransition(f"payment {self.order_uid} has no open refund")
+        self.refund_resolved_at = now
+        self.refund_resolved_by = by
+        self.refund_note = note
+        self.updated_at = now
+        self.events.append(RefundResolved(self.order_uid, self.order_id, by))
+
+    def _require(self, status: PaymentStatus, *, action: str) -> None:
+        if self.status is not status:
+            raise InvalidTransition(f"cannot {action} a {self.status.value} payment")
+
+    def _require_open(self, *, action: str) -> None:
+        if not self.is_open:
+            raise InvalidTransition(f"cannot {action} a {self.status.value} payment")
+
+    def _close(self, status: PaymentStatus, reason: str, now: datetime) -> None:
+        self.status = status
+        self.status_reason = reason
+        self.updated_at = now
+
+
+def _check_order_uid(order_uid: str) -> None:
+    if not order_uid or len(order_uid) > MAX_ORDER_UID_LENGTH:
+        raise InvalidTransition(f"order_uid must be 1 to {MAX_ORDER_UID_LENGTH} characters")

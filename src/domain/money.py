@@ -1,4 +1,4 @@
-"""Money is a whole number of rupiah: IDR has no minor unit in Duitku amounts, and floats lose money."""
+"""Money is a whole number of rupiah: IDR has no minor unit at Duitku, and floats lose money."""
 
 from domain.errors import InvalidAmount
 

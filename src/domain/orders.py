@@ -61,7 +61,7 @@ class Order:
         table_number: str | None = None,
         customer_name: str | None = None,
     ) -> "Order":
-        """Place an order; names and prices are copied from the menu so later edits don't alter it."""
+        """Place an order; menu names and prices are copied so later menu edits don't alter it."""
         if not items:
             raise InvalidOrder("an order needs at least one item")
         if len(items) > MAX_LINES:

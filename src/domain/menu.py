@@ -36,11 +36,11 @@ class MenuItem:
         self, *, name: str | None = None, price: int | None = None, available: bool | None = None
     ) -> None:
         """Change what is given; orders already placed keep the price they were placed at."""
-        if name is not None:
-            self.name = _valid_name(name)
+        new_name = _valid_name(name) if name is not None else self.name
+        if price is not None and rupiah(price, what="price") == 0:
+            raise InvalidMenuItem("price must be more than 0 rupiah")
+        self.name = new_name
         if price is not None:
-            if rupiah(price, what="price") == 0:
-                raise InvalidMenuItem("price must be more than 0 rupiah")
             self.price = price
         if available is not None:
             self.available = available

@@ -72,7 +72,11 @@ class Order:
                 raise InvalidOrder("menu item is not stored")
             if not item.available:
                 raise InvalidOrder(f"menu item {item.id} is not available")
-            if isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+            if (
+                isinstance(quantity, bool)
+                or not isinstance(quantity, int)
+                or not 1 <= quantity <= MAX_QUANTITY
+            ):
                 raise InvalidOrder(f"quantity must be between 1 and {MAX_QUANTITY}")
             lines.append(OrderLine(item.id, item.name, item.price, quantity))
         order = cls(
@@ -117,10 +121,11 @@ class Order:
     def mark_paid(self, *, order_uid: str, now: datetime) -> None:
         """awaiting_payment → paid, by the payment attempt `order_uid`."""
         self.ensure_payable()
+        order_id = self.key
         self.status = OrderStatus.PAID
         self.paid_at = now
         self.paid_by = order_uid
-        self.events.append(OrderPaid(order_id=self.key, order_uid=order_uid))
+        self.events.append(OrderPaid(order_id=order_id, order_uid=order_uid))
 
     def cancel(self, *, by: str, now: datetime) -> None:
         """awaiting_payment → cancelled, by a staff member; a paid order is never cancelled here."""
@@ -128,7 +133,8 @@ class Order:
             raise InvalidTransition(
                 f"order {self.id} is {self.status.value} and cannot be cancelled"
             )
+        order_id = self.key
         self.status = OrderStatus.CANCELLED
         self.cancelled_at = now
         self.cancelled_by = by
-        self.events.append(OrderCancelled(order_id=self.key, cancelled_by=by))
+        self.events.append(OrderCancelled(order_id=order_id, cancelled_by=by))

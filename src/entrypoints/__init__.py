@@ -1,0 +1,1 @@
+"""kasir's driving side and composition root: HTTP (Litestar), the command line, the container."""

@@ -1,0 +1,96 @@
+"""Settings of the Duitku adapter: credentials, environment, channel, expiry and timeouts."""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Environment = Literal["sandbox", "production", "simulator"]
+SignatureScheme = Literal["hmac", "md5"]
+
+SANDBOX_BASE_URL = "https://sandbox.duitku.com/webapi/api/merchant/"
+PRODUCTION_BASE_URL = "https://passport.duitku.com/webapi/api/merchant/"
+
+_BUILT_IN_BASE_URLS: dict[str, str] = {
+    "sandbox": SANDBOX_BASE_URL,
+    "production": PRODUCTION_BASE_URL,
+}
+_ENVIRONMENTS = ("sandbox", "production", "simulator")
+_SCHEMES = ("hmac", "md5")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DuitkuConfig:
+    """Everything the Duitku adapter needs, read once at start-up by the composition root.
+
+    `api_key` signs every request and verifies callbacks, so it is kept out of `repr()` and
+    out of every error message raised here. Sandbox and production are separate Duitku
+    projects with their own merchant code and key; `base_url` overrides the built-in host
+    (the local simulator, tests).
+    """
+
+    merchant_code: str
+    api_key: str = field(repr=False)
+    callback_url: str
+    return_url: str
+    environment: Environment = "sandbox"
+    base_url: str | None = None
+    payment_method: str = "SP"
+    expiry_minutes: int = 10
+    signature_scheme: SignatureScheme = "hmac"
+    callback_accept_md5: bool = False
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    write_timeout: float = 10.0
+    pool_timeout: float = 5.0
+    total_timeout: float = 30.0
+    max_connections: int = 20
+    status_retries: int = 3
+    status_retry_initial_wait: float = 0.5
+    status_retry_max_wait: float = 5.0
+
+    def __post_init__(self) -> None:
+        # Messages name the offending setting only: a value could be the key pasted in the
+        # wrong variable.
+        if not self.merchant_code:
+            raise ValueError("Duitku merchant_code must not be empty")
+        if not self.api_key:
+            raise ValueError("Duitku api_key must not be empty")
+        if self.environment not in _ENVIRONMENTS:
+            raise ValueError("Duitku environment must be sandbox, production or simulator")
+        if self.environment == "simulator" and not self.base_url:
+            raise ValueError("Duitku environment 'simulator' needs base_url")
+        if self.signature_scheme not in _SCHEMES:
+            raise ValueError("Duitku signature_scheme must be hmac or md5")
+        if not 1 <= self.expiry_minutes <= 1440:
+            raise ValueError("Duitku expiry_minutes must be between 1 and 1440")
+        if self.status_retries < 1:
+            raise ValueError("Duitku status_retries must be at least 1 (the first attempt)")
+        timeouts = (
+            self.connect_timeout,
+            self.read_timeout,
+            self.write_timeout,
+            self.pool_timeout,
+            self.total_timeout,
+        )
+        if any(value <= 0 for value in timeouts):
+            raise ValueError("Duitku timeouts must be positive")
+        if self.max_connections < 1:
+            raise ValueError("Duitku max_connections must be at least 1")
+
+    def __repr__(self) -> str:
+        # Spelled out rather than generated so that a future field can never leak by default.
+        return (
+            f"DuitkuConfig(merchant_code={self.merchant_code!r}, api_key='***', "
+            f"environment={self.environment!r}, base_url={self.effective_base_url()!r}, "
+            f"payment_method={self.payment_method!r}, expiry_minutes={self.expiry_minutes}, "
+            f"signature_scheme={self.signature_scheme!r}, "
+            f"callback_accept_md5={self.callback_accept_md5})"
+        )
+
+    def effective_base_url(self) -> str:
+        """The v2 webapi base URL requests go to, always ending with '/'."""
+        url = self.base_url or _BUILT_IN_BASE_URLS[self.environment]
+        return url if url.endswith("/") else url + "/"
+
+    def endpoint(self, path: str) -> str:
+        """Absolute URL of an endpoint below the base URL (e.g. 'v2/inquiry')."""
+        return self.effective_base_url() + path.lstrip("/")

@@ -1,0 +1,75 @@
+"""Verifying and parsing Duitku callbacks (API.md §7): the form fields Duitku POSTs."""
+
+import re
+from collections.abc import Mapping
+
+import msgspec
+
+from adapters.duitku.amounts import parse_whole_rupiah
+from adapters.duitku.schemas import CallbackFields
+from adapters.duitku.signature import verify_callback_signature
+from application.errors import InvalidNotification, NotificationRejected
+from application.gateway import NotificationResult, PaymentNotification
+
+REQUIRED_FIELDS = ("merchantCode", "amount", "merchantOrderId", "signature", "resultCode")
+
+_HEX_SIGNATURE = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{64}", re.ASCII)
+# API docs say 01 = failed, POP docs say 02 = failed; neither is ever "paid".
+_RESULT_CODES = {
+    "00": NotificationResult.SUCCESS,
+    "01": NotificationResult.FAILED,
+    "02": NotificationResult.FAILED,
+}
+
+
+def present_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """The fields with a non-blank value: Duitku sends absent optional fields as ''."""
+    return {name: value for name, value in fields.items() if value.strip()}
+
+
+def verify_callback(
+    fields: Mapping[str, str], *, merchant_code: str, api_key: str, accept_md5: bool
+) -> PaymentNotification:
+    """Check a callback and turn it into a PaymentNotification.
+
+    Structure first (InvalidNotification: a required field missing or empty, an amount that
+    is not whole rupiah, a signature that is not a hex digest), then authenticity
+    (NotificationRejected: another merchant code, a signature that verifies neither with
+    HMAC nor, when `accept_md5`, with legacy MD5). Unknown fields are ignored.
+    """
+    present = present_fields(fields)
+    missing = [name for name in REQUIRED_FIELDS if name not in present]
+    if missing:
+        raise InvalidNotification(f"Duitku notification is missing {', '.join(missing)}")
+    try:
+        callback = msgspec.convert(present, CallbackFields)
+    except msgspec.ValidationError as exc:
+        raise InvalidNotification(f"Duitku notification is malformed: {exc}") from exc
+    try:
+        amount = parse_whole_rupiah(callback.amount)
+    except ValueError as exc:
+        raise InvalidNotification(
+            "Duitku notification amount is not a whole number of rupiah"
+        ) from exc
+    if not _HEX_SIGNATURE.fullmatch(callback.signature):
+        raise InvalidNotification("Duitku notification signature is not a hex digest")
+    if callback.merchant_code != merchant_code:
+        raise NotificationRejected("Duitku notification is for another merchant")
+    scheme = verify_callback_signature(
+        merchant_code=callback.merchant_code,
+        amount=callback.amount,  # signed exactly as received, never re-rendered
+        merchant_order_id=callback.merchant_order_id,
+        signature=callback.signature,
+        api_key=api_key,
+        accept_md5=accept_md5,
+    )
+    if scheme is None:
+        raise NotificationRejected("Duitku notification signature does not verify")
+    return PaymentNotification(
+        order_uid=callback.merchant_order_id,
+        amount=amount,
+        result=_RESULT_CODES.get(callback.result_code, NotificationResult.OTHER),
+        result_code=callback.result_code,
+        gateway_reference=callback.reference,
+        signature_scheme=scheme,
+    )

@@ -1,0 +1,1 @@
+"""Adapters that report what happens: structured event logs."""

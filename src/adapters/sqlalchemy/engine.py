@@ -1,0 +1,81 @@
+"""The one AsyncEngine per process, with SQLite set up for safe concurrent writers.
+
+SQLite (`sqlite+aiosqlite:///./kasir.db`):
+- every connection runs `journal_mode=WAL` (readers never block the writer), `foreign_keys=ON`,
+  `busy_timeout=5000` (wait for a writer instead of failing at once) and `synchronous=NORMAL`
+  (durable with WAL up to the last checkpointed commit; never OFF);
+- the sqlite3 driver's own transaction handling is switched off (`isolation_level = None`) and
+  SQLAlchemy's `begin` event emits the BEGIN itself: `BEGIN IMMEDIATE` when the connection
+  carries the execution option `SQLITE_BEGIN=IMMEDIATE` (write units of work), else a plain
+  deferred `BEGIN`. The write lock is thus taken when a write transaction starts, not at its
+  first write, so two read-decide-write transactions cannot interleave;
+- `:memory:` databases use a StaticPool (one shared connection, so one database).
+
+PostgreSQL (`postgresql+asyncpg://...`): a pre-pinged connection pool, default READ COMMITTED;
+the repositories rely on conditional updates and `SELECT ... FOR UPDATE` there.
+"""
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+# Execution option read by the `begin` listener: "IMMEDIATE" or "DEFERRED" (the default).
+SQLITE_BEGIN = "kasir_sqlite_begin"
+_BEGIN_STATEMENTS = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN"}
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def create_engine_for(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An AsyncEngine for a `sqlite+aiosqlite` or `postgresql+asyncpg` URL. Create one per process
+    and dispose of it at shutdown."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, echo=echo, in_memory=parsed.database in (None, "", ":memory:"))
+    if backend == "postgresql":
+        return create_async_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=10,
+            pool_timeout=10,
+            pool_recycle=1800,
+        )
+    raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
+
+
+def _sqlite_engine(url: str, *, echo: bool, in_memory: bool) -> AsyncEngine:
+    options: dict[str, Any] = {}
+    if in_memory:
+        options["poolclass"] = StaticPool
+    engine = create_async_engine(url, echo=echo, **options)
+    event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
+    # Take BEGIN away from the sqlite3 driver; `_on_sqlite_begin` emits it instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    connection.exec_driver_sql(_BEGIN_STATEMENTS[mode])

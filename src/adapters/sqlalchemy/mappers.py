@@ -1,0 +1,141 @@
+"""Pure conversions between table rows and domain objects. No I/O, no session.
+
+Rows come in as mappings (`Row._mapping`), values go out as plain dicts of column values. The
+payment lease columns are never produced or read here: the domain does not know them.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from domain.menu import MenuItem
+from domain.orders import Order, OrderLine, OrderStatus
+from domain.payments import Payment, PaymentMethod, PaymentStatus
+
+Row = Mapping[str, Any]
+
+# Payment fields that are copied one to one between the domain object and the row.
+_PAYMENT_FIELDS = (
+    "order_uid",
+    "order_id",
+    "amount",
+    "created_at",
+    "updated_at",
+    "gateway_reference",
+    "qr_string",
+    "payment_url",
+    "expires_at",
+    "paid_at",
+    "status_reason",
+    "cash_tendered",
+    "change_due",
+    "taken_by",
+    "refund_required_at",
+    "refund_reason",
+    "refund_resolved_at",
+    "refund_resolved_by",
+    "refund_note",
+)
+# Columns a payment update may change (the key, order, method, amount and creation never do).
+_PAYMENT_MUTABLE = tuple(
+    name
+    for name in (*_PAYMENT_FIELDS, "status")
+    if name not in {"order_uid", "order_id", "amount", "created_at"}
+)
+PAYMENT_COLUMNS = (*_PAYMENT_FIELDS, "method", "status", "version")
+
+_ORDER_FIELDS = (
+    "table_number",
+    "customer_name",
+    "access_token_hash",
+    "placed_at",
+    "paid_at",
+    "paid_by",
+    "cancelled_at",
+    "cancelled_by",
+)
+_ORDER_MUTABLE = ("status", "paid_at", "paid_by", "cancelled_at", "cancelled_by")
+ORDER_COLUMNS = ("id", "status", "version", *_ORDER_FIELDS)
+ORDER_LINE_COLUMNS = ("order_id", "position", "menu_item_id", "name", "unit_price", "quantity")
+MENU_ITEM_COLUMNS = ("id", "name", "price", "available")
+
+
+def menu_item_from_row(row: Row) -> MenuItem:
+    return MenuItem(id=row["id"], name=row["name"], price=row["price"], available=row["available"])
+
+
+def menu_item_values(item: MenuItem) -> dict[str, Any]:
+    """Column values of a menu item, without its id."""
+    return {"name": item.name, "price": item.price, "available": item.available}
+
+
+def order_from_rows(row: Row, line_rows: Iterable[Row]) -> Order:
+    """An order from its row and its line rows (in position order). Events start empty."""
+    lines = tuple(
+        OrderLine(
+            menu_item_id=line["menu_item_id"],
+            name=line["name"],
+            unit_price=line["unit_price"],
+            quantity=line["quantity"],
+        )
+        for line in line_rows
+    )
+    return Order(
+        id=row["id"],
+        lines=lines,
+        status=OrderStatus(row["status"]),
+        version=row["version"],
+        **{name: row[name] for name in _ORDER_FIELDS},
+    )
+
+
+def order_values(order: Order) -> dict[str, Any]:
+    """Column values of a new order row (without its id, which the database assigns)."""
+    values = {name: getattr(order, name) for name in _ORDER_FIELDS}
+    values.update(status=order.status.value, total=order.total, version=order.version)
+    return values
+
+
+def order_line_values(order_id: int, order: Order) -> list[dict[str, Any]]:
+    return [
+        {
+            "order_id": order_id,
+            "position": position,
+            "menu_item_id": line.menu_item_id,
+            "name": line.name,
+            "unit_price": line.unit_price,
+            "quantity": line.quantity,
+        }
+        for position, line in enumerate(order.lines)
+    ]
+
+
+def order_changes(order: Order) -> dict[str, Any]:
+    """What an order update writes; the lines and the placing details never change."""
+    values = {name: getattr(order, name) for name in _ORDER_MUTABLE}
+    values["status"] = order.status.value
+    return values
+
+
+def payment_from_row(row: Row) -> Payment:
+    return Payment(
+        method=PaymentMethod(row["method"]),
+        status=PaymentStatus(row["status"]),
+        version=row["version"],
+        **{name: row[name] for name in _PAYMENT_FIELDS},
+    )
+
+
+def payment_values(payment: Payment) -> dict[str, Any]:
+    """Column values of a new payment row (the lease columns keep their defaults)."""
+    values = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
+    values.update(
+        method=payment.method.value, status=payment.status.value, version=payment.version
+    )
+    return values
+
+
+def payment_changes(payment: Payment) -> dict[str, Any]:
+    """What a payment update writes: its state, never its key, order, method or amount."""
+    values = {name: getattr(payment, name) for name in _PAYMENT_MUTABLE}
+    values["status"] = payment.status.value
+    return values

@@ -1,0 +1,301 @@
+"""Repositories over an AsyncSession, written as explicit Core statements.
+
+No ORM unit-of-work tracking and no lazy loading: every read is one `SELECT` (order lines in a
+second, batched one), every write is one `INSERT` or one conditional `UPDATE`. An update only
+applies to the version that was read (payments also to the status that was read) and raises
+ConcurrentUpdate when another transaction got there first. Inserts use `ON CONFLICT DO NOTHING`
+(SQLite and PostgreSQL), so a unique-key clash becomes ConcurrentUpdate and leaves the
+transaction usable, with no savepoint round trips.
+"""
+
+import builtins
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Insert, Result, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+
+from adapters.sqlalchemy import mappers
+from adapters.sqlalchemy.errors import busy_error, is_busy, is_conflict
+from adapters.sqlalchemy.tables import menu_items, order_lines, orders, payments
+from application.errors import ConcurrentUpdate
+from domain.menu import MenuItem
+from domain.orders import Order, OrderStatus
+from domain.payments import OPEN_STATUSES, Payment, PaymentMethod, PaymentStatus
+
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+_MENU = [menu_items.c[name] for name in mappers.MENU_ITEM_COLUMNS]
+_ORDER = [orders.c[name] for name in mappers.ORDER_COLUMNS]
+_LINE = [order_lines.c[name] for name in mappers.ORDER_LINE_COLUMNS]
+_PAYMENT = [payments.c[name] for name in mappers.PAYMENT_COLUMNS]
+_OPEN = sorted(status.value for status in OPEN_STATUSES)
+
+# Statements are built once; SQLAlchemy caches their compiled form.
+_INSERT_MENU_ITEM = insert(menu_items).returning(menu_items.c.id)
+_SELECT_MENU_ITEM = select(*_MENU).where(menu_items.c.id == bindparam("key_id"))
+_SELECT_MENU_ITEMS = select(*_MENU).where(menu_items.c.id.in_(bindparam("ids", expanding=True)))
+_UPDATE_MENU_ITEM = update(menu_items).where(menu_items.c.id == bindparam("key_id"))
+
+_INSERT_ORDER = insert(orders).returning(orders.c.id)
+_INSERT_LINES = insert(order_lines)
+_SELECT_ORDER = select(*_ORDER).where(orders.c.id == bindparam("key_id"))
+_SELECT_ORDER_FOR_UPDATE = _SELECT_ORDER.with_for_update()
+_SELECT_LINES = (
+    select(*_LINE)
+    .where(order_lines.c.order_id.in_(bindparam("ids", expanding=True)))
+    .order_by(order_lines.c.order_id, order_lines.c.position)
+)
+_UPDATE_ORDER = (
+    update(orders)
+    .where(orders.c.id == bindparam("key_id"), orders.c.version == bindparam("read_version"))
+    .values(version=orders.c.version + 1)
+)
+
+_SELECT_PAYMENT = select(*_PAYMENT).where(payments.c.order_uid == bindparam("key_uid"))
+_SELECT_PAYMENT_FOR_UPDATE = _SELECT_PAYMENT.with_for_update()
+_UPDATE_PAYMENT = (
+    update(payments)
+    .where(
+        payments.c.order_uid == bindparam("key_uid"),
+        payments.c.version == bindparam("read_version"),
+    )
+    .values(version=payments.c.version + 1)
+)
+_UPDATE_PAYMENT_IN_STATUS = _UPDATE_PAYMENT.where(payments.c.status == bindparam("read_status"))
+_SELECT_PAYMENTS_OF_ORDER = (
+    select(*_PAYMENT)
+    .where(payments.c.order_id == bindparam("order_id"))
+    .order_by(payments.c.created_at, payments.c.id)
+)
+_SELECT_OPEN_QRIS = (
+    select(*_PAYMENT)
+    .where(
+        payments.c.order_id == bindparam("order_id"),
+        payments.c.method == PaymentMethod.QRIS.value,
+        payments.c.status.in_(_OPEN),
+    )
+    .limit(1)
+)
+_SELECT_OVERDUE = (
+    select(*_PAYMENT)
+    .where(
+        payments.c.status == PaymentStatus.PENDING.value,
+        payments.c.expires_at <= bindparam("now"),
+    )
+    .order_by(payments.c.expires_at, payments.c.id)
+)
+_SELECT_STALE_CREATING = (
+    select(*_PAYMENT)
+    .where(
+        payments.c.status == PaymentStatus.CREATING.value,
+        payments.c.created_at < bindparam("created_before"),
+    )
+    .order_by(payments.c.created_at, payments.c.id)
+)
+_SELECT_FLAGGED_REFUNDS = (
+    select(*_PAYMENT)
+    .where(payments.c.refund_required_at.is_not(None))
+    .order_by(payments.c.refund_required_at.desc(), payments.c.id.desc())
+)
+_SELECT_OPEN_REFUNDS = _SELECT_FLAGGED_REFUNDS.where(payments.c.refund_resolved_at.is_(None))
+
+
+def _insert_unless_conflict(dialect: str, table: Table) -> Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING RETURNING id`: no row back means a unique key clash."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    raise NotImplementedError(f"kasir supports SQLite and PostgreSQL, not {dialect}")
+
+
+_INSERT_PAYMENT = {
+    name: _insert_unless_conflict(name, payments) for name in ("postgresql", "sqlite")
+}
+
+
+class _Repository:
+    def __init__(self, session: AsyncSession, *, read_only: bool = False) -> None:
+        self._session = session
+        self._read_only = read_only
+        self._dialect = session.get_bind().dialect.name
+
+    def _writable(self) -> None:
+        if self._read_only:
+            raise RuntimeError("write in a read-only unit of work")
+
+    async def _run(self, statement: Executable, params: Params | None = None) -> Result[Any]:
+        try:
+            return await self._session.execute(statement, params)
+        except DBAPIError as exc:
+            if is_busy(exc):
+                raise busy_error(exc) from exc
+            raise
+
+    async def _write(self, statement: Executable, params: Params, what: str) -> Result[Any]:
+        """An insert; a unique or foreign key clash becomes ConcurrentUpdate."""
+        self._writable()
+        try:
+            return await self._run(statement, params)
+        except IntegrityError as exc:
+            if is_conflict(exc):
+                raise ConcurrentUpdate(f"{what} conflicts with a stored row") from exc
+            raise
+
+    async def _update(self, statement: Executable, params: Mapping[str, Any], what: str) -> None:
+        """A conditional update; no matching row means someone else changed it first."""
+        result = await self._write(statement, params, what)
+        if cast(CursorResult[Any], result).rowcount != 1:
+            raise ConcurrentUpdate(f"{what} changed since it was read")
+
+
+class SqlAlchemyMenuRepository(_Repository):
+    """Menu items by id."""
+
+    async def add(self, item: MenuItem) -> None:
+        result = await self._write(_INSERT_MENU_ITEM, mappers.menu_item_values(item), "menu item")
+        item.id = result.scalar_one()
+
+    async def get(self, item_id: int) -> MenuItem | None:
+        row = (await self._run(_SELECT_MENU_ITEM, {"key_id": item_id})).first()
+        return mappers.menu_item_from_row(row._mapping) if row else None
+
+    async def get_many(self, item_ids: Collection[int]) -> dict[int, MenuItem]:
+        if not item_ids:
+            return {}
+        result = await self._run(_SELECT_MENU_ITEMS, {"ids": list(item_ids)})
+        items = (mappers.menu_item_from_row(row._mapping) for row in result)
+        return {item.id: item for item in items if item.id is not None}
+
+    async def list(self, *, available_only: bool = False) -> builtins.list[MenuItem]:
+        statement = select(*_MENU).order_by(menu_items.c.id)
+        if available_only:
+            statement = statement.where(menu_items.c.available.is_(True))
+        result = await self._run(statement)
+        return [mappers.menu_item_from_row(row._mapping) for row in result]
+
+    async def update(self, item: MenuItem) -> None:
+        if item.id is None:
+            raise ConcurrentUpdate("menu item was never stored")
+        params = {**mappers.menu_item_values(item), "key_id": item.id}
+        await self._update(_UPDATE_MENU_ITEM, params, f"menu item {item.id}")
+
+
+class SqlAlchemyOrderRepository(_Repository):
+    """Orders with their lines; the lines are loaded explicitly in one batched query."""
+
+    async def add(self, order: Order) -> None:
+        result = await self._write(_INSERT_ORDER, mappers.order_values(order), "order")
+        order_id: int = result.scalar_one()
+        if order.lines:
+            await self._write(_INSERT_LINES, mappers.order_line_values(order_id, order), "order")
+        order.assign_id(order_id)
+
+    async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
+        statement = _SELECT_ORDER_FOR_UPDATE if for_update else _SELECT_ORDER
+        row = (await self._run(statement, {"key_id": order_id})).first()
+        if row is None:
+            return None
+        lines = await self._run(_SELECT_LINES, {"ids": [order_id]})
+        return mappers.order_from_rows(row._mapping, (line._mapping for line in lines))
+
+    async def update(self, order: Order) -> None:
+        params = {
+            **mappers.order_changes(order),
+            "key_id": order.key,
+            "read_version": order.version,
+        }
+        await self._update(_UPDATE_ORDER, params, f"order {order.key}")
+        order.version += 1
+
+    async def list(
+        self, *, status: OrderStatus | None = None, before_id: int | None = None, limit: int = 50
+    ) -> builtins.list[Order]:
+        statement = select(*_ORDER).order_by(orders.c.id.desc()).limit(limit)
+        if status is not None:
+            statement = statement.where(orders.c.status == status.value)
+        if before_id is not None:
+            statement = statement.where(orders.c.id < before_id)
+        rows = (await self._run(statement)).all()
+        if not rows:
+            return []
+        lines: dict[int, builtins.list[mappers.Row]] = {row.id: [] for row in rows}
+        for line in await self._run(_SELECT_LINES, {"ids": builtins.list(lines)}):
+            lines[line.order_id].append(line._mapping)
+        return [mappers.order_from_rows(row._mapping, lines[row.id]) for row in rows]
+
+
+class SqlAlchemyPaymentRepository(_Repository):
+    """Payment attempts by order_uid.
+
+    Remembers the status each attempt had when this transaction read it, so that `update`
+    only applies when both the version and the status are still the ones that were read.
+    """
+
+    def __init__(self, session: AsyncSession, *, read_only: bool = False) -> None:
+        super().__init__(session, read_only=read_only)
+        self._status_read: dict[str, str] = {}
+
+    def _loaded(self, row: mappers.Row) -> Payment:
+        payment = mappers.payment_from_row(row)
+        self._status_read[payment.order_uid] = payment.status.value
+        return payment
+
+    async def add(self, payment: Payment) -> None:
+        try:
+            statement = _INSERT_PAYMENT[self._dialect]
+        except KeyError:
+            raise NotImplementedError(f"unsupported database {self._dialect}") from None
+        what = f"payment {payment.order_uid}"
+        result = await self._write(statement, mappers.payment_values(payment), what)
+        if result.first() is None:
+            # ON CONFLICT DO NOTHING skipped it: the order_uid or gateway reference is taken, or
+            # the order already has an open QRIS attempt.
+            raise ConcurrentUpdate(f"{what} conflicts with a stored attempt")
+        self._status_read[payment.order_uid] = payment.status.value
+
+    async def get(self, order_uid: str, *, for_update: bool = False) -> Payment | None:
+        statement = _SELECT_PAYMENT_FOR_UPDATE if for_update else _SELECT_PAYMENT
+        row = (await self._run(statement, {"key_uid": order_uid})).first()
+        return self._loaded(row._mapping) if row else None
+
+    async def update(self, payment: Payment) -> None:
+        params = {
+            **mappers.payment_changes(payment),
+            "key_uid": payment.order_uid,
+            "read_version": payment.version,
+        }
+        status_read = self._status_read.get(payment.order_uid)
+        statement = _UPDATE_PAYMENT
+        if status_read is not None:
+            statement = _UPDATE_PAYMENT_IN_STATUS
+            params["read_status"] = status_read
+        await self._update(statement, params, f"payment {payment.order_uid}")
+        payment.version += 1
+        self._status_read[payment.order_uid] = payment.status.value
+
+    async def _many(self, statement: Executable, params: Mapping[str, Any]) -> list[Payment]:
+        return [self._loaded(row._mapping) for row in await self._run(statement, params)]
+
+    async def list_for_order(self, order_id: int) -> list[Payment]:
+        return await self._many(_SELECT_PAYMENTS_OF_ORDER, {"order_id": order_id})
+
+    async def find_open_qris(self, order_id: int) -> Payment | None:
+        found = await self._many(_SELECT_OPEN_QRIS, {"order_id": order_id})
+        return found[0] if found else None
+
+    async def list_overdue(self, *, now: datetime, limit: int) -> list[Payment]:
+        return await self._many(_SELECT_OVERDUE.limit(limit), {"now": now})
+
+    async def list_stale_creating(self, *, created_before: datetime, limit: int) -> list[Payment]:
+        statement = _SELECT_STALE_CREATING.limit(limit)
+        return await self._many(statement, {"created_before": created_before})
+
+    async def list_refunds(self, *, open_only: bool = True, limit: int = 100) -> list[Payment]:
+        statement = _SELECT_OPEN_REFUNDS if open_only else _SELECT_FLAGGED_REFUNDS
+        return await self._many(statement.limit(limit), {})

@@ -1,0 +1,176 @@
+"""The database schema as SQLAlchemy 2 declarative tables, kept apart from the domain objects.
+
+The rows are never domain objects: `mappers.py` converts between the two, and the repositories
+run Core statements against the `Table` objects exported at the bottom. Every rule the database
+can hold is declared here too (unique keys, foreign keys, CHECKs, the partial unique index of
+one open QRIS attempt per order), so a bug in the application cannot store an impossible row.
+"""
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from adapters.sqlalchemy.column_types import BigIntegerId, UTCDateTime
+from domain.menu import MAX_NAME_LENGTH
+from domain.orders import OrderStatus
+from domain.payments import MAX_ORDER_UID_LENGTH, OPEN_STATUSES, PaymentMethod, PaymentStatus
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in sorted(values))})"
+
+
+OPEN_QRIS_PREDICATE = f"method = 'qris' AND {_one_of('status', [s.value for s in OPEN_STATUSES])}"
+OPEN_REFUND_PREDICATE = "refund_required_at IS NOT NULL AND refund_resolved_at IS NULL"
+FLAGGED_REFUND_PREDICATE = "refund_required_at IS NOT NULL"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class MenuItemRow(Base):
+    __tablename__ = "menu_items"
+    __table_args__ = (CheckConstraint("price >= 0", name="price_not_negative"),)
+
+    id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
+    price: Mapped[int] = mapped_column(BigInteger)
+    available: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", [s.value for s in OrderStatus]), name="status_valid"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint("version >= 0", name="version_not_negative"),
+        Index("ix_orders_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    table_number: Mapped[str | None] = mapped_column(Text)
+    customer_name: Mapped[str | None] = mapped_column(Text)
+    access_token_hash: Mapped[str] = mapped_column(Text)
+    # The sum of the lines when placed; kept for reports. The domain recomputes it from the lines.
+    total: Mapped[int] = mapped_column(BigInteger)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_by: Mapped[str | None] = mapped_column(String(MAX_ORDER_UID_LENGTH))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class OrderLineRow(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    order_id: Mapped[int] = mapped_column(
+        BigIntegerId, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    menu_item_id: Mapped[int] = mapped_column(BigIntegerId, ForeignKey("menu_items.id"))
+    name: Mapped[str] = mapped_column(String(MAX_NAME_LENGTH))
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class PaymentRow(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint(_one_of("method", [m.value for m in PaymentMethod]), name="method_valid"),
+        CheckConstraint(_one_of("status", [s.value for s in PaymentStatus]), name="status_valid"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("cash_tendered >= 0", name="cash_tendered_not_negative"),
+        CheckConstraint("change_due >= 0", name="change_due_not_negative"),
+        CheckConstraint("version >= 0", name="version_not_negative"),
+        CheckConstraint("check_count >= 0", name="check_count_not_negative"),
+        # At most one open QRIS attempt per order, whatever the application does.
+        Index(
+            "uq_payments_open_qris_per_order",
+            "order_id",
+            unique=True,
+            sqlite_where=text(OPEN_QRIS_PREDICATE),
+            postgresql_where=text(OPEN_QRIS_PREDICATE),
+        ),
+        Index("ix_payments_order_id_created_at", "order_id", "created_at"),
+        Index("ix_payments_status_expires_at", "status", "expires_at"),
+        Index("ix_payments_status_created_at", "status", "created_at"),
+        Index(
+            "ix_payments_open_refunds",
+            "refund_required_at",
+            sqlite_where=text(OPEN_REFUND_PREDICATE),
+            postgresql_where=text(OPEN_REFUND_PREDICATE),
+        ),
+        Index(
+            "ix_payments_flagged_refunds",
+            "refund_required_at",
+            sqlite_where=text(FLAGGED_REFUND_PREDICATE),
+            postgresql_where=text(FLAGGED_REFUND_PREDICATE),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)
+    order_uid: Mapped[str] = mapped_column(String(MAX_ORDER_UID_LENGTH), unique=True)
+    order_id: Mapped[int] = mapped_column(BigIntegerId, ForeignKey("orders.id"))
+    method: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    gateway_reference: Mapped[str | None] = mapped_column(String(255), unique=True)
+    qr_string: Mapped[str | None] = mapped_column(Text)
+    payment_url: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    cash_tendered: Mapped[int | None] = mapped_column(BigInteger)
+    change_due: Mapped[int | None] = mapped_column(BigInteger)
+    taken_by: Mapped[str | None] = mapped_column(Text)
+    refund_required_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refund_reason: Mapped[str | None] = mapped_column(Text)
+    refund_resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refund_resolved_by: Mapped[str | None] = mapped_column(Text)
+    refund_note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Reconciliation leases (used by the reconciler; not part of the domain object, so the
+    # mappers and repositories never read or write them).
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+metadata = Base.metadata
+menu_items = cast(Table, MenuItemRow.__table__)
+orders = cast(Table, OrderRow.__table__)
+order_lines = cast(Table, OrderLineRow.__table__)
+payments = cast(Table, PaymentRow.__table__)

@@ -1,0 +1,151 @@
+"""The SQLAlchemy unit of work: one AsyncSession, one database transaction.
+
+A write unit of work begins its transaction as soon as it is entered. On SQLite that is
+`BEGIN IMMEDIATE` (see engine.py), which takes the database's single write lock; writers of the
+same process also queue on an asyncio lock first, so they wait in order instead of polling
+SQLite's busy handler. Read-only units of work begin a deferred transaction and never block.
+On PostgreSQL both kinds are plain READ COMMITTED transactions; the repositories' conditional
+updates and `SELECT ... FOR UPDATE` provide the guarantees.
+"""
+
+import asyncio
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.sqlalchemy.engine import SQLITE_BEGIN
+from adapters.sqlalchemy.errors import busy_error, is_busy
+from adapters.sqlalchemy.repositories import (
+    SqlAlchemyMenuRepository,
+    SqlAlchemyOrderRepository,
+    SqlAlchemyPaymentRepository,
+)
+
+
+class SqlAlchemyUnitOfWork:
+    """Rolls back on exit unless `commit` was called; always closes its session."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        read_only: bool = False,
+        write_gate: asyncio.Lock | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._read_only = read_only
+        self._write_gate = write_gate
+        self._gate_held = False
+        self._session: AsyncSession | None = None
+        self._menu: SqlAlchemyMenuRepository | None = None
+        self._orders: SqlAlchemyOrderRepository | None = None
+        self._payments: SqlAlchemyPaymentRepository | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @property
+    def menu(self) -> SqlAlchemyMenuRepository:
+        if self._menu is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._menu
+
+    @property
+    def orders(self) -> SqlAlchemyOrderRepository:
+        if self._orders is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._orders
+
+    @property
+    def payments(self) -> SqlAlchemyPaymentRepository:
+        if self._payments is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._payments
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("unit of work is already entered")
+        if self._write_gate is not None:
+            await self._write_gate.acquire()
+            self._gate_held = True
+        session = self._sessions()
+        try:
+            # Begin now (BEGIN IMMEDIATE for a SQLite writer), not at the first statement.
+            await session.connection()
+        except BaseException as exc:
+            await session.close()
+            self._release_gate()
+            if isinstance(exc, DBAPIError) and is_busy(exc):
+                raise busy_error(exc) from exc
+            raise
+        self._session = session
+        read_only = self._read_only
+        self._menu = SqlAlchemyMenuRepository(session, read_only=read_only)
+        self._orders = SqlAlchemyOrderRepository(session, read_only=read_only)
+        self._payments = SqlAlchemyPaymentRepository(session, read_only=read_only)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._session
+        self._session = self._menu = self._orders = self._payments = None
+        if session is None:
+            return
+        try:
+            if session.in_transaction():
+                await session.rollback()
+        finally:
+            try:
+                await session.close()
+            finally:
+                self._release_gate()
+
+    async def commit(self) -> None:
+        try:
+            await self._entered().commit()
+        except DBAPIError as exc:
+            if is_busy(exc):
+                raise busy_error(exc) from exc
+            raise
+
+    async def rollback(self) -> None:
+        await self._entered().rollback()
+
+    def _entered(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._session
+
+    def _release_gate(self) -> None:
+        if self._gate_held and self._write_gate is not None:
+            self._gate_held = False
+            self._write_gate.release()
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    """Makes a fresh unit of work per transaction over one engine (one per process)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        is_sqlite = engine.dialect.name == "sqlite"
+        write_engine = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if is_sqlite else engine
+        self._write_sessions = async_sessionmaker(
+            write_engine, expire_on_commit=False, autoflush=False
+        )
+        self._read_sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        # SQLite has one writer at a time: queue this process's writers here, fairly.
+        self._write_gate = asyncio.Lock() if is_sqlite else None
+
+    def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
+        if read_only:
+            return SqlAlchemyUnitOfWork(self._read_sessions, read_only=True)
+        return SqlAlchemyUnitOfWork(
+            self._write_sessions, read_only=False, write_gate=self._write_gate
+        )

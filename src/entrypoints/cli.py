@@ -1,0 +1,161 @@
+"""The `kasir` command line: serve, migrate, the standalone simulator and its controls."""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+import httpx
+import uvicorn
+
+from adapters.sqlalchemy.engine import create_engine_for
+from adapters.sqlalchemy.migrate import upgrade_database
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from entrypoints.demo_data import seed_demo_menu
+from entrypoints.duitku_simulator import (
+    DEFAULT_MOUNT_PATH,
+    DEV_API_KEY,
+    DEV_MERCHANT_CODE,
+    SimulatorConfig,
+    create_simulator_app,
+)
+from entrypoints.logging_setup import configure_logging
+from entrypoints.settings import Settings, SettingsError, load_settings, with_local_staff_token
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except SettingsError as error:
+        print(f"kasir: {error}", file=sys.stderr)
+        return 2
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kasir", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate the database, then run the HTTP service")
+    serve.add_argument("--host", default=None, help="default: HOST setting (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="default: PORT setting (8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations to DATABASE_URL")
+    migrate.set_defaults(run=_migrate)
+
+    simulator = commands.add_parser("simulator", help="the Duitku simulator, standalone or driven")
+    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.add_argument("--port", type=int, default=8100)
+    simulator.set_defaults(run=_simulator)
+    actions = simulator.add_subparsers(metavar="ACTION")
+    for action in ("pay", "fail", "expire"):
+        control = actions.add_parser(action, help=f"{action} a simulated transaction")
+        control.add_argument("order_uid", help="the merchantOrderId (order_uid) to act on")
+        control.add_argument(
+            "--url",
+            default=None,
+            help="simulator root (default: the one mounted in the service at PUBLIC_BASE_URL)",
+        )
+        control.set_defaults(run=_simulator_control, action=action)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings, local_token = with_local_staff_token(load_settings())
+    configure_logging(settings.log_level)
+    if local_token is not None:
+        # Worker processes read the settings again: hand them the same token.
+        os.environ["KASIR_STAFF_TOKENS"] = (
+            f"{local_token.name}:{local_token.token.get_secret_value()}"
+        )
+    asyncio.run(_prepare_database(settings))
+    host = args.host or settings.host
+    port = args.port or settings.port
+    _print_banner(settings, local_token.token.get_secret_value() if local_token else None)
+    uvicorn.run(
+        "entrypoints.http.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )
+    return 0
+
+
+async def _prepare_database(settings: Settings) -> None:
+    """Migrations run once here, before any worker starts, never inside a request."""
+    await upgrade_database(settings.database_url)
+    if settings.simulated:
+        engine = create_engine_for(settings.database_url)
+        try:
+            await seed_demo_menu(SqlAlchemyUnitOfWorkFactory(engine))
+        finally:
+            await engine.dispose()
+
+
+def _print_banner(settings: Settings, local_token: str | None) -> None:
+    lines = [f"kasir on {settings.base_url}  (database: {_safe_url(settings.database_url)})"]
+    if settings.simulated:
+        lines.append(
+            f"PAYMENTS ARE SIMULATED (DUITKU_ENV={settings.duitku_env}): no real money moves."
+        )
+        if settings.duitku_env == "simulator" and not settings.duitku_base_url:
+            lines.append(f"Duitku simulator mounted at {settings.base_url}{DEFAULT_MOUNT_PATH}")
+    else:
+        lines.append(f"Duitku {settings.duitku_env}: REAL payments.")
+    if local_token:
+        lines.append(f"Local staff token (this run only): {local_token}")
+    lines.append(f"API docs: {settings.base_url}/schema")
+    width = max(len(line) for line in lines)
+    print("=" * width, *lines, "=" * width, sep="\n", flush=True)
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 - only needed for the banner
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    settings = load_settings()
+    asyncio.run(upgrade_database(settings.database_url))
+    print(f"database at {_safe_url(settings.database_url)} is up to date")
+    return 0
+
+
+def _simulator(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    config = SimulatorConfig(
+        merchant_code=settings.duitku_merchant_code or DEV_MERCHANT_CODE,
+        api_key=(
+            settings.duitku_api_key.get_secret_value() if settings.duitku_api_key else DEV_API_KEY
+        ),
+        public_base_url=f"http://{args.host}:{args.port}",
+        callback_signature=settings.duitku_signature,
+    )
+    print(f"Duitku simulator on http://{args.host}:{args.port} (merchant {config.merchant_code})")
+    uvicorn.run(create_simulator_app(config), host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def _simulator_control(args: argparse.Namespace) -> int:
+    root = args.url or f"{load_settings().base_url}{DEFAULT_MOUNT_PATH}"
+    url = f"{root.rstrip('/')}/control/transactions/{args.order_uid}/{args.action}"
+    response = httpx.post(url, timeout=30)
+    print(json.dumps(response.json(), indent=2))
+    return 0 if response.is_success else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

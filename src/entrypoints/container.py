@@ -1,0 +1,109 @@
+"""The composition root: the one place that knows every concrete class.
+
+Providers stay synchronous; async start-up and shutdown (engine dispose, HTTP client close)
+live in the Litestar lifespan. Tests override providers (`container.gateway.override(...)`)
+on a fresh container per test.
+"""
+
+import httpx
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.duitku.config import DuitkuConfig
+from adapters.observability.event_log import LoggingEventPublisher
+from adapters.sqlalchemy.engine import create_engine_for
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from adapters.system import SecureReferenceGenerator, SystemClock
+from application.gateway import PaymentGateway
+from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
+from application.reconciliation import AttemptReconciler
+from application.use_cases.cancel_order import CancelOrder
+from application.use_cases.expire_overdue_payments import ExpireOverduePayments
+from application.use_cases.get_order import GetOrder, ListOrders
+from application.use_cases.get_payment import GetPayment
+from application.use_cases.handle_payment_notification import HandlePaymentNotification
+from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
+from application.use_cases.pay_cash import PayCash
+from application.use_cases.place_order import PlaceOrder
+from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.start_qris_payment import StartQrisPayment
+from entrypoints import gateways
+from entrypoints.duitku_simulator import DuitkuSimulator
+from entrypoints.settings import Settings
+
+
+def _simulator_if_mounted(settings: Settings) -> DuitkuSimulator | None:
+    return gateways.mounted_simulator(settings) if gateways.uses_mounted_simulator(settings) else None
+
+
+class Container(containers.DeclarativeContainer):
+    """Builds every adapter from settings and every use case from adapters."""
+
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock: providers.Provider[Clock] = providers.Singleton(SystemClock)
+    references: providers.Provider[ReferenceGenerator] = providers.Singleton(
+        SecureReferenceGenerator
+    )
+    events: providers.Provider[EventPublisher] = providers.Singleton(LoggingEventPublisher)
+
+    engine: providers.Provider[AsyncEngine] = providers.Singleton(
+        create_engine_for, settings.provided.database_url
+    )
+    uow: providers.Provider[UnitOfWorkFactory] = providers.Singleton(
+        SqlAlchemyUnitOfWorkFactory, engine
+    )
+
+    simulator: providers.Provider[DuitkuSimulator | None] = providers.Singleton(
+        _simulator_if_mounted, settings
+    )
+    duitku_config: providers.Provider[DuitkuConfig] = providers.Singleton(
+        gateways.duitku_config, settings
+    )
+    http_client: providers.Provider[httpx.AsyncClient] = providers.Singleton(
+        gateways.duitku_http_client, settings, duitku_config, simulator
+    )
+    gateway: providers.Provider[PaymentGateway] = providers.Singleton(
+        gateways.payment_gateway, settings, duitku_config, http_client
+    )
+
+    reconciler = providers.Factory(
+        AttemptReconciler, uow=uow, gateway=gateway, clock=clock, events=events
+    )
+
+    add_menu_item = providers.Factory(AddMenuItem, uow=uow)
+    update_menu_item = providers.Factory(UpdateMenuItem, uow=uow)
+    list_menu_items = providers.Factory(ListMenuItems, uow=uow)
+    place_order = providers.Factory(
+        PlaceOrder, uow=uow, clock=clock, references=references, events=events
+    )
+    cancel_order = providers.Factory(CancelOrder, uow=uow, clock=clock, events=events)
+    get_order = providers.Factory(GetOrder, uow=uow)
+    list_orders = providers.Factory(ListOrders, uow=uow)
+    get_payment = providers.Factory(GetPayment, uow=uow)
+    start_qris_payment = providers.Factory(
+        StartQrisPayment,
+        uow=uow,
+        gateway=gateway,
+        clock=clock,
+        references=references,
+        events=events,
+        reconciler=reconciler,
+    )
+    handle_payment_notification = providers.Factory(
+        HandlePaymentNotification, uow=uow, gateway=gateway, reconciler=reconciler
+    )
+    pay_cash = providers.Factory(
+        PayCash, uow=uow, clock=clock, references=references, events=events
+    )
+    expire_overdue_payments = providers.Factory(
+        ExpireOverduePayments, uow=uow, clock=clock, reconciler=reconciler
+    )
+    list_refunds = providers.Factory(ListRefunds, uow=uow)
+    resolve_refund = providers.Factory(ResolveRefund, uow=uow, clock=clock, events=events)
+
+
+def build_container(settings: Settings) -> Container:
+    container = Container()
+    container.settings.override(providers.Object(settings))
+    return container

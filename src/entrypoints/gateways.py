@@ -1,0 +1,78 @@
+"""Building the payment gateway the settings ask for: real Duitku, the simulator, or the fake."""
+
+import httpx
+
+from adapters.duitku.config import DuitkuConfig
+from adapters.duitku.gateway import DuitkuPaymentGateway, make_http_client
+from adapters.in_memory.gateway import FakePaymentGateway
+from application.gateway import PaymentGateway
+from entrypoints.duitku_simulator import (
+    DEFAULT_MOUNT_PATH,
+    DEV_API_KEY,
+    DEV_MERCHANT_CODE,
+    DuitkuSimulator,
+    SimulatorConfig,
+    build_simulator,
+)
+from entrypoints.settings import Settings
+
+WEBHOOK_PATH = "/api/v1/webhooks/duitku"
+RETURN_PATH = "/payment-finished"
+# Requests to the mounted simulator go through this in-process host; it never hits the network.
+_IN_PROCESS_SIMULATOR = "http://duitku-simulator.internal"
+
+
+def duitku_config(settings: Settings) -> DuitkuConfig:
+    """The Duitku adapter's settings; the simulator uses fixed development credentials."""
+    api_key = settings.duitku_api_key.get_secret_value() if settings.duitku_api_key else None
+    simulated = settings.duitku_env in ("simulator", "fake")
+    base_url = settings.duitku_base_url
+    if settings.duitku_env == "simulator" and not base_url:
+        base_url = f"{_IN_PROCESS_SIMULATOR}/webapi/api/merchant/"
+    return DuitkuConfig(
+        merchant_code=settings.duitku_merchant_code or DEV_MERCHANT_CODE,
+        api_key=api_key or (DEV_API_KEY if simulated else ""),
+        callback_url=f"{settings.base_url}{WEBHOOK_PATH}",
+        return_url=f"{settings.base_url}{RETURN_PATH}",
+        environment="simulator" if simulated else settings.duitku_env,  # type: ignore[arg-type]
+        base_url=base_url,
+        payment_method=settings.duitku_payment_method,
+        expiry_minutes=settings.duitku_expiry_minutes,
+        signature_scheme=settings.duitku_signature,
+        callback_accept_md5=settings.duitku_callback_accept_md5,
+    )
+
+
+def mounted_simulator(settings: Settings) -> DuitkuSimulator:
+    """The simulator mounted inside the service (simulator mode without DUITKU_BASE_URL)."""
+    config = duitku_config(settings)
+    return build_simulator(
+        SimulatorConfig(
+            merchant_code=config.merchant_code,
+            api_key=config.api_key,
+            public_base_url=f"{settings.base_url}{DEFAULT_MOUNT_PATH}",
+            callback_signature=settings.duitku_signature,
+        )
+    )
+
+
+def uses_mounted_simulator(settings: Settings) -> bool:
+    return settings.duitku_env == "simulator" and not settings.duitku_base_url
+
+
+def duitku_http_client(
+    settings: Settings, config: DuitkuConfig, simulator: DuitkuSimulator | None
+) -> httpx.AsyncClient:
+    """The one shared client to Duitku; to the mounted simulator it goes in-process."""
+    transport = None
+    if simulator is not None:
+        transport = httpx.ASGITransport(app=simulator.asgi_app)  # type: ignore[arg-type]
+    return make_http_client(config, transport=transport)
+
+
+def payment_gateway(
+    settings: Settings, config: DuitkuConfig, client: httpx.AsyncClient
+) -> PaymentGateway:
+    if settings.duitku_env == "fake":
+        return FakePaymentGateway(merchant_code=config.merchant_code)
+    return DuitkuPaymentGateway(config, client)

@@ -1,0 +1,1 @@
+"""kasir's HTTP API (Litestar, msgspec schemas)."""

@@ -1,0 +1,1 @@
+"""Thin HTTP controllers: request → command → use case → response."""

@@ -1,0 +1,35 @@
+"""Liveness and readiness."""
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.datastructures import State
+from sqlalchemy import text
+
+from entrypoints.http.dependencies import container_of
+from entrypoints.http.errors import ErrorBody, error_response, responses
+
+
+class HealthResponse(msgspec.Struct, kw_only=True):
+    status: str
+
+
+class HealthController(Controller):
+    tags = ["health"]  # noqa: RUF012 - Litestar reads it as a class attribute
+
+    @get("/health", summary="The process is up")
+    async def health(self) -> HealthResponse:
+        return HealthResponse(status="ok")
+
+    @get("/ready", summary="The database answers", responses=responses(503))
+    async def ready(self, state: State) -> Response[Any]:
+        try:
+            async with container_of(state).engine().connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means not ready; details go to logs
+            return error_response(503, "service_unavailable", "the database is not reachable")
+        return Response(HealthResponse(status="ready"))
+
+
+__all__ = ["ErrorBody", "HealthController"]

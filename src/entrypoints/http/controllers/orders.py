@@ -1,0 +1,123 @@
+"""Orders: placed by customers, read with the order's token or by staff, cancelled by staff."""
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+
+from application.use_cases.cancel_order import CancelOrder
+from application.use_cases.get_order import GetOrder, ListOrders
+from application.use_cases.place_order import OrderItemRequest, PlaceOrder, PlaceOrderCommand
+from domain.orders import OrderStatus
+from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffMember, require_order_access
+from entrypoints.http.auth import STAFF_ONLY as STAFF
+from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
+from entrypoints.http.errors import responses
+from entrypoints.http.schemas.orders import (
+    CreatedOrderResponse,
+    CreateOrderRequest,
+    OrderListResponse,
+    OrderResponse,
+)
+from entrypoints.http.schemas.payments import PaymentResponse
+from entrypoints.http.urls import qris_url
+
+
+OrderToken = Annotated[
+    str | None,
+    Parameter(
+        header=ORDER_TOKEN_HEADER,
+        required=False,
+        description="The access token returned when the order was placed",
+    ),
+]
+
+
+class OrderController(Controller):
+    path = "/api/v1/orders"
+    tags = ["orders"]  # noqa: RUF012
+
+    @post("/", summary="Place an order", responses=responses(400, 404, 422, 429))
+    async def place(
+        self, data: JSONBody[CreateOrderRequest], place_order: NamedDependency[PlaceOrder]
+    ) -> CreatedOrderResponse:
+        placed = await place_order.execute(
+            PlaceOrderCommand(
+                items=tuple(OrderItemRequest(i.menu_item_id, i.quantity) for i in data.items),
+                table_number=data.table_number,
+                customer_name=data.customer_name,
+            )
+        )
+        return CreatedOrderResponse(
+            **msgspec.structs.asdict(OrderResponse.of(placed.order)),
+            access_token=placed.access_token,
+        )
+
+    @get(
+        "/{order_id:int}",
+        summary="An order with its payments (staff, or the order's own token)",
+        security=ORDER_TOKEN,
+        responses=responses(400, 401, 403, 404),
+    )
+    async def read(
+        self,
+        order_id: int,
+        state: State,
+        get_order: NamedDependency[GetOrder],
+        maybe_staff: NamedDependency[StaffMember | None],
+        order_token: OrderToken = None,
+    ) -> OrderResponse:
+        details = await get_order.execute(order_id)
+        require_order_access(
+            staff=maybe_staff,
+            order_token=order_token,
+            token_hash=details.order.access_token_hash,
+        )
+        return OrderResponse.of(
+            details.order,
+            [
+                PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid))
+                for p in details.payments
+            ],
+        )
+
+    @get(
+        "/",
+        summary="Orders, newest first (staff)",
+        security=STAFF,
+        responses=responses(400, 401),
+    )
+    async def list_orders(
+        self,
+        list_orders: NamedDependency[ListOrders],
+        staff: NamedDependency[StaffMember],
+        status: OrderStatus | None = None,
+        before_id: Annotated[int | None, Parameter(ge=1)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> OrderListResponse:
+        orders = await list_orders.execute(status=status, before_id=before_id, limit=limit)
+        next_before = orders[-1].key if len(orders) == limit else None
+        return OrderListResponse(
+            items=[OrderResponse.of(order) for order in orders], next_before_id=next_before
+        )
+
+    @post(
+        "/{order_id:int}/cancel",
+        summary="Cancel an unpaid order (staff)",
+        status_code=200,
+        security=STAFF,
+        responses=responses(400, 401, 404, 409),
+    )
+    async def cancel(
+        self,
+        order_id: int,
+        cancel_order: NamedDependency[CancelOrder],
+        staff: NamedDependency[StaffMember],
+    ) -> OrderResponse:
+        return OrderResponse.of(await cancel_order.execute(order_id, cancelled_by=staff.name))
+
+
+

@@ -1,0 +1,196 @@
+"""Payments: QRIS for customers, cash for staff, reading attempts, QR images, refunds."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import JSONBody, Parameter
+
+from application.gateway import Customer
+from application.use_cases.get_order import GetOrder
+from application.use_cases.get_payment import GetPayment
+from application.use_cases.pay_cash import PayCash
+from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
+from entrypoints.http.auth import StaffMember, require_order_access
+from entrypoints.http.auth import STAFF_ONLY as STAFF
+from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
+from entrypoints.http.controllers.orders import OrderToken
+from entrypoints.http.errors import responses
+from entrypoints.http.qr_images import MEDIA_TYPES, ImageKind, render_qr
+from entrypoints.http.schemas.payments import (
+    CashPaymentRequest,
+    CashPaymentResponse,
+    CreateQrisPaymentRequest,
+    PaymentListResponse,
+    PaymentResponse,
+    QrisPaymentResponse,
+    ResolveRefundRequest,
+)
+from entrypoints.http.urls import qris_url
+
+OrderUid = Annotated[str, Parameter(min_length=1, max_length=50)]
+
+
+class PaymentController(Controller):
+    path = "/api/v1/payments"
+    tags = ["payments"]  # noqa: RUF012
+
+    @post(
+        "/qris",
+        summary="Create (or get the pending) QRIS payment of an order",
+        description="201 with a new attempt; 200 with the attempt still pending for the order.",
+        security=ORDER_TOKEN,
+        responses=responses(400, 401, 403, 404, 409, 422, 429, 502, 504),
+    )
+    async def start_qris(
+        self,
+        state: State,
+        data: JSONBody[CreateQrisPaymentRequest],
+        get_order: NamedDependency[GetOrder],
+        start_qris_payment: NamedDependency[StartQrisPayment],
+        maybe_staff: NamedDependency[StaffMember | None],
+        order_token: OrderToken = None,
+    ) -> Response[QrisPaymentResponse]:
+        details = await get_order.execute(data.order_id)
+        require_order_access(
+            staff=maybe_staff,
+            order_token=order_token,
+            token_hash=details.order.access_token_hash,
+        )
+        customer = data.customer_details
+        started = await start_qris_payment.execute(
+            StartQrisPaymentCommand(
+                order_id=data.order_id,
+                amount=data.amount,
+                customer=Customer(customer.name, customer.email, customer.phone),
+            )
+        )
+        payment = started.payment
+        if payment.qr_string is None or payment.expires_at is None:
+            # Resolved meanwhile into a state without a QR (rare): report it like a read.
+            raise NotFoundException("the payment attempt has no QR code")
+        body = QrisPaymentResponse(
+            transaction_token=payment.gateway_reference or "",
+            qris_url=qris_url(state, payment.order_uid),
+            order_uid=payment.order_uid,
+            qr_string=payment.qr_string,
+            payment_url=payment.payment_url or "",
+            amount=payment.amount,
+            status=payment.status.value,
+            expires_at=payment.expires_at,
+        )
+        return Response(body, status_code=201 if started.created else 200)
+
+    @get(
+        "/{order_uid:str}",
+        summary="A payment attempt and its status",
+        description="The unguessable order_uid is the capability to read it.",
+        responses=responses(400, 404),
+    )
+    async def read(
+        self, state: State, order_uid: OrderUid, get_payment: NamedDependency[GetPayment]
+    ) -> PaymentResponse:
+        payment = await get_payment.execute(order_uid)
+        return PaymentResponse.of(payment, qris_url=qris_url(state, payment.order_uid))
+
+    @get(
+        "/{order_uid:str}/qris.png",
+        summary="The QR code of a QRIS attempt, as PNG",
+        media_type="image/png",
+        responses=responses(400, 404),
+    )
+    async def qris_png(
+        self, order_uid: OrderUid, get_payment: NamedDependency[GetPayment]
+    ) -> Response[bytes]:
+        return await _qr_image(order_uid, get_payment, "png")
+
+    @get(
+        "/{order_uid:str}/qris.svg",
+        summary="The QR code of a QRIS attempt, as SVG",
+        media_type="image/svg+xml",
+        responses=responses(400, 404),
+    )
+    async def qris_svg(
+        self, order_uid: OrderUid, get_payment: NamedDependency[GetPayment]
+    ) -> Response[bytes]:
+        return await _qr_image(order_uid, get_payment, "svg")
+
+    @post(
+        "/cash",
+        summary="Take a cash payment (staff)",
+        security=STAFF,
+        responses=responses(400, 401, 404, 409, 422),
+    )
+    async def pay_cash(
+        self,
+        data: JSONBody[CashPaymentRequest],
+        pay_cash: NamedDependency[PayCash],
+        staff: NamedDependency[StaffMember],
+    ) -> CashPaymentResponse:
+        payment = await pay_cash.execute(
+            data.order_id, tendered=data.amount_tendered, taken_by=staff.name
+        )
+        return CashPaymentResponse(
+            order_uid=payment.order_uid,
+            order_id=payment.order_id,
+            amount=payment.amount,
+            amount_tendered=payment.cash_tendered or 0,
+            change_due=payment.change_due or 0,
+            taken_by=staff.name,
+            status=payment.status.value,
+            paid_at=payment.paid_at or payment.created_at,
+        )
+
+    @get(
+        "/",
+        summary="Payments that need a human: refunds to make (staff)",
+        security=STAFF,
+        responses=responses(400, 401),
+    )
+    async def list_for_staff(
+        self,
+        state: State,
+        list_refunds: NamedDependency[ListRefunds],
+        staff: NamedDependency[StaffMember],
+        refund_required: bool = True,
+        include_resolved: bool = False,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+    ) -> PaymentListResponse:
+        if not refund_required:
+            return PaymentListResponse(items=[])
+        found = await list_refunds.execute(open_only=not include_resolved, limit=limit)
+        return PaymentListResponse(
+            items=[PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid)) for p in found]
+        )
+
+    @post(
+        "/{order_uid:str}/refund/resolve",
+        summary="Record that a required refund was made (staff)",
+        status_code=200,
+        security=STAFF,
+        responses=responses(400, 401, 404, 409),
+    )
+    async def resolve_refund(
+        self,
+        state: State,
+        order_uid: OrderUid,
+        data: JSONBody[ResolveRefundRequest],
+        resolve_refund: NamedDependency[ResolveRefund],
+        staff: NamedDependency[StaffMember],
+    ) -> PaymentResponse:
+        payment = await resolve_refund.execute(order_uid, resolved_by=staff.name, note=data.note)
+        return PaymentResponse.of(payment, qris_url=qris_url(state, payment.order_uid))
+
+
+async def _qr_image(order_uid: str, get_payment: GetPayment, kind: ImageKind) -> Response[Any]:
+    payment = await get_payment.execute(order_uid)
+    if not payment.qr_string:
+        raise NotFoundException("this payment attempt has no QR code")
+    return Response(
+        render_qr(payment.qr_string, kind),
+        media_type=MEDIA_TYPES[kind],
+        headers={"Cache-Control": "private, max-age=3600, immutable"},
+    )

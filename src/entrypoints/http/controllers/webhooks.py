@@ -1,0 +1,49 @@
+"""Duitku's payment notifications."""
+
+from typing import Any
+
+from litestar import Controller, Request, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+
+from application.errors import InvalidNotification
+from application.use_cases.handle_payment_notification import HandlePaymentNotification
+from entrypoints.http.errors import responses
+from entrypoints.http.schemas.payments import WebhookAck
+
+FORM = "application/x-www-form-urlencoded"
+MAX_NOTIFICATION_BYTES = 16 * 1024  # a Duitku callback is well under 2 KiB
+
+
+class WebhookController(Controller):
+    path = "/api/v1/webhooks"
+    tags = ["webhooks"]  # noqa: RUF012
+
+    @post(
+        "/duitku",
+        summary="Duitku payment notification (form-encoded, signed)",
+        description=(
+            "200 when handled (including duplicates and unknown orders); 503 asks Duitku to "
+            "retry later. Forged or disallowed notifications get one generic 403."
+        ),
+        status_code=200,
+        request_max_body_size=MAX_NOTIFICATION_BYTES,
+        responses=responses(400, 403, 413, 415, 503),
+    )
+    async def duitku(
+        self,
+        request: Request[Any, Any, State],
+        handle_payment_notification: NamedDependency[HandlePaymentNotification],
+    ) -> WebhookAck:
+        media_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media_type != FORM:
+            raise HTTPException(status_code=415, detail=f"the notification must be {FORM}")
+        form = await request.form()
+        fields: dict[str, str] = {}
+        for key, value in form.multi_items():
+            if not isinstance(value, str) or key in fields:
+                raise InvalidNotification("fields must be plain text and appear once")
+            fields[key] = value
+        handled = await handle_payment_notification.execute(fields)
+        return WebhookAck(status="ok", outcome=handled.outcome.value)

@@ -1,0 +1,210 @@
+"""One error shape for every failure, and the mapping from errors to HTTP statuses.
+
+Every error body is `{"error": {"code": ..., "message": ..., "details": ...}}` with a stable
+`code` (the table is in docs/errors.md). Headers of the exception (`Allow`, `Retry-After`) are
+kept. A stack trace never reaches a client.
+"""
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_502_BAD_GATEWAY,
+    HTTP_503_SERVICE_UNAVAILABLE,
+    HTTP_504_GATEWAY_TIMEOUT,
+)
+
+from application.errors import (
+    ApplicationError,
+    ConcurrentUpdate,
+    GatewayRejected,
+    GatewayTimeout,
+    GatewayUnavailable,
+    InvalidNotification,
+    NotFound,
+    NotificationRejected,
+    PaymentInProgress,
+    StatusUnconfirmed,
+)
+from domain.errors import (
+    AmountMismatch,
+    DomainError,
+    InsufficientCash,
+    InvalidAmount,
+    InvalidMenuItem,
+    InvalidOrder,
+    InvalidTransition,
+    OrderNotPayable,
+)
+
+logger = logging.getLogger("kasir.http")
+
+GENERIC_REJECTION = "the notification was rejected"
+
+
+class ErrorDetail(msgspec.Struct, kw_only=True):
+    code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """The one shape of every error response."""
+
+    error: ErrorDetail
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[ErrorBody]:
+    return Response(
+        ErrorBody(error=ErrorDetail(code=code, message=message, details=details)),
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    InvalidTransition: HTTP_409_CONFLICT,
+    OrderNotPayable: HTTP_409_CONFLICT,
+    AmountMismatch: HTTP_422_UNPROCESSABLE_ENTITY,
+    InsufficientCash: HTTP_422_UNPROCESSABLE_ENTITY,
+    InvalidOrder: HTTP_422_UNPROCESSABLE_ENTITY,
+    InvalidAmount: HTTP_422_UNPROCESSABLE_ENTITY,
+    InvalidMenuItem: HTTP_422_UNPROCESSABLE_ENTITY,
+}
+
+_APPLICATION_STATUS: dict[type[ApplicationError], int] = {
+    NotFound: HTTP_404_NOT_FOUND,
+    PaymentInProgress: HTTP_409_CONFLICT,
+    GatewayRejected: HTTP_502_BAD_GATEWAY,
+    GatewayUnavailable: HTTP_502_BAD_GATEWAY,
+    GatewayTimeout: HTTP_504_GATEWAY_TIMEOUT,
+    NotificationRejected: HTTP_403_FORBIDDEN,
+    InvalidNotification: HTTP_400_BAD_REQUEST,
+    StatusUnconfirmed: HTTP_503_SERVICE_UNAVAILABLE,
+    ConcurrentUpdate: HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+_HTTP_CODES = {
+    HTTP_400_BAD_REQUEST: "invalid_request",
+    HTTP_401_UNAUTHORIZED: "unauthorized",
+    HTTP_403_FORBIDDEN: "forbidden",
+    HTTP_404_NOT_FOUND: "not_found",
+    405: "method_not_allowed",
+    HTTP_409_CONFLICT: "conflict",
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: "request_too_large",
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    HTTP_429_TOO_MANY_REQUESTS: "rate_limited",
+    HTTP_503_SERVICE_UNAVAILABLE: "service_unavailable",
+}
+
+
+def _status_of(error: Exception, table: dict[type[Any], int], default: int) -> int:
+    for kind in type(error).__mro__:
+        if kind in table:
+            return table[kind]
+    return default
+
+
+def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Response[ErrorBody]:
+    return error_response(
+        _status_of(error, _DOMAIN_STATUS, HTTP_422_UNPROCESSABLE_ENTITY), error.code, error.message
+    )
+
+
+def application_error_handler(
+    _: Request[Any, Any, Any], error: ApplicationError
+) -> Response[ErrorBody]:
+    status = _status_of(error, _APPLICATION_STATUS, HTTP_409_CONFLICT)
+    headers: dict[str, str] = {}
+    message = error.message
+    if isinstance(error, PaymentInProgress):
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, StatusUnconfirmed | ConcurrentUpdate):
+        headers["Retry-After"] = "5"
+    if isinstance(error, NotificationRejected):
+        message = GENERIC_REJECTION  # one body for every reason: no oracle for forgers
+    if isinstance(error, GatewayRejected | GatewayUnavailable | GatewayTimeout):
+        logger.warning("gateway failure %s: %s", error.code, error.detail or error.message)
+    return error_response(status, error.code, message, headers=headers or None)
+
+
+def http_exception_handler(
+    _: Request[Any, Any, Any], error: HTTPException
+) -> Response[ErrorBody]:
+    status = error.status_code
+    details: list[dict[str, Any]] | None = None
+    message = error.detail
+    if isinstance(error, ValidationException):
+        message = "the request is malformed"
+        extra = error.extra
+        if isinstance(extra, list):
+            details = [item for item in extra if isinstance(item, dict)]
+        elif isinstance(extra, dict):
+            details = [extra]
+    code = _HTTP_CODES.get(status, "http_error")
+    if status >= HTTP_500_INTERNAL_SERVER_ERROR:
+        message, code = "internal error", "internal_error"
+    return error_response(status, code, message, details=details, headers=error.headers)
+
+
+def unexpected_error_handler(
+    request: Request[Any, Any, Any], error: Exception
+) -> Response[ErrorBody]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "internal error")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: domain_error_handler,
+    ApplicationError: application_error_handler,
+    HTTPException: http_exception_handler,
+    Exception: unexpected_error_handler,
+}
+
+
+def error_spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
+
+
+def responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """Shared OpenAPI response specs, so the document matches what the handlers send."""
+    return {status: error_spec(_DESCRIPTIONS[status]) for status in statuses}
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request (code invalid_request or invalid_notification)",
+    401: "Missing or wrong credentials (code unauthorized)",
+    403: "Not allowed (code forbidden or notification_rejected)",
+    404: "Not found (code not_found)",
+    409: "Conflict with the current state (order_not_payable, invalid_transition, "
+    "payment_in_progress with Retry-After)",
+    413: "Request body too large (code request_too_large)",
+    415: "Unsupported media type (code unsupported_media_type)",
+    422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, ...)",
+    429: "Too many requests (code rate_limited, with Retry-After)",
+    502: "The payment gateway refused or failed (gateway_rejected, gateway_unavailable)",
+    503: "Temporarily unable; retry later (status_unconfirmed, service_unavailable)",
+    504: "The payment gateway did not answer in time (gateway_timeout)",
+}

@@ -1,0 +1,17 @@
+"""Reusable field constraints: what a well-formed request looks like before any rule runs."""
+
+from typing import Annotated
+
+import msgspec
+
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+Rupiah = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000_000, description="whole rupiah")]
+Quantity = Annotated[int, msgspec.Meta(ge=1, le=99)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+TableNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+Email = Annotated[
+    str, msgspec.Meta(min_length=3, max_length=50, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+Phone = Annotated[str, msgspec.Meta(min_length=6, max_length=20, pattern=r"^\+?[0-9 ()-]+$")]
+Note = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]

@@ -1,0 +1,79 @@
+"""Order schemas."""
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from domain.orders import Order
+from entrypoints.http.schemas.constraints import Id, Quantity, ShortText, TableNumber
+from entrypoints.http.schemas.payments import PaymentResponse
+
+
+class OrderItemRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    menu_item_id: Id
+    quantity: Quantity
+
+
+class CreateOrderRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    items: Annotated[list[OrderItemRequest], msgspec.Meta(min_length=1, max_length=100)]
+    table_number: TableNumber | None = None
+    customer_name: ShortText | None = None
+
+
+class OrderLineResponse(msgspec.Struct, kw_only=True):
+    menu_item_id: int
+    name: str
+    unit_price: int
+    quantity: int
+    subtotal: int
+
+
+class OrderResponse(msgspec.Struct, kw_only=True):
+    id: int
+    status: str
+    total: int
+    lines: list[OrderLineResponse]
+    placed_at: datetime
+    table_number: str | None = None
+    customer_name: str | None = None
+    paid_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+    payments: list[PaymentResponse] = msgspec.field(default_factory=list)
+
+    @classmethod
+    def of(cls, order: Order, payments: list[PaymentResponse] | None = None) -> "OrderResponse":
+        return cls(
+            id=order.key,
+            status=order.status.value,
+            total=order.total,
+            lines=[
+                OrderLineResponse(
+                    menu_item_id=line.menu_item_id,
+                    name=line.name,
+                    unit_price=line.unit_price,
+                    quantity=line.quantity,
+                    subtotal=line.subtotal,
+                )
+                for line in order.lines
+            ],
+            placed_at=order.placed_at,
+            table_number=order.table_number,
+            customer_name=order.customer_name,
+            paid_at=order.paid_at,
+            cancelled_at=order.cancelled_at,
+            cancelled_by=order.cancelled_by,
+            payments=payments or [],
+        )
+
+
+class CreatedOrderResponse(OrderResponse, kw_only=True):
+    """The new order and its access token, shown this once (only its hash is stored)."""
+
+    access_token: str
+
+
+class OrderListResponse(msgspec.Struct, kw_only=True):
+    items: list[OrderResponse]
+    next_before_id: int | None = None

@@ -1,0 +1,123 @@
+"""Payment schemas: QRIS, cash, reading an attempt, refunds."""
+
+from datetime import datetime
+
+import msgspec
+
+from domain.payments import Payment
+from entrypoints.http.schemas.constraints import Email, Id, Note, Phone, Rupiah, ShortText
+
+
+class CustomerDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: ShortText
+    email: Email
+    phone: Phone | None = None
+
+
+class CreateQrisPaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    order_id: Id
+    amount: Rupiah
+    customer_details: CustomerDetails
+
+
+class QrisPaymentResponse(msgspec.Struct, kw_only=True):
+    transaction_token: str = msgspec.field(name="transaction_token")
+    qris_url: str
+    order_uid: str
+    qr_string: str
+    payment_url: str
+    amount: int
+    status: str
+    expires_at: datetime
+
+
+class CashPaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    order_id: Id
+    amount_tendered: Rupiah
+
+
+class CashPaymentResponse(msgspec.Struct, kw_only=True):
+    order_uid: str
+    order_id: int
+    amount: int
+    amount_tendered: int
+    change_due: int
+    taken_by: str
+    status: str
+    paid_at: datetime
+
+
+class RefundInfo(msgspec.Struct, kw_only=True):
+    required_at: datetime
+    reason: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    note: str | None
+
+
+class PaymentResponse(msgspec.Struct, kw_only=True):
+    order_uid: str
+    order_id: int
+    method: str
+    status: str
+    amount: int
+    created_at: datetime
+    updated_at: datetime
+    status_reason: str | None = None
+    transaction_token: str | None = None
+    qr_string: str | None = None
+    qris_url: str | None = None
+    payment_url: str | None = None
+    expires_at: datetime | None = None
+    paid_at: datetime | None = None
+    amount_tendered: int | None = None
+    change_due: int | None = None
+    taken_by: str | None = None
+    refund: RefundInfo | None = None
+
+    @classmethod
+    def of(cls, payment: Payment, *, qris_url: str | None) -> "PaymentResponse":
+        refund = None
+        if payment.refund_required_at is not None:
+            refund = RefundInfo(
+                required_at=payment.refund_required_at,
+                reason=payment.refund_reason,
+                resolved_at=payment.refund_resolved_at,
+                resolved_by=payment.refund_resolved_by,
+                note=payment.refund_note,
+            )
+        return cls(
+            order_uid=payment.order_uid,
+            order_id=payment.order_id,
+            method=payment.method.value,
+            status=payment.status.value,
+            amount=payment.amount,
+            created_at=payment.created_at,
+            updated_at=payment.updated_at,
+            status_reason=payment.status_reason,
+            transaction_token=payment.gateway_reference,
+            qr_string=payment.qr_string,
+            qris_url=qris_url if payment.qr_string else None,
+            payment_url=payment.payment_url,
+            expires_at=payment.expires_at,
+            paid_at=payment.paid_at,
+            amount_tendered=payment.cash_tendered,
+            change_due=payment.change_due,
+            taken_by=payment.taken_by,
+            refund=refund,
+        )
+
+
+class PaymentListResponse(msgspec.Struct, kw_only=True):
+    items: list[PaymentResponse]
+
+
+class ResolveRefundRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    note: Note
+
+
+class WebhookAck(msgspec.Struct, kw_only=True):
+    """Duitku only needs HTTP 200; the outcome helps operators reading their logs."""
+
+    status: str
+    outcome: str

@@ -1,0 +1,145 @@
+"""Settings read once at start-up from the environment and an optional `.env` file.
+
+Every setting is documented in `.env.example`. Bad combinations stop start-up with one clear
+message that names the settings involved and never their secret values.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DuitkuEnv = Literal["simulator", "sandbox", "production", "fake"]
+
+# Duitku's production merchant codes look like `D` + 4 digits, sandbox ones like `DS` + 5
+# (API.md §2: an observation, not a documented rule), so this only catches the obvious case.
+_PRODUCTION_MERCHANT_CODE = re.compile(r"^D\d{4}$")
+_STAFF_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+MIN_STAFF_TOKEN_LENGTH = 16
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./kasir.db"
+
+
+class SettingsError(ValueError):
+    """The settings cannot run a service; the message says which ones and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffToken:
+    """A staff member's name and bearer token. The token never appears in repr()."""
+
+    name: str
+    token: SecretStr
+
+    def __repr__(self) -> str:
+        return f"StaffToken(name={self.name!r}, token='**********')"
+
+
+class Settings(BaseSettings):
+    """kasir's configuration. Field names are the environment variables, case-insensitive."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    database_url: str = DEFAULT_SQLITE_URL
+    public_base_url: str = "http://127.0.0.1:8000"
+    duitku_env: DuitkuEnv = "simulator"
+    duitku_merchant_code: str | None = None
+    duitku_api_key: SecretStr | None = None
+    duitku_payment_method: str = "SP"
+    duitku_expiry_minutes: int = Field(default=10, ge=1, le=60)
+    duitku_signature: Literal["hmac", "md5"] = "hmac"
+    duitku_callback_accept_md5: bool = False
+    duitku_base_url: str | None = None
+    kasir_staff_tokens: Annotated[tuple[StaffToken, ...], NoDecode] = ()
+    cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("kasir_staff_tokens", mode="before")
+    @classmethod
+    def _parse_staff_tokens(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        tokens: list[StaffToken] = []
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            name, sep, token = entry.partition(":")
+            if not sep or not _STAFF_NAME.match(name.strip()):
+                raise SettingsError(
+                    "KASIR_STAFF_TOKENS must be name:token pairs separated by commas"
+                )
+            if len(token.strip()) < MIN_STAFF_TOKEN_LENGTH:
+                raise SettingsError(
+                    f"KASIR_STAFF_TOKENS: the token of {name.strip()!r} must have at least "
+                    f"{MIN_STAFF_TOKEN_LENGTH} characters"
+                )
+            tokens.append(StaffToken(name.strip(), SecretStr(token.strip())))
+        if len({t.name for t in tokens}) != len(tokens):
+            raise SettingsError("KASIR_STAFF_TOKENS names a staff member twice")
+        return tuple(tokens)
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(filter(None, (part.strip() for part in value.split(","))))
+        return value
+
+    @model_validator(mode="after")
+    def _check_combination(self) -> "Settings":
+        real = self.duitku_env in ("sandbox", "production")
+        if real and not (self.duitku_merchant_code and self.duitku_api_key):
+            raise SettingsError(
+                f"DUITKU_ENV={self.duitku_env} needs DUITKU_MERCHANT_CODE and DUITKU_API_KEY"
+            )
+        if real and not self.kasir_staff_tokens:
+            raise SettingsError(f"DUITKU_ENV={self.duitku_env} needs KASIR_STAFF_TOKENS")
+        if self.duitku_env == "production" and not self.public_base_url.startswith("https://"):
+            raise SettingsError("DUITKU_ENV=production needs an https:// PUBLIC_BASE_URL")
+        if (
+            not real
+            and self.duitku_merchant_code
+            and _PRODUCTION_MERCHANT_CODE.match(self.duitku_merchant_code)
+        ):
+            raise SettingsError(
+                f"DUITKU_ENV={self.duitku_env} must not be given a production merchant code"
+            )
+        if not real and self.duitku_base_url and "duitku.com" in self.duitku_base_url:
+            raise SettingsError(
+                f"DUITKU_ENV={self.duitku_env} must not point DUITKU_BASE_URL at Duitku"
+            )
+        return self
+
+    @property
+    def simulated(self) -> bool:
+        """True when no real money can move (simulator or in-memory fake gateway)."""
+        return self.duitku_env in ("simulator", "fake")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url.rstrip("/")
+
+
+def with_local_staff_token(settings: Settings) -> tuple[Settings, StaffToken | None]:
+    """In simulated modes without staff tokens, make one for local use (printed at start-up)."""
+    if settings.kasir_staff_tokens or not settings.simulated:
+        return settings, None
+    token = StaffToken("local-staff", SecretStr(secrets.token_urlsafe(24)))
+    return settings.model_copy(update={"kasir_staff_tokens": (token,)}), token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; on error raise SettingsError naming the fields, never their values."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']).upper() or 'settings'}: "
+            f"{item['msg'].removeprefix('Value error, ')}"
+            for item in error.errors(include_input=False, include_url=False)
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None

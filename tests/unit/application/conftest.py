@@ -1,0 +1,308 @@
+"""The real use cases wired to the in-memory fakes, and a few helpers to drive and inspect them.
+
+Test modules import `Kasir` only for type checking (`if TYPE_CHECKING:`): at run time the
+fixtures hand it out, so nothing here is imported as a module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Self, TypeVar
+
+import pytest
+
+from adapters.in_memory.clock import SettableClock
+from adapters.in_memory.events import InMemoryEventPublisher
+from adapters.in_memory.gateway import FakePaymentGateway
+from adapters.in_memory.repositories import InMemoryOrderRepository, InMemoryPaymentRepository
+from adapters.in_memory.store import InMemoryStore
+from adapters.in_memory.unit_of_work import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
+from application.gateway import Customer
+from application.reconciliation import AttemptReconciler
+from application.use_cases.cancel_order import CancelOrder
+from application.use_cases.expire_overdue_payments import ExpireOverduePayments
+from application.use_cases.get_order import GetOrder, ListOrders
+from application.use_cases.get_payment import GetPayment
+from application.use_cases.handle_payment_notification import HandlePaymentNotification
+from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
+from application.use_cases.pay_cash import PayCash
+from application.use_cases.place_order import (
+    OrderItemRequest,
+    PlaceOrder,
+    PlaceOrderCommand,
+)
+from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.start_qris_payment import (
+    StartedQrisPayment,
+    StartQrisPayment,
+    StartQrisPaymentCommand,
+)
+from domain.menu import MenuItem
+from domain.orders import Order
+from domain.payments import Payment
+
+E = TypeVar("E")
+
+CUSTOMER = Customer(name="Budi Santoso", email="budi@example.test", phone="081234567890")
+
+
+class StorageFailure(Exception):
+    """A write the storage could not make (disk full, connection lost)."""
+
+
+class SequentialReferences:
+    """Predictable merchant order ids and access tokens, so tests can name them."""
+
+    def __init__(self) -> None:
+        self.uids = 0
+        self.tokens = 0
+
+    def new_order_uid(self) -> str:
+        self.uids += 1
+        return f"KSR-TEST-{self.uids:04d}"
+
+    def new_access_token(self) -> str:
+        self.tokens += 1
+        return f"secret-access-token-{self.tokens:04d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """What one committed unit of work wrote: the keys of the rows it staged."""
+
+    menu: frozenset[int]
+    orders: frozenset[int]
+    payments: frozenset[str]
+
+
+class _OrderWriteFails(InMemoryOrderRepository):
+    async def update(self, order: Order) -> None:
+        raise StorageFailure(f"order {order.id} could not be written")
+
+
+class RecordingUnitOfWork(InMemoryUnitOfWork):
+    """The in-memory unit of work, plus a record of each commit and two test knobs."""
+
+    def __init__(
+        self, store: InMemoryStore, *, read_only: bool, factory: RecordingUnitOfWorkFactory
+    ) -> None:
+        super().__init__(store, read_only=read_only)
+        self._factory = factory
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        if self._factory.order_writes_fail:
+            self._orders = _OrderWriteFails(self._store, read_only=self._read_only)
+            self._payments = InMemoryPaymentRepository(
+                self._store, read_only=self._read_only, orders=self._orders
+            )
+        if self._factory.interleave:
+            await asyncio.sleep(0)  # let every other task run while this one holds its lock
+        return self
+
+    async def commit(self) -> None:
+        if self._factory.interleave:
+            await asyncio.sleep(0)
+        self._factory.commits.append(
+            Commit(
+                menu=frozenset(self.menu.staged),
+                orders=frozenset(self.orders.staged),
+                payments=frozenset(self.payments.staged),
+            )
+        )
+        await super().commit()
+
+
+class RecordingUnitOfWorkFactory(InMemoryUnitOfWorkFactory):
+    """Units of work over one store that record their commits.
+
+    `order_writes_fail` makes every `orders.update` raise StorageFailure; `interleave` makes
+    units of work yield to other tasks while they hold the writer lock.
+    """
+
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        super().__init__(store)
+        self.commits: list[Commit] = []
+        self.order_writes_fail = False
+        self.interleave = False
+
+    def __call__(self, *, read_only: bool = False) -> RecordingUnitOfWork:
+        return RecordingUnitOfWork(self.store, read_only=read_only, factory=self)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSnapshot:
+    """A deep copy of every committed row, to prove that nothing was written."""
+
+    menu: dict[int, MenuItem]
+    orders: dict[int, Order]
+    payments: dict[str, Payment]
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    nasi_goreng: MenuItem  # 25 000
+    es_teh: MenuItem  # 5 000
+
+
+@dataclass
+class Kasir:
+    """The application on in-memory fakes. Use cases are built on each access, so a test may
+    swap `gateway` (or `uow`) first and every use case then uses the new one."""
+
+    uow: RecordingUnitOfWorkFactory = field(default_factory=RecordingUnitOfWorkFactory)
+    clock: SettableClock = field(default_factory=SettableClock)
+    gateway: FakePaymentGateway = field(default_factory=FakePaymentGateway)
+    events: InMemoryEventPublisher = field(default_factory=InMemoryEventPublisher)
+    references: SequentialReferences = field(default_factory=SequentialReferences)
+    creating_grace: timedelta = timedelta(seconds=30)
+
+    # --- use cases -----------------------------------------------------------------------
+    @property
+    def reconciler(self) -> AttemptReconciler:
+        return AttemptReconciler(self.uow, self.gateway, self.clock, self.events)
+
+    @property
+    def add_menu_item(self) -> AddMenuItem:
+        return AddMenuItem(self.uow)
+
+    @property
+    def update_menu_item(self) -> UpdateMenuItem:
+        return UpdateMenuItem(self.uow)
+
+    @property
+    def list_menu_items(self) -> ListMenuItems:
+        return ListMenuItems(self.uow)
+
+    @property
+    def place_order(self) -> PlaceOrder:
+        return PlaceOrder(self.uow, self.clock, self.references, self.events)
+
+    @property
+    def cancel_order(self) -> CancelOrder:
+        return CancelOrder(self.uow, self.clock, self.events)
+
+    @property
+    def start_qris_payment(self) -> StartQrisPayment:
+        return StartQrisPayment(
+            self.uow,
+            self.gateway,
+            self.clock,
+            self.references,
+            self.events,
+            self.reconciler,
+            creating_grace=self.creating_grace,
+        )
+
+    @property
+    def pay_cash(self) -> PayCash:
+        return PayCash(self.uow, self.clock, self.references, self.events)
+
+    @property
+    def handle_notification(self) -> HandlePaymentNotification:
+        return HandlePaymentNotification(self.uow, self.gateway, self.reconciler)
+
+    @property
+    def expire_overdue_payments(self) -> ExpireOverduePayments:
+        return ExpireOverduePayments(self.uow, self.clock, self.reconciler)
+
+    @property
+    def get_order(self) -> GetOrder:
+        return GetOrder(self.uow)
+
+    @property
+    def list_orders(self) -> ListOrders:
+        return ListOrders(self.uow)
+
+    @property
+    def get_payment(self) -> GetPayment:
+        return GetPayment(self.uow)
+
+    @property
+    def resolve_refund(self) -> ResolveRefund:
+        return ResolveRefund(self.uow, self.clock, self.events)
+
+    @property
+    def list_refunds(self) -> ListRefunds:
+        return ListRefunds(self.uow)
+
+    # --- driving -------------------------------------------------------------------------
+    async def place(self, *lines: tuple[MenuItem, int]) -> Order:
+        command = PlaceOrderCommand(
+            items=tuple(OrderItemRequest(item.id or 0, quantity) for item, quantity in lines),
+            table_number="7",
+        )
+        return (await self.place_order.execute(command)).order
+
+    async def start(self, order: Order, *, amount: int | None = None) -> StartedQrisPayment:
+        return await self.start_qris_payment.execute(
+            StartQrisPaymentCommand(
+                order_id=order.key,
+                amount=order.total if amount is None else amount,
+                customer=CUSTOMER,
+            )
+        )
+
+    # --- inspecting (committed state only) -----------------------------------------------
+    @property
+    def store(self) -> InMemoryStore:
+        return self.uow.store
+
+    def order(self, order_id: int) -> Order:
+        return self.store.orders[order_id]
+
+    def payment(self, order_uid: str) -> Payment:
+        return self.store.payments[order_uid]
+
+    def payments_of(self, order_id: int) -> list[Payment]:
+        found = [p for p in self.store.payments.values() if p.order_id == order_id]
+        return sorted(found, key=lambda p: p.order_uid)
+
+    def snapshot(self) -> StoreSnapshot:
+        return StoreSnapshot(
+            menu=copy.deepcopy(self.store.menu),
+            orders=copy.deepcopy(self.store.orders),
+            payments=copy.deepcopy(self.store.payments),
+        )
+
+    def published(self, kind: type[E]) -> list[E]:
+        return self.events.of_type(kind)
+
+    def forget_history(self) -> None:
+        """Start counting events, gateway calls and commits afresh."""
+        self.events.published.clear()
+        self.gateway.create_requests.clear()
+        self.gateway.status_checks.clear()
+        self.uow.commits.clear()
+
+
+@pytest.fixture
+def kasir() -> Kasir:
+    return Kasir()
+
+
+@pytest.fixture
+async def menu(kasir: Kasir) -> Menu:
+    return Menu(
+        nasi_goreng=await kasir.add_menu_item.execute(name="Nasi goreng", price=25_000),
+        es_teh=await kasir.add_menu_item.execute(name="Es teh manis", price=5_000),
+    )
+
+
+@pytest.fixture
+async def order(kasir: Kasir, menu: Menu) -> Order:
+    """An order awaiting payment: 2 x nasi goreng + 1 x es teh = 55 000 rupiah."""
+    placed = await kasir.place((menu.nasi_goreng, 2), (menu.es_teh, 1))
+    kasir.forget_history()
+    return placed
+
+
+@pytest.fixture
+async def attempt(kasir: Kasir, order: Order) -> Payment:
+    """The order's QRIS attempt, issued by the gateway and pending."""
+    started = await kasir.start(order)
+    kasir.forget_history()
+    return started.payment

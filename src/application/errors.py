@@ -77,3 +77,13 @@ class ConcurrentUpdate(ApplicationError):
     """Another transaction changed the row first; the use case re-reads and decides again."""
 
     code = "concurrent_update"
+
+
+class StatusCheckDeferred(ApplicationError):
+    """The gateway was asked about this attempt moments ago; ask again after `retry_after` s."""
+
+    code = "status_check_deferred"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -6,10 +6,11 @@ since it was read. All repository calls must run inside an entered unit of work.
 """
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.inbox import InboxEntry, InboxFilter
 from domain.events import DomainEvent
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
@@ -89,6 +90,39 @@ class PaymentRepository(Protocol):
         """Successes that must be paid back (open ones, or all ever flagged), newest first."""
         ...
 
+    async def claim_status_check(
+        self, order_uid: str, *, now: datetime, min_interval: timedelta
+    ) -> bool:
+        """Take the right to ask the gateway about `order_uid` now.
+
+        True at most once per `min_interval` per attempt, across every process sharing the
+        database (Duitku blocks merchants that poll transactionStatus). False for an unknown
+        attempt. A conditional update, so two racing callers cannot both win.
+        """
+        ...
+
+
+class NotificationInbox(Protocol):
+    """Stored gateway notifications (see application.inbox)."""
+
+    async def add(self, entry: InboxEntry) -> None:
+        """Store a new entry and set its `id`."""
+        ...
+
+    async def update(self, entry: InboxEntry) -> None: ...
+
+    async def get(self, entry_id: int) -> InboxEntry | None: ...
+
+    async def list(self, where: InboxFilter) -> list[InboxEntry]:
+        """Entries matching `where`, newest first."""
+        ...
+
+    async def remove_personal_data(
+        self, *, received_before: datetime, personal_fields: Collection[str], now: datetime
+    ) -> int:
+        """Blank the personal fields of entries received before the cut-off; returns how many."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One database transaction. Rolls back on exit unless `commit` was called.
@@ -105,6 +139,9 @@ class UnitOfWork(Protocol):
 
     @property
     def payments(self) -> PaymentRepository: ...
+
+    @property
+    def inbox(self) -> NotificationInbox: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -7,9 +7,10 @@ then applied in a short write transaction that re-reads the attempt and decides 
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
-from application.errors import NotFound
+from application.errors import NotFound, StatusCheckDeferred
 from application.events import drain
 from application.gateway import GatewayPaymentState, GatewayStatus, PaymentGateway
 from application.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
@@ -57,6 +58,7 @@ class AttemptReconciler:
     gateway: PaymentGateway
     clock: Clock
     events: EventPublisher
+    min_check_interval: timedelta = timedelta(seconds=30)
 
     async def reconcile(
         self, order_uid: str, *, abandon_if_pending: bool = False
@@ -65,10 +67,27 @@ class AttemptReconciler:
 
         `abandon_if_pending` closes a `creating` attempt that the gateway holds as pending: its
         answer was lost, so no customer ever saw its QR, and a new attempt may be made.
-        Raises GatewayError subclasses when the gateway cannot answer; nothing is changed then.
+        Raises GatewayError subclasses when the gateway cannot answer, and StatusCheckDeferred
+        when the attempt was checked less than `min_check_interval` ago; nothing changes then.
         """
+        await self._claim_status_check(order_uid)
         status = await self.gateway.check_status(order_uid)
         return await retry_on_conflict(lambda: self._apply(status, abandon_if_pending))
+
+    async def _claim_status_check(self, order_uid: str) -> None:
+        # Duitku blocks merchants that poll transactionStatus, so every caller in every process
+        # shares one budget per attempt, kept in the database.
+        async with self.uow() as uow:
+            claimed = await uow.payments.claim_status_check(
+                order_uid, now=self.clock.now(), min_interval=self.min_check_interval
+            )
+            if claimed:
+                await uow.commit()
+        if not claimed:
+            raise StatusCheckDeferred(
+                f"payment {order_uid} was checked at the gateway moments ago",
+                retry_after=max(1, int(self.min_check_interval.total_seconds())),
+            )
 
     async def _apply(self, status: GatewayStatus, abandon_if_pending: bool) -> ReconcileOutcome:
         async with self.uow() as uow:

@@ -5,12 +5,16 @@ live in the Litestar lifespan. Tests override providers (`container.gateway.over
 on a fresh container per test.
 """
 
+from datetime import timedelta
+
 import httpx
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.duitku.config import DuitkuConfig
+from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
 from adapters.observability.event_log import LoggingEventPublisher
+from adapters.observability.metrics import CountingEventPublisher, InstrumentedGateway
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.system import SecureReferenceGenerator, SystemClock
@@ -23,6 +27,12 @@ from application.use_cases.get_order import GetOrder, ListOrders
 from application.use_cases.get_payment import GetPayment
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
 from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
+from application.use_cases.notification_inbox import (
+    ListNotifications,
+    RemoveExpiredPersonalData,
+    ReprocessNotification,
+    ReviewNotification,
+)
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.place_order import PlaceOrder
 from application.use_cases.refunds import ListRefunds, ResolveRefund
@@ -33,7 +43,9 @@ from entrypoints.settings import Settings
 
 
 def _simulator_if_mounted(settings: Settings) -> DuitkuSimulator | None:
-    return gateways.mounted_simulator(settings) if gateways.uses_mounted_simulator(settings) else None
+    return (
+        gateways.mounted_simulator(settings) if gateways.uses_mounted_simulator(settings) else None
+    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -45,7 +57,9 @@ class Container(containers.DeclarativeContainer):
     references: providers.Provider[ReferenceGenerator] = providers.Singleton(
         SecureReferenceGenerator
     )
-    events: providers.Provider[EventPublisher] = providers.Singleton(LoggingEventPublisher)
+    events: providers.Provider[EventPublisher] = providers.Singleton(
+        CountingEventPublisher, providers.Singleton(LoggingEventPublisher)
+    )
 
     engine: providers.Provider[AsyncEngine] = providers.Singleton(
         create_engine_for, settings.provided.database_url
@@ -64,7 +78,8 @@ class Container(containers.DeclarativeContainer):
         gateways.duitku_http_client, settings, duitku_config, simulator
     )
     gateway: providers.Provider[PaymentGateway] = providers.Singleton(
-        gateways.payment_gateway, settings, duitku_config, http_client
+        InstrumentedGateway,
+        providers.Singleton(gateways.payment_gateway, settings, duitku_config, http_client),
     )
 
     reconciler = providers.Factory(
@@ -91,7 +106,12 @@ class Container(containers.DeclarativeContainer):
         reconciler=reconciler,
     )
     handle_payment_notification = providers.Factory(
-        HandlePaymentNotification, uow=uow, gateway=gateway, reconciler=reconciler
+        HandlePaymentNotification,
+        uow=uow,
+        gateway=gateway,
+        reconciler=reconciler,
+        clock=clock,
+        personal_fields=PERSONAL_DATA_FIELDS,
     )
     pay_cash = providers.Factory(
         PayCash, uow=uow, clock=clock, references=references, events=events
@@ -101,6 +121,20 @@ class Container(containers.DeclarativeContainer):
     )
     list_refunds = providers.Factory(ListRefunds, uow=uow)
     resolve_refund = providers.Factory(ResolveRefund, uow=uow, clock=clock, events=events)
+    list_notifications = providers.Factory(ListNotifications, uow=uow)
+    reprocess_notification = providers.Factory(
+        ReprocessNotification, uow=uow, handler=handle_payment_notification
+    )
+    review_notification = providers.Factory(ReviewNotification, uow=uow, clock=clock)
+    remove_expired_personal_data = providers.Factory(
+        RemoveExpiredPersonalData,
+        uow=uow,
+        clock=clock,
+        personal_fields=PERSONAL_DATA_FIELDS,
+        retention=providers.Callable(
+            lambda days: timedelta(days=days), settings.provided.notification_retention_days
+        ),
+    )
 
 
 def build_container(settings: Settings) -> Container:

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from entrypoints.http.client_address import DUITKU_CALLBACK_ADDRESSES, networks
+
 DuitkuEnv = Literal["simulator", "sandbox", "production", "fake"]
 
 # Duitku's production merchant codes look like `D` + 4 digits, sandbox ones like `DS` + 5
@@ -56,6 +58,11 @@ class Settings(BaseSettings):
     duitku_base_url: str | None = None
     kasir_staff_tokens: Annotated[tuple[StaffToken, ...], NoDecode] = ()
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    duitku_callback_allowlist: str = "default"
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    rate_limit_create_per_minute: int = Field(default=60, ge=0)
+    rate_limit_rejected_callbacks_per_minute: int = Field(default=10, ge=0)
+    notification_retention_days: int = Field(default=90, ge=1)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
@@ -82,7 +89,7 @@ class Settings(BaseSettings):
             raise SettingsError("KASIR_STAFF_TOKENS names a staff member twice")
         return tuple(tokens)
 
-    @field_validator("cors_allow_origins", mode="before")
+    @field_validator("cors_allow_origins", "trusted_proxies", mode="before")
     @classmethod
     def _parse_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -112,12 +119,32 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"DUITKU_ENV={self.duitku_env} must not point DUITKU_BASE_URL at Duitku"
             )
+        try:
+            networks(self.trusted_proxies)
+            networks(self.callback_allowlist() or ())
+        except ValueError as error:
+            raise SettingsError(
+                "TRUSTED_PROXIES and DUITKU_CALLBACK_ALLOWLIST take addresses or CIDR blocks"
+            ) from error
         return self
 
     @property
     def simulated(self) -> bool:
         """True when no real money can move (simulator or in-memory fake gateway)."""
         return self.duitku_env in ("simulator", "fake")
+
+    def callback_allowlist(self) -> tuple[str, ...] | None:
+        """Addresses allowed to send callbacks; None when the allowlist is off.
+
+        `default` is on with Duitku's published addresses for sandbox and production and off
+        for the simulator and fake modes; `off` turns it off; anything else is a list.
+        """
+        value = self.duitku_callback_allowlist.strip().lower()
+        if value == "off" or (value == "default" and self.simulated):
+            return None
+        if value == "default":
+            return DUITKU_CALLBACK_ADDRESSES[self.duitku_env]
+        return tuple(filter(None, (part.strip() for part in value.split(","))))
 
     @property
     def base_url(self) -> str:

@@ -8,10 +8,13 @@ SignatureScheme = Literal["hmac", "md5"]
 
 SANDBOX_BASE_URL = "https://sandbox.duitku.com/webapi/api/merchant/"
 PRODUCTION_BASE_URL = "https://passport.duitku.com/webapi/api/merchant/"
+# The simulator as `make run` mounts it (service on 127.0.0.1:8000, mount /simulator/duitku).
+SIMULATOR_BASE_URL = "http://127.0.0.1:8000/simulator/duitku/webapi/api/merchant/"
 
 _BUILT_IN_BASE_URLS: dict[str, str] = {
     "sandbox": SANDBOX_BASE_URL,
     "production": PRODUCTION_BASE_URL,
+    "simulator": SIMULATOR_BASE_URL,
 }
 _ENVIRONMENTS = ("sandbox", "production", "simulator")
 _SCHEMES = ("hmac", "md5")
@@ -24,7 +27,7 @@ class DuitkuConfig:
     `api_key` signs every request and verifies callbacks, so it is kept out of `repr()` and
     out of every error message raised here. Sandbox and production are separate Duitku
     projects with their own merchant code and key; `base_url` overrides the built-in host
-    (the local simulator, tests).
+    (a simulator elsewhere, tests).
     """
 
     merchant_code: str
@@ -56,8 +59,6 @@ class DuitkuConfig:
             raise ValueError("Duitku api_key must not be empty")
         if self.environment not in _ENVIRONMENTS:
             raise ValueError("Duitku environment must be sandbox, production or simulator")
-        if self.environment == "simulator" and not self.base_url:
-            raise ValueError("Duitku environment 'simulator' needs base_url")
         if self.signature_scheme not in _SCHEMES:
             raise ValueError("Duitku signature_scheme must be hmac or md5")
         if not 1 <= self.expiry_minutes <= 1440:

@@ -60,6 +60,7 @@ class FakePaymentGateway:
         self.transactions: dict[str, FakeTransaction] = {}
         self.create_requests: list[QrisChargeRequest] = []
         self.status_checks: list[str] = []
+        self._creates = 0  # numbers references; not len(create_requests), which tests may clear
         self._script = _Script()
 
     def __repr__(self) -> str:
@@ -108,9 +109,10 @@ class FakePaymentGateway:
     # --- the port ----------------------------------------------------------------------------
     async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
         self.create_requests.append(request)
+        self._creates += 1
         if self._script.create_errors:
             raise self._script.create_errors.pop(0)
-        reference = f"{self.merchant_code}R{len(self.create_requests):08d}"
+        reference = f"{self.merchant_code}R{self._creates:08d}"
         self.transactions[request.order_uid] = FakeTransaction(
             request.order_uid, request.amount, reference
         )

@@ -1,11 +1,12 @@
 """Dict-backed repositories that stage writes until their unit of work commits."""
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from adapters.in_memory.copies import detached
 from adapters.in_memory.store import InMemoryStore
 from application.errors import ConcurrentUpdate
+from application.inbox import InboxEntry, InboxFilter, without_personal_data
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
 from domain.payments import OPEN_STATUSES, Payment, PaymentMethod, PaymentStatus
@@ -105,6 +106,7 @@ class InMemoryPaymentRepository:
         self._read_only = read_only
         self._orders = orders
         self.staged: dict[str, Payment] = {}
+        self.staged_checks: dict[str, datetime] = {}
 
     def _visible(self) -> dict[str, Payment]:
         return {**self._store.payments, **self.staged}
@@ -182,3 +184,75 @@ class InMemoryPaymentRepository:
         ]
         found.sort(key=lambda p: p.refund_required_at or p.created_at, reverse=True)
         return [detached(p) for p in found[:limit]]
+
+    async def claim_status_check(
+        self, order_uid: str, *, now: datetime, min_interval: timedelta
+    ) -> bool:
+        _writable(self._read_only)
+        if order_uid not in self._visible():
+            return False
+        last = self.staged_checks.get(order_uid) or self._store.status_checked_at.get(order_uid)
+        if last is not None and now - last < min_interval:
+            return False
+        self.staged_checks[order_uid] = now
+        return True
+
+
+class InMemoryNotificationInbox:
+    """Stored notifications by id."""
+
+    def __init__(self, store: InMemoryStore, *, read_only: bool) -> None:
+        self._store = store
+        self._read_only = read_only
+        self.staged: dict[int, InboxEntry] = {}
+
+    def _visible(self) -> dict[int, InboxEntry]:
+        return {**self._store.inbox, **self.staged}
+
+    async def add(self, entry: InboxEntry) -> None:
+        _writable(self._read_only)
+        entry.id = self._store.next_inbox_id()
+        self.staged[entry.id] = detached(entry)
+
+    async def update(self, entry: InboxEntry) -> None:
+        _writable(self._read_only)
+        if entry.key not in self._visible():
+            raise ConcurrentUpdate(f"inbox entry {entry.id} does not exist")
+        self.staged[entry.key] = detached(entry)
+
+    async def get(self, entry_id: int) -> InboxEntry | None:
+        found = self._visible().get(entry_id)
+        return detached(found) if found else None
+
+    async def list(self, where: InboxFilter) -> list[InboxEntry]:
+        chosen = [
+            entry
+            for entry_id, entry in sorted(self._visible().items(), reverse=True)
+            if _matches(entry, where) and (where.before_id is None or entry_id < where.before_id)
+        ]
+        return [detached(entry) for entry in chosen[: where.limit]]
+
+    async def remove_personal_data(
+        self, *, received_before: datetime, personal_fields: Collection[str], now: datetime
+    ) -> int:
+        _writable(self._read_only)
+        count = 0
+        for entry in self._visible().values():
+            if entry.received_at < received_before and entry.personal_data_removed_at is None:
+                cleaned = detached(entry)
+                cleaned.fields = without_personal_data(cleaned.fields, personal_fields)
+                cleaned.personal_data_removed_at = now
+                self.staged[cleaned.key] = cleaned
+                count += 1
+        return count
+
+
+def _matches(entry: InboxEntry, where: InboxFilter) -> bool:
+    return (
+        (where.order_uid is None or entry.order_uid == where.order_uid)
+        and (where.outcome is None or entry.outcome == where.outcome)
+        and (where.verification is None or entry.verification is where.verification)
+        and (where.needs_review is None or entry.needs_review is where.needs_review)
+        and (where.received_from is None or entry.received_at >= where.received_from)
+        and (where.received_until is None or entry.received_at < where.received_until)
+    )

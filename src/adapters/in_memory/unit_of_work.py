@@ -5,6 +5,7 @@ from typing import Self, TypeVar
 
 from adapters.in_memory.repositories import (
     InMemoryMenuRepository,
+    InMemoryNotificationInbox,
     InMemoryOrderRepository,
     InMemoryPaymentRepository,
 )
@@ -28,6 +29,7 @@ class InMemoryUnitOfWork:
         self._menu: InMemoryMenuRepository | None = None
         self._orders: InMemoryOrderRepository | None = None
         self._payments: InMemoryPaymentRepository | None = None
+        self._inbox: InMemoryNotificationInbox | None = None
 
     @property
     def menu(self) -> InMemoryMenuRepository:
@@ -41,6 +43,10 @@ class InMemoryUnitOfWork:
     def payments(self) -> InMemoryPaymentRepository:
         return _entered(self._payments)
 
+    @property
+    def inbox(self) -> InMemoryNotificationInbox:
+        return _entered(self._inbox)
+
     async def __aenter__(self) -> Self:
         if not self._read_only:
             await self._store.write_lock.acquire()
@@ -51,6 +57,7 @@ class InMemoryUnitOfWork:
         self._payments = InMemoryPaymentRepository(
             self._store, read_only=self._read_only, orders=self._orders
         )
+        self._inbox = InMemoryNotificationInbox(self._store, read_only=self._read_only)
         return self
 
     async def __aexit__(
@@ -63,7 +70,7 @@ class InMemoryUnitOfWork:
             if not self.committed:
                 await self.rollback()
         finally:
-            self._menu = self._orders = self._payments = None
+            self._menu = self._orders = self._payments = self._inbox = None
             if self._locked:
                 self._locked = False
                 self._store.write_lock.release()
@@ -72,13 +79,15 @@ class InMemoryUnitOfWork:
         self._store.menu.update(self.menu.staged)
         self._store.orders.update(self.orders.staged)
         self._store.payments.update(self.payments.staged)
-        for repository in (self.menu, self.orders, self.payments):
-            repository.staged.clear()
+        self._store.inbox.update(self.inbox.staged)
+        self._store.status_checked_at.update(self.payments.staged_checks)
+        await self.rollback()
         self.committed = True
 
     async def rollback(self) -> None:
-        for repository in (self.menu, self.orders, self.payments):
+        for repository in (self.menu, self.orders, self.payments, self.inbox):
             repository.staged.clear()
+        self.payments.staged_checks.clear()
 
 
 class InMemoryUnitOfWorkFactory:

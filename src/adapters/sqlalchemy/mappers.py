@@ -128,9 +128,7 @@ def payment_from_row(row: Row) -> Payment:
 def payment_values(payment: Payment) -> dict[str, Any]:
     """Column values of a new payment row (the lease columns keep their defaults)."""
     values = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
-    values.update(
-        method=payment.method.value, status=payment.status.value, version=payment.version
-    )
+    values.update(method=payment.method.value, status=payment.status.value, version=payment.version)
     return values
 
 

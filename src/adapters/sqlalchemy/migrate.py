@@ -1,7 +1,7 @@
 """Alembic, configured in code: the migrations ship inside this package, no alembic.ini needed.
 
-    await upgrade_database("sqlite+aiosqlite:///./kasir.db")
-    alembic.command.revision(alembic_config(url), autogenerate=True, message="...")
+await upgrade_database("sqlite+aiosqlite:///./kasir.db")
+alembic.command.revision(alembic_config(url), autogenerate=True, message="...")
 """
 
 from pathlib import Path

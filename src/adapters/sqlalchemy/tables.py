@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from adapters.sqlalchemy.column_types import BigIntegerId, UTCDateTime
+from application.inbox import Verification
 from domain.menu import MAX_NAME_LENGTH
 from domain.orders import OrderStatus
 from domain.payments import MAX_ORDER_UID_LENGTH, OPEN_STATUSES, PaymentMethod, PaymentStatus
@@ -167,6 +169,40 @@ class PaymentRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     check_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # When the gateway was last asked about this attempt (`claim_status_check`, migration 0002).
+    status_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotificationInboxRow(Base):
+    """Every gateway notification as received (personal fields masked), and what it led to."""
+
+    __tablename__ = "notification_inbox"
+    __table_args__ = (
+        CheckConstraint(
+            _one_of("verification", [v.value for v in Verification]), name="verification_valid"
+        ),
+        Index("ix_notification_inbox_order_uid", "order_uid"),
+        Index("ix_notification_inbox_received_at", "received_at"),
+        Index("ix_notification_inbox_needs_review_id", "needs_review", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source_address: Mapped[str | None] = mapped_column(Text)
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    # Untrusted input: not a foreign key, and any length the sender chose (the use case trims).
+    order_uid: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[str | None] = mapped_column(Text)
+    verification: Mapped[str] = mapped_column(String(32))
+    signature_scheme: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    needs_review: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    personal_data_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 metadata = Base.metadata
@@ -174,3 +210,4 @@ menu_items = cast(Table, MenuItemRow.__table__)
 orders = cast(Table, OrderRow.__table__)
 order_lines = cast(Table, OrderLineRow.__table__)
 payments = cast(Table, PaymentRow.__table__)
+notification_inbox = cast(Table, NotificationInboxRow.__table__)

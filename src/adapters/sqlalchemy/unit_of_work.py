@@ -135,7 +135,9 @@ class SqlAlchemyUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         is_sqlite = engine.dialect.name == "sqlite"
-        write_engine = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if is_sqlite else engine
+        write_engine = (
+            engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if is_sqlite else engine
+        )
         self._write_sessions = async_sessionmaker(
             write_engine, expire_on_commit=False, autoflush=False
         )

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from application.errors import GatewayError
+from application.errors import GatewayError, StatusCheckDeferred
 from application.ports import Clock, UnitOfWorkFactory
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
 
@@ -34,6 +34,6 @@ class ExpireOverduePayments:
                 report.outcomes[attempt.order_uid] = await self.reconciler.reconcile(
                     attempt.order_uid
                 )
-            except GatewayError as error:
+            except (GatewayError, StatusCheckDeferred) as error:
                 report.errors[attempt.order_uid] = error.code
         return report

@@ -1,12 +1,19 @@
 """The gateway notifies kasir that something happened to a payment."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from application.errors import GatewayError, StatusUnconfirmed
+from application.errors import (
+    GatewayError,
+    InvalidNotification,
+    NotificationRejected,
+    StatusCheckDeferred,
+    StatusUnconfirmed,
+)
 from application.gateway import NotificationResult, PaymentGateway, PaymentNotification
-from application.ports import UnitOfWorkFactory
+from application.inbox import InboxEntry, Verification, masked_fields
+from application.ports import Clock, UnitOfWorkFactory
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
 from domain.payments import PaymentStatus
 
@@ -21,6 +28,7 @@ class NotificationOutcome(StrEnum):
     STILL_PENDING = "still_pending"
     FAILED = "failed"
     EXPIRED = "expired"
+    DEFERRED = "deferred"  # not confirmed yet: answered 503 so the gateway sends it again
 
 
 _FROM_RECONCILE = {
@@ -35,33 +43,112 @@ _FROM_RECONCILE = {
     ReconcileOutcome.NO_CHANGE: NotificationOutcome.NOTHING_TO_DO,
 }
 
+# Outcomes a human must look at: money that does not fit what kasir expected.
+FLAGGED_FOR_STAFF = frozenset(
+    {
+        NotificationOutcome.AMOUNT_MISMATCH,
+        NotificationOutcome.REFUND_REQUIRED,
+        NotificationOutcome.UNKNOWN_PAYMENT,
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class HandledNotification:
+    entry_id: int
     notification: PaymentNotification
     outcome: NotificationOutcome
 
 
 @dataclass(frozen=True, slots=True)
 class HandlePaymentNotification:
-    """Verifies a gateway notification and applies what the gateway confirms, exactly once.
+    """Records, verifies and applies a gateway notification, exactly once.
 
+    Every notification is stored in the inbox before anything else happens, verified or not.
     A notification is a trigger, not proof: its signature covers only merchant, amount and
     order id. Local state decides first (a settled attempt needs no gateway call, an amount
-    that differs from the attempt changes nothing); otherwise the gateway's status decides.
+    that differs from the attempt changes nothing and is flagged for staff); otherwise the
+    gateway's own status decides, through the throttled AttemptReconciler.
     """
 
     uow: UnitOfWorkFactory
     gateway: PaymentGateway
     reconciler: AttemptReconciler
+    clock: Clock
+    personal_fields: Collection[str] = field(default_factory=frozenset)
 
-    async def execute(self, fields: Mapping[str, str]) -> HandledNotification:
+    async def execute(
+        self,
+        fields: Mapping[str, str],
+        *,
+        source_address: str | None = None,
+        source_allowed: bool = True,
+    ) -> HandledNotification:
         """Raises NotificationRejected / InvalidNotification for forged or malformed input,
         and StatusUnconfirmed when a success cannot be confirmed yet (the sender retries)."""
-        notification = self.gateway.verify_notification(fields)
-        return HandledNotification(notification, await self._handle(notification))
+        entry = await self._store_received(fields, source_address)
+        return await self.process(entry, dict(fields), source_allowed=source_allowed)
 
-    async def _handle(self, notification: PaymentNotification) -> NotificationOutcome:
+    async def process(
+        self, entry: InboxEntry, fields: Mapping[str, str], *, source_allowed: bool = True
+    ) -> HandledNotification:
+        """Verify and apply a stored entry; used for new notifications and re-processing."""
+        try:
+            if not source_allowed:
+                raise NotificationRejected("source address not allowed")
+            notification = self.gateway.verify_notification(fields)
+        except NotificationRejected as error:
+            verdict = (
+                Verification.SOURCE_NOT_ALLOWED if not source_allowed else Verification.REJECTED
+            )
+            await self._finish(entry, verdict, detail=error.message)
+            raise
+        except InvalidNotification as error:
+            await self._finish(entry, Verification.INVALID, detail=error.message)
+            raise
+        entry.signature_scheme = notification.signature_scheme
+        try:
+            outcome = await self._apply(notification)
+        except StatusUnconfirmed as error:
+            await self._finish(
+                entry, Verification.VERIFIED, NotificationOutcome.DEFERRED, error.message
+            )
+            raise
+        await self._finish(entry, Verification.VERIFIED, outcome)
+        return HandledNotification(entry.key, notification, outcome)
+
+    async def _store_received(
+        self, fields: Mapping[str, str], source_address: str | None
+    ) -> InboxEntry:
+        entry = InboxEntry(
+            received_at=self.clock.now(),
+            source_address=source_address,
+            fields=masked_fields(fields, self.personal_fields),
+            order_uid=(fields.get("merchantOrderId") or "")[:64] or None,
+            signature=(fields.get("signature") or "")[:128] or None,
+        )
+        async with self.uow() as uow:
+            await uow.inbox.add(entry)
+            await uow.commit()
+        return entry
+
+    async def _finish(
+        self,
+        entry: InboxEntry,
+        verification: Verification,
+        outcome: NotificationOutcome | None = None,
+        detail: str | None = None,
+    ) -> None:
+        entry.verification = verification
+        entry.outcome = outcome.value if outcome else None
+        entry.detail = detail
+        entry.processed_at = self.clock.now()
+        entry.needs_review = entry.needs_review or outcome in FLAGGED_FOR_STAFF
+        async with self.uow() as uow:
+            await uow.inbox.update(entry)
+            await uow.commit()
+
+    async def _apply(self, notification: PaymentNotification) -> NotificationOutcome:
         async with self.uow(read_only=True) as uow:
             payment = await uow.payments.get(notification.order_uid)
         if payment is None:
@@ -75,6 +162,10 @@ class HandlePaymentNotification:
             return NotificationOutcome.NOTHING_TO_DO
         try:
             outcome = _FROM_RECONCILE[await self.reconciler.reconcile(payment.order_uid)]
+        except StatusCheckDeferred as error:
+            if not success:
+                return NotificationOutcome.STILL_PENDING
+            raise StatusUnconfirmed("the payment status was checked moments ago") from error
         except GatewayError as error:
             raise StatusUnconfirmed("the payment status could not be checked") from error
         if success and outcome is NotificationOutcome.STILL_PENDING:

@@ -8,6 +8,7 @@ from application.errors import (
     GatewayTimeout,
     NotFound,
     PaymentInProgress,
+    StatusCheckDeferred,
 )
 from application.events import drain
 from application.gateway import Customer, PaymentGateway, QrisCharge, QrisChargeRequest
@@ -105,7 +106,15 @@ class StartQrisPayment:
                     "a payment for this order is waiting for the gateway",
                     retry_after=self.retry_after_seconds,
                 )
-            outcome = await self.reconciler.reconcile(current.order_uid, abandon_if_pending=True)
+            try:
+                outcome = await self.reconciler.reconcile(
+                    current.order_uid, abandon_if_pending=True
+                )
+            except StatusCheckDeferred as deferred:
+                raise PaymentInProgress(
+                    "a payment for this order is being checked with the gateway",
+                    retry_after=deferred.retry_after,
+                ) from deferred
             if outcome is ReconcileOutcome.STILL_PENDING:
                 # The gateway still offers this QR past its expiry; hand it out rather than
                 # polling again within one request.

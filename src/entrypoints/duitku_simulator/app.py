@@ -9,6 +9,7 @@ Two ways to run it:
   never runs.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +39,8 @@ __all__ = [
 
 Clock = Callable[[], datetime]
 
+_logger = logging.getLogger(__name__)
+
 
 def utc_now() -> datetime:
     """The simulator's default clock: the current time, timezone-aware, in UTC."""
@@ -52,6 +55,7 @@ def _http_error_as_duitku(request: Request[Any, Any, Any], error: HTTPException)
 
 
 def _crash_as_duitku(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
+    _logger.error("simulator crashed on %s %s", request.method, request.url.path, exc_info=error)
     return json_response(
         {"Message": "Internal Server Error"}, 500, "application/json; charset=utf-8"
     )
@@ -90,6 +94,9 @@ class DuitkuSimulator:
                 Exception: _crash_as_duitku,
             },
             openapi_config=None,
+            # Logging belongs to whoever runs the simulator; Litestar's default config
+            # would reconfigure the root logger of a test session or host process.
+            logging_config=None,
         )
 
     async def pay(self, merchant_order_id: str) -> ControlOutcome:

@@ -1,8 +1,12 @@
 """The Litestar application factory (`entrypoints.http.app:create_app`)."""
 
-from litestar import Litestar
+from typing import Any
+
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
@@ -10,17 +14,28 @@ from litestar.types import ControllerRouterHandler
 from entrypoints.container import Container, build_container
 from entrypoints.duitku_simulator import simulator_mount
 from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffAuthenticator
+from entrypoints.http.client_address import (
+    ClientAddressResolver,
+    SourceAllowlist,
+    networks,
+)
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.menu import MenuController
+from entrypoints.http.controllers.metrics import metrics
+from entrypoints.http.controllers.notifications import NotificationController
 from entrypoints.http.controllers.orders import OrderController
 from entrypoints.http.controllers.payments import PaymentController
 from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.dependencies import DEPENDENCIES
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.failure_limiter import FailureLimiter
 from entrypoints.http.lifespan import resources
-from entrypoints.settings import load_settings
+from entrypoints.http.request_id import request_id_middleware
+from entrypoints.settings import Settings, load_settings
 
 API_VERSION = "1.0.0"
+MAX_REQUEST_BYTES = 64 * 1024
+RATE_LIMITED_PATHS = frozenset({"/api/v1/orders", "/api/v1/payments/qris"})
 
 
 def create_app(container: Container | None = None) -> Litestar:
@@ -34,7 +49,11 @@ def create_app(container: Container | None = None) -> Litestar:
         OrderController,
         PaymentController,
         WebhookController,
+        NotificationController,
+        metrics,
     ]
+    client_address = ClientAddressResolver(networks(settings.trusted_proxies))
+    allowlist = settings.callback_allowlist()
     simulator = container.simulator()
     if simulator is not None:
         handlers.append(simulator_mount(simulator))
@@ -43,11 +62,21 @@ def create_app(container: Container | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[resources],
+        middleware=[request_id_middleware, *_rate_limits(settings, client_address)],
+        request_max_body_size=MAX_REQUEST_BYTES,
+        logging_config=None,
         state=State(
             {
                 "container": container,
                 "settings": settings,
                 "staff_authenticator": StaffAuthenticator(settings.kasir_staff_tokens),
+                "client_address": client_address,
+                "callback_allowlist": SourceAllowlist(
+                    None if allowlist is None else networks(allowlist)
+                ),
+                "callback_failures": FailureLimiter(
+                    settings.rate_limit_rejected_callbacks_per_minute
+                ),
             }
         ),
         cors_config=(
@@ -60,13 +89,32 @@ def create_app(container: Container | None = None) -> Litestar:
     )
 
 
+def _rate_limits(
+    settings: Settings, client_address: ClientAddressResolver
+) -> list[DefineMiddleware]:
+    """Per-client limits on the public endpoints that create things (orders, QRIS payments)."""
+    if settings.rate_limit_create_per_minute <= 0:
+        return []
+    config = RateLimitConfig(
+        rate_limit=("minute", settings.rate_limit_create_per_minute),
+        identifier_for_request=client_address,
+        check_throttle_handler=_creates_something,
+        set_rate_limit_headers=True,
+    )
+    return [config.middleware]
+
+
+def _creates_something(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and request.url.path in RATE_LIMITED_PATHS
+
+
 def _openapi() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="kasir",
         version=API_VERSION,
         description=(
             "Payment backend for restaurant orders: QRIS through Duitku, cash at the cashier. "
-            "Every error body is {\"error\": {\"code\", \"message\", \"details\"}}."
+            'Every error body is {"error": {"code", "message", "details"}}.'
         ),
         path="/schema",
         components=Components(

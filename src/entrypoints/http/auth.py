@@ -9,7 +9,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from application.tokens import token_matches
 from entrypoints.settings import StaffToken
 
-ORDER_TOKEN_HEADER = "X-Order-Token"
+ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 - a header name
 
 # OpenAPI security requirements of the operations (schemes declared in app.py).
 STAFF_ONLY: list[dict[str, list[str]]] = [{"StaffToken": []}]
@@ -29,9 +29,7 @@ class StaffAuthenticator:
     """
 
     def __init__(self, tokens: tuple[StaffToken, ...]) -> None:
-        self._digests = [
-            (token.name, _digest(token.token.get_secret_value())) for token in tokens
-        ]
+        self._digests = [(token.name, _digest(token.token.get_secret_value())) for token in tokens]
 
     def __repr__(self) -> str:
         return f"StaffAuthenticator(staff={[name for name, _ in self._digests]!r})"

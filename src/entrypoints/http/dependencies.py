@@ -27,6 +27,9 @@ USE_CASES = (
     "pay_cash",
     "list_refunds",
     "resolve_refund",
+    "list_notifications",
+    "reprocess_notification",
+    "review_notification",
 )
 
 

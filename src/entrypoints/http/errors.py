@@ -150,9 +150,7 @@ def application_error_handler(
     return error_response(status, error.code, message, headers=headers or None)
 
 
-def http_exception_handler(
-    _: Request[Any, Any, Any], error: HTTPException
-) -> Response[ErrorBody]:
+def http_exception_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorBody]:
     status = error.status_code
     details: list[dict[str, Any]] | None = None
     message = error.detail

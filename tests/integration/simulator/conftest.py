@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 
 from entrypoints.duitku_simulator import (
     DEV_API_KEY,
@@ -54,8 +55,7 @@ async def simulator() -> AsyncIterator[DuitkuSimulator]:
 @pytest.fixture
 async def client(simulator: DuitkuSimulator) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the simulator in-process."""
-    transport = httpx.ASGITransport(app=simulator.asgi_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://duitku.test") as client:
+    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
         yield client
 
 

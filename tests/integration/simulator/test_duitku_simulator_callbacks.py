@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import uvicorn
+from litestar.testing import AsyncTestClient
 
 from entrypoints.duitku_simulator import (
     DEV_API_KEY,
@@ -138,9 +139,8 @@ async def receiver() -> AsyncIterator[CallbackReceiver]:
         yield receiver
 
 
-async def simulator_client(simulator: DuitkuSimulator) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=simulator.asgi_app)
-    return httpx.AsyncClient(transport=transport, base_url="http://duitku.test")
+def simulator_client(simulator: DuitkuSimulator) -> httpx.AsyncClient:
+    return AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test")
 
 
 async def create_and(
@@ -154,7 +154,7 @@ async def create_and(
     """Create ORDER-0001 with the receiver as callbackUrl, run a control action on it."""
     simulator = build_simulator(config)
     try:
-        async with await simulator_client(simulator) as client:
+        async with simulator_client(simulator) as client:
             if faults:
                 assert (await client.post("/control/faults", json=faults)).status_code == 200
             body = inquiry_body(callbackUrl=receiver.url, additionalParam="table=7")
@@ -298,7 +298,7 @@ async def test_an_unreachable_callback_url_is_reported_as_errors_after_5_attempt
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     simulator = build_simulator(FAST)
-    async with await simulator_client(simulator) as client:
+    async with simulator_client(simulator) as client:
         body = inquiry_body(callbackUrl=f"http://127.0.0.1:{closed_port}/callback")
         await client.post(INQUIRY_PATH, json=body)
         outcome = (await client.post("/control/transactions/ORDER-0001/pay")).json()

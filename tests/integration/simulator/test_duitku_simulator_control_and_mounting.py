@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar, get
+from litestar.testing import AsyncTestClient
 
 from entrypoints.duitku_simulator import (
     DEFAULT_MOUNT_PATH,
@@ -106,8 +107,7 @@ async def test_the_simulator_works_mounted_under_a_prefix_of_a_host_app(
     host = Litestar(
         route_handlers=[health, simulator_mount(simulator)], on_shutdown=[simulator.aclose]
     )
-    transport = httpx.ASGITransport(app=host)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kasir.test") as client:
+    async with AsyncTestClient(app=host, base_url="http://kasir.test") as client:
         created = await client.post(f"{DEFAULT_MOUNT_PATH}{INQUIRY_PATH}", json=inquiry_body())
         paid = await client.post(f"{DEFAULT_MOUNT_PATH}/control/transactions/ORDER-0001/pay")
         status = await client.post(f"{DEFAULT_MOUNT_PATH}{STATUS_PATH}", json=status_body())
@@ -134,8 +134,7 @@ async def test_the_simulator_works_mounted_under_a_prefix_of_a_host_app(
 async def test_the_simulator_can_be_mounted_under_any_prefix(inquiry_body: BodyFactory) -> None:
     simulator = build_simulator()
     host = Litestar(route_handlers=[simulator_mount(simulator, "/fake/duitku")])
-    transport = httpx.ASGITransport(app=host)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kasir.test") as client:
+    async with AsyncTestClient(app=host, base_url="http://kasir.test") as client:
         created = await client.post(f"/fake/duitku{INQUIRY_PATH}", json=inquiry_body())
     await simulator.aclose()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 
 from entrypoints.duitku_simulator import FaultSettings, SimulatorConfig, build_simulator
 
@@ -156,8 +157,7 @@ async def test_faults_can_be_active_from_the_configuration(
     inquiry_body: BodyFactory,
 ) -> None:
     simulator = build_simulator(SimulatorConfig(faults=FaultSettings(fail_next=1)))
-    transport = httpx.ASGITransport(app=simulator.asgi_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://duitku.test") as client:
+    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
         first = await client.post(INQUIRY_PATH, json=inquiry_body())
         second = await client.post(INQUIRY_PATH, json=inquiry_body())
     await simulator.aclose()

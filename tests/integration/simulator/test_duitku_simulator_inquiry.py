@@ -1,12 +1,13 @@
 """``POST /webapi/api/merchant/v2/inquiry`` answers and rejects like Duitku (API.md §5)."""
 
 import re
-from datetime import datetime
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 
 from entrypoints.duitku_simulator import DEV_MERCHANT_CODE, SimulatorConfig, build_simulator
 
@@ -18,8 +19,7 @@ BodyFactory = Callable[..., dict[str, Any]]
 async def strict_client() -> AsyncIterator[httpx.AsyncClient]:
     """A simulator that, like a post-migration Duitku, refuses MD5 request signatures."""
     simulator = build_simulator(SimulatorConfig(accept_md5_requests=False))
-    transport = httpx.ASGITransport(app=simulator.asgi_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://duitku.test") as client:
+    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
         yield client
     await simulator.aclose()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 
 from entrypoints.duitku_simulator import SimulatorConfig, build_simulator
 
@@ -87,8 +88,7 @@ async def test_a_pending_transaction_past_its_expiry_period_is_reported_expired(
 ) -> None:
     clock = FakeClock()
     simulator = build_simulator(SimulatorConfig(), clock=clock)
-    transport = httpx.ASGITransport(app=simulator.asgi_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://duitku.test") as client:
+    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
         await create(client, inquiry_body(expiryPeriod=15))
 
         clock.now += timedelta(minutes=14, seconds=59)
@@ -116,8 +116,7 @@ async def test_the_http_status_for_an_unknown_order_follows_the_configuration(
     status_body: BodyFactory,
 ) -> None:
     simulator = build_simulator(SimulatorConfig(not_found_status=404))
-    transport = httpx.ASGITransport(app=simulator.asgi_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://duitku.test") as client:
+    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
         response = await client.post(STATUS_PATH, json=status_body("NEVER-CREATED"))
     await simulator.aclose()
 
@@ -169,8 +168,7 @@ async def test_a_form_encoded_status_request_is_understood_too(
 @pytest.fixture
 async def md5_off_client() -> AsyncIterator[httpx.AsyncClient]:
     simulator = build_simulator(SimulatorConfig(accept_md5_requests=False))
-    transport = httpx.ASGITransport(app=simulator.asgi_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://duitku.test") as client:
+    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
         yield client
     await simulator.aclose()
 

@@ -87,7 +87,7 @@ def postgres_admin_url() -> str:
     shown = make_url(url).render_as_string(hide_password=True)
     try:
         run_in_thread(_admin(url, "SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "skip"
+    except Exception as exc:  # any failure to connect means "skip"
         pytest.skip(f"PostgreSQL not reachable at {shown}: {type(exc).__name__}: {exc}")
     return url
 
@@ -101,6 +101,14 @@ def postgres_database_url(postgres_admin_url: str) -> Iterator[str]:
         yield url
     finally:
         drop_postgres_database(postgres_admin_url, url)
+
+
+@pytest.fixture
+def scratch_postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """An empty, unmigrated database for this test only."""
+    url = new_postgres_database(postgres_admin_url, "kasir_scratch")
+    yield url
+    drop_postgres_database(postgres_admin_url, url)
 
 
 @pytest.fixture

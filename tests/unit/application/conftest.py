@@ -77,6 +77,11 @@ class Commit:
     orders: frozenset[int]
     payments: frozenset[str]
 
+    @property
+    def wrote_business_rows(self) -> bool:
+        """Menu, orders or payments (not the notification inbox or status-check stamps)."""
+        return bool(self.menu or self.orders or self.payments)
+
 
 class _OrderWriteFails(InMemoryOrderRepository):
     async def update(self, order: Order) -> None:
@@ -159,11 +164,18 @@ class Kasir:
     events: InMemoryEventPublisher = field(default_factory=InMemoryEventPublisher)
     references: SequentialReferences = field(default_factory=SequentialReferences)
     creating_grace: timedelta = timedelta(seconds=30)
+    min_check_interval: timedelta = timedelta(seconds=30)
 
     # --- use cases -----------------------------------------------------------------------
     @property
     def reconciler(self) -> AttemptReconciler:
-        return AttemptReconciler(self.uow, self.gateway, self.clock, self.events)
+        return AttemptReconciler(
+            self.uow,
+            self.gateway,
+            self.clock,
+            self.events,
+            min_check_interval=self.min_check_interval,
+        )
 
     @property
     def add_menu_item(self) -> AddMenuItem:
@@ -203,7 +215,7 @@ class Kasir:
 
     @property
     def handle_notification(self) -> HandlePaymentNotification:
-        return HandlePaymentNotification(self.uow, self.gateway, self.reconciler)
+        return HandlePaymentNotification(self.uow, self.gateway, self.reconciler, self.clock)
 
     @property
     def expire_overdue_payments(self) -> ExpireOverduePayments:
@@ -267,6 +279,9 @@ class Kasir:
             orders=copy.deepcopy(self.store.orders),
             payments=copy.deepcopy(self.store.payments),
         )
+
+    def business_commits(self) -> list[Commit]:
+        return [commit for commit in self.uow.commits if commit.wrote_business_rows]
 
     def published(self, kind: type[E]) -> list[E]:
         return self.events.of_type(kind)

@@ -31,7 +31,7 @@ def test_money_rejects_negative_or_implausibly_large_amounts(value: int) -> None
 
 
 def test_the_money_error_names_what_was_wrong_and_has_a_stable_code() -> None:
-    with pytest.raises(InvalidAmount, match="^price must") as caught:
+    with pytest.raises(InvalidAmount, match=r"^price must") as caught:
         rupiah(-5, what="price")
     assert caught.value.code == "invalid_amount"
 

@@ -4,7 +4,12 @@ import dataclasses
 
 import pytest
 
-from adapters.duitku.config import PRODUCTION_BASE_URL, SANDBOX_BASE_URL, DuitkuConfig
+from adapters.duitku.config import (
+    PRODUCTION_BASE_URL,
+    SANDBOX_BASE_URL,
+    SIMULATOR_BASE_URL,
+    DuitkuConfig,
+)
 from adapters.duitku.gateway import make_http_client
 
 SECRET = "732B39FC61796845775D2C4FB05332AF"
@@ -45,9 +50,9 @@ def test_defaults_are_qris_shopeepay_ten_minutes_and_hmac_signatures() -> None:
     assert default.environment == "sandbox"
 
 
-def test_the_simulator_environment_needs_a_base_url() -> None:
-    with pytest.raises(ValueError, match="base_url"):
-        config(environment="simulator")
+def test_the_simulator_environment_defaults_to_the_locally_mounted_simulator() -> None:
+    assert config(environment="simulator").effective_base_url() == SIMULATOR_BASE_URL
+    assert SIMULATOR_BASE_URL.startswith("http://127.0.0.1:8000/simulator/duitku/")
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ class HealthController(Controller):
         try:
             async with container_of(state).engine().connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means not ready; details go to logs
+        except Exception:
             return error_response(503, "service_unavailable", "the database is not reachable")
         return Response(HealthResponse(status="ready"))
 

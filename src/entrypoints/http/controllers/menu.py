@@ -15,7 +15,6 @@ from entrypoints.http.schemas.menu import (
 )
 
 
-
 class MenuController(Controller):
     path = "/api/v1/menu-items"
     tags = ["menu"]  # noqa: RUF012

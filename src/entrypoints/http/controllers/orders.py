@@ -25,7 +25,6 @@ from entrypoints.http.schemas.orders import (
 from entrypoints.http.schemas.payments import PaymentResponse
 from entrypoints.http.urls import qris_url
 
-
 OrderToken = Annotated[
     str | None,
     Parameter(
@@ -118,6 +117,3 @@ class OrderController(Controller):
         staff: NamedDependency[StaffMember],
     ) -> OrderResponse:
         return OrderResponse.of(await cancel_order.execute(order_id, cancelled_by=staff.name))
-
-
-

@@ -14,9 +14,9 @@ from application.use_cases.get_payment import GetPayment
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.refunds import ListRefunds, ResolveRefund
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
-from entrypoints.http.auth import StaffMember, require_order_access
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
+from entrypoints.http.auth import StaffMember, require_order_access
 from entrypoints.http.controllers.orders import OrderToken
 from entrypoints.http.errors import responses
 from entrypoints.http.qr_images import MEDIA_TYPES, ImageKind, render_qr

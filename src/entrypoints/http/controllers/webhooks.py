@@ -1,5 +1,6 @@
 """Duitku's payment notifications."""
 
+import logging
 from typing import Any
 
 from litestar import Controller, Request, post
@@ -7,13 +8,22 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 
-from application.errors import InvalidNotification
+from adapters.observability.metrics import count_callback
+from application.errors import (
+    InvalidNotification,
+    NotificationRejected,
+    StatusUnconfirmed,
+)
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
+from entrypoints.http.client_address import SourceAllowlist
 from entrypoints.http.errors import responses
+from entrypoints.http.failure_limiter import FailureLimiter
 from entrypoints.http.schemas.payments import WebhookAck
 
 FORM = "application/x-www-form-urlencoded"
 MAX_NOTIFICATION_BYTES = 16 * 1024  # a Duitku callback is well under 2 KiB
+
+logger = logging.getLogger("kasir.webhooks")
 
 
 class WebhookController(Controller):
@@ -29,21 +39,56 @@ class WebhookController(Controller):
         ),
         status_code=200,
         request_max_body_size=MAX_NOTIFICATION_BYTES,
-        responses=responses(400, 403, 413, 415, 503),
+        responses=responses(400, 403, 413, 415, 429, 503),
     )
     async def duitku(
         self,
         request: Request[Any, Any, State],
         handle_payment_notification: NamedDependency[HandlePaymentNotification],
     ) -> WebhookAck:
-        media_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if media_type != FORM:
-            raise HTTPException(status_code=415, detail=f"the notification must be {FORM}")
-        form = await request.form()
-        fields: dict[str, str] = {}
-        for key, value in form.multi_items():
-            if not isinstance(value, str) or key in fields:
-                raise InvalidNotification("fields must be plain text and appear once")
-            fields[key] = value
-        handled = await handle_payment_notification.execute(fields)
+        state = request.app.state
+        address: str = state.client_address(request)
+        limiter: FailureLimiter = state.callback_failures
+        if limiter.blocked(address):
+            count_callback("rate_limited")
+            raise HTTPException(
+                status_code=429,
+                detail="too many rejected notifications from this address",
+                headers={"Retry-After": str(limiter.retry_after(address))},
+            )
+        fields = await _form_fields(request)
+        allowlist: SourceAllowlist = state.callback_allowlist
+        try:
+            handled = await handle_payment_notification.execute(
+                fields, source_address=address, source_allowed=allowlist.allows(address)
+            )
+        except (NotificationRejected, InvalidNotification) as error:
+            limiter.record_failure(address)
+            count_callback(error.code)
+            logger.warning(
+                "notification rejected",
+                extra={
+                    "order_uid": fields.get("merchantOrderId"),
+                    "reason": error.message,
+                    "source": address,
+                },
+            )
+            raise
+        except StatusUnconfirmed:
+            count_callback("deferred")
+            raise
+        count_callback(handled.outcome.value)
         return WebhookAck(status="ok", outcome=handled.outcome.value)
+
+
+async def _form_fields(request: Request[Any, Any, State]) -> dict[str, str]:
+    media_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if media_type != FORM:
+        raise HTTPException(status_code=415, detail=f"the notification must be {FORM}")
+    form = await request.form()
+    fields: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, str) or key in fields:
+            raise InvalidNotification("fields must be plain text and appear once")
+        fields[key] = value
+    return fields

@@ -71,9 +71,7 @@ def upgrade() -> None:
         sa.Column("unit_price", MONEY, nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity_positive")),
-        sa.CheckConstraint(
-            "unit_price >= 0", name=op.f("ck_order_lines_unit_price_not_negative")
-        ),
+        sa.CheckConstraint("unit_price >= 0", name=op.f("ck_order_lines_unit_price_not_negative")),
         sa.ForeignKeyConstraint(
             ["menu_item_id"],
             ["menu_items.id"],
@@ -124,9 +122,7 @@ def upgrade() -> None:
             "cash_tendered >= 0", name=op.f("ck_payments_cash_tendered_not_negative")
         ),
         sa.CheckConstraint("change_due >= 0", name=op.f("ck_payments_change_due_not_negative")),
-        sa.CheckConstraint(
-            "check_count >= 0", name=op.f("ck_payments_check_count_not_negative")
-        ),
+        sa.CheckConstraint("check_count >= 0", name=op.f("ck_payments_check_count_not_negative")),
         sa.CheckConstraint("version >= 0", name=op.f("ck_payments_version_not_negative")),
         sa.ForeignKeyConstraint(
             ["order_id"], ["orders.id"], name=op.f("fk_payments_order_id_orders")

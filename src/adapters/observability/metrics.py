@@ -1,0 +1,100 @@
+"""Prometheus metrics: callbacks by outcome, payment state changes, gateway latency and errors.
+
+prometheus-client is the maintained reference client. Metrics live in its default registry, so
+`/metrics` serves them; with several worker processes set PROMETHEUS_MULTIPROC_DIR (see README).
+"""
+
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+
+from prometheus_client import Counter, Histogram
+
+from application.errors import GatewayError
+from application.gateway import (
+    GatewayStatus,
+    PaymentGateway,
+    PaymentNotification,
+    QrisCharge,
+    QrisChargeRequest,
+)
+from application.ports import EventPublisher
+from domain.events import DomainEvent
+
+CALLBACKS = Counter(
+    "kasir_callbacks_total",
+    "Gateway notifications received, by outcome (or rejection reason)",
+    ["outcome"],
+)
+PAYMENT_EVENTS = Counter(
+    "kasir_payment_events_total",
+    "Domain events published (payment and order state changes), by event",
+    ["event"],
+)
+GATEWAY_LATENCY = Histogram(
+    "kasir_gateway_call_seconds",
+    "Duration of calls to the payment gateway, by operation",
+    ["operation"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+GATEWAY_ERRORS = Counter(
+    "kasir_gateway_errors_total",
+    "Failed calls to the payment gateway, by operation and error code",
+    ["operation", "code"],
+)
+
+
+class _Timed:
+    def __init__(self, operation: str) -> None:
+        self._operation = operation
+        self._started = 0.0
+
+    def __enter__(self) -> None:
+        self._started = time.perf_counter()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        GATEWAY_LATENCY.labels(self._operation).observe(time.perf_counter() - self._started)
+        if isinstance(exc, GatewayError):
+            GATEWAY_ERRORS.labels(self._operation, exc.code).inc()
+
+
+class InstrumentedGateway:
+    """Wraps any PaymentGateway and measures its calls; behaviour is unchanged."""
+
+    def __init__(self, inner: PaymentGateway) -> None:
+        self._inner = inner
+
+    def __repr__(self) -> str:
+        return f"InstrumentedGateway({self._inner!r})"
+
+    async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
+        with _Timed("create_qris"):
+            return await self._inner.create_qris(request)
+
+    async def check_status(self, order_uid: str) -> GatewayStatus:
+        with _Timed("check_status"):
+            return await self._inner.check_status(order_uid)
+
+    def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
+        return self._inner.verify_notification(fields)
+
+
+class CountingEventPublisher:
+    """Counts each event by type, then hands the events to the next publisher."""
+
+    def __init__(self, inner: EventPublisher) -> None:
+        self._inner = inner
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        for event in events:
+            PAYMENT_EVENTS.labels(type(event).__name__).inc()
+        await self._inner.publish(events)
+
+
+def count_callback(outcome: str) -> None:
+    CALLBACKS.labels(outcome).inc()

@@ -1,0 +1,75 @@
+"""The notification inbox: every gateway notification, stored before it is processed.
+
+It is the audit trail of what the gateway (or anybody pretending to be it) sent: raw fields with
+payer details masked, where it came from, whether it verified, and what it led to. Staff read
+it, re-process an entry, and review the ones flagged for a human.
+"""
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+REMOVED = "[removed]"
+
+
+class Verification(StrEnum):
+    RECEIVED = "received"  # stored, not verified yet (or the process died meanwhile)
+    VERIFIED = "verified"
+    REJECTED = "rejected"  # bad signature, wrong merchant code, scheme not allowed
+    SOURCE_NOT_ALLOWED = "source_not_allowed"
+    INVALID = "invalid"  # fields missing or malformed
+
+
+@dataclass(slots=True, kw_only=True)
+class InboxEntry:
+    """One received notification. `fields` never holds unmasked personal data."""
+
+    id: int | None = None
+    received_at: datetime
+    source_address: str | None
+    fields: dict[str, str]
+    order_uid: str | None
+    signature: str | None
+    verification: Verification = Verification.RECEIVED
+    signature_scheme: str | None = None
+    outcome: str | None = None
+    detail: str | None = None
+    processed_at: datetime | None = None
+    needs_review: bool = False
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
+    review_note: str | None = None
+    personal_data_removed_at: datetime | None = None
+
+    @property
+    def key(self) -> int:
+        if self.id is None:
+            raise ValueError("inbox entry has not been stored yet")
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilter:
+    order_uid: str | None = None
+    outcome: str | None = None
+    verification: Verification | None = None
+    needs_review: bool | None = None
+    received_from: datetime | None = None
+    received_until: datetime | None = None
+    before_id: int | None = None
+    limit: int = 50
+
+
+def mask(value: str) -> str:
+    """Keep the first character of each word, hide the rest: `Budi Santoso` → `B*** S******`."""
+    return " ".join(word[:1] + "*" * (len(word) - 1) for word in value.split(" "))
+
+
+def masked_fields(fields: Mapping[str, str], personal: Collection[str]) -> dict[str, str]:
+    """The fields with every personal one masked; the signed fields are never personal."""
+    return {key: mask(value) if key in personal else value for key, value in fields.items()}
+
+
+def without_personal_data(fields: Mapping[str, str], personal: Collection[str]) -> dict[str, str]:
+    return {key: REMOVED if key in personal else value for key, value in fields.items()}

@@ -1,0 +1,90 @@
+"""Staff work with the notification inbox: list it, re-process an entry, review flagged ones,
+and personal data is removed once the retention period is over."""
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from application.errors import NotFound
+from application.inbox import InboxEntry, InboxFilter
+from application.ports import Clock, UnitOfWorkFactory
+from application.use_cases.handle_payment_notification import (
+    HandledNotification,
+    HandlePaymentNotification,
+)
+from domain.errors import InvalidTransition
+
+DEFAULT_RETENTION = timedelta(days=90)
+
+
+@dataclass(frozen=True, slots=True)
+class ListNotifications:
+    """Inbox entries matching a filter, newest first."""
+
+    uow: UnitOfWorkFactory
+
+    async def execute(self, where: InboxFilter) -> list[InboxEntry]:
+        async with self.uow(read_only=True) as uow:
+            return await uow.inbox.list(where)
+
+
+@dataclass(frozen=True, slots=True)
+class ReprocessNotification:
+    """Runs a stored notification through verification and processing again.
+
+    Idempotent like the first run: a success already applied changes nothing. The signature
+    is verified again; the source-address check is not, since a staff member asked for it.
+    """
+
+    uow: UnitOfWorkFactory
+    handler: HandlePaymentNotification
+
+    async def execute(self, entry_id: int) -> HandledNotification:
+        async with self.uow(read_only=True) as uow:
+            entry = await uow.inbox.get(entry_id)
+        if entry is None:
+            raise NotFound(f"notification {entry_id} not found")
+        return await self.handler.process(entry, entry.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewNotification:
+    """A named staff member records that a flagged notification was looked at and settled."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+
+    async def execute(self, entry_id: int, *, reviewed_by: str, note: str) -> InboxEntry:
+        async with self.uow() as uow:
+            entry = await uow.inbox.get(entry_id)
+            if entry is None:
+                raise NotFound(f"notification {entry_id} not found")
+            if not entry.needs_review or entry.reviewed_at is not None:
+                raise InvalidTransition(f"notification {entry_id} is not waiting for review")
+            entry.reviewed_at = self.clock.now()
+            entry.reviewed_by = reviewed_by
+            entry.review_note = note
+            await uow.inbox.update(entry)
+            await uow.commit()
+        return entry
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveExpiredPersonalData:
+    """Blanks payer details in inbox entries older than the retention period."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    personal_fields: Collection[str] = field(default_factory=frozenset)
+    retention: timedelta = DEFAULT_RETENTION
+
+    async def execute(self) -> int:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            removed = await uow.inbox.remove_personal_data(
+                received_before=now - self.retention,
+                personal_fields=self.personal_fields,
+                now=now,
+            )
+            await uow.commit()
+        return removed

@@ -1,0 +1,143 @@
+"""The notification inbox for staff: list, re-process, review."""
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+
+from application.inbox import InboxEntry, InboxFilter, Verification
+from application.use_cases.notification_inbox import (
+    ListNotifications,
+    ReprocessNotification,
+    ReviewNotification,
+)
+from entrypoints.http.auth import STAFF_ONLY, StaffMember
+from entrypoints.http.errors import responses
+from entrypoints.http.schemas.constraints import Note
+
+
+class NotificationResponse(msgspec.Struct, kw_only=True):
+    id: int
+    received_at: datetime
+    source_address: str | None
+    order_uid: str | None
+    verification: str
+    signature_scheme: str | None
+    outcome: str | None
+    detail: str | None
+    processed_at: datetime | None
+    needs_review: bool
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    review_note: str | None
+    personal_data_removed: bool
+    fields: dict[str, str]
+
+    @classmethod
+    def of(cls, entry: InboxEntry) -> "NotificationResponse":
+        return cls(
+            id=entry.key,
+            received_at=entry.received_at,
+            source_address=entry.source_address,
+            order_uid=entry.order_uid,
+            verification=entry.verification.value,
+            signature_scheme=entry.signature_scheme,
+            outcome=entry.outcome,
+            detail=entry.detail,
+            processed_at=entry.processed_at,
+            needs_review=entry.needs_review,
+            reviewed_at=entry.reviewed_at,
+            reviewed_by=entry.reviewed_by,
+            review_note=entry.review_note,
+            personal_data_removed=entry.personal_data_removed_at is not None,
+            fields=entry.fields,
+        )
+
+
+class NotificationListResponse(msgspec.Struct, kw_only=True):
+    items: list[NotificationResponse]
+    next_before_id: int | None = None
+
+
+class ReprocessResponse(msgspec.Struct, kw_only=True):
+    outcome: str
+    notification: NotificationResponse | None = None
+
+
+class ReviewRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    note: Note
+
+
+class NotificationController(Controller):
+    path = "/api/v1/notifications"
+    tags = ["notifications"]  # noqa: RUF012
+    security = STAFF_ONLY
+
+    @get(
+        "/",
+        summary="Received gateway notifications, newest first (staff)",
+        responses=responses(400, 401),
+    )
+    async def list_entries(
+        self,
+        list_notifications: NamedDependency[ListNotifications],
+        staff: NamedDependency[StaffMember],
+        order_uid: Annotated[str | None, Parameter(max_length=64)] = None,
+        outcome: Annotated[str | None, Parameter(max_length=40)] = None,
+        verification: Verification | None = None,
+        needs_review: bool | None = None,
+        received_from: datetime | None = None,
+        received_until: datetime | None = None,
+        before_id: Annotated[int | None, Parameter(ge=1)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> NotificationListResponse:
+        entries = await list_notifications.execute(
+            InboxFilter(
+                order_uid=order_uid,
+                outcome=outcome,
+                verification=verification,
+                needs_review=needs_review,
+                received_from=received_from,
+                received_until=received_until,
+                before_id=before_id,
+                limit=limit,
+            )
+        )
+        return NotificationListResponse(
+            items=[NotificationResponse.of(entry) for entry in entries],
+            next_before_id=entries[-1].key if len(entries) == limit else None,
+        )
+
+    @post(
+        "/{entry_id:int}/reprocess",
+        summary="Process a stored notification again (staff)",
+        status_code=200,
+        responses=responses(400, 401, 403, 404, 503),
+    )
+    async def reprocess(
+        self,
+        entry_id: int,
+        reprocess_notification: NamedDependency[ReprocessNotification],
+        staff: NamedDependency[StaffMember],
+    ) -> ReprocessResponse:
+        handled = await reprocess_notification.execute(entry_id)
+        return ReprocessResponse(outcome=handled.outcome.value)
+
+    @post(
+        "/{entry_id:int}/review",
+        summary="Record that a flagged notification was settled (staff)",
+        status_code=200,
+        responses=responses(400, 401, 404, 409),
+    )
+    async def review(
+        self,
+        entry_id: int,
+        data: JSONBody[ReviewRequest],
+        review_notification: NamedDependency[ReviewNotification],
+        staff: NamedDependency[StaffMember],
+    ) -> NotificationResponse:
+        entry = await review_notification.execute(entry_id, reviewed_by=staff.name, note=data.note)
+        return NotificationResponse.of(entry)

@@ -1,0 +1,271 @@
+"""The whole service over HTTP: composition root, Litestar app, SQLite file, and a gateway.
+
+Two stacks, each built fresh for every test (never shared between tests):
+
+- `api`: the default configuration (`DUITKU_ENV=simulator`) with the Duitku simulator mounted
+  at `/simulator/duitku`. The simulator's callbacks are routed in-process back into the same
+  app, so "the payer pays" is one `POST .../control/transactions/{uid}/pay` and the whole
+  chain (inquiry, callback, transactionStatus) runs through real HTTP handling.
+- `fake_api`: the same app with `container.gateway` overridden by a `FakePaymentGateway`,
+  which proves the gateway is swapped by container wiring alone, and lets a test script
+  failures and count the status checks.
+
+Test modules import the stack classes only for type checking (`if TYPE_CHECKING:`): at run
+time the fixtures hand them out, so nothing here is imported as a module.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from dependency_injector import providers
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from adapters.in_memory.gateway import FakePaymentGateway
+from adapters.sqlalchemy.migrate import upgrade_database
+from entrypoints.container import Container, build_container
+from entrypoints.duitku_simulator import (
+    DEFAULT_MOUNT_PATH,
+    DuitkuSimulator,
+    SimulatorConfig,
+    build_simulator,
+)
+from entrypoints.http.app import create_app
+from entrypoints.settings import DuitkuEnv, Settings, load_settings
+
+BASE_URL = "http://testserver.local"
+STAFF_NAME = "alice"
+STAFF_TOKEN = "alice-token-0123456789"
+STAFF_HEADERS = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+ORDER_TOKEN_HEADER = "X-Order-Token"
+WEBHOOK_PATH = "/api/v1/webhooks/duitku"
+FAKE_MERCHANT_CODE = "E2EFAKE"
+CUSTOMER: dict[str, Any] = {
+    "name": "Budi Santoso",
+    "email": "budi@example.test",
+    "phone": "081234567890",
+}
+
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """An order placed through the API, with the access token it was handed out with."""
+
+    id: int
+    token: str
+    total: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {ORDER_TOKEN_HEADER: self.token}
+
+
+@dataclass(slots=True)
+class Stack:
+    """A running app, its container and its database file, with helpers to drive the API."""
+
+    client: AsyncTestClient[Litestar]
+    container: Container
+    database: Path
+    staff: dict[str, str] = field(default_factory=lambda: dict(STAFF_HEADERS))
+
+    async def add_menu_item(self, name: str = "Nasi goreng", price: int = 25_000) -> int:
+        response = await self.client.post(
+            "/api/v1/menu-items", json={"name": name, "price": price}, headers=self.staff
+        )
+        assert response.status_code == 201, response.text
+        item_id: int = response.json()["id"]
+        return item_id
+
+    async def place_order(self, *lines: tuple[int, int], table: str = "7") -> PlacedOrder:
+        """Place an order of `(menu_item_id, quantity)` lines; one new item ×2 if none."""
+        if not lines:
+            lines = ((await self.add_menu_item(), 2),)
+        response = await self.client.post(
+            "/api/v1/orders",
+            json={
+                "items": [{"menu_item_id": item, "quantity": qty} for item, qty in lines],
+                "table_number": table,
+            },
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return PlacedOrder(id=body["id"], token=body["access_token"], total=body["total"])
+
+    async def start_qris(
+        self,
+        order: PlacedOrder,
+        *,
+        amount: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """POST /payments/qris for `order` with its own token (unless `headers` is given)."""
+        return await self.client.post(
+            "/api/v1/payments/qris",
+            json={
+                "order_id": order.id,
+                "amount": order.total if amount is None else amount,
+                "customer_details": CUSTOMER,
+            },
+            headers=order.headers if headers is None else headers,
+        )
+
+    async def started_qris(self, order: PlacedOrder) -> str:
+        """Start a QRIS payment that must succeed; its order_uid."""
+        response = await self.start_qris(order)
+        assert response.status_code == 201, response.text
+        order_uid: str = response.json()["order_uid"]
+        return order_uid
+
+    async def order(self, order_id: int) -> dict[str, Any]:
+        """The order as staff read it."""
+        response = await self.client.get(f"/api/v1/orders/{order_id}", headers=self.staff)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def payment(self, order_uid: str) -> dict[str, Any]:
+        response = await self.client.get(f"/api/v1/payments/{order_uid}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def notify(self, fields: dict[str, str]) -> httpx.Response:
+        """POST a form-encoded payment notification to the webhook, as Duitku does."""
+        return await self.client.post(WEBHOOK_PATH, data=fields)
+
+    def snapshot(self) -> dict[str, list[str]]:
+        """Every row of every table, read straight from the SQLite file (committed data).
+
+        Read with the standard sqlite3 module so it never touches the app's engine, which lives
+        on the test client's event loop.
+        """
+        with closing(sqlite3.connect(self.database)) as connection:
+            tables = [
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
+                if name != "alembic_version" and not name.startswith("sqlite_")
+            ]
+            return {
+                table: sorted(
+                    repr(row)
+                    for row in connection.execute(f'SELECT * FROM "{table}"')  # noqa: S608
+                )
+                for table in tables
+            }
+
+
+@dataclass(slots=True)
+class SimulatorStack(Stack):
+    """The default stack: the Duitku simulator mounted in the app, callbacks in-process."""
+
+    simulator: DuitkuSimulator = field(kw_only=True)
+
+    async def pay(self, order_uid: str) -> httpx.Response:
+        """The payer pays the QR; the simulator sends its callback and answers with it."""
+        return await self.client.post(
+            f"{DEFAULT_MOUNT_PATH}/control/transactions/{order_uid}/pay"
+        )
+
+    async def fail(self, order_uid: str) -> httpx.Response:
+        return await self.client.post(
+            f"{DEFAULT_MOUNT_PATH}/control/transactions/{order_uid}/fail"
+        )
+
+    async def set_faults(self, **faults: Any) -> None:
+        response = await self.client.post(f"{DEFAULT_MOUNT_PATH}/control/faults", json=faults)
+        assert response.status_code == 200, response.text
+
+
+@dataclass(slots=True)
+class FakeStack(Stack):
+    """The app with the in-memory fake gateway wired in place of Duitku."""
+
+    gateway: FakePaymentGateway = field(kw_only=True)
+
+
+class LateBoundApp:
+    """An ASGI app forwarding to one set later.
+
+    The simulator needs its callback transport when it is built, the transport needs the app,
+    and the app needs the simulator: this breaks the cycle.
+    """
+
+    def __init__(self) -> None:
+        self.target: Litestar | None = None
+
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        assert self.target is not None, "the app is not built yet"
+        await self.target(scope, receive, send)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def database_path(tmp_path: Path) -> Path:
+    return tmp_path / "e2e.db"
+
+
+def e2e_settings(database: Path, duitku_env: DuitkuEnv) -> Settings:
+    return load_settings(
+        database_url=f"sqlite+aiosqlite:///{database}",
+        duitku_env=duitku_env,
+        kasir_staff_tokens=f"{STAFF_NAME}:{STAFF_TOKEN}",
+        public_base_url=BASE_URL,
+    )
+
+
+@pytest.fixture
+async def api(database_path: Path) -> AsyncIterator[SimulatorStack]:
+    """The default stack: SQLite file, the simulator mounted, its callbacks routed to the app."""
+    settings = e2e_settings(database_path, "simulator")
+    await upgrade_database(settings.database_url)
+    container = build_container(settings)
+    duitku = container.duitku_config()
+    app_slot = LateBoundApp()
+    simulator = build_simulator(
+        SimulatorConfig(
+            merchant_code=duitku.merchant_code,
+            api_key=duitku.api_key,
+            public_base_url=f"{BASE_URL}{DEFAULT_MOUNT_PATH}",
+            callback_signature=settings.duitku_signature,
+            max_callback_attempts=3,
+            callback_retry_delay_s=0.01,
+            callback_timeout_s=5.0,
+            timeout_sleep_s=1.0,
+        ),
+        callback_transport=httpx.ASGITransport(app=app_slot),
+    )
+    # Before create_app: the app mounts `container.simulator()`, and the HTTP client the
+    # gateway uses is built around the same simulator.
+    container.simulator.override(providers.Object(simulator))
+    app = create_app(container)
+    app_slot.target = app
+    assert container.simulator() is simulator
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
+        yield SimulatorStack(client, container, database_path, simulator=simulator)
+
+
+@pytest.fixture
+async def fake_api(database_path: Path) -> AsyncIterator[FakeStack]:
+    """The same service with the fake gateway wired in by one container override."""
+    settings = e2e_settings(database_path, "fake")
+    await upgrade_database(settings.database_url)
+    container = build_container(settings)
+    gateway = FakePaymentGateway(merchant_code=FAKE_MERCHANT_CODE)
+    container.gateway.override(providers.Object(gateway))
+    app = create_app(container)
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
+        yield FakeStack(client, container, database_path, gateway=gateway)

@@ -1,0 +1,430 @@
+"""Gateway notifications: a trigger, not proof. Local state decides first, then the gateway's
+status; every change is applied exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from adapters.in_memory.gateway import FakePaymentGateway
+from application.errors import (
+    GatewayTimeout,
+    GatewayUnavailable,
+    InvalidNotification,
+    NotificationRejected,
+    StatusUnconfirmed,
+)
+from application.gateway import GatewayStatus, NotificationResult
+from application.use_cases.handle_payment_notification import NotificationOutcome
+from domain.events import (
+    OrderPaid,
+    PaymentExpired,
+    PaymentFailed,
+    PaymentSucceeded,
+    RefundRequired,
+)
+from domain.orders import Order, OrderStatus
+from domain.payments import Payment, PaymentStatus
+
+if TYPE_CHECKING:
+    from tests.unit.application.conftest import Kasir
+
+
+async def test_a_confirmed_success_pays_the_order_once(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid)
+    )
+
+    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert (handled.notification.order_uid, handled.notification.amount) == (
+        attempt.order_uid,
+        55_000,
+    )
+    assert handled.notification.result is NotificationResult.SUCCESS
+    paid = kasir.payment(attempt.order_uid)
+    assert (paid.status, paid.paid_at) == (PaymentStatus.SUCCEEDED, kasir.clock.now())
+    stored = kasir.order(order.key)
+    assert (stored.status, stored.paid_by, stored.version) == (
+        OrderStatus.PAID,
+        attempt.order_uid,
+        1,
+    )
+    assert kasir.events.published == [
+        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "pending"),
+        OrderPaid(order.key, attempt.order_uid),
+    ]
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert len(kasir.business_commits()) == 1
+
+
+async def test_a_duplicate_success_notification_changes_nothing_and_calls_no_gateway(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+    fields = kasir.gateway.notification_for(attempt.order_uid)
+    await kasir.handle_notification.execute(fields)
+    kasir.forget_history()
+    before = kasir.snapshot()
+
+    handled = await kasir.handle_notification.execute(fields)
+
+    assert handled.outcome is NotificationOutcome.ALREADY_SETTLED
+    assert kasir.snapshot() == before
+    assert kasir.gateway.status_checks == []
+    assert kasir.events.published == []
+    assert kasir.business_commits() == []
+
+
+async def test_a_notification_for_a_cash_payment_is_already_settled_without_a_gateway_call(
+    kasir: Kasir, order: Order
+) -> None:
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    kasir.forget_history()
+    fields = kasir.gateway.notification_for(cash.order_uid, amount=55_000)
+
+    handled = await kasir.handle_notification.execute(fields)
+
+    assert handled.outcome is NotificationOutcome.ALREADY_SETTLED
+    assert kasir.gateway.status_checks == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("signature", "0" * 64),
+        ("merchantCode", "OTHER01"),
+        ("amount", "1000"),  # the signature covers the amount
+        ("merchantOrderId", "KSR-TEST-0002"),
+    ],
+)
+async def test_a_forged_notification_is_rejected_and_changes_nothing(
+    kasir: Kasir, attempt: Payment, field: str, value: str
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+    fields = kasir.gateway.notification_for(attempt.order_uid)
+    fields[field] = value
+    before = kasir.snapshot()
+
+    with pytest.raises(NotificationRejected):
+        await kasir.handle_notification.execute(fields)
+
+    assert kasir.snapshot() == before
+    assert kasir.gateway.status_checks == []
+    assert kasir.events.published == []
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"merchantOrderId": ""},
+        {"signature": "   "},
+        {"resultCode": ""},
+        {"amount": "55.000"},
+        {"amount": "-55000"},
+    ],
+)
+async def test_a_malformed_notification_is_invalid_and_changes_nothing(
+    kasir: Kasir, attempt: Payment, broken: dict[str, str]
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+    fields = kasir.gateway.notification_for(attempt.order_uid) | broken
+    before = kasir.snapshot()
+
+    with pytest.raises(InvalidNotification):
+        await kasir.handle_notification.execute(fields)
+
+    assert kasir.snapshot() == before
+    assert kasir.gateway.status_checks == []
+
+
+async def test_a_notification_for_an_unknown_order_uid_changes_nothing(
+    kasir: Kasir, attempt: Payment
+) -> None:
+    before = kasir.snapshot()
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for("KSR-NEVER-ISSUED", amount=55_000)
+    )
+
+    assert handled.outcome is NotificationOutcome.UNKNOWN_PAYMENT
+    assert kasir.snapshot() == before
+    assert kasir.gateway.status_checks == []
+    assert kasir.events.published == []
+
+
+async def test_a_notification_for_another_amount_changes_nothing_and_checks_no_status(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+    before = kasir.snapshot()
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid, amount=1_000)
+    )
+
+    assert handled.outcome is NotificationOutcome.AMOUNT_MISMATCH
+    assert kasir.snapshot() == before
+    assert kasir.gateway.status_checks == []
+    assert kasir.events.published == []
+
+
+async def test_a_gateway_status_of_another_amount_changes_nothing(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.transactions[attempt.order_uid].amount = 1_000
+    before = kasir.snapshot()
+
+    handled = await kasir.handle_notification.execute(fields)
+
+    assert handled.outcome is NotificationOutcome.AMOUNT_MISMATCH
+    assert kasir.snapshot() == before
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.events.published == []
+
+
+async def test_a_success_the_gateway_still_reports_pending_is_unconfirmed_and_changes_nothing(
+    kasir: Kasir, attempt: Payment
+) -> None:
+    before = kasir.snapshot()
+
+    with pytest.raises(StatusUnconfirmed, match="does not confirm"):
+        await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+
+    assert kasir.snapshot() == before
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.events.published == []
+
+
+@pytest.mark.parametrize(
+    "error", [GatewayUnavailable("status endpoint down"), GatewayTimeout("no answer")]
+)
+async def test_a_failing_status_check_leaves_the_success_unconfirmed(
+    kasir: Kasir, attempt: Payment, error: GatewayUnavailable | GatewayTimeout
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.fail_next_status(error)
+    before = kasir.snapshot()
+
+    with pytest.raises(StatusUnconfirmed) as caught:
+        await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+
+    assert caught.value.__cause__ is error
+    assert kasir.snapshot() == before
+    assert kasir.events.published == []
+
+
+async def test_a_failure_notification_the_gateway_confirms_fails_the_attempt(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.fail(attempt.order_uid)
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid, result_code="01")
+    )
+
+    assert handled.outcome is NotificationOutcome.FAILED
+    failed = kasir.payment(attempt.order_uid)
+    assert (failed.status, failed.status_reason) == (
+        PaymentStatus.FAILED,
+        "the gateway reports it failed",
+    )
+    assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
+    assert kasir.events.published == [
+        PaymentFailed(attempt.order_uid, order.key, "the gateway reports it failed")
+    ]
+
+
+async def test_a_failure_notification_after_the_expiry_expires_the_attempt(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.fail(attempt.order_uid)
+    kasir.clock.advance(timedelta(minutes=10))
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid, result_code="01")
+    )
+
+    assert handled.outcome is NotificationOutcome.EXPIRED
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
+    assert kasir.events.published == [PaymentExpired(attempt.order_uid, order.key)]
+
+
+@pytest.mark.parametrize("result_code", ["01", "02"])
+async def test_a_non_success_notification_while_the_gateway_says_pending_is_still_pending(
+    kasir: Kasir, attempt: Payment, result_code: str
+) -> None:
+    before = kasir.snapshot()
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid, result_code=result_code)
+    )
+
+    assert handled.outcome is NotificationOutcome.STILL_PENDING
+    assert kasir.snapshot() == before
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.events.published == []
+
+
+async def test_a_non_success_notification_for_a_closed_attempt_needs_no_gateway_call(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    await kasir.cancel_order.execute(order.key, cancelled_by="staff:sari")
+    kasir.forget_history()
+    before = kasir.snapshot()
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid, result_code="01")
+    )
+
+    assert handled.outcome is NotificationOutcome.NOTHING_TO_DO
+    assert kasir.snapshot() == before
+    assert kasir.gateway.status_checks == []
+
+
+async def test_a_late_success_on_an_expired_attempt_pays_the_order(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.fail(attempt.order_uid)
+    kasir.clock.advance(timedelta(minutes=10))
+    await kasir.expire_overdue_payments.execute()
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
+    kasir.forget_history()
+    kasir.gateway.pay(attempt.order_uid)  # the customer's bank settled it after all
+    kasir.clock.advance(timedelta(minutes=1))
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid)
+    )
+
+    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
+    assert kasir.order(order.key).paid_by == attempt.order_uid
+    assert kasir.events.published == [
+        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "expired"),
+        OrderPaid(order.key, attempt.order_uid),
+    ]
+
+
+async def test_a_late_success_after_cash_requires_a_refund_and_keeps_the_cash_payment(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    kasir.forget_history()
+    kasir.gateway.pay(attempt.order_uid)
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid)
+    )
+
+    assert handled.outcome is NotificationOutcome.REFUND_REQUIRED
+    stored = kasir.order(order.key)
+    assert (stored.status, stored.paid_by, stored.version) == (
+        OrderStatus.PAID,
+        cash.order_uid,
+        1,
+    )
+    late = kasir.payment(attempt.order_uid)
+    assert late.status is PaymentStatus.SUCCEEDED
+    assert late.refund_open
+    assert (late.refund_required_at, late.refund_reason) == (
+        kasir.clock.now(),
+        f"order {order.key} was already paid",
+    )
+    assert kasir.events.published == [
+        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "cancelled"),
+        RefundRequired(attempt.order_uid, order.key, 55_000, f"order {order.key} was already paid"),
+    ]
+
+
+async def test_a_late_success_on_a_cancelled_order_requires_a_refund(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    await kasir.cancel_order.execute(order.key, cancelled_by="staff:sari")
+    kasir.gateway.pay(attempt.order_uid)
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid)
+    )
+
+    assert handled.outcome is NotificationOutcome.REFUND_REQUIRED
+    assert kasir.order(order.key).status is OrderStatus.CANCELLED
+    assert kasir.payment(attempt.order_uid).refund_open
+
+
+class YieldingGateway(FakePaymentGateway):
+    """A status check that lets every other task run first, as a network call would."""
+
+    async def check_status(self, order_uid: str) -> GatewayStatus:
+        await asyncio.sleep(0)
+        return await super().check_status(order_uid)
+
+
+async def test_fifty_concurrent_identical_success_notifications_pay_the_order_once(
+    kasir: Kasir, order: Order
+) -> None:
+    kasir.min_check_interval = timedelta(0)  # every duplicate reaches the gateway and applies
+    kasir.gateway = YieldingGateway()
+    kasir.uow.interleave = True
+    attempt = (await kasir.start(order)).payment
+    kasir.gateway.pay(attempt.order_uid)
+    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.forget_history()
+
+    handled = await asyncio.gather(
+        *(kasir.handle_notification.execute(dict(fields)) for _ in range(50))
+    )
+
+    outcomes = sorted(h.outcome.value for h in handled)
+    assert outcomes == ["already_settled"] * 49 + ["order_paid"]
+    assert len(kasir.gateway.status_checks) == 50  # all fifty raced past the local check
+    assert kasir.published(PaymentSucceeded) == [
+        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "pending")
+    ]
+    assert kasir.published(OrderPaid) == [OrderPaid(order.key, attempt.order_uid)]
+    stored = kasir.order(order.key)
+    assert (stored.status, stored.paid_by, stored.version) == (
+        OrderStatus.PAID,
+        attempt.order_uid,
+        1,
+    )
+    assert len(kasir.business_commits()) == 1
+
+
+async def test_fifty_concurrent_success_notifications_share_one_status_check_and_pay_once(
+    kasir: Kasir, order: Order
+) -> None:
+    kasir.gateway = YieldingGateway()
+    kasir.uow.interleave = True
+    attempt = (await kasir.start(order)).payment
+    kasir.gateway.pay(attempt.order_uid)
+    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.forget_history()
+
+    results = await asyncio.gather(
+        *(kasir.handle_notification.execute(dict(fields)) for _ in range(50)),
+        return_exceptions=True,
+    )
+
+    outcomes = [r.outcome for r in results if not isinstance(r, BaseException)]
+    deferred = [r for r in results if isinstance(r, BaseException)]
+    assert outcomes.count(NotificationOutcome.ORDER_PAID) == 1
+    assert set(outcomes) <= {NotificationOutcome.ORDER_PAID, NotificationOutcome.ALREADY_SETTLED}
+    assert all(isinstance(error, StatusUnconfirmed) for error in deferred)  # the sender retries
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert len(kasir.published(PaymentSucceeded)) == 1
+    assert kasir.published(OrderPaid) == [OrderPaid(order.key, attempt.order_uid)]
+    assert kasir.order(order.key).version == 1
+
+    retried = await kasir.handle_notification.execute(fields)
+
+    assert retried.outcome is NotificationOutcome.ALREADY_SETTLED
+    assert len(kasir.published(PaymentSucceeded)) == 1

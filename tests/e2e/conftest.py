@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.gateway import FakePaymentGateway
 from adapters.sqlalchemy.migrate import upgrade_database
 from entrypoints.container import Container, build_container
@@ -48,6 +50,9 @@ STAFF_HEADERS = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 ORDER_TOKEN_HEADER = "X-Order-Token"
 WEBHOOK_PATH = "/api/v1/webhooks/duitku"
 FAKE_MERCHANT_CODE = "E2EFAKE"
+# The tables that hold orders and money. The notification inbox is left out: it is a log that
+# records every notification received, verified or not, by design.
+BUSINESS_TABLES = ("menu_items", "orders", "order_lines", "payments")
 CUSTOMER: dict[str, Any] = {
     "name": "Budi Santoso",
     "email": "budi@example.test",
@@ -146,20 +151,13 @@ class Stack:
         """POST a form-encoded payment notification to the webhook, as Duitku does."""
         return await self.client.post(WEBHOOK_PATH, data=fields)
 
-    def snapshot(self) -> dict[str, list[str]]:
-        """Every row of every table, read straight from the SQLite file (committed data).
+    def snapshot(self, tables: tuple[str, ...] = BUSINESS_TABLES) -> dict[str, list[str]]:
+        """Every row of `tables`, read straight from the SQLite file (committed data only).
 
         Read with the standard sqlite3 module so it never touches the app's engine, which lives
         on the test client's event loop.
         """
         with closing(sqlite3.connect(self.database)) as connection:
-            tables = [
-                name
-                for (name,) in connection.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-                )
-                if name != "alembic_version" and not name.startswith("sqlite_")
-            ]
             return {
                 table: sorted(
                     repr(row)
@@ -167,6 +165,27 @@ class Stack:
                 )
                 for table in tables
             }
+
+    def count(self, table: str) -> int:
+        with closing(sqlite3.connect(self.database)) as connection:
+            (rows,) = connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # noqa: S608
+            return int(rows)
+
+    @staticmethod
+    def error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+        """Assert `response` is an error in the one error shape; its `error` object."""
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"].startswith("application/json")
+        body = response.json()
+        assert set(body) == {"error"}, body
+        error: dict[str, Any] = body["error"]
+        assert set(error) == {"code", "message", "details"}, error
+        assert isinstance(error["message"], str)
+        assert error["message"]
+        assert "Traceback" not in response.text
+        if code is not None:
+            assert error["code"] == code, error
+        return error
 
 
 @dataclass(slots=True)
@@ -193,9 +212,14 @@ class SimulatorStack(Stack):
 
 @dataclass(slots=True)
 class FakeStack(Stack):
-    """The app with the in-memory fake gateway wired in place of Duitku."""
+    """The app with the in-memory fake gateway wired in place of Duitku, on a settable clock."""
 
     gateway: FakePaymentGateway = field(kw_only=True)
+    clock: SettableClock = field(kw_only=True)
+
+    def notification(self, order_uid: str, **overrides: Any) -> dict[str, str]:
+        """The gateway's correctly signed notification for `order_uid`."""
+        return self.gateway.notification_for(order_uid, **overrides)
 
 
 class LateBoundApp:
@@ -218,19 +242,28 @@ def database_path(tmp_path: Path) -> Path:
     return tmp_path / "e2e.db"
 
 
-def e2e_settings(database: Path, duitku_env: DuitkuEnv) -> Settings:
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Extra settings for the stacks; a test module overrides this fixture to change them."""
+    return {}
+
+
+def e2e_settings(database: Path, duitku_env: DuitkuEnv, overrides: dict[str, Any]) -> Settings:
     return load_settings(
         database_url=f"sqlite+aiosqlite:///{database}",
         duitku_env=duitku_env,
         kasir_staff_tokens=f"{STAFF_NAME}:{STAFF_TOKEN}",
         public_base_url=BASE_URL,
+        **overrides,
     )
 
 
 @pytest.fixture
-async def api(database_path: Path) -> AsyncIterator[SimulatorStack]:
+async def api(
+    database_path: Path, settings_overrides: dict[str, Any]
+) -> AsyncIterator[SimulatorStack]:
     """The default stack: SQLite file, the simulator mounted, its callbacks routed to the app."""
-    settings = e2e_settings(database_path, "simulator")
+    settings = e2e_settings(database_path, "simulator", settings_overrides)
     await upgrade_database(settings.database_url)
     container = build_container(settings)
     duitku = container.duitku_config()
@@ -259,13 +292,17 @@ async def api(database_path: Path) -> AsyncIterator[SimulatorStack]:
 
 
 @pytest.fixture
-async def fake_api(database_path: Path) -> AsyncIterator[FakeStack]:
-    """The same service with the fake gateway wired in by one container override."""
-    settings = e2e_settings(database_path, "fake")
+async def fake_api(
+    database_path: Path, settings_overrides: dict[str, Any]
+) -> AsyncIterator[FakeStack]:
+    """The same service with the fake gateway (and a settable clock) wired in by overrides."""
+    settings = e2e_settings(database_path, "fake", settings_overrides)
     await upgrade_database(settings.database_url)
     container = build_container(settings)
     gateway = FakePaymentGateway(merchant_code=FAKE_MERCHANT_CODE)
+    clock = SettableClock(datetime.now(UTC))
     container.gateway.override(providers.Object(gateway))
+    container.clock.override(providers.Object(clock))
     app = create_app(container)
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
-        yield FakeStack(client, container, database_path, gateway=gateway)
+        yield FakeStack(client, container, database_path, gateway=gateway, clock=clock)

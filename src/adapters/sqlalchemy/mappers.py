@@ -7,11 +7,13 @@ payment lease columns are never produced or read here: the domain does not know 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from application.inbox import InboxEntry, Verification
 from domain.menu import MenuItem
 from domain.orders import Order, OrderLine, OrderStatus
 from domain.payments import Payment, PaymentMethod, PaymentStatus
 
-Row = Mapping[str, Any]
+# A row as a mapping (`Row._mapping`); keyed by column name.
+Row = Mapping[Any, Any]
 
 # Payment fields that are copied one to one between the domain object and the row.
 _PAYMENT_FIELDS = (
@@ -42,6 +44,26 @@ _PAYMENT_MUTABLE = tuple(
     if name not in {"order_uid", "order_id", "amount", "created_at"}
 )
 PAYMENT_COLUMNS = (*_PAYMENT_FIELDS, "method", "status", "version")
+
+# What processing and review of a stored notification may change.
+_INBOX_MUTABLE = (
+    "signature_scheme",
+    "outcome",
+    "detail",
+    "processed_at",
+    "needs_review",
+    "reviewed_at",
+    "reviewed_by",
+    "review_note",
+)
+_INBOX_RECEIVED = (
+    "received_at",
+    "source_address",
+    "order_uid",
+    "signature",
+    "personal_data_removed_at",
+)
+INBOX_COLUMNS = ("id", "fields", "verification", *_INBOX_RECEIVED, *_INBOX_MUTABLE)
 
 _ORDER_FIELDS = (
     "table_number",
@@ -136,4 +158,28 @@ def payment_changes(payment: Payment) -> dict[str, Any]:
     """What a payment update writes: its state, never its key, order, method or amount."""
     values = {name: getattr(payment, name) for name in _PAYMENT_MUTABLE}
     values["status"] = payment.status.value
+    return values
+
+
+def inbox_entry_from_row(row: Row) -> InboxEntry:
+    return InboxEntry(
+        id=row["id"],
+        fields=dict(row["fields"]),
+        verification=Verification(row["verification"]),
+        **{name: row[name] for name in (*_INBOX_RECEIVED, *_INBOX_MUTABLE)},
+    )
+
+
+def inbox_entry_values(entry: InboxEntry) -> dict[str, Any]:
+    """Column values of a new inbox row (without its id)."""
+    values = {name: getattr(entry, name) for name in (*_INBOX_RECEIVED, *_INBOX_MUTABLE)}
+    values.update(fields=dict(entry.fields), verification=entry.verification.value)
+    return values
+
+
+def inbox_entry_changes(entry: InboxEntry) -> dict[str, Any]:
+    """What an inbox update writes: the verification, processing and review, never the
+    notification as received."""
+    values = {name: getattr(entry, name) for name in _INBOX_MUTABLE}
+    values["verification"] = entry.verification.value
     return values

@@ -10,10 +10,20 @@ transaction usable, with no savepoint round trips.
 
 import builtins
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Insert, Result, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Insert,
+    Result,
+    Table,
+    bindparam,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,6 +113,17 @@ _SELECT_FLAGGED_REFUNDS = (
     .order_by(payments.c.refund_required_at.desc(), payments.c.id.desc())
 )
 _SELECT_OPEN_REFUNDS = _SELECT_FLAGGED_REFUNDS.where(payments.c.refund_resolved_at.is_(None))
+_CLAIM_STATUS_CHECK = (
+    update(payments)
+    .where(
+        payments.c.order_uid == bindparam("key_uid"),
+        or_(
+            payments.c.status_checked_at.is_(None),
+            payments.c.status_checked_at <= bindparam("checked_before"),
+        ),
+    )
+    .values(status_checked_at=bindparam("now"))
+)
 
 
 def _insert_unless_conflict(dialect: str, table: Table) -> Insert:
@@ -119,7 +140,9 @@ _INSERT_PAYMENT = {
 }
 
 
-class _Repository:
+class SqlAlchemyRepository:
+    """Shared plumbing: the session, the read-only guard, error translation."""
+
     def __init__(self, session: AsyncSession, *, read_only: bool = False) -> None:
         self._session = session
         self._read_only = read_only
@@ -138,7 +161,8 @@ class _Repository:
             raise
 
     async def _write(self, statement: Executable, params: Params, what: str) -> Result[Any]:
-        """An insert; a unique or foreign key clash becomes ConcurrentUpdate."""
+        """A write; a unique or foreign key clash becomes ConcurrentUpdate. (On PostgreSQL such
+        an error also aborts the transaction: inserts avoid it with ON CONFLICT DO NOTHING.)"""
         self._writable()
         try:
             return await self._run(statement, params)
@@ -154,7 +178,7 @@ class _Repository:
             raise ConcurrentUpdate(f"{what} changed since it was read")
 
 
-class SqlAlchemyMenuRepository(_Repository):
+class SqlAlchemyMenuRepository(SqlAlchemyRepository):
     """Menu items by id."""
 
     async def add(self, item: MenuItem) -> None:
@@ -186,7 +210,7 @@ class SqlAlchemyMenuRepository(_Repository):
         await self._update(_UPDATE_MENU_ITEM, params, f"menu item {item.id}")
 
 
-class SqlAlchemyOrderRepository(_Repository):
+class SqlAlchemyOrderRepository(SqlAlchemyRepository):
     """Orders with their lines; the lines are loaded explicitly in one batched query."""
 
     async def add(self, order: Order) -> None:
@@ -230,7 +254,7 @@ class SqlAlchemyOrderRepository(_Repository):
         return [mappers.order_from_rows(row._mapping, lines[row.id]) for row in rows]
 
 
-class SqlAlchemyPaymentRepository(_Repository):
+class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
     """Payment attempts by order_uid.
 
     Remembers the status each attempt had when this transaction read it, so that `update`
@@ -299,3 +323,15 @@ class SqlAlchemyPaymentRepository(_Repository):
     async def list_refunds(self, *, open_only: bool = True, limit: int = 100) -> list[Payment]:
         statement = _SELECT_OPEN_REFUNDS if open_only else _SELECT_FLAGGED_REFUNDS
         return await self._many(statement.limit(limit), {})
+
+    async def claim_status_check(
+        self, order_uid: str, *, now: datetime, min_interval: timedelta
+    ) -> bool:
+        """One conditional UPDATE of `status_checked_at`: a racing caller matches no row once
+        the winner's write is visible (SQLite: serialized writers; PostgreSQL: the row lock,
+        then the WHERE re-checked on the committed row). Neither the version nor the status
+        changes, so it never makes a use case's update fail."""
+        self._writable()
+        params = {"key_uid": order_uid, "checked_before": now - min_interval, "now": now}
+        result = await self._run(_CLAIM_STATUS_CHECK, params)
+        return cast(CursorResult[Any], result).rowcount == 1

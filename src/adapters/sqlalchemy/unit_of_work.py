@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.sqlalchemy.engine import SQLITE_BEGIN
 from adapters.sqlalchemy.errors import busy_error, is_busy
+from adapters.sqlalchemy.inbox import SqlAlchemyNotificationInbox
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyMenuRepository,
     SqlAlchemyOrderRepository,
@@ -42,6 +43,7 @@ class SqlAlchemyUnitOfWork:
         self._menu: SqlAlchemyMenuRepository | None = None
         self._orders: SqlAlchemyOrderRepository | None = None
         self._payments: SqlAlchemyPaymentRepository | None = None
+        self._inbox: SqlAlchemyNotificationInbox | None = None
 
     @property
     def read_only(self) -> bool:
@@ -65,6 +67,12 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("use the unit of work inside `async with`")
         return self._payments
 
+    @property
+    def inbox(self) -> SqlAlchemyNotificationInbox:
+        if self._inbox is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._inbox
+
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("unit of work is already entered")
@@ -86,6 +94,7 @@ class SqlAlchemyUnitOfWork:
         self._menu = SqlAlchemyMenuRepository(session, read_only=read_only)
         self._orders = SqlAlchemyOrderRepository(session, read_only=read_only)
         self._payments = SqlAlchemyPaymentRepository(session, read_only=read_only)
+        self._inbox = SqlAlchemyNotificationInbox(session, read_only=read_only)
         return self
 
     async def __aexit__(
@@ -95,7 +104,7 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self._session
-        self._session = self._menu = self._orders = self._payments = None
+        self._session = self._menu = self._orders = self._payments = self._inbox = None
         if session is None:
             return
         try:

@@ -27,6 +27,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
     HTTP_504_GATEWAY_TIMEOUT,
 )
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from application.errors import (
     ApplicationError,
@@ -167,6 +168,19 @@ def http_exception_handler(_: Request[Any, Any, Any], error: HTTPException) -> R
     return error_response(status, code, message, details=details, headers=error.headers)
 
 
+def storage_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorBody]:
+    """The database is down or unreachable: ask the client (or Duitku) to come back later."""
+    logger.error(
+        "database unavailable on %s %s: %s", request.method, request.url.path, type(error).__name__
+    )
+    return error_response(
+        HTTP_503_SERVICE_UNAVAILABLE,
+        "service_unavailable",
+        "the service is temporarily unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
 def unexpected_error_handler(
     request: Request[Any, Any, Any], error: Exception
 ) -> Response[ErrorBody]:
@@ -178,6 +192,9 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
     ApplicationError: application_error_handler,
     HTTPException: http_exception_handler,
+    OperationalError: storage_error_handler,
+    InterfaceError: storage_error_handler,
+    OSError: storage_error_handler,
     Exception: unexpected_error_handler,
 }
 

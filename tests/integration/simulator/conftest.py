@@ -7,11 +7,11 @@ simulator's own helpers, so a wrong formula in the simulator cannot agree with i
 import hashlib
 import hmac
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar import Litestar
 
 from entrypoints.duitku_simulator import (
     DEV_API_KEY,
@@ -52,10 +52,25 @@ async def simulator() -> AsyncIterator[DuitkuSimulator]:
     await simulator.aclose()
 
 
+def _client_for(app: Litestar) -> httpx.AsyncClient:
+    # Not litestar.testing.AsyncTestClient: it runs the app in a portal thread and blocks
+    # this event loop, so the app could not call back into a server running on it.
+    # httpx types ASGI apps more narrowly than Litestar declares __call__; the cast
+    # only bridges the annotations.
+    transport = httpx.ASGITransport(app=cast(Any, app))
+    return httpx.AsyncClient(transport=transport, base_url="http://duitku.test")
+
+
+@pytest.fixture
+def asgi_client() -> Callable[[Litestar], httpx.AsyncClient]:
+    """Make an in-process HTTP client for any Litestar app (use it with ``async with``)."""
+    return _client_for
+
+
 @pytest.fixture
 async def client(simulator: DuitkuSimulator) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the simulator in-process."""
-    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
+    async with _client_for(simulator.asgi_app) as client:
         yield client
 
 

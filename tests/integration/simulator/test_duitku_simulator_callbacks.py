@@ -18,12 +18,11 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import uvicorn
-from litestar.testing import AsyncTestClient
+from litestar import Litestar
 
 from entrypoints.duitku_simulator import (
     DEV_API_KEY,
     DEV_MERCHANT_CODE,
-    DuitkuSimulator,
     FaultSettings,
     SimulatorConfig,
     build_simulator,
@@ -33,6 +32,7 @@ from entrypoints.duitku_simulator import (
 INQUIRY_PATH = "/webapi/api/merchant/v2/inquiry"
 STATUS_PATH = "/webapi/api/merchant/transactionStatus"
 BodyFactory = Callable[..., dict[str, Any]]
+ClientFactory = Callable[[Litestar], httpx.AsyncClient]
 FAST = SimulatorConfig(callback_retry_delay_s=0.01, callback_timeout_s=2.0)
 CALLBACK_FIELDS = {
     "merchantCode",
@@ -139,38 +139,43 @@ async def receiver() -> AsyncIterator[CallbackReceiver]:
         yield receiver
 
 
-def simulator_client(simulator: DuitkuSimulator) -> httpx.AsyncClient:
-    return AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test")
+RunAction = Callable[..., Awaitable[dict[str, Any]]]
 
 
-async def create_and(
-    config: SimulatorConfig,
-    inquiry_body: BodyFactory,
-    receiver: CallbackReceiver,
-    action: str,
-    *,
-    faults: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Create ORDER-0001 with the receiver as callbackUrl, run a control action on it."""
-    simulator = build_simulator(config)
-    try:
-        async with simulator_client(simulator) as client:
-            if faults:
-                assert (await client.post("/control/faults", json=faults)).status_code == 200
-            body = inquiry_body(callbackUrl=receiver.url, additionalParam="table=7")
-            assert (await client.post(INQUIRY_PATH, json=body)).status_code == 200
-            response = await client.post(f"/control/transactions/ORDER-0001/{action}")
-            assert response.status_code == 200, response.text
-            outcome: dict[str, Any] = response.json()
-            return outcome
-    finally:
-        await simulator.aclose()
+@pytest.fixture
+def run_action(
+    asgi_client: ClientFactory, inquiry_body: BodyFactory, receiver: CallbackReceiver
+) -> RunAction:
+    """Create ORDER-0001 calling back to the receiver, then pay/fail/expire it via HTTP.
+
+    Takes the action name, optionally ``config=`` and ``faults=`` (set through the control
+    API first); returns the control endpoint's JSON answer.
+    """
+
+    async def run(
+        action: str, *, config: SimulatorConfig = FAST, faults: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        simulator = build_simulator(config)
+        try:
+            async with asgi_client(simulator.asgi_app) as client:
+                if faults:
+                    assert (await client.post("/control/faults", json=faults)).status_code == 200
+                body = inquiry_body(callbackUrl=receiver.url, additionalParam="table=7")
+                assert (await client.post(INQUIRY_PATH, json=body)).status_code == 200
+                response = await client.post(f"/control/transactions/ORDER-0001/{action}")
+                assert response.status_code == 200, response.text
+                outcome: dict[str, Any] = response.json()
+                return outcome
+        finally:
+            await simulator.aclose()
+
+    return run
 
 
 async def test_paying_posts_a_form_encoded_callback_with_every_duitku_field(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
-    outcome = await create_and(FAST, inquiry_body, receiver, "pay")
+    outcome = await run_action("pay")
 
     assert outcome["state"] == "paid"
     assert outcome["callback_deliveries"] == [{"attempt": 1, "status_code": 200, "error": None}]
@@ -194,29 +199,29 @@ async def test_paying_posts_a_form_encoded_callback_with_every_duitku_field(
 
 
 async def test_the_paid_callback_is_signed_with_hmac_sha256_by_default(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
-    await create_and(FAST, inquiry_body, receiver, "pay")
+    await run_action("pay")
 
     form = receiver.received[0].form
     assert form["signature"] == expected_hmac(form)
 
 
 async def test_the_callback_is_signed_with_legacy_md5_when_configured(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
     config = SimulatorConfig(callback_signature="md5", callback_retry_delay_s=0.01)
 
-    await create_and(config, inquiry_body, receiver, "pay")
+    await run_action("pay", config=config)
 
     form = receiver.received[0].form
     assert form["signature"] == expected_md5(form)
 
 
 async def test_failing_sends_a_callback_with_result_code_01_and_no_payer(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
-    outcome = await create_and(FAST, inquiry_body, receiver, "fail")
+    outcome = await run_action("fail")
 
     assert outcome["state"] == "failed"
     form = receiver.received[0].form
@@ -226,19 +231,19 @@ async def test_failing_sends_a_callback_with_result_code_01_and_no_payer(
 
 
 async def test_the_failure_result_code_can_be_configured_to_pops_02(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
     config = SimulatorConfig(failed_result_code="02", callback_retry_delay_s=0.01)
 
-    await create_and(config, inquiry_body, receiver, "fail")
+    await run_action("fail", config=config)
 
     assert receiver.received[0].form["resultCode"] == "02"
 
 
 async def test_expiring_sends_no_callback(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
-    outcome = await create_and(FAST, inquiry_body, receiver, "expire")
+    outcome = await run_action("expire")
 
     assert outcome["state"] == "expired"
     assert outcome["callback_deliveries"] == []
@@ -246,11 +251,11 @@ async def test_expiring_sends_no_callback(
 
 
 async def test_delivery_stops_after_5_attempts_while_the_merchant_answers_500(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
     receiver.statuses.extend([500] * 10)
 
-    outcome = await create_and(FAST, inquiry_body, receiver, "pay")
+    outcome = await run_action("pay")
 
     assert [d["status_code"] for d in outcome["callback_deliveries"]] == [500] * 5
     assert [d["attempt"] for d in outcome["callback_deliveries"]] == [1, 2, 3, 4, 5]
@@ -259,11 +264,11 @@ async def test_delivery_stops_after_5_attempts_while_the_merchant_answers_500(
 
 
 async def test_delivery_stops_at_the_first_200(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
     receiver.statuses.extend([500, 503])
 
-    outcome = await create_and(FAST, inquiry_body, receiver, "pay")
+    outcome = await run_action("pay")
 
     assert [d["status_code"] for d in outcome["callback_deliveries"]] == [500, 503, 200]
     assert outcome["callback_delivered"] is True
@@ -271,34 +276,34 @@ async def test_delivery_stops_at_the_first_200(
 
 
 async def test_a_2xx_other_than_200_is_retried_like_a_failure(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
     receiver.statuses.append(204)
 
-    outcome = await create_and(FAST, inquiry_body, receiver, "pay")
+    outcome = await run_action("pay")
 
     assert [d["status_code"] for d in outcome["callback_deliveries"]] == [204, 200]
 
 
 async def test_every_retry_carries_the_same_callback(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
     receiver.statuses.extend([500, 500])
 
-    await create_and(FAST, inquiry_body, receiver, "pay")
+    await run_action("pay")
 
     first, *others = [callback.form for callback in receiver.received]
     assert all(other == first for other in others)
 
 
 async def test_an_unreachable_callback_url_is_reported_as_errors_after_5_attempts(
-    inquiry_body: BodyFactory,
+    asgi_client: ClientFactory, inquiry_body: BodyFactory
 ) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     simulator = build_simulator(FAST)
-    async with simulator_client(simulator) as client:
+    async with asgi_client(simulator.asgi_app) as client:
         body = inquiry_body(callbackUrl=f"http://127.0.0.1:{closed_port}/callback")
         await client.post(INQUIRY_PATH, json=body)
         outcome = (await client.post("/control/transactions/ORDER-0001/pay")).json()
@@ -313,9 +318,9 @@ async def test_an_unreachable_callback_url_is_reported_as_errors_after_5_attempt
 
 
 async def test_the_wrong_callback_signature_fault_sends_a_signature_that_does_not_verify(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
-    await create_and(FAST, inquiry_body, receiver, "pay", faults={"wrong_callback_signature": True})
+    await run_action("pay", faults={"wrong_callback_signature": True})
 
     form = receiver.received[0].form
     assert re.fullmatch(r"[0-9a-f]{64}", form["signature"])
@@ -323,13 +328,13 @@ async def test_the_wrong_callback_signature_fault_sends_a_signature_that_does_no
 
 
 async def test_the_wrong_callback_signature_fault_can_be_set_in_the_configuration(
-    inquiry_body: BodyFactory, receiver: CallbackReceiver
+    run_action: RunAction, receiver: CallbackReceiver
 ) -> None:
     config = SimulatorConfig(
         callback_retry_delay_s=0.01, faults=FaultSettings(wrong_callback_signature=True)
     )
 
-    await create_and(config, inquiry_body, receiver, "pay")
+    await run_action("pay", config=config)
 
     form = receiver.received[0].form
     assert form["signature"] != expected_hmac(form)

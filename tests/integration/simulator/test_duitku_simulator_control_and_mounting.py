@@ -6,7 +6,6 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar, get
-from litestar.testing import AsyncTestClient
 
 from entrypoints.duitku_simulator import (
     DEFAULT_MOUNT_PATH,
@@ -20,6 +19,7 @@ from entrypoints.duitku_simulator.control import TransactionNotFoundError
 INQUIRY_PATH = "/webapi/api/merchant/v2/inquiry"
 STATUS_PATH = "/webapi/api/merchant/transactionStatus"
 BodyFactory = Callable[..., dict[str, Any]]
+ClientFactory = Callable[[Litestar], httpx.AsyncClient]
 
 
 @pytest.mark.parametrize("action", ["pay", "fail", "expire"])
@@ -101,19 +101,17 @@ def health() -> dict[str, str]:
 
 
 async def test_the_simulator_works_mounted_under_a_prefix_of_a_host_app(
-    inquiry_body: BodyFactory, status_body: BodyFactory
+    asgi_client: ClientFactory, inquiry_body: BodyFactory, status_body: BodyFactory
 ) -> None:
     simulator = build_simulator(SimulatorConfig(callback_retry_delay_s=0.01))
     host = Litestar(
         route_handlers=[health, simulator_mount(simulator)], on_shutdown=[simulator.aclose]
     )
-    async with AsyncTestClient(app=host, base_url="http://kasir.test") as client:
+    async with asgi_client(host) as client:
         created = await client.post(f"{DEFAULT_MOUNT_PATH}{INQUIRY_PATH}", json=inquiry_body())
         paid = await client.post(f"{DEFAULT_MOUNT_PATH}/control/transactions/ORDER-0001/pay")
         status = await client.post(f"{DEFAULT_MOUNT_PATH}{STATUS_PATH}", json=status_body())
-        page = await client.get(
-            created.json()["paymentUrl"].replace("127.0.0.1:8000", "kasir.test")
-        )
+        page = await client.get(created.json()["paymentUrl"].removeprefix("http://127.0.0.1:8000"))
         own_route = await client.get("/health")
         schema = (await client.get("/schema/openapi.json")).json()
     await simulator.aclose()
@@ -131,10 +129,12 @@ async def test_the_simulator_works_mounted_under_a_prefix_of_a_host_app(
     assert not any("simulator" in path or "webapi" in path for path in schema["paths"])
 
 
-async def test_the_simulator_can_be_mounted_under_any_prefix(inquiry_body: BodyFactory) -> None:
+async def test_the_simulator_can_be_mounted_under_any_prefix(
+    asgi_client: ClientFactory, inquiry_body: BodyFactory
+) -> None:
     simulator = build_simulator()
     host = Litestar(route_handlers=[simulator_mount(simulator, "/fake/duitku")])
-    async with AsyncTestClient(app=host, base_url="http://kasir.test") as client:
+    async with asgi_client(host) as client:
         created = await client.post(f"/fake/duitku{INQUIRY_PATH}", json=inquiry_body())
     await simulator.aclose()
 

@@ -7,13 +7,14 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar import Litestar
 
 from entrypoints.duitku_simulator import FaultSettings, SimulatorConfig, build_simulator
 
 INQUIRY_PATH = "/webapi/api/merchant/v2/inquiry"
 STATUS_PATH = "/webapi/api/merchant/transactionStatus"
 BodyFactory = Callable[..., dict[str, Any]]
+ClientFactory = Callable[[Litestar], httpx.AsyncClient]
 NO_FAULTS = {"latency_ms": 0, "fail_next": 0, "timeout_next": 0, "wrong_callback_signature": False}
 
 
@@ -154,10 +155,10 @@ async def test_an_invalid_fault_request_is_rejected_with_400_and_changes_nothing
 
 
 async def test_faults_can_be_active_from_the_configuration(
-    inquiry_body: BodyFactory,
+    asgi_client: ClientFactory, inquiry_body: BodyFactory
 ) -> None:
     simulator = build_simulator(SimulatorConfig(faults=FaultSettings(fail_next=1)))
-    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
+    async with asgi_client(simulator.asgi_app) as client:
         first = await client.post(INQUIRY_PATH, json=inquiry_body())
         second = await client.post(INQUIRY_PATH, json=inquiry_body())
     await simulator.aclose()

@@ -7,19 +7,20 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar import Litestar
 
 from entrypoints.duitku_simulator import DEV_MERCHANT_CODE, SimulatorConfig, build_simulator
 
 INQUIRY_PATH = "/webapi/api/merchant/v2/inquiry"
 BodyFactory = Callable[..., dict[str, Any]]
+ClientFactory = Callable[[Litestar], httpx.AsyncClient]
 
 
 @pytest.fixture
-async def strict_client() -> AsyncIterator[httpx.AsyncClient]:
+async def strict_client(asgi_client: ClientFactory) -> AsyncIterator[httpx.AsyncClient]:
     """A simulator that, like a post-migration Duitku, refuses MD5 request signatures."""
     simulator = build_simulator(SimulatorConfig(accept_md5_requests=False))
-    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
+    async with asgi_client(simulator.asgi_app) as client:
         yield client
     await simulator.aclose()
 

@@ -43,7 +43,7 @@ async def test_inquiry_returns_a_dynamic_qris_with_every_required_tag(
     payload = response.json()["qrString"]
     tags = parse_tlv(payload)
 
-    assert list(tags)[0] == "00"
+    assert next(iter(tags)) == "00"
     assert tags["00"] == "01"
     assert tags["01"] == "12"
     merchant_account = parse_tlv(tags["51"])
@@ -96,7 +96,7 @@ def test_merchant_name_and_city_are_cut_to_the_qris_maximum_lengths() -> None:
     ids=["truncated-value", "truncated-header", "non-numeric-tag", "repeated-tag"],
 )
 def test_parse_tlv_rejects_malformed_payloads(payload: str) -> None:
-    with pytest.raises(ValueError, match="TLV|tag"):
+    with pytest.raises(ValueError, match=r"TLV|tag"):
         parse_tlv(payload)
 
 

@@ -6,13 +6,14 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar import Litestar
 
 from entrypoints.duitku_simulator import SimulatorConfig, build_simulator
 
 INQUIRY_PATH = "/webapi/api/merchant/v2/inquiry"
 STATUS_PATH = "/webapi/api/merchant/transactionStatus"
 BodyFactory = Callable[..., dict[str, Any]]
+ClientFactory = Callable[[Litestar], httpx.AsyncClient]
 
 
 class FakeClock:
@@ -84,11 +85,11 @@ async def test_an_expired_transaction_is_reported_as_02_expired(
 
 
 async def test_a_pending_transaction_past_its_expiry_period_is_reported_expired(
-    inquiry_body: BodyFactory, status_body: BodyFactory
+    asgi_client: ClientFactory, inquiry_body: BodyFactory, status_body: BodyFactory
 ) -> None:
     clock = FakeClock()
     simulator = build_simulator(SimulatorConfig(), clock=clock)
-    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
+    async with asgi_client(simulator.asgi_app) as client:
         await create(client, inquiry_body(expiryPeriod=15))
 
         clock.now += timedelta(minutes=14, seconds=59)
@@ -113,10 +114,10 @@ async def test_an_unknown_merchant_order_id_is_answered_400_transaction_not_foun
 
 
 async def test_the_http_status_for_an_unknown_order_follows_the_configuration(
-    status_body: BodyFactory,
+    asgi_client: ClientFactory, status_body: BodyFactory
 ) -> None:
     simulator = build_simulator(SimulatorConfig(not_found_status=404))
-    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
+    async with asgi_client(simulator.asgi_app) as client:
         response = await client.post(STATUS_PATH, json=status_body("NEVER-CREATED"))
     await simulator.aclose()
 
@@ -166,9 +167,9 @@ async def test_a_form_encoded_status_request_is_understood_too(
 
 
 @pytest.fixture
-async def md5_off_client() -> AsyncIterator[httpx.AsyncClient]:
+async def md5_off_client(asgi_client: ClientFactory) -> AsyncIterator[httpx.AsyncClient]:
     simulator = build_simulator(SimulatorConfig(accept_md5_requests=False))
-    async with AsyncTestClient(app=simulator.asgi_app, base_url="http://duitku.test") as client:
+    async with asgi_client(simulator.asgi_app) as client:
         yield client
     await simulator.aclose()
 

@@ -5,6 +5,7 @@ not only the in-process queue of SQLite writers.
 """
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -82,9 +83,7 @@ async def test_of_fifty_concurrent_confirmations_exactly_one_applies_the_success
                 continue
         raise AssertionError("no decision after retries")
 
-    tasks = [
-        asyncio.create_task(confirm(factories[n % len(factories)])) for n in range(TASKS)
-    ]
+    tasks = [asyncio.create_task(confirm(factories[n % len(factories)])) for n in range(TASKS)]
     start.set()
     transitions = await asyncio.gather(*tasks)
 
@@ -113,10 +112,8 @@ async def test_of_two_concurrent_open_qris_attempts_for_one_order_exactly_one_is
                 both_looked.set()
             # On PostgreSQL both transactions now saw no open attempt; on SQLite the second
             # writer is still waiting for BEGIN IMMEDIATE, so do not wait for it forever.
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(both_looked.wait(), timeout=0.3)
-            except TimeoutError:
-                pass
             try:
                 await uow.payments.add(Payment.start_qris(order=order, order_uid=uid, now=NOW))
             except ConcurrentUpdate:
@@ -134,3 +131,26 @@ async def test_of_two_concurrent_open_qris_attempts_for_one_order_exactly_one_is
             select(func.count()).select_from(payments).where(payments.c.order_id == order.key)
         )
     assert count == 1
+
+
+async def test_of_concurrent_status_check_claims_for_one_attempt_exactly_one_wins(
+    factories: list[SqlAlchemyUnitOfWorkFactory],
+) -> None:
+    order = await placed_order(factories[0])
+    async with factories[0]() as uow:
+        await uow.payments.add(Payment.start_qris(order=order, order_uid="KSR-poll", now=NOW))
+        await uow.commit()
+    start = asyncio.Event()
+
+    async def claim(factory: SqlAlchemyUnitOfWorkFactory) -> bool:
+        await start.wait()
+        async with factory() as uow:
+            claimed = await uow.payments.claim_status_check(
+                "KSR-poll", now=NOW, min_interval=timedelta(seconds=30)
+            )
+            await uow.commit()
+        return claimed
+
+    tasks = [asyncio.create_task(claim(factories[n % len(factories)])) for n in range(20)]
+    start.set()
+    assert (await asyncio.gather(*tasks)).count(True) == 1

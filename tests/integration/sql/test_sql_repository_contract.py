@@ -525,10 +525,14 @@ async def test_an_exception_inside_the_unit_of_work_rolls_it_back(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     order = await place_order(uow_factory)
-    with pytest.raises(ZeroDivisionError):
+
+    async def fail_midway() -> None:
         async with uow_factory() as uow:
             await uow.payments.add(qris(order, "KSR-1"))
             _ = 1 / 0
+
+    with pytest.raises(ZeroDivisionError):
+        await fail_midway()
     async with uow_factory(read_only=True) as uow:
         assert await uow.payments.get("KSR-1") is None
 

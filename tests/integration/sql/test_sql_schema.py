@@ -9,17 +9,17 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Inspector
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import create_engine_for
-from adapters.sqlalchemy.migrate import alembic_config, upgrade_database
+from adapters.sqlalchemy.migrate import alembic_config
 from adapters.sqlalchemy.tables import metadata
 
 pytestmark = pytest.mark.integration
 
-TABLES = ("menu_items", "orders", "order_lines", "payments")
+TABLES = ("menu_items", "orders", "order_lines", "payments", "notification_inbox")
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -36,32 +36,36 @@ def _where(options: dict[str, Any]) -> str | None:
     return None
 
 
+def _table_snapshot(inspector: Inspector, table: str) -> dict[str, Any]:
+    return {
+        "indexes": sorted(
+            (
+                ix["name"],
+                tuple(ix["column_names"]),
+                bool(ix["unique"]),
+                _where(ix["dialect_options"]),
+            )
+            for ix in inspector.get_indexes(table)
+        ),
+        "checks": sorted(
+            (ck["name"], " ".join(ck["sqltext"].split()))
+            for ck in inspector.get_check_constraints(table)
+        ),
+        "uniques": sorted(
+            (uq["name"], tuple(uq["column_names"]))
+            for uq in inspector.get_unique_constraints(table)
+        ),
+        "foreign_keys": sorted(
+            (fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"])
+            for fk in inspector.get_foreign_keys(table)
+        ),
+    }
+
+
 def _snapshot(connection: Connection) -> dict[str, Any]:
     """What alembic's comparison leaves out: index predicates and CHECK constraints."""
     inspector = inspect(connection)
-    return {
-        table: {
-            "indexes": sorted(
-                (ix["name"], tuple(ix["column_names"]), bool(ix["unique"]), _where(
-                    ix.get("dialect_options", {})
-                ))
-                for ix in inspector.get_indexes(table)
-            ),
-            "checks": sorted(
-                (ck["name"], " ".join(ck["sqltext"].split()))
-                for ck in inspector.get_check_constraints(table)
-            ),
-            "uniques": sorted(
-                (uq["name"], tuple(uq["column_names"]))
-                for uq in inspector.get_unique_constraints(table)
-            ),
-            "foreign_keys": sorted(
-                (fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"])
-                for fk in inspector.get_foreign_keys(table)
-            ),
-        }
-        for table in TABLES
-    }
+    return {table: _table_snapshot(inspector, table) for table in TABLES}
 
 
 async def _run(engine: AsyncEngine, function: Callable[[Connection], Any]) -> Any:
@@ -74,7 +78,8 @@ async def _models_snapshot(url: str) -> dict[str, Any]:
     try:
         async with engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
-        return await _run(engine, _snapshot)
+        snapshot: dict[str, Any] = await _run(engine, _snapshot)
+        return snapshot
     finally:
         await engine.dispose()
 
@@ -86,9 +91,12 @@ async def test_the_migrated_sqlite_schema_equals_the_models(
     models = await _models_snapshot(f"sqlite+aiosqlite:///{tmp_path / 'models.db'}")
     migrated = await _run(sqlite_engine, _snapshot)
     assert migrated == models
-    assert ("uq_payments_open_qris_per_order", ("order_id",), True, (
-        "method = 'qris' AND status IN ('creating', 'pending')"
-    )) in migrated["payments"]["indexes"]
+    assert (
+        "uq_payments_open_qris_per_order",
+        ("order_id",),
+        True,
+        ("method = 'qris' AND status IN ('creating', 'pending')"),
+    ) in migrated["payments"]["indexes"]
 
 
 @pytest.mark.postgres
@@ -108,30 +116,37 @@ async def test_the_migrated_postgres_schema_equals_the_models(
     assert "pending" in open_qris[3]
 
 
-async def test_the_migrations_downgrade_to_nothing_and_upgrade_again(
-    sqlite_database_url: str,
+async def _alembic(url: str, engine: AsyncEngine, action: str, revision: str) -> None:
+    def run(connection: Connection) -> None:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        getattr(command, action)(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def test_each_migration_downgrades_cleanly_and_upgrades_again(
+    sqlite_engine: AsyncEngine, sqlite_database_url: str, tmp_path: Path
 ) -> None:
-    await upgrade_database(sqlite_database_url)
-    engine = create_engine_for(sqlite_database_url)
-    try:
-        async with engine.begin() as connection:
+    models = await _models_snapshot(f"sqlite+aiosqlite:///{tmp_path / 'models.db'}")
+    await _alembic(sqlite_database_url, sqlite_engine, "downgrade", "0001")
+    at_0001 = await _run(sqlite_engine, _snapshot_without_inbox)
+    # Undoing 0002 leaves the payments table as 0001 made it, CHECKs and partial index included.
+    assert at_0001["payments"] == models["payments"]
+    await _alembic(sqlite_database_url, sqlite_engine, "downgrade", "base")
+    tables = await _run(sqlite_engine, lambda c: inspect(c).get_table_names())
+    assert set(tables) <= {"alembic_version"}
+    await _alembic(sqlite_database_url, sqlite_engine, "upgrade", "head")
+    assert await _run(sqlite_engine, _differences) == []
+    assert await _run(sqlite_engine, _snapshot) == models
 
-            def downgrade(sync_connection: Connection) -> None:
-                config = alembic_config(sqlite_database_url)
-                config.attributes["connection"] = sync_connection
-                command.downgrade(config, "base")
 
-            await connection.run_sync(downgrade)
-        tables = await _run(engine, lambda c: inspect(c).get_table_names())
-        assert set(tables) <= {"alembic_version"}
-    finally:
-        await engine.dispose()
-    await upgrade_database(sqlite_database_url)
-    engine = create_engine_for(sqlite_database_url)
-    try:
-        assert await _run(engine, _differences) == []
-    finally:
-        await engine.dispose()
+def _snapshot_without_inbox(connection: Connection) -> dict[str, Any]:
+    inspector = inspect(connection)
+    assert "notification_inbox" not in inspector.get_table_names()
+    assert "status_checked_at" not in {c["name"] for c in inspector.get_columns("payments")}
+    return {"payments": _table_snapshot(inspector, "payments")}
 
 
 # --- constraints, proven with raw SQL ---------------------------------------------------------

@@ -144,7 +144,7 @@ async def test_an_update_applies_only_in_the_status_that_was_read(
         attempt = await uow.payments.get("KSR-st")
         assert attempt is not None
         # Someone changes the status without bumping the version (a buggy script, say).
-        await uow.payments._session.execute(  # noqa: SLF001
+        await uow.payments._session.execute(
             update(payments).where(payments.c.order_uid == "KSR-st").values(status="failed")
         )
         attempt.cancel(reason="abandoned", now=NOW)
@@ -160,7 +160,12 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
             name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
             for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
         }
-    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": 1}
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 5000,
+        "synchronous": 1,
+    }
 
 
 async def test_a_sqlite_writer_holds_the_write_lock_from_the_moment_it_starts(

@@ -23,8 +23,9 @@ VERIFICATIONS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("payments") as batch:
-        batch.add_column(sa.Column("status_checked_at", INSTANT, nullable=True))
+    # Plain ALTER TABLE on both databases (no batch copy of the table on SQLite, which would
+    # not carry its CHECK constraints over).
+    op.add_column("payments", sa.Column("status_checked_at", INSTANT, nullable=True))
     op.create_table(
         "notification_inbox",
         sa.Column("id", ID, nullable=False),
@@ -55,5 +56,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("notification_inbox")
-    with op.batch_alter_table("payments") as batch:
-        batch.drop_column("status_checked_at")
+    op.drop_column("payments", "status_checked_at")  # SQLite 3.35+ drops columns natively

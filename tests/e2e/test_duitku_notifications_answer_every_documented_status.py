@@ -1,0 +1,234 @@
+"""POST /api/v1/webhooks/duitku: every status of the issue's table, each for its own reason.
+
+A notification is a trigger, not proof: only the gateway's status check moves money, and the
+answer tells Duitku whether to send it again (200: no; 503: yes, later).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from application.errors import GatewayTimeout, GatewayUnavailable
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import FakeStack, PlacedOrder
+
+WEBHOOK = "/api/v1/webhooks/duitku"
+REQUIRED = ("merchantCode", "amount", "merchantOrderId", "signature", "resultCode")
+
+
+async def _pending_attempt(fake_api: FakeStack) -> tuple[PlacedOrder, str]:
+    order = await fake_api.place_order()
+    return order, await fake_api.started_qris(order)
+
+
+async def test_415_when_the_notification_is_not_form_encoded(fake_api: FakeStack) -> None:
+    _, uid = await _pending_attempt(fake_api)
+    before = fake_api.snapshot()
+
+    as_json = await fake_api.client.post(WEBHOOK, json=fake_api.notification(uid))
+    no_body = await fake_api.client.post(WEBHOOK)
+
+    fake_api.error(as_json, 415, "unsupported_media_type")
+    fake_api.error(no_body, 415, "unsupported_media_type")
+    assert fake_api.snapshot() == before
+    assert fake_api.gateway.status_checks == []
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
+async def test_400_invalid_notification_when_a_field_is_missing(
+    fake_api: FakeStack, missing: str
+) -> None:
+    _, uid = await _pending_attempt(fake_api)
+    fields = fake_api.notification(uid)
+    del fields[missing]
+    before = fake_api.snapshot()
+
+    response = await fake_api.notify(fields)
+
+    fake_api.error(response, 400, "invalid_notification")
+    assert fake_api.snapshot() == before
+    assert fake_api.gateway.status_checks == []
+
+
+async def test_400_invalid_notification_when_a_field_is_malformed_or_repeated(
+    fake_api: FakeStack,
+) -> None:
+    _, uid = await _pending_attempt(fake_api)
+    not_a_number = fake_api.notification(uid, amount=50_000) | {"amount": "50000.00"}
+    fields = fake_api.notification(uid)
+    repeated = "&".join(f"{k}={v}" for k, v in fields.items()) + "&resultCode=01"
+    before = fake_api.snapshot()
+
+    malformed = await fake_api.notify(not_a_number)
+    twice = await fake_api.client.post(
+        WEBHOOK,
+        content=repeated.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    fake_api.error(malformed, 400, "invalid_notification")
+    fake_api.error(twice, 400, "invalid_notification")
+    assert fake_api.snapshot() == before
+    assert fake_api.gateway.status_checks == []
+
+
+async def test_403_with_one_generic_body_for_a_wrong_merchant_or_a_bad_signature(
+    fake_api: FakeStack,
+) -> None:
+    _, uid = await _pending_attempt(fake_api)
+    genuine = fake_api.notification(uid)
+    other_merchant = dict(genuine, merchantCode="D0001")
+    other_merchant["signature"] = fake_api.gateway.sign("D0001", genuine["amount"], uid)
+    bad_signature = dict(genuine, signature="0" * 64)
+    before = fake_api.snapshot()
+
+    merchant = await fake_api.notify(other_merchant)
+    signature = await fake_api.notify(bad_signature)
+
+    assert fake_api.error(merchant, 403, "notification_rejected") == fake_api.error(
+        signature, 403, "notification_rejected"
+    )
+    assert fake_api.snapshot() == before
+    assert fake_api.gateway.status_checks == []
+
+
+async def test_200_for_an_unknown_order_and_nothing_changes(fake_api: FakeStack) -> None:
+    await _pending_attempt(fake_api)
+    fields = fake_api.notification("KSR-not-ours", amount=50_000)
+    before = fake_api.snapshot()
+
+    response = await fake_api.notify(fields)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ok", "outcome": "unknown_payment"}
+    assert fake_api.snapshot() == before
+    assert fake_api.gateway.status_checks == []
+
+
+async def test_200_when_the_amount_differs_and_nothing_changes(fake_api: FakeStack) -> None:
+    order, uid = await _pending_attempt(fake_api)
+    fake_api.gateway.pay(uid)
+    before = fake_api.snapshot()
+
+    response = await fake_api.notify(fake_api.notification(uid, amount=order.total - 1))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "amount_mismatch"
+    assert fake_api.snapshot() == before
+    assert fake_api.gateway.status_checks == []
+    assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+
+
+async def test_200_for_a_failure_result_while_the_gateway_still_has_it_pending(
+    fake_api: FakeStack,
+) -> None:
+    order, uid = await _pending_attempt(fake_api)
+
+    response = await fake_api.notify(fake_api.notification(uid, result_code="01"))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "still_pending"
+    assert fake_api.gateway.status_checks == [uid]
+    assert (await fake_api.payment(uid))["status"] == "pending"
+    assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+
+
+async def test_200_for_a_failure_result_ends_the_attempt_when_the_status_says_so(
+    fake_api: FakeStack,
+) -> None:
+    order, uid = await _pending_attempt(fake_api)
+    fake_api.gateway.fail(uid)
+
+    response = await fake_api.notify(fake_api.notification(uid, result_code="01"))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "failed"
+    assert (await fake_api.payment(uid))["status"] == "failed"
+    assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+
+
+async def test_200_for_a_settled_attempt_without_asking_the_gateway(
+    fake_api: FakeStack,
+) -> None:
+    order, uid = await _pending_attempt(fake_api)
+    fake_api.gateway.pay(uid)
+    assert (await fake_api.notify(fake_api.notification(uid))).json()["outcome"] == "order_paid"
+    checks = list(fake_api.gateway.status_checks)
+    before = fake_api.snapshot()
+
+    for result_code in ("00", "01"):
+        response = await fake_api.notify(fake_api.notification(uid, result_code=result_code))
+        assert response.status_code == 200, response.text
+        assert response.json()["outcome"] == "already_settled"
+
+    assert fake_api.gateway.status_checks == checks
+    assert fake_api.snapshot() == before
+
+
+async def test_200_applied_when_the_status_check_confirms_the_payment(
+    fake_api: FakeStack,
+) -> None:
+    order, uid = await _pending_attempt(fake_api)
+    fake_api.gateway.pay(uid)
+
+    response = await fake_api.notify(fake_api.notification(uid))
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ok", "outcome": "order_paid"}
+    assert fake_api.gateway.status_checks == [uid]
+    assert (await fake_api.payment(uid))["status"] == "succeeded"
+    assert (await fake_api.order(order.id))["status"] == "paid"
+
+
+@pytest.mark.parametrize(
+    "outage", [GatewayUnavailable("status down"), GatewayTimeout("status too slow")]
+)
+async def test_503_when_the_status_check_is_unavailable_and_the_retry_applies_it(
+    fake_api: FakeStack, outage: Exception
+) -> None:
+    order, uid = await _pending_attempt(fake_api)
+    fake_api.gateway.pay(uid)
+    fake_api.gateway.fail_next_status(outage)  # type: ignore[arg-type]
+
+    response = await fake_api.notify(fake_api.notification(uid))
+
+    fake_api.error(response, 503, "status_unconfirmed")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert (await fake_api.payment(uid))["status"] == "pending"
+    assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+    # Duitku sends it again later; by then the gateway answers and the payment is applied.
+    fake_api.clock.advance(timedelta(seconds=31))
+    retried = await fake_api.notify(fake_api.notification(uid))
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["outcome"] == "order_paid"
+    assert (await fake_api.order(order.id))["status"] == "paid"
+
+
+async def test_503_when_the_status_check_still_says_pending(fake_api: FakeStack) -> None:
+    order, uid = await _pending_attempt(fake_api)
+
+    response = await fake_api.notify(fake_api.notification(uid))  # claims success; not so
+
+    fake_api.error(response, 503, "status_unconfirmed")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert fake_api.gateway.status_checks == [uid]
+    assert (await fake_api.payment(uid))["status"] == "pending"
+    assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+
+
+async def test_503_without_a_second_status_call_when_the_retry_comes_too_soon(
+    fake_api: FakeStack,
+) -> None:
+    """The status check is throttled per attempt: Duitku blocks merchants that poll."""
+    _, uid = await _pending_attempt(fake_api)
+    assert (await fake_api.notify(fake_api.notification(uid))).status_code == 503
+    fake_api.gateway.pay(uid)
+
+    too_soon = await fake_api.notify(fake_api.notification(uid))
+
+    fake_api.error(too_soon, 503, "status_unconfirmed")
+    assert fake_api.gateway.status_checks == [uid]

@@ -1,0 +1,104 @@
+"""Who may call what: staff by bearer token; a customer only their own order, by its token."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import SimulatorStack
+
+NOT_STAFF: list[dict[str, str]] = [
+    {},
+    {"Authorization": "Bearer not-a-staff-token-0000"},
+    {"Authorization": "Bearer "},
+    {"Authorization": "Basic YWxpY2U6YWxpY2UtdG9rZW4tMDEyMzQ1Njc4OQ=="},
+    {"Authorization": "alice-token-0123456789"},
+]
+
+# Every staff-only endpoint, with a body that would be valid for staff.
+STAFF_ONLY: list[tuple[str, str, Any]] = [
+    ("POST", "/api/v1/menu-items", {"name": "Sate ayam", "price": 30_000}),
+    ("PATCH", "/api/v1/menu-items/1", {"price": 1}),
+    ("GET", "/api/v1/orders", None),
+    ("GET", "/api/v1/orders?status=awaiting_payment", None),
+    ("POST", "/api/v1/orders/1/cancel", None),
+    ("POST", "/api/v1/payments/cash", {"order_id": 1, "amount_tendered": 100_000}),
+    ("GET", "/api/v1/payments?refund_required=true", None),
+    ("POST", "/api/v1/payments/{uid}/refund/resolve", {"note": "paid back"}),
+    ("GET", "/api/v1/notifications", None),
+    ("POST", "/api/v1/notifications/1/reprocess", None),
+    ("POST", "/api/v1/notifications/1/review", {"note": "checked"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), STAFF_ONLY)
+async def test_staff_endpoints_answer_401_without_a_valid_staff_token_and_change_nothing(
+    api: SimulatorStack, method: str, path: str, body: Any
+) -> None:
+    order = await api.place_order()
+    uid = await api.started_qris(order)
+    path = path.replace("{uid}", uid)
+    before = api.snapshot()
+
+    for headers in [*NOT_STAFF, order.headers]:
+        response = await api.client.request(method, path, json=body, headers=headers)
+        api.error(response, 401, "unauthorized")
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+    assert api.snapshot() == before
+
+
+async def test_an_order_is_read_with_its_own_token_or_by_staff(api: SimulatorStack) -> None:
+    order = await api.place_order()
+
+    own = await api.client.get(f"/api/v1/orders/{order.id}", headers=order.headers)
+    staff = await api.client.get(f"/api/v1/orders/{order.id}", headers=api.staff)
+
+    assert own.status_code == 200
+    assert staff.status_code == 200
+    assert own.json() == staff.json()
+    assert "access_token" not in own.json()
+
+
+async def test_another_orders_token_is_403_and_no_token_is_401(api: SimulatorStack) -> None:
+    mine = await api.place_order()
+    theirs = await api.place_order()
+    path = f"/api/v1/orders/{theirs.id}"
+
+    foreign = await api.client.get(path, headers=mine.headers)
+    garbage = await api.client.get(path, headers={"X-Order-Token": "x" * 32})
+    anonymous = await api.client.get(path)
+    not_staff = await api.client.get(path, headers={"Authorization": "Bearer guess-0123456789"})
+
+    for response in (foreign, garbage):
+        error = api.error(response, 403, "forbidden")
+        assert str(theirs.total) not in response.text
+        assert error["details"] is None
+    api.error(anonymous, 401, "unauthorized")
+    api.error(not_staff, 401, "unauthorized")
+
+
+async def test_another_orders_token_cannot_start_its_payment(api: SimulatorStack) -> None:
+    mine = await api.place_order()
+    theirs = await api.place_order()
+    before = api.snapshot()
+
+    response = await api.start_qris(theirs, headers=mine.headers)
+
+    api.error(response, 403, "forbidden")
+    assert api.snapshot() == before
+    assert api.simulator.controller.all() == []
+
+
+async def test_a_payment_is_read_by_its_unguessable_uid(api: SimulatorStack) -> None:
+    order = await api.place_order()
+    uid = await api.started_qris(order)
+
+    found = await api.client.get(f"/api/v1/payments/{uid}")
+    guessed = await api.client.get(f"/api/v1/payments/KSR-{'0' * 32}")
+
+    assert found.status_code == 200
+    assert found.json()["order_id"] == order.id
+    api.error(guessed, 404, "not_found")

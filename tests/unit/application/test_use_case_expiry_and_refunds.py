@@ -1,0 +1,224 @@
+"""Expiring overdue QRIS attempts once the gateway confirms them unpaid, reading orders and
+payments, and staff resolving the refunds that late money creates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from application.errors import GatewayTimeout, GatewayUnavailable, NotFound
+from application.reconciliation import ReconcileOutcome
+from domain.errors import InvalidTransition
+from domain.events import OrderPaid, PaymentExpired, PaymentSucceeded, RefundResolved
+from domain.orders import Order, OrderStatus
+from domain.payments import Payment, PaymentStatus
+
+if TYPE_CHECKING:
+    from tests.unit.application.conftest import Kasir, Menu
+
+VALIDITY = timedelta(minutes=10)
+
+
+async def test_an_attempt_before_its_expiry_is_left_alone(kasir: Kasir, attempt: Payment) -> None:
+    kasir.gateway.fail(attempt.order_uid)
+    kasir.clock.advance(VALIDITY - timedelta(seconds=1))
+
+    report = await kasir.expire_overdue_payments.execute()
+
+    assert (report.outcomes, report.errors) == ({}, {})
+    assert kasir.gateway.status_checks == []
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
+
+
+@pytest.mark.parametrize("gateway_side", ["failed", "unknown"])
+async def test_an_overdue_attempt_the_gateway_did_not_collect_expires(
+    kasir: Kasir, order: Order, attempt: Payment, gateway_side: str
+) -> None:
+    if gateway_side == "failed":
+        kasir.gateway.fail(attempt.order_uid)
+    else:
+        del kasir.gateway.transactions[attempt.order_uid]
+    kasir.clock.advance(VALIDITY)
+
+    report = await kasir.expire_overdue_payments.execute()
+
+    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.EXPIRED}
+    assert report.errors == {}
+    expired = kasir.payment(attempt.order_uid)
+    assert (expired.status, expired.status_reason, expired.updated_at) == (
+        PaymentStatus.EXPIRED,
+        "expired unpaid",
+        kasir.clock.now(),
+    )
+    assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
+    assert kasir.events.published == [PaymentExpired(attempt.order_uid, order.key)]
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+
+
+async def test_an_overdue_attempt_the_gateway_reports_paid_pays_the_order(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+    kasir.clock.advance(VALIDITY)
+
+    report = await kasir.expire_overdue_payments.execute()
+
+    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.ORDER_PAID}
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
+    assert kasir.order(order.key).paid_by == attempt.order_uid
+    assert kasir.events.published == [
+        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "pending"),
+        OrderPaid(order.key, attempt.order_uid),
+    ]
+
+
+async def test_an_overdue_attempt_the_gateway_still_offers_stays_pending(
+    kasir: Kasir, attempt: Payment
+) -> None:
+    kasir.clock.advance(VALIDITY)
+    before = kasir.snapshot()
+
+    report = await kasir.expire_overdue_payments.execute()
+
+    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.STILL_PENDING}
+    assert kasir.snapshot() == before
+    assert kasir.events.published == []
+
+
+@pytest.mark.parametrize(
+    "error", [GatewayUnavailable("status endpoint down"), GatewayTimeout("no answer")]
+)
+async def test_a_gateway_error_is_reported_and_changes_nothing(
+    kasir: Kasir, attempt: Payment, error: GatewayUnavailable | GatewayTimeout
+) -> None:
+    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail_next_status(error)
+    kasir.clock.advance(VALIDITY)
+    before = kasir.snapshot()
+
+    report = await kasir.expire_overdue_payments.execute()
+
+    assert report.errors == {attempt.order_uid: error.code}
+    assert report.outcomes == {}
+    assert kasir.snapshot() == before
+    assert kasir.events.published == []
+
+
+async def test_one_gateway_error_does_not_stop_the_other_expiries(
+    kasir: Kasir, menu: Menu, order: Order, attempt: Payment
+) -> None:
+    second_order = await kasir.place((menu.es_teh, 2))
+    second = (await kasir.start(second_order)).payment
+    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(second.order_uid)
+    kasir.gateway.fail_next_status(GatewayUnavailable("flaky"))
+    kasir.clock.advance(VALIDITY)
+
+    report = await kasir.expire_overdue_payments.execute()
+
+    assert report.errors == {attempt.order_uid: "gateway_unavailable"}
+    assert report.outcomes == {second.order_uid: ReconcileOutcome.EXPIRED}
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
+    assert kasir.payment(second.order_uid).status is PaymentStatus.EXPIRED
+
+
+async def test_an_order_is_read_with_all_its_attempts(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    cash = await kasir.pay_cash.execute(order.key, tendered=60_000, taken_by="staff:sari")
+
+    details = await kasir.get_order.execute(order.key)
+
+    assert details.order == kasir.order(order.key)
+    assert [p.order_uid for p in details.payments] == [attempt.order_uid, cash.order_uid]
+
+
+async def test_reading_an_unknown_order_is_not_found(kasir: Kasir) -> None:
+    with pytest.raises(NotFound):
+        await kasir.get_order.execute(1)
+
+
+async def test_orders_are_listed_newest_first_by_status(
+    kasir: Kasir, menu: Menu, order: Order
+) -> None:
+    second = await kasir.place((menu.es_teh, 1))
+    await kasir.pay_cash.execute(second.key, tendered=5_000, taken_by="staff:sari")
+
+    assert [o.key for o in await kasir.list_orders.execute()] == [second.key, order.key]
+    paid = await kasir.list_orders.execute(status=OrderStatus.PAID)
+    assert [o.key for o in paid] == [second.key]
+    assert [o.key for o in await kasir.list_orders.execute(before_id=second.key)] == [order.key]
+
+
+async def test_a_payment_is_read_by_its_merchant_order_id(kasir: Kasir, attempt: Payment) -> None:
+    assert await kasir.get_payment.execute(attempt.order_uid) == kasir.payment(attempt.order_uid)
+
+
+async def test_reading_an_unknown_payment_is_not_found(kasir: Kasir) -> None:
+    with pytest.raises(NotFound):
+        await kasir.get_payment.execute("KSR-NEVER-ISSUED")
+
+
+async def _refund_owed(kasir: Kasir, order: Order, attempt: Payment) -> None:
+    """The order is paid in cash, then its QR is paid too: that money must go back."""
+    await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    kasir.gateway.pay(attempt.order_uid)
+    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+    kasir.forget_history()
+
+
+async def test_a_refund_is_resolved_by_a_named_staff_member_with_a_note(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    await _refund_owed(kasir, order, attempt)
+    assert [p.order_uid for p in await kasir.list_refunds.execute()] == [attempt.order_uid]
+    kasir.clock.advance(timedelta(hours=2))
+
+    resolved = await kasir.resolve_refund.execute(
+        attempt.order_uid, resolved_by="staff:sari", note="returned 55.000 in cash"
+    )
+
+    assert resolved == kasir.payment(attempt.order_uid)
+    assert (resolved.refund_resolved_at, resolved.refund_resolved_by, resolved.refund_note) == (
+        kasir.clock.now(),
+        "staff:sari",
+        "returned 55.000 in cash",
+    )
+    assert kasir.events.published == [RefundResolved(attempt.order_uid, order.key, "staff:sari")]
+    assert await kasir.list_refunds.execute() == []
+    everything = await kasir.list_refunds.execute(open_only=False)
+    assert [p.order_uid for p in everything] == [attempt.order_uid]
+
+
+async def test_a_refund_cannot_be_resolved_twice(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    await _refund_owed(kasir, order, attempt)
+    await kasir.resolve_refund.execute(attempt.order_uid, resolved_by="staff:sari", note="done")
+    before = kasir.snapshot()
+
+    with pytest.raises(InvalidTransition, match="no open refund"):
+        await kasir.resolve_refund.execute(
+            attempt.order_uid, resolved_by="staff:budi", note="again"
+        )
+
+    assert kasir.snapshot() == before
+    assert len(kasir.published(RefundResolved)) == 1
+
+
+async def test_a_payment_that_owes_no_refund_cannot_have_one_resolved(
+    kasir: Kasir, attempt: Payment
+) -> None:
+    before = kasir.snapshot()
+
+    with pytest.raises(InvalidTransition):
+        await kasir.resolve_refund.execute(attempt.order_uid, resolved_by="staff:sari", note="x")
+
+    assert kasir.snapshot() == before
+
+
+async def test_resolving_a_refund_of_an_unknown_payment_is_not_found(kasir: Kasir) -> None:
+    with pytest.raises(NotFound):
+        await kasir.resolve_refund.execute("KSR-NEVER-ISSUED", resolved_by="staff:sari", note="x")

@@ -6,10 +6,11 @@ outcome is unknown), and expiry. The gateway is called outside any transaction; 
 then applied in a short write transaction that re-reads the attempt and decides again.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
+from application.coalescing import SingleFlight
 from application.errors import NotFound, StatusCheckDeferred
 from application.events import drain
 from application.gateway import GatewayPaymentState, GatewayStatus, PaymentGateway
@@ -59,6 +60,7 @@ class AttemptReconciler:
     clock: Clock
     events: EventPublisher
     min_check_interval: timedelta = timedelta(seconds=30)
+    in_flight: SingleFlight[ReconcileOutcome] = field(default_factory=SingleFlight)
 
     async def reconcile(
         self, order_uid: str, *, abandon_if_pending: bool = False
@@ -70,6 +72,19 @@ class AttemptReconciler:
         Raises GatewayError subclasses when the gateway cannot answer, and StatusCheckDeferred
         when the attempt was checked less than `min_check_interval` ago; nothing changes then.
         """
+        outcome, ran = await self.in_flight.run(
+            order_uid, lambda: self._check_and_apply(order_uid, abandon_if_pending)
+        )
+        if not ran and outcome in _SETTLED.values():
+            # Another request in this process applied the success: for this one it is a no-op.
+            return ReconcileOutcome.ALREADY_APPLIED
+        return outcome
+
+    def checked_here_within(self, order_uid: str, seconds: float) -> bool:
+        """Whether this process finished a status check of `order_uid` in the last `seconds`."""
+        return self.in_flight.finished_within(order_uid, seconds)
+
+    async def _check_and_apply(self, order_uid: str, abandon_if_pending: bool) -> ReconcileOutcome:
         await self._claim_status_check(order_uid)
         status = await self.gateway.check_status(order_uid)
         return await retry_on_conflict(lambda: self._apply(status, abandon_if_pending))

@@ -18,9 +18,10 @@ from adapters.observability.metrics import CountingEventPublisher, InstrumentedG
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.system import SecureReferenceGenerator, SystemClock
+from application.coalescing import SingleFlight
 from application.gateway import PaymentGateway
 from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
-from application.reconciliation import AttemptReconciler
+from application.reconciliation import AttemptReconciler, ReconcileOutcome
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.expire_overdue_payments import ExpireOverduePayments
 from application.use_cases.get_order import GetOrder, ListOrders
@@ -82,8 +83,17 @@ class Container(containers.DeclarativeContainer):
         providers.Singleton(gateways.payment_gateway, settings, duitku_config, http_client),
     )
 
+    # One per process: concurrent requests share a status check instead of repeating it.
+    status_checks_in_flight: providers.Provider[SingleFlight[ReconcileOutcome]] = (
+        providers.Singleton(SingleFlight)
+    )
     reconciler = providers.Factory(
-        AttemptReconciler, uow=uow, gateway=gateway, clock=clock, events=events
+        AttemptReconciler,
+        uow=uow,
+        gateway=gateway,
+        clock=clock,
+        events=events,
+        in_flight=status_checks_in_flight,
     )
 
     add_menu_item = providers.Factory(AddMenuItem, uow=uow)

@@ -8,6 +8,7 @@
 """
 
 import asyncio
+import re
 from typing import TypeVar
 
 import httpx
@@ -22,6 +23,8 @@ _T = TypeVar("_T")
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 _MAX_DETAIL = 500
 _MAX_SNIPPET = 200
+# A body that echoes our request would carry the signature into details and logs.
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{16,}")
 
 # Raised before any byte of the request could have reached Duitku: safe to call it unavailable.
 _NOT_SENT_ERRORS: tuple[type[Exception], ...] = (
@@ -132,10 +135,10 @@ def error_message(response: httpx.Response) -> str | None:
 
 
 def snippet(response: httpx.Response) -> str:
-    """The body's first characters with whitespace collapsed, for error details."""
-    return " ".join(response.text.split())[:_MAX_SNIPPET]
+    """The body's first characters, whitespace collapsed and hex digests masked."""
+    return _HEX_RUN.sub("[hex]", " ".join(response.text.split()))[:_MAX_SNIPPET]
 
 
 def clip(text: str | None) -> str | None:
-    """`text` bounded to a sane length for an error detail; None when empty."""
-    return text[:_MAX_DETAIL] if text else None
+    """`text` for an error detail: hex digests masked, bounded length; None when empty."""
+    return _HEX_RUN.sub("[hex]", text)[:_MAX_DETAIL] if text else None

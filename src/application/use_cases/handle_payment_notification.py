@@ -1,6 +1,7 @@
 """The gateway notifies kasir that something happened to a payment."""
 
-from collections.abc import Collection, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -76,6 +77,9 @@ class HandlePaymentNotification:
     reconciler: AttemptReconciler
     clock: Clock
     personal_fields: Collection[str] = field(default_factory=frozenset)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    concurrent_check_polls: int = 20
+    concurrent_check_poll_interval: float = 0.05
 
     async def execute(
         self,
@@ -165,9 +169,29 @@ class HandlePaymentNotification:
         except StatusCheckDeferred as error:
             if not success:
                 return NotificationOutcome.STILL_PENDING
+            # Another process may be checking this attempt right now (Duitku sends duplicates
+            # together): wait briefly for its result instead of making Duitku retry. Not when
+            # this process itself checked it moments ago: then the answer is known (pending).
+            recent = self.min_seconds_between_checks()
+            if not self.reconciler.checked_here_within(
+                payment.order_uid, recent
+            ) and await self._settled_meanwhile(payment.order_uid):
+                return NotificationOutcome.ALREADY_SETTLED
             raise StatusUnconfirmed("the payment status was checked moments ago") from error
         except GatewayError as error:
             raise StatusUnconfirmed("the payment status could not be checked") from error
         if success and outcome is NotificationOutcome.STILL_PENDING:
             raise StatusUnconfirmed("the gateway does not confirm the payment yet")
         return outcome
+
+    def min_seconds_between_checks(self) -> float:
+        return self.reconciler.min_check_interval.total_seconds()
+
+    async def _settled_meanwhile(self, order_uid: str) -> bool:
+        for _ in range(self.concurrent_check_polls):
+            await self.sleep(self.concurrent_check_poll_interval)
+            async with self.uow(read_only=True) as uow:
+                payment = await uow.payments.get(order_uid)
+            if payment is not None and payment.status is PaymentStatus.SUCCEEDED:
+                return True
+        return False

@@ -24,9 +24,9 @@ from litestar.utils.scope.state import CONNECTION_STATE_KEY
 from entrypoints.duitku_simulator.callbacks import CallbackSender
 from entrypoints.duitku_simulator.config import DEFAULT_MOUNT_PATH, SimulatorConfig
 from entrypoints.duitku_simulator.control import Controller, ControlOutcome
-from entrypoints.duitku_simulator.duitku_api import DuitkuApi
+from entrypoints.duitku_simulator.duitku_api import ApiReply, DuitkuApi
 from entrypoints.duitku_simulator.faults import FaultInjector
-from entrypoints.duitku_simulator.routes import build_route_handlers, json_response
+from entrypoints.duitku_simulator.routes import build_route_handlers, duitku_response
 from entrypoints.duitku_simulator.store import Transaction, TransactionStore
 
 __all__ = [
@@ -49,16 +49,12 @@ def utc_now() -> datetime:
 
 def _http_error_as_duitku(request: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:
     # Unknown paths and wrong methods answer in Duitku's error shape as well.
-    return json_response(
-        {"Message": error.detail}, error.status_code, "application/json; charset=utf-8"
-    )
+    return duitku_response(ApiReply.error(error.status_code, error.detail))
 
 
 def _crash_as_duitku(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
     _logger.error("simulator crashed on %s %s", request.method, request.url.path, exc_info=error)
-    return json_response(
-        {"Message": "Internal Server Error"}, 500, "application/json; charset=utf-8"
-    )
+    return duitku_response(ApiReply.error(500, "Internal Server Error"))
 
 
 class DuitkuSimulator:

@@ -65,14 +65,20 @@ class FaultInjector:
         return True
 
     async def around_api_call(
-        self, process: Callable[[], Awaitable[T]], *, internal_error: Callable[[], T]
+        self,
+        process: Callable[[], Awaitable[T]],
+        *,
+        internal_error: Callable[[], T],
+        client_gone: Callable[[], Awaitable[None]] | None = None,
     ) -> T:
         """Run one API call under the active faults.
 
         Order: latency, then an injected 500 (the request is *not* processed), then the
         real processing, then an injected timeout that holds the already-computed response.
         The timeout deliberately processes first: a lost response to a request Duitku did
-        act on is the case a client must reconcile with transactionStatus.
+        act on is the case a client must reconcile with transactionStatus. The hold ends
+        early when ``client_gone`` completes, so a server can shut down without waiting
+        for a response nobody will read.
         """
         if self._settings.latency_ms:
             await asyncio.sleep(self._settings.latency_ms / 1000)
@@ -81,5 +87,15 @@ class FaultInjector:
         timed_out = self.take_timeout()
         result = await process()
         if timed_out:
-            await asyncio.sleep(self._timeout_sleep_s)
+            await self._hold(client_gone)
         return result
+
+    async def _hold(self, client_gone: Callable[[], Awaitable[None]] | None) -> None:
+        if client_gone is None:
+            await asyncio.sleep(self._timeout_sleep_s)
+            return
+        watcher = asyncio.ensure_future(client_gone())
+        try:
+            await asyncio.wait({watcher}, timeout=self._timeout_sleep_s)
+        finally:
+            watcher.cancel()

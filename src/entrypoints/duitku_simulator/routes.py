@@ -49,6 +49,16 @@ def _internal_error() -> ApiReply:
     return ApiReply.error(500, "Internal Server Error")
 
 
+def _disconnect_watcher(request: Request[Any, Any, Any]) -> Callable[[], Awaitable[None]]:
+    """Wait for the client to hang up; only valid once the body has been read."""
+
+    async def client_gone() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    return client_gone
+
+
 def build_route_handlers(
     api: DuitkuApi,
     controller: Controller,
@@ -63,7 +73,9 @@ def build_route_handlers(
         async def process() -> ApiReply:
             return api.inquiry(body)
 
-        reply = await faults.around_api_call(process, internal_error=_internal_error)
+        reply = await faults.around_api_call(
+            process, internal_error=_internal_error, client_gone=_disconnect_watcher(request)
+        )
         return duitku_response(reply)
 
     @post(STATUS_PATH, status_code=200, include_in_schema=False)
@@ -74,7 +86,9 @@ def build_route_handlers(
         async def process() -> ApiReply:
             return api.transaction_status(body, content_type)
 
-        reply = await faults.around_api_call(process, internal_error=_internal_error)
+        reply = await faults.around_api_call(
+            process, internal_error=_internal_error, client_gone=_disconnect_watcher(request)
+        )
         return duitku_response(reply)
 
     @get(PAYMENT_PAGE_PATH, include_in_schema=False)
@@ -148,7 +162,7 @@ def build_route_handlers(
     ]
 
 
-def _not_found(merchant_order_id: FromPath[str]) -> Response[bytes]:
+def _not_found(merchant_order_id: str) -> Response[bytes]:
     return json_response(
         {"error": "Transaction not found", "merchant_order_id": merchant_order_id}, 404
     )

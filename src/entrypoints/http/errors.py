@@ -165,7 +165,18 @@ def http_exception_handler(_: Request[Any, Any, Any], error: HTTPException) -> R
     code = _HTTP_CODES.get(status, "http_error")
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         message, code = "internal error", "internal_error"
-    return error_response(status, code, message, details=details, headers=error.headers)
+    headers = dict(error.headers or {})
+    if status == HTTP_429_TOO_MANY_REQUESTS and "Retry-After" not in headers:
+        # Litestar's rate limiter sends only RateLimit-* headers; a 429 promises Retry-After.
+        headers["Retry-After"] = _seconds(headers.get("RateLimit-Reset"), default=60)
+    return error_response(status, code, message, details=details, headers=headers or None)
+
+
+def _seconds(value: str | None, *, default: int) -> str:
+    try:
+        return str(max(1, int(value or default)))
+    except ValueError:
+        return str(default)
 
 
 def storage_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorBody]:

@@ -12,7 +12,7 @@ import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs
 
 import httpx
@@ -109,13 +109,13 @@ class CallbackReceiver:
 
 
 @contextlib.asynccontextmanager
-async def served(app: Any) -> AsyncIterator[str]:
+async def served(app: Any, *, lifespan: Literal["on", "off"]) -> AsyncIterator[str]:
     """Serve ``app`` with uvicorn on 127.0.0.1 and an ephemeral port; yield its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="auto"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         async with asyncio.timeout(5):
@@ -134,7 +134,7 @@ async def served(app: Any) -> AsyncIterator[str]:
 @pytest.fixture
 async def receiver() -> AsyncIterator[CallbackReceiver]:
     receiver = CallbackReceiver()
-    async with served(receiver) as base_url:
+    async with served(receiver, lifespan="off") as base_url:
         receiver.url = f"{base_url}/duitku/callback"
         yield receiver
 
@@ -344,7 +344,10 @@ async def test_the_standalone_app_served_by_uvicorn_handles_a_whole_payment(
     inquiry_body: BodyFactory, status_body: BodyFactory, receiver: CallbackReceiver
 ) -> None:
     app = create_simulator_app(FAST)
-    async with served(app) as base_url, httpx.AsyncClient(base_url=base_url) as client:
+    async with (
+        served(app, lifespan="on") as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
         body = inquiry_body(callbackUrl=receiver.url)
         created = await client.post(INQUIRY_PATH, json=body)
         paid = await client.post("/control/transactions/ORDER-0001/pay")
@@ -354,3 +357,21 @@ async def test_the_standalone_app_served_by_uvicorn_handles_a_whole_payment(
     assert paid.json()["callback_delivered"] is True
     assert receiver.received[0].form["reference"] == created.json()["reference"]
     assert status.json()["statusCode"] == "00"
+
+
+async def test_a_held_response_is_released_when_the_client_gives_up(
+    inquiry_body: BodyFactory,
+) -> None:
+    # With a 30 s hold, a server that kept holding would blow served()'s 5 s shutdown limit.
+    app = create_simulator_app(SimulatorConfig(timeout_sleep_s=30.0))
+    started = asyncio.get_running_loop().time()
+    async with served(app, lifespan="on") as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=0.3) as client:
+            await client.post("/control/faults", json={"timeout_next": 1})
+            with pytest.raises(httpx.ReadTimeout):
+                await client.post(INQUIRY_PATH, json=inquiry_body())
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            created = (await client.get("/control/transactions/ORDER-0001")).json()
+
+    assert created["state"] == "pending"
+    assert asyncio.get_running_loop().time() - started < 3

@@ -1,5 +1,6 @@
 """The API key never leaks (reprs, errors, logs), and every call is logged with its outcome."""
 
+import json
 import logging
 from collections.abc import Callable
 
@@ -152,3 +153,28 @@ def test_a_verified_callback_is_logged_with_its_scheme_but_not_its_signature(
     assert "scheme=hmac" in line
     assert "kx7Qm2pLr9" in line
     assert signature not in line
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+async def test_an_error_body_echoing_the_request_does_not_carry_the_signature_onward(
+    make_gateway: GatewayFactory, caplog: pytest.LogCaptureFixture, as_json: bool
+) -> None:
+    signatures: list[str] = []
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        sent = request.read().decode()
+        signatures.append(json.loads(sent)["signature"])
+        if as_json:
+            return httpx.Response(400, json={"Message": f"Bad request {sent}"})
+        return httpx.Response(400, text=f"Bad request: {sent}")
+
+    gateway = make_gateway(echo)
+    caplog.set_level(logging.INFO, logger="kasir.duitku")
+
+    with pytest.raises(GatewayError) as raised:
+        await gateway.create_qris(REQUEST)
+
+    prefix = signatures[0][:16]
+    assert raised.value.detail is not None
+    assert prefix not in raised.value.detail
+    assert all(prefix not in record.getMessage() for record in caplog.records)

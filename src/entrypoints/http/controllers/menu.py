@@ -2,12 +2,13 @@
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.auth import StaffMember
 from entrypoints.http.errors import responses
+from entrypoints.http.schemas.constraints import PathId
 from entrypoints.http.schemas.menu import (
     CreateMenuItemRequest,
     MenuItemResponse,
@@ -21,7 +22,9 @@ class MenuController(Controller):
 
     @get("/", summary="The menu", responses=responses(400))
     async def list_items(
-        self, list_menu_items: NamedDependency[ListMenuItems], available_only: bool = False
+        self,
+        list_menu_items: NamedDependency[ListMenuItems],
+        available_only: FromQuery[bool] = False,
     ) -> list[MenuItemResponse]:
         items = await list_menu_items.execute(available_only=available_only)
         return [MenuItemResponse.of(item) for item in items]
@@ -51,7 +54,7 @@ class MenuController(Controller):
     )
     async def update_item(
         self,
-        item_id: int,
+        item_id: PathId,
         data: JSONBody[UpdateMenuItemRequest],
         update_menu_item: NamedDependency[UpdateMenuItem],
         staff: NamedDependency[StaffMember],

@@ -6,7 +6,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from application.inbox import InboxEntry, InboxFilter, Verification
 from application.use_cases.notification_inbox import (
@@ -16,7 +16,7 @@ from application.use_cases.notification_inbox import (
 )
 from entrypoints.http.auth import STAFF_ONLY, StaffMember
 from entrypoints.http.errors import responses
-from entrypoints.http.schemas.constraints import Note
+from entrypoints.http.schemas.constraints import MAX_ID, Note, PathId
 
 
 class NotificationResponse(msgspec.Struct, kw_only=True):
@@ -85,14 +85,14 @@ class NotificationController(Controller):
         self,
         list_notifications: NamedDependency[ListNotifications],
         staff: NamedDependency[StaffMember],
-        order_uid: Annotated[str | None, Parameter(max_length=64)] = None,
-        outcome: Annotated[str | None, Parameter(max_length=40)] = None,
-        verification: Verification | None = None,
-        needs_review: bool | None = None,
-        received_from: datetime | None = None,
-        received_until: datetime | None = None,
-        before_id: Annotated[int | None, Parameter(ge=1)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        order_uid: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        outcome: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        verification: FromQuery[Verification | None] = None,
+        needs_review: FromQuery[bool | None] = None,
+        received_from: FromQuery[datetime | None] = None,
+        received_until: FromQuery[datetime | None] = None,
+        before_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> NotificationListResponse:
         entries = await list_notifications.execute(
             InboxFilter(
@@ -119,7 +119,7 @@ class NotificationController(Controller):
     )
     async def reprocess(
         self,
-        entry_id: int,
+        entry_id: PathId,
         reprocess_notification: NamedDependency[ReprocessNotification],
         staff: NamedDependency[StaffMember],
     ) -> ReprocessResponse:
@@ -134,7 +134,7 @@ class NotificationController(Controller):
     )
     async def review(
         self,
-        entry_id: int,
+        entry_id: PathId,
         data: JSONBody[ReviewRequest],
         review_notification: NamedDependency[ReviewNotification],
         staff: NamedDependency[StaffMember],

@@ -6,7 +6,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.get_order import GetOrder, ListOrders
@@ -16,6 +16,7 @@ from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffMember, require_order
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
 from entrypoints.http.errors import responses
+from entrypoints.http.schemas.constraints import MAX_ID, PathId
 from entrypoints.http.schemas.orders import (
     CreatedOrderResponse,
     CreateOrderRequest,
@@ -27,8 +28,8 @@ from entrypoints.http.urls import qris_url
 
 OrderToken = Annotated[
     str | None,
-    Parameter(
-        header=ORDER_TOKEN_HEADER,
+    HeaderParameter(
+        name=ORDER_TOKEN_HEADER,
         required=False,
         description="The access token returned when the order was placed",
     ),
@@ -63,7 +64,7 @@ class OrderController(Controller):
     )
     async def read(
         self,
-        order_id: int,
+        order_id: PathId,
         state: State,
         get_order: NamedDependency[GetOrder],
         maybe_staff: NamedDependency[StaffMember | None],
@@ -93,9 +94,9 @@ class OrderController(Controller):
         self,
         list_orders: NamedDependency[ListOrders],
         staff: NamedDependency[StaffMember],
-        status: OrderStatus | None = None,
-        before_id: Annotated[int | None, Parameter(ge=1)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        status: FromQuery[OrderStatus | None] = None,
+        before_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> OrderListResponse:
         orders = await list_orders.execute(status=status, before_id=before_id, limit=limit)
         next_before = orders[-1].key if len(orders) == limit else None
@@ -112,7 +113,7 @@ class OrderController(Controller):
     )
     async def cancel(
         self,
-        order_id: int,
+        order_id: PathId,
         cancel_order: NamedDependency[CancelOrder],
         staff: NamedDependency[StaffMember],
     ) -> OrderResponse:

@@ -6,7 +6,8 @@ from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import JSONBody, Parameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from application.gateway import Customer
 from application.use_cases.get_order import GetOrder
@@ -31,7 +32,7 @@ from entrypoints.http.schemas.payments import (
 )
 from entrypoints.http.urls import qris_url
 
-OrderUid = Annotated[str, Parameter(min_length=1, max_length=50)]
+OrderUid = Annotated[str, PathParameter(min_length=1, max_length=50)]
 
 
 class PaymentController(Controller):
@@ -43,7 +44,14 @@ class PaymentController(Controller):
         summary="Create (or get the pending) QRIS payment of an order",
         description="201 with a new attempt; 200 with the attempt still pending for the order.",
         security=ORDER_TOKEN,
-        responses=responses(400, 401, 403, 404, 409, 422, 429, 502, 504),
+        responses={
+            200: ResponseSpec(
+                data_container=QrisPaymentResponse,
+                description="The attempt still pending for this order, handed out again",
+                generate_examples=False,
+            ),
+            **responses(400, 401, 403, 404, 409, 422, 429, 502, 504),
+        },
     )
     async def start_qris(
         self,
@@ -155,9 +163,9 @@ class PaymentController(Controller):
         state: State,
         list_refunds: NamedDependency[ListRefunds],
         staff: NamedDependency[StaffMember],
-        refund_required: bool = True,
-        include_resolved: bool = False,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        refund_required: FromQuery[bool] = True,
+        include_resolved: FromQuery[bool] = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> PaymentListResponse:
         if not refund_required:
             return PaymentListResponse(items=[])

@@ -3,8 +3,14 @@
 from typing import Annotated
 
 import msgspec
+from litestar.params import PathParameter
 
-Id = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+# Inside a signed 64-bit database integer, and exact as the float the OpenAPI document
+# renders it as (2**62 was printed rounded up, so the schema allowed ids the API refused).
+MAX_ID = 10**18
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+# An id in a path: bounded too, or a huge number reaches the database driver and overflows.
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Rupiah = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000_000, description="whole rupiah")]
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=99)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]

@@ -1,0 +1,55 @@
+"""Sharing one gateway status check between concurrent requests in this process.
+
+Duitku sends the same callback several times, often at once. The first request asks the
+gateway; the others in this process wait for that answer instead of being told to retry.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class SingleFlight(Generic[T]):
+    """Runs at most one call per key at a time; concurrent callers share its result.
+
+    It also remembers when each key's last call finished (monotonic seconds), so a caller can
+    tell "a check is running elsewhere" from "a check just finished here".
+    """
+
+    def __init__(self, *, remember: int = 10_000) -> None:
+        self._running: dict[str, asyncio.Future[T]] = {}
+        self._finished: dict[str, float] = {}
+        self._remember = remember
+
+    async def run(self, key: str, call: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
+        """The call's result, and whether this caller ran it (False: it joined a running one)."""
+        running = self._running.get(key)
+        if running is not None:
+            return await asyncio.shield(running), False
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            result = await call()
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved here, so an unjoined failure is not reported twice
+            raise
+        else:
+            future.set_result(result)
+            return result, True
+        finally:
+            del self._running[key]
+            self._finish(key)
+
+    def finished_within(self, key: str, seconds: float) -> bool:
+        finished = self._finished.get(key)
+        return finished is not None and time.monotonic() - finished < seconds
+
+    def _finish(self, key: str) -> None:
+        self._finished[key] = time.monotonic()
+        if len(self._finished) > self._remember:
+            oldest = min(self._finished, key=self._finished.__getitem__)
+            del self._finished[oldest]

@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.idempotency import IdempotencyRecord, StoredResponse
 from application.inbox import InboxEntry, InboxFilter
+from application.reconciliation_schedule import ReviewItem, ScheduledCheck
 from domain.events import DomainEvent
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
@@ -185,3 +187,101 @@ class EventPublisher(Protocol):
     """Delivers domain events after their transaction committed (logs, metrics, webhooks)."""
 
     async def publish(self, events: Sequence[DomainEvent]) -> None: ...
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys by (scope, key); each call is one short transaction of its own.
+
+    See application.idempotency. Safe for several processes sharing one database: of racing
+    claims of one key, exactly one gets it.
+    """
+
+    async def claim(
+        self,
+        *,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        expires_at: datetime,
+    ) -> IdempotencyRecord:
+        """Take the key for `owner` and return the record as stored after the call.
+
+        A new key is stored in flight, held by `owner` until `lease_until`. A stored key past
+        its `expires_at` is replaced as if new. A key still in flight whose lease ran out (its
+        process died) is taken over, but only for the same `fingerprint`. Otherwise the record
+        is returned unchanged: the caller got the key iff `lease_owner == owner`.
+        """
+        ...
+
+    async def complete(
+        self,
+        *,
+        scope: str,
+        key: str,
+        owner: str,
+        response: StoredResponse,
+        now: datetime,
+        expires_at: datetime,
+    ) -> bool:
+        """Store the answer of the request `owner` ran and end its lease; False (and nothing
+        changes) when `owner` no longer holds the key."""
+        ...
+
+    async def release(self, *, scope: str, key: str, owner: str) -> bool:
+        """Forget a key `owner` holds in flight, so the next request with it runs again."""
+        ...
+
+    async def purge_expired(self, *, now: datetime) -> int:
+        """Delete every key whose `expires_at` has passed; returns how many."""
+        ...
+
+
+class ReconciliationQueue(Protocol):
+    """The reconciliation job's work list over the payment attempts (application.
+    reconciliation_schedule). Each call is one short transaction of its own; no transaction
+    is ever held while the gateway is asked.
+    """
+
+    async def claim_due(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        creating_before: datetime,
+        expired_before: datetime,
+        limit: int,
+    ) -> list[ScheduledCheck]:
+        """Lease up to `limit` due attempts to `owner` until `lease_until`, oldest first.
+
+        Due, unless another owner's lease is still running or the attempt awaits review:
+        - a `creating` QRIS attempt recorded before `creating_before`, unless a retry was
+          scheduled (`next_check_at`) that is still ahead;
+        - a `pending` or `cancelled` QRIS attempt that has an expiry (its QR was issued):
+          never checked yet and expired before `expired_before`, or scheduled at or before
+          `now`.
+        Of several processes claiming at once, each attempt goes to one of them.
+        """
+        ...
+
+    async def record(
+        self,
+        order_uid: str,
+        *,
+        owner: str,
+        next_check_at: datetime | None,
+        counted: bool,
+        review_reason: str | None,
+        now: datetime,
+    ) -> bool:
+        """End `owner`'s lease and schedule what comes next: the next check at `next_check_at`
+        (None: no more), one more scheduled check made when `counted`, and a human review
+        when `review_reason` is given. False (nothing changes) when `owner` lost the lease."""
+        ...
+
+    async def list_needing_review(self, *, limit: int = 100) -> list[ReviewItem]:
+        """Attempts flagged for review and not settled since, newest flag first."""
+        ...

@@ -51,6 +51,15 @@ _SETTLED = {
 }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reconciled:
+    """What one status check found and did: the outcome, the gateway's answer, the attempt."""
+
+    outcome: ReconcileOutcome
+    gateway: GatewayStatus
+    payment: Payment
+
+
 @dataclass(frozen=True, slots=True)
 class AttemptReconciler:
     """Asks the gateway about one attempt and applies what it says, idempotently."""
@@ -84,10 +93,19 @@ class AttemptReconciler:
         """Whether this process finished a status check of `order_uid` in the last `seconds`."""
         return self.in_flight.finished_within(order_uid, seconds)
 
-    async def _check_and_apply(self, order_uid: str, abandon_if_pending: bool) -> ReconcileOutcome:
+    async def check(self, order_uid: str, *, abandon_if_pending: bool = False) -> Reconciled:
+        """Like `reconcile`, also returning the gateway's answer and the attempt as it is now.
+
+        For a caller that holds the attempt alone (the reconciliation job leases it), so it
+        does not join other requests' checks in this process; the shared budget still holds.
+        """
         await self._claim_status_check(order_uid)
         status = await self.gateway.check_status(order_uid)
-        return await retry_on_conflict(lambda: self._apply(status, abandon_if_pending))
+        outcome, payment = await retry_on_conflict(lambda: self._apply(status, abandon_if_pending))
+        return Reconciled(outcome=outcome, gateway=status, payment=payment)
+
+    async def _check_and_apply(self, order_uid: str, abandon_if_pending: bool) -> ReconcileOutcome:
+        return (await self.check(order_uid, abandon_if_pending=abandon_if_pending)).outcome
 
     async def _claim_status_check(self, order_uid: str) -> None:
         # Duitku blocks merchants that poll transactionStatus, so every caller in every process
@@ -104,20 +122,22 @@ class AttemptReconciler:
                 retry_after=max(1, int(self.min_check_interval.total_seconds())),
             )
 
-    async def _apply(self, status: GatewayStatus, abandon_if_pending: bool) -> ReconcileOutcome:
+    async def _apply(
+        self, status: GatewayStatus, abandon_if_pending: bool
+    ) -> tuple[ReconcileOutcome, Payment]:
         async with self.uow() as uow:
             payment = await uow.payments.get(status.order_uid, for_update=True)
             if payment is None:
                 raise NotFound(f"payment {status.order_uid} not found")
             outcome, order = await self._decide(uow, payment, status, abandon_if_pending)
             if outcome in _NOTHING_TO_WRITE:
-                return outcome
+                return outcome, payment
             await uow.payments.update(payment)
             if order is not None:
                 await uow.orders.update(order)
             await uow.commit()
         await self.events.publish(drain(payment, order))
-        return outcome
+        return outcome, payment
 
     async def _decide(
         self,

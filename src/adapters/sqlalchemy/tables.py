@@ -17,11 +17,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -171,6 +173,9 @@ class PaymentRow(Base):
     check_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # When the gateway was last asked about this attempt (`claim_status_check`, migration 0002).
     status_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the reconciliation job when a human must look at the attempt (migration 0003).
+    review_required_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class NotificationInboxRow(Base):
@@ -205,9 +210,38 @@ class NotificationInboxRow(Base):
     personal_data_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class IdempotencyKeyRow(Base):
+    """A client's idempotency key (application.idempotency): the request it was first used
+    for, the lease of the request running it, then the answer to replay until `expires_at`."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("scope", "idempotency_key"),
+        CheckConstraint(
+            "response_status IS NULL OR response_status BETWEEN 100 AND 599",
+            name="response_status_valid",
+        ),
+        Index("ix_idempotency_keys_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(255))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_status: Mapped[int | None] = mapped_column(SmallInteger)
+    response_content_type: Mapped[str | None] = mapped_column(Text)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 metadata = Base.metadata
 menu_items = cast(Table, MenuItemRow.__table__)
 orders = cast(Table, OrderRow.__table__)
 order_lines = cast(Table, OrderLineRow.__table__)
 payments = cast(Table, PaymentRow.__table__)
 notification_inbox = cast(Table, NotificationInboxRow.__table__)
+idempotency_keys = cast(Table, IdempotencyKeyRow.__table__)

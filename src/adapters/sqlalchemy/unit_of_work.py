@@ -50,6 +50,11 @@ class SqlAlchemyUnitOfWork:
         return self._read_only
 
     @property
+    def session(self) -> AsyncSession:
+        """The transaction's session, for adapters that run their own statements in it."""
+        return self._entered()
+
+    @property
     def menu(self) -> SqlAlchemyMenuRepository:
         if self._menu is None:
             raise RuntimeError("use the unit of work inside `async with`")

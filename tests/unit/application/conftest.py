@@ -165,17 +165,29 @@ class Kasir:
     references: SequentialReferences = field(default_factory=SequentialReferences)
     creating_grace: timedelta = timedelta(seconds=30)
     min_check_interval: timedelta = timedelta(seconds=30)
+    _reconciler: AttemptReconciler | None = field(default=None, init=False, repr=False)
 
     # --- use cases -----------------------------------------------------------------------
     @property
     def reconciler(self) -> AttemptReconciler:
-        return AttemptReconciler(
-            self.uow,
-            self.gateway,
-            self.clock,
-            self.events,
-            min_check_interval=self.min_check_interval,
-        )
+        """One reconciler shared by every use case, as the container shares its in-process
+        state; rebuilt only when a test swapped what it is made of."""
+        current = self._reconciler
+        if (
+            current is None
+            or current.gateway is not self.gateway
+            or current.uow is not self.uow
+            or current.min_check_interval != self.min_check_interval
+        ):
+            current = AttemptReconciler(
+                self.uow,
+                self.gateway,
+                self.clock,
+                self.events,
+                min_check_interval=self.min_check_interval,
+            )
+            self._reconciler = current
+        return current
 
     @property
     def add_menu_item(self) -> AddMenuItem:

@@ -3,12 +3,11 @@
 from datetime import datetime
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from application.inbox import InboxEntry, InboxFilter, Verification
+from application.inbox import InboxFilter, Verification
 from application.use_cases.notification_inbox import (
     ListNotifications,
     ReprocessNotification,
@@ -16,59 +15,13 @@ from application.use_cases.notification_inbox import (
 )
 from entrypoints.http.auth import STAFF_ONLY, StaffMember
 from entrypoints.http.errors import responses
-from entrypoints.http.schemas.constraints import MAX_ID, Note, PathId
-
-
-class NotificationResponse(msgspec.Struct, kw_only=True):
-    id: int
-    received_at: datetime
-    source_address: str | None
-    order_uid: str | None
-    verification: str
-    signature_scheme: str | None
-    outcome: str | None
-    detail: str | None
-    processed_at: datetime | None
-    needs_review: bool
-    reviewed_at: datetime | None
-    reviewed_by: str | None
-    review_note: str | None
-    personal_data_removed: bool
-    fields: dict[str, str]
-
-    @classmethod
-    def of(cls, entry: InboxEntry) -> "NotificationResponse":
-        return cls(
-            id=entry.key,
-            received_at=entry.received_at,
-            source_address=entry.source_address,
-            order_uid=entry.order_uid,
-            verification=entry.verification.value,
-            signature_scheme=entry.signature_scheme,
-            outcome=entry.outcome,
-            detail=entry.detail,
-            processed_at=entry.processed_at,
-            needs_review=entry.needs_review,
-            reviewed_at=entry.reviewed_at,
-            reviewed_by=entry.reviewed_by,
-            review_note=entry.review_note,
-            personal_data_removed=entry.personal_data_removed_at is not None,
-            fields=entry.fields,
-        )
-
-
-class NotificationListResponse(msgspec.Struct, kw_only=True):
-    items: list[NotificationResponse]
-    next_before_id: int | None = None
-
-
-class ReprocessResponse(msgspec.Struct, kw_only=True):
-    outcome: str
-    notification: NotificationResponse | None = None
-
-
-class ReviewRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    note: Note
+from entrypoints.http.schemas.constraints import MAX_ID, PathId
+from entrypoints.http.schemas.notifications import (
+    NotificationListResponse,
+    NotificationResponse,
+    ReprocessResponse,
+    ReviewRequest,
+)
 
 
 class NotificationController(Controller):

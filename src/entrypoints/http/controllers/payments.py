@@ -10,8 +10,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from application.gateway import Customer
+from application.inbox import InboxFilter
 from application.use_cases.get_order import GetOrder
 from application.use_cases.get_payment import GetPayment
+from application.use_cases.notification_inbox import ListNotifications
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.refunds import ListRefunds, ResolveRefund
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
@@ -21,6 +23,7 @@ from entrypoints.http.auth import StaffMember, require_order_access
 from entrypoints.http.controllers.orders import OrderToken
 from entrypoints.http.errors import responses
 from entrypoints.http.qr_images import MEDIA_TYPES, ImageKind, render_qr
+from entrypoints.http.schemas.notifications import NotificationResponse
 from entrypoints.http.schemas.payments import (
     CashPaymentRequest,
     CashPaymentResponse,
@@ -154,7 +157,7 @@ class PaymentController(Controller):
 
     @get(
         "/",
-        summary="Payments that need a human: refunds to make (staff)",
+        summary="What needs a human: refunds to make, flagged notifications (staff)",
         security=STAFF,
         responses=responses(400, 401),
     )
@@ -162,6 +165,7 @@ class PaymentController(Controller):
         self,
         state: State,
         list_refunds: NamedDependency[ListRefunds],
+        list_notifications: NamedDependency[ListNotifications],
         staff: NamedDependency[StaffMember],
         refund_required: FromQuery[bool] = True,
         include_resolved: FromQuery[bool] = False,
@@ -170,8 +174,14 @@ class PaymentController(Controller):
         if not refund_required:
             return PaymentListResponse(items=[])
         found = await list_refunds.execute(open_only=not include_resolved, limit=limit)
+        flagged = await list_notifications.execute(InboxFilter(needs_review=True, limit=limit))
         return PaymentListResponse(
-            items=[PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid)) for p in found]
+            items=[PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid)) for p in found],
+            flagged_notifications=[
+                NotificationResponse.of(entry)
+                for entry in flagged
+                if include_resolved or entry.reviewed_at is None
+            ],
         )
 
     @post(

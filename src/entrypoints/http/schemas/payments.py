@@ -6,6 +6,7 @@ import msgspec
 
 from domain.payments import Payment
 from entrypoints.http.schemas.constraints import Email, Id, Note, Phone, Rupiah, ShortText
+from entrypoints.http.schemas.notifications import NotificationResponse
 
 
 class CustomerDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -109,7 +110,10 @@ class PaymentResponse(msgspec.Struct, kw_only=True):
 
 
 class PaymentListResponse(msgspec.Struct, kw_only=True):
+    """Payments for staff to act on, and notifications flagged for a human (not yet reviewed)."""
+
     items: list[PaymentResponse]
+    flagged_notifications: list[NotificationResponse] = msgspec.field(default_factory=list)
 
 
 class ResolveRefundRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -1,0 +1,63 @@
+"""When the reconciliation job asks the gateway about an attempt, and what it keeps per attempt.
+
+Duitku sends a callback at most 5 times and blocks merchants that poll `transactionStatus`
+(API.md §7.4, §9), so an attempt whose callback never came is checked on a fixed, sparse
+schedule counted from its expiry: + 2 min, + 15 min, + 1 h, + 6 h, + 24 h. An attempt the
+gateway still holds open after the last check is listed for a human instead. An attempt still
+`creating` (its create call timed out, or the process died before recording the answer) is
+checked once it is older than the grace period, which settles it in one call.
+
+The queue (a port, `ReconciliationQueue`) keeps the per-attempt bookkeeping next to the
+attempt: who holds it right now (lease owner and end), when it is due next, how many scheduled
+checks were made, and why it needs a human, if it does.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.payments import Payment, PaymentStatus
+
+CHECK_SCHEDULE: tuple[timedelta, ...] = (
+    timedelta(minutes=2),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=6),
+    timedelta(hours=24),
+)
+
+
+def next_scheduled_check(
+    expires_at: datetime, now: datetime, schedule: Sequence[timedelta] = CHECK_SCHEDULE
+) -> datetime | None:
+    """The first slot of the schedule after `now`, or None when the schedule is over.
+
+    Slots that passed while nobody checked (the service was down) are not made up one by one:
+    one check covers them, and the next one is the next slot still ahead.
+    """
+    for offset in schedule:
+        slot = expires_at + offset
+        if slot > now:
+            return slot
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduledCheck:
+    """An attempt the caller holds the lease of, with what was known when it was claimed."""
+
+    order_uid: str
+    status: PaymentStatus
+    created_at: datetime
+    expires_at: datetime | None
+    check_count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewItem:
+    """An attempt a human must look at, and why."""
+
+    payment: Payment
+    review_required_at: datetime
+    review_reason: str
+    check_count: int

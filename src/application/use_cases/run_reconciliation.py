@@ -1,0 +1,187 @@
+"""The reconciliation job: resolve attempts whose outcome is unknown, catch lost callbacks,
+and expire attempts the gateway confirms were not paid.
+
+One pass claims due attempts in small batches (a short transaction that leases them to this
+runner), asks the gateway about each one through the AttemptReconciler (outside any
+transaction, within the shared one-check-per-30-s budget of each attempt), then records what
+comes next in another short transaction: the next slot of the schedule, nothing more, or a
+human review. Several runners (threads, processes, machines) on one database share the work:
+each due attempt is leased to one of them, so it is checked once per slot.
+"""
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from application.errors import GatewayError, NotFound, StatusCheckDeferred
+from application.gateway import GatewayPaymentState
+from application.ports import Clock, ReconciliationQueue
+from application.reconciliation import AttemptReconciler, Reconciled, ReconcileOutcome
+from application.reconciliation_schedule import (
+    CHECK_SCHEDULE,
+    ReviewItem,
+    ScheduledCheck,
+    next_scheduled_check,
+)
+from domain.payments import PaymentStatus
+
+DEFAULT_CREATING_GRACE = timedelta(seconds=60)
+DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_ERROR_RETRY = timedelta(minutes=5)
+_WATCHED = frozenset({PaymentStatus.PENDING, PaymentStatus.CANCELLED})
+
+
+def new_runner_id() -> str:
+    """A lease owner for one runner; unique across processes and machines."""
+    return f"runner-{secrets.token_hex(8)}"
+
+
+@dataclass(slots=True)
+class ReconciliationReport:
+    """What one pass did, per attempt."""
+
+    owner: str
+    outcomes: dict[str, str] = field(default_factory=dict)
+    deferred: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    flagged_for_review: list[str] = field(default_factory=list)
+
+    @property
+    def claimed(self) -> int:
+        return len(self.outcomes) + len(self.deferred) + len(self.errors)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for logs and the `kasir reconcile` output; no personal data."""
+        return {
+            "owner": self.owner,
+            "checked": len(self.outcomes),
+            "outcomes": dict(sorted(Counter(self.outcomes.values()).items())),
+            "deferred": len(self.deferred),
+            "errors": dict(sorted(Counter(self.errors.values()).items())),
+            "flagged_for_review": len(self.flagged_for_review),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RunReconciliation:
+    """One reconciliation pass (see the module docstring).
+
+    `creating_grace` exceeds the gateway client's total timeout (30 s), so an attempt whose
+    create call is still running is never mistaken for a lost one. `lease` bounds how long a
+    runner that died keeps its claimed attempts; a batch of `batch_size` checks fits in it
+    with room to spare. `max_checks` bounds one pass.
+    """
+
+    queue: ReconciliationQueue
+    reconciler: AttemptReconciler
+    clock: Clock
+    creating_grace: timedelta = DEFAULT_CREATING_GRACE
+    schedule: tuple[timedelta, ...] = CHECK_SCHEDULE
+    lease: timedelta = DEFAULT_LEASE
+    error_retry: timedelta = DEFAULT_ERROR_RETRY
+    batch_size: int = 5
+    max_checks: int = 100
+
+    async def execute(self, *, owner: str | None = None) -> ReconciliationReport:
+        report = ReconciliationReport(owner or new_runner_id())
+        while report.claimed < self.max_checks:
+            now = self.clock.now()
+            batch = await self.queue.claim_due(
+                owner=report.owner,
+                now=now,
+                lease_until=now + self.lease,
+                creating_before=now - self.creating_grace,
+                expired_before=now - self.schedule[0],
+                limit=min(self.batch_size, self.max_checks - report.claimed),
+            )
+            if not batch:
+                break
+            for item in batch:
+                await self._check(item, report)
+        return report
+
+    async def _check(self, item: ScheduledCheck, report: ReconciliationReport) -> None:
+        uid = item.order_uid
+        try:
+            result = await self.reconciler.check(
+                uid, abandon_if_pending=item.status is PaymentStatus.CREATING
+            )
+        except StatusCheckDeferred as deferred:
+            # Checked moments ago by a callback or a customer's request: this slot is not
+            # used up, it moves to when the budget allows another call.
+            report.deferred.append(uid)
+            retry_at = self.clock.now() + timedelta(seconds=deferred.retry_after)
+            await self._record(item, report, next_check_at=retry_at, counted=False)
+            return
+        except GatewayError as error:
+            report.errors[uid] = error.code
+            retry_at = self.clock.now() + self.error_retry
+            await self._record(item, report, next_check_at=retry_at, counted=False)
+            return
+        except NotFound:
+            report.errors[uid] = NotFound.code
+            await self._record(item, report, next_check_at=None, counted=False)
+            return
+        report.outcomes[uid] = result.outcome.value
+        next_check_at, review_reason = self._next_step(result)
+        if review_reason is not None:
+            report.flagged_for_review.append(uid)
+        await self._record(
+            item, report, next_check_at=next_check_at, counted=True, review_reason=review_reason
+        )
+
+    def _next_step(self, result: Reconciled) -> tuple[datetime | None, str | None]:
+        """When to ask again (None: never), and why a human must look instead, if so."""
+        payment = result.payment
+        if result.outcome is ReconcileOutcome.AMOUNT_MISMATCH:
+            return None, (
+                f"the gateway reports {result.gateway.amount} paid on an attempt of "
+                f"{payment.amount}"
+            )
+        still_open_at_gateway = result.gateway.state is GatewayPaymentState.PENDING
+        if not still_open_at_gateway or payment.status not in _WATCHED:
+            return None, None  # settled: paid, failed, expired, abandoned, closed at the gateway
+        if payment.expires_at is None:
+            return None, None
+        slot = next_scheduled_check(payment.expires_at, self.clock.now(), self.schedule)
+        if slot is None:
+            last = self.schedule[-1]
+            return None, f"the gateway still holds it open {_duration(last)} after its expiry"
+        return slot, None
+
+    async def _record(
+        self,
+        item: ScheduledCheck,
+        report: ReconciliationReport,
+        *,
+        next_check_at: datetime | None,
+        counted: bool,
+        review_reason: str | None = None,
+    ) -> None:
+        await self.queue.record(
+            item.order_uid,
+            owner=report.owner,
+            next_check_at=next_check_at,
+            counted=counted,
+            review_reason=review_reason,
+            now=self.clock.now(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ListPaymentsNeedingReview:
+    """Attempts the reconciliation job handed to a human, newest flag first."""
+
+    queue: ReconciliationQueue
+
+    async def execute(self, *, limit: int = 100) -> list[ReviewItem]:
+        return await self.queue.list_needing_review(limit=limit)
+
+
+def _duration(delta: timedelta) -> str:
+    hours, seconds = divmod(int(delta.total_seconds()), 3600)
+    if hours and not seconds:
+        return f"{hours} h"
+    return f"{int(delta.total_seconds()) // 60} min"

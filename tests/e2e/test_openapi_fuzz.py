@@ -1,0 +1,175 @@
+"""Property-based fuzzing of every operation in the API's own OpenAPI document (schemathesis).
+
+Each operation gets a fresh container (fake gateway, SQLite file), seeded with a menu item, an
+order awaiting payment with a pending QRIS attempt and a paid order, so small generated ids hit
+real rows. Requests carry the staff token. Schemathesis generates valid (positive) and invalid
+(negative) requests; every answer must be no 5xx, a documented status code, a documented
+content type and headers, and a body matching its schema.
+
+Bounded for CI: a fixed number of examples per operation and mode, derandomized so a run is
+reproducible (the same inputs for the same schema). Rate limits are off here: the limiter has
+its own tests, and it would otherwise answer most generated requests with 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from dependency_injector import providers
+from hypothesis import HealthCheck, given, settings
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.python import asgi
+from schemathesis.schemas import APIOperation, BaseSchema
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from adapters.in_memory.gateway import FakePaymentGateway
+from adapters.sqlalchemy.migrate import upgrade_database
+from entrypoints.container import build_container
+from entrypoints.http.app import create_app
+from entrypoints.settings import load_settings
+
+STAFF = {"Authorization": "Bearer alice-token-0123456789"}
+EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 15}
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+# Every operation of the document, listed so each is its own test (and can carry a mark).
+# `test_the_fuzz_covers_every_operation_in_the_document` fails when the document changes.
+OPERATIONS = [
+    "GET /health",
+    "GET /ready",
+    "GET /api/v1/menu-items",
+    "POST /api/v1/menu-items",
+    "PATCH /api/v1/menu-items/{item_id}",
+    "GET /api/v1/orders",
+    "POST /api/v1/orders",
+    "GET /api/v1/orders/{order_id}",
+    "POST /api/v1/orders/{order_id}/cancel",
+    "GET /api/v1/payments",
+    "POST /api/v1/payments/qris",
+    "POST /api/v1/payments/cash",
+    "GET /api/v1/payments/{order_uid}",
+    "GET /api/v1/payments/{order_uid}/qris.png",
+    "GET /api/v1/payments/{order_uid}/qris.svg",
+    "POST /api/v1/payments/{order_uid}/refund/resolve",
+    "POST /api/v1/webhooks/duitku",
+    "GET /api/v1/notifications",
+    "POST /api/v1/notifications/{entry_id}/reprocess",
+    "POST /api/v1/notifications/{entry_id}/review",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzTarget:
+    schema: BaseSchema
+
+    def operation(self, label: str) -> APIOperation[Any, Any, Any, Any]:
+        method, path = label.split(" ", 1)
+        operation: APIOperation[Any, Any, Any, Any] = self.schema[path][method]
+        return operation
+
+
+@pytest.fixture
+def fuzz_target(tmp_path: Path) -> Iterator[FuzzTarget]:
+    """A fresh app for one test, loaded into schemathesis' in-process ASGI transport.
+
+    Schemathesis runs the app (and its lifespan) on its own event-loop thread, so this
+    fixture and the tests using it are synchronous.
+    """
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}"
+    asyncio.run(upgrade_database(url))
+    container = build_container(
+        load_settings(
+            database_url=url,
+            duitku_env="fake",
+            kasir_staff_tokens="alice:alice-token-0123456789",
+            public_base_url="http://testserver.local",
+            rate_limit_create_per_minute=0,
+            rate_limit_rejected_callbacks_per_minute=0,
+        )
+    )
+    container.gateway.override(providers.Object(FakePaymentGateway(merchant_code="E2EFAKE")))
+    app = create_app(container)
+    try:
+        with asgi.get_client(app) as client:  # starts the app's lifespan
+            _seed(client.post)
+        yield FuzzTarget(schemathesis.openapi.from_asgi("/schema/openapi.json", app))
+    finally:
+        asgi.shutdown_lifespans()  # closes the engine and HTTP client of this app
+
+
+def _seed(post: Callable[..., Any]) -> None:
+    """Rows for generated ids to find: an order with a pending QRIS attempt, a paid order."""
+    item = post("/api/v1/menu-items", json={"name": "Nasi goreng", "price": 25_000}, headers=STAFF)
+    assert item.status_code == 201, item.text
+    lines = {"items": [{"menu_item_id": item.json()["id"], "quantity": 2}]}
+    waiting = post("/api/v1/orders", json=lines)
+    paid = post("/api/v1/orders", json=lines)
+    assert waiting.status_code == paid.status_code == 201
+    customer = {"name": "Budi", "email": "budi@example.test", "phone": None}
+    qris = post(
+        "/api/v1/payments/qris",
+        json={"order_id": waiting.json()["id"], "amount": 50_000, "customer_details": customer},
+        headers=STAFF,
+    )
+    cash = post(
+        "/api/v1/payments/cash",
+        json={"order_id": paid.json()["id"], "amount_tendered": 50_000},
+        headers=STAFF,
+    )
+    assert (qris.status_code, cash.status_code) == (201, 201), (qris.text, cash.text)
+
+
+def _has_inputs(operation: APIOperation[Any, Any, Any, Any]) -> bool:
+    return any(True for _ in operation.iter_parameters()) or bool(operation.body)
+
+
+def test_the_fuzz_covers_every_operation_in_the_document(fuzz_target: FuzzTarget) -> None:
+    documented = sorted(result.ok().label for result in fuzz_target.schema.get_all_operations())
+
+    assert documented == sorted(OPERATIONS)
+    assert not [label for label in documented if "/simulator" in label]
+
+
+@pytest.mark.parametrize("label", OPERATIONS)
+def test_every_generated_request_gets_a_documented_answer_and_no_5xx(
+    fuzz_target: FuzzTarget, label: str
+) -> None:
+    operation = fuzz_target.operation(label)
+    modes = list(EXAMPLES) if _has_inputs(operation) else [GenerationMode.POSITIVE]
+    for mode in modes:
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=EXAMPLES[mode],
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.filter_too_much,
+                HealthCheck.data_too_large,
+                HealthCheck.large_base_example,
+            ],
+        )
+        def answers_as_documented(case: Case) -> None:
+            case.call_and_validate(headers=STAFF, checks=CHECKS)
+
+        answers_as_documented()

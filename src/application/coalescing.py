@@ -5,8 +5,8 @@ gateway; the others in this process wait for that answer instead of being told t
 """
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -15,13 +15,13 @@ T = TypeVar("T")
 class SingleFlight(Generic[T]):
     """Runs at most one call per key at a time; concurrent callers share its result.
 
-    It also remembers when each key's last call finished (monotonic seconds), so a caller can
-    tell "a check is running elsewhere" from "a check just finished here".
+    It also keeps, when told, the time each key's last real call finished, so a caller can tell
+    "a check is running in another process" from "a check just finished here".
     """
 
     def __init__(self, *, remember: int = 10_000) -> None:
         self._running: dict[str, asyncio.Future[T]] = {}
-        self._finished: dict[str, float] = {}
+        self._finished: dict[str, datetime] = {}
         self._remember = remember
 
     async def run(self, key: str, call: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
@@ -42,14 +42,14 @@ class SingleFlight(Generic[T]):
             return result, True
         finally:
             del self._running[key]
-            self._finish(key)
 
-    def finished_within(self, key: str, seconds: float) -> bool:
+    def finished_since(self, key: str, since: datetime) -> bool:
+        """Whether a call for `key` was noted as finished at or after `since`."""
         finished = self._finished.get(key)
-        return finished is not None and time.monotonic() - finished < seconds
+        return finished is not None and finished >= since
 
-    def _finish(self, key: str) -> None:
-        self._finished[key] = time.monotonic()
+    def note_finished(self, key: str, at: datetime) -> None:
+        self._finished[key] = at
         if len(self._finished) > self._remember:
             oldest = min(self._finished, key=self._finished.__getitem__)
             del self._finished[oldest]

@@ -89,9 +89,10 @@ class AttemptReconciler:
             return ReconcileOutcome.ALREADY_APPLIED
         return outcome
 
-    def checked_here_within(self, order_uid: str, seconds: float) -> bool:
-        """Whether this process finished a status check of `order_uid` in the last `seconds`."""
-        return self.in_flight.finished_within(order_uid, seconds)
+    def checked_here_recently(self, order_uid: str) -> bool:
+        """Whether this process asked the gateway about `order_uid` within the check interval."""
+        since = self.clock.now() - self.min_check_interval
+        return self.in_flight.finished_since(order_uid, since)
 
     async def check(self, order_uid: str, *, abandon_if_pending: bool = False) -> Reconciled:
         """Like `reconcile`, also returning the gateway's answer and the attempt as it is now.
@@ -100,7 +101,10 @@ class AttemptReconciler:
         does not join other requests' checks in this process; the shared budget still holds.
         """
         await self._claim_status_check(order_uid)
-        status = await self.gateway.check_status(order_uid)
+        try:
+            status = await self.gateway.check_status(order_uid)
+        finally:
+            self.in_flight.note_finished(order_uid, self.clock.now())
         outcome, payment = await retry_on_conflict(lambda: self._apply(status, abandon_if_pending))
         return Reconciled(outcome=outcome, gateway=status, payment=payment)
 
@@ -133,11 +137,23 @@ class AttemptReconciler:
             if outcome in _NOTHING_TO_WRITE:
                 return outcome, payment
             await uow.payments.update(payment)
+            other = None
             if order is not None:
                 await uow.orders.update(order)
+                other = await self._close_other_open_attempt(uow, payment)
             await uow.commit()
-        await self.events.publish(drain(payment, order))
+        await self.events.publish(drain(payment, order, other))
         return outcome, payment
+
+    async def _close_other_open_attempt(self, uow: UnitOfWork, paid: Payment) -> Payment | None:
+        """A late success on an old attempt paid the order while a newer QR is still shown:
+        that QR is cancelled so it cannot take the customer's money a second time."""
+        other = await uow.payments.find_open_qris(paid.order_id)
+        if other is None or other.order_uid == paid.order_uid:
+            return None
+        other.cancel(reason=f"order paid by attempt {paid.order_uid}", now=self.clock.now())
+        await uow.payments.update(other)
+        return other
 
     async def _decide(
         self,

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 import uvicorn
@@ -13,6 +14,9 @@ import uvicorn
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from entrypoints import gateways
+from entrypoints.background import process_runner_id, run_pass
+from entrypoints.container import build_container
 from entrypoints.demo_data import seed_demo_menu
 from entrypoints.duitku_simulator import (
     DEFAULT_MOUNT_PATH,
@@ -48,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply database migrations to DATABASE_URL")
     migrate.set_defaults(run=_migrate)
+
+    reconcile = commands.add_parser(
+        "reconcile", help="one reconciliation pass (prints a JSON summary)"
+    )
+    reconcile.set_defaults(run=_reconcile)
 
     simulator = commands.add_parser("simulator", help="the Duitku simulator, standalone or driven")
     simulator.add_argument("--host", default="127.0.0.1")
@@ -124,6 +133,33 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url  # noqa: PLC0415 - only needed for the banner
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _reconcile(_: argparse.Namespace) -> int:
+    """What the service's background job does in one pass, run once from the command line."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if settings.duitku_env == "fake" or gateways.uses_mounted_simulator(settings):
+        # The fake gateway and the mounted simulator keep their transactions inside the
+        # serving process: asked from here, they would report every attempt unknown.
+        print(
+            "kasir: reconcile needs a gateway outside this process: DUITKU_ENV sandbox or "
+            "production, or simulator with DUITKU_BASE_URL (the standalone simulator)",
+            file=sys.stderr,
+        )
+        return 2
+    summary = asyncio.run(_reconcile_once(settings))
+    print(json.dumps(summary, indent=2, sort_keys=True))
+    return 0
+
+
+async def _reconcile_once(settings: Settings) -> dict[str, Any]:
+    container = build_container(settings)
+    try:
+        return await run_pass(container, owner=process_runner_id(), housekeeping=True)
+    finally:
+        await container.http_client().aclose()
+        await container.engine().dispose()
 
 
 def _migrate(_: argparse.Namespace) -> int:

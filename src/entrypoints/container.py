@@ -16,17 +16,27 @@ from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
 from adapters.observability.event_log import LoggingEventPublisher
 from adapters.observability.metrics import CountingEventPublisher, InstrumentedGateway
 from adapters.sqlalchemy.engine import create_engine_for
+from adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
+from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.system import SecureReferenceGenerator, SystemClock
 from application.coalescing import SingleFlight
 from application.gateway import PaymentGateway
-from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
+from application.ports import (
+    Clock,
+    EventPublisher,
+    IdempotencyStore,
+    ReconciliationQueue,
+    ReferenceGenerator,
+    UnitOfWorkFactory,
+)
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.expire_overdue_payments import ExpireOverduePayments
 from application.use_cases.get_order import GetOrder, ListOrders
 from application.use_cases.get_payment import GetPayment
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
+from application.use_cases.idempotent_requests import IdempotentRequests
 from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
 from application.use_cases.notification_inbox import (
     ListNotifications,
@@ -37,6 +47,7 @@ from application.use_cases.notification_inbox import (
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.place_order import PlaceOrder
 from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
 from application.use_cases.start_qris_payment import StartQrisPayment
 from entrypoints import gateways
 from entrypoints.duitku_simulator import DuitkuSimulator
@@ -94,6 +105,23 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         events=events,
         in_flight=status_checks_in_flight,
+    )
+
+    # Idempotency keys and the reconciliation job's queue live in the same database.
+    idempotency_store: providers.Provider[IdempotencyStore] = providers.Singleton(
+        SqlAlchemyIdempotencyStore, uow
+    )
+    idempotent_requests = providers.Factory(
+        IdempotentRequests, store=idempotency_store, clock=clock
+    )
+    reconciliation_queue: providers.Provider[ReconciliationQueue] = providers.Singleton(
+        SqlAlchemyReconciliationQueue, uow
+    )
+    run_reconciliation = providers.Factory(
+        RunReconciliation, queue=reconciliation_queue, reconciler=reconciler, clock=clock
+    )
+    list_payments_needing_review = providers.Factory(
+        ListPaymentsNeedingReview, queue=reconciliation_queue
     )
 
     add_menu_item = providers.Factory(AddMenuItem, uow=uow)

@@ -1,5 +1,7 @@
 """Building the payment gateway the settings ask for: real Duitku, the simulator, or the fake."""
 
+import secrets
+
 import httpx
 
 from adapters.duitku.config import DuitkuConfig
@@ -74,5 +76,12 @@ def payment_gateway(
     settings: Settings, config: DuitkuConfig, client: httpx.AsyncClient
 ) -> PaymentGateway:
     if settings.duitku_env == "fake":
-        return FakePaymentGateway(merchant_code=config.merchant_code)
+        return FakePaymentGateway(
+            merchant_code=config.merchant_code,
+            # Unique per process: workers and restarts share the database's unique references.
+            reference_prefix=f"{secrets.token_hex(4).upper()}-",
+            keep_history=False,
+            auto_pay=settings.fake_gateway_auto_pay,
+            auto_pay_amount=settings.fake_gateway_auto_pay_amount,
+        )
     return DuitkuPaymentGateway(config, client)

@@ -63,9 +63,18 @@ class Settings(BaseSettings):
     rate_limit_create_per_minute: int = Field(default=60, ge=0)
     rate_limit_rejected_callbacks_per_minute: int = Field(default=10, ge=0)
     notification_retention_days: int = Field(default=90, ge=1)
+    # Seconds between two passes of the background reconciliation job; 0 turns it off.
+    reconcile_interval_seconds: float = Field(default=60, ge=0, le=3600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
+    # Benchmark-only knobs (`make bench`, docs/benchmarks.md): refused unless DUITKU_ENV=fake.
+    # KASIR_BENCHMARK_ROUTES mounts the baseline routes under /bench; FAKE_GATEWAY_AUTO_PAY
+    # makes the in-memory gateway report every transaction as paid (with
+    # FAKE_GATEWAY_AUTO_PAY_AMOUNT, also those another worker process created).
+    kasir_benchmark_routes: bool = False
+    fake_gateway_auto_pay: bool = False
+    fake_gateway_auto_pay_amount: int | None = Field(default=None, ge=1)
 
     @field_validator("kasir_staff_tokens", mode="before")
     @classmethod
@@ -119,6 +128,7 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"DUITKU_ENV={self.duitku_env} must not point DUITKU_BASE_URL at Duitku"
             )
+        self._check_benchmark_knobs()
         try:
             networks(self.trusted_proxies)
             networks(self.callback_allowlist() or ())
@@ -127,6 +137,20 @@ class Settings(BaseSettings):
                 "TRUSTED_PROXIES and DUITKU_CALLBACK_ALLOWLIST take addresses or CIDR blocks"
             ) from error
         return self
+
+    def _check_benchmark_knobs(self) -> None:
+        knobs = {
+            "KASIR_BENCHMARK_ROUTES": self.kasir_benchmark_routes,
+            "FAKE_GATEWAY_AUTO_PAY": self.fake_gateway_auto_pay,
+            "FAKE_GATEWAY_AUTO_PAY_AMOUNT": self.fake_gateway_auto_pay_amount is not None,
+        }
+        given = [name for name, on in knobs.items() if on]
+        if given and self.duitku_env != "fake":
+            raise SettingsError(
+                f"{', '.join(given)} only work with DUITKU_ENV=fake (benchmarks and tests)"
+            )
+        if self.fake_gateway_auto_pay_amount is not None and not self.fake_gateway_auto_pay:
+            raise SettingsError("FAKE_GATEWAY_AUTO_PAY_AMOUNT needs FAKE_GATEWAY_AUTO_PAY=true")
 
     @property
     def simulated(self) -> bool:

@@ -17,7 +17,7 @@ time the fixtures hand them out, so nothing here is imported as a module.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,9 +26,11 @@ from typing import Any
 
 import httpx
 import pytest
+import schemathesis
 from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from schemathesis.schemas import BaseSchema
 
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.gateway import FakePaymentGateway
@@ -59,7 +61,7 @@ CUSTOMER: dict[str, Any] = {
     "phone": "081234567890",
 }
 
-Message = dict[str, Any]
+Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
@@ -85,6 +87,7 @@ class Stack:
     container: Container
     database: Path
     staff: dict[str, str] = field(default_factory=lambda: dict(STAFF_HEADERS))
+    _openapi: tuple[dict[str, Any], BaseSchema] | None = field(default=None, init=False, repr=False)
 
     async def add_menu_item(self, name: str = "Nasi goreng", price: int = 25_000) -> int:
         response = await self.client.post(
@@ -95,7 +98,7 @@ class Stack:
         return item_id
 
     async def place_order(self, *lines: tuple[int, int], table: str = "7") -> PlacedOrder:
-        """Place an order of `(menu_item_id, quantity)` lines; one new item ×2 if none."""
+        """Place an order of `(menu_item_id, quantity)` lines; one new item, twice, if none."""
         if not lines:
             lines = ((await self.add_menu_item(), 2),)
         response = await self.client.post(
@@ -171,6 +174,20 @@ class Stack:
             (rows,) = connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # noqa: S608
             return int(rows)
 
+    async def documented(self, response: httpx.Response, operation: str) -> None:
+        """Assert the app's OpenAPI document lists this status for `operation` ("POST /path"),
+        and that the body matches the schema documented for it."""
+        if self._openapi is None:
+            document = (await self.client.get("/schema/openapi.json")).json()
+            self._openapi = document, schemathesis.openapi.from_dict(document)
+        document, schema = self._openapi
+        method, path = operation.split(" ", 1)
+        statuses = document["paths"][path][method.lower()]["responses"]
+        assert str(response.status_code) in statuses, (
+            f"{operation} answered {response.status_code}, documented: {sorted(statuses)}"
+        )
+        schema[path][method].validate_response(response)
+
     @staticmethod
     def error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
         """Assert `response` is an error in the one error shape; its `error` object."""
@@ -196,14 +213,10 @@ class SimulatorStack(Stack):
 
     async def pay(self, order_uid: str) -> httpx.Response:
         """The payer pays the QR; the simulator sends its callback and answers with it."""
-        return await self.client.post(
-            f"{DEFAULT_MOUNT_PATH}/control/transactions/{order_uid}/pay"
-        )
+        return await self.client.post(f"{DEFAULT_MOUNT_PATH}/control/transactions/{order_uid}/pay")
 
     async def fail(self, order_uid: str) -> httpx.Response:
-        return await self.client.post(
-            f"{DEFAULT_MOUNT_PATH}/control/transactions/{order_uid}/fail"
-        )
+        return await self.client.post(f"{DEFAULT_MOUNT_PATH}/control/transactions/{order_uid}/fail")
 
     async def set_faults(self, **faults: Any) -> None:
         response = await self.client.post(f"{DEFAULT_MOUNT_PATH}/control/faults", json=faults)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from tests.e2e.conftest import FakeStack
 
 QRIS = "/api/v1/payments/qris"
+OPERATION = "POST /api/v1/payments/qris"
 CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": None}
 
 
@@ -29,6 +30,8 @@ async def test_201_for_a_new_attempt_and_200_for_the_same_attempt_still_pending(
     assert again.json()["order_uid"] == created.json()["order_uid"]
     assert again.json()["status"] == "pending"
     assert len(fake_api.gateway.create_requests) == 1
+    await fake_api.documented(created, OPERATION)
+    await fake_api.documented(again, OPERATION)
 
 
 async def test_staff_may_start_a_qris_payment_without_the_order_token(
@@ -56,6 +59,8 @@ async def test_409_payment_in_progress_with_retry_after_while_an_attempt_is_crea
     fake_api.error(busy, 409, "payment_in_progress")
     assert int(busy.headers["Retry-After"]) >= 1
     assert len(fake_api.gateway.create_requests) == 1
+    await fake_api.documented(timed_out, OPERATION)
+    await fake_api.documented(busy, OPERATION)
 
     # Past the grace period the gateway is asked; its QR was never shown, so a new one is made.
     fake_api.clock.advance(timedelta(seconds=31))
@@ -75,6 +80,7 @@ async def test_404_for_an_unknown_order(fake_api: FakeStack) -> None:
 
     fake_api.error(response, 404, "not_found")
     assert fake_api.gateway.create_requests == []
+    await fake_api.documented(response, OPERATION)
 
 
 @pytest.mark.parametrize("settle", ["cash", "cancel"])
@@ -100,6 +106,7 @@ async def test_409_when_the_order_is_already_paid_or_cancelled(
     fake_api.error(response, 409, "order_not_payable")
     assert fake_api.snapshot() == before
     assert fake_api.gateway.create_requests == []
+    await fake_api.documented(response, OPERATION)
 
 
 @pytest.mark.parametrize("delta", [-1, 1, -50_000])
@@ -114,6 +121,7 @@ async def test_422_amount_mismatch_when_the_amount_is_not_the_order_total(
     fake_api.error(response, 422, "amount_mismatch")
     assert fake_api.snapshot() == before
     assert fake_api.gateway.create_requests == []
+    await fake_api.documented(response, OPERATION)
 
 
 MALFORMED: list[Any] = [
@@ -141,6 +149,7 @@ async def test_400_for_a_malformed_body(fake_api: FakeStack, body: Any) -> None:
 
     fake_api.error(response, 400, "invalid_request")
     assert fake_api.snapshot() == before
+    await fake_api.documented(response, OPERATION)
 
 
 async def test_400_for_a_body_that_is_not_json(fake_api: FakeStack) -> None:
@@ -156,7 +165,10 @@ async def test_400_for_a_body_that_is_not_json(fake_api: FakeStack) -> None:
 @pytest.mark.parametrize(
     ("error", "code"),
     [
-        (GatewayRejected("the gateway refused", detail="Minimum Payment 10000 IDR"), "gateway_rejected"),
+        (
+            GatewayRejected("the gateway refused", detail="Minimum Payment 10000 IDR"),
+            "gateway_rejected",
+        ),
         (GatewayUnavailable("the gateway is down"), "gateway_unavailable"),
     ],
 )
@@ -170,6 +182,7 @@ async def test_502_when_the_gateway_refuses_or_fails_and_the_attempt_is_closed(
 
     body = fake_api.error(response, 502, code)
     assert "Minimum Payment" not in body["message"]  # the gateway's own words stay in the logs
+    await fake_api.documented(response, OPERATION)
     [attempt] = (await fake_api.order(order.id))["payments"]
     assert attempt["status"] == "failed"
     assert (await fake_api.start_qris(order)).status_code == 201
@@ -183,6 +196,7 @@ async def test_504_when_the_gateway_does_not_answer_in_time(fake_api: FakeStack)
 
     fake_api.error(response, 504, "gateway_timeout")
     assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+    await fake_api.documented(response, OPERATION)
 
 
 async def test_401_without_a_token_and_403_with_another_orders_token(
@@ -201,3 +215,5 @@ async def test_401_without_a_token_and_403_with_another_orders_token(
     fake_api.error(wrong_staff, 401, "unauthorized")
     assert fake_api.snapshot() == before
     assert fake_api.gateway.create_requests == []
+    for response in (anonymous, foreign, wrong_staff):
+        await fake_api.documented(response, OPERATION)

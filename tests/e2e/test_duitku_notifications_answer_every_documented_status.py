@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tests.e2e.conftest import FakeStack, PlacedOrder
 
 WEBHOOK = "/api/v1/webhooks/duitku"
+OPERATION = "POST /api/v1/webhooks/duitku"
 REQUIRED = ("merchantCode", "amount", "merchantOrderId", "signature", "resultCode")
 
 
@@ -36,6 +37,8 @@ async def test_415_when_the_notification_is_not_form_encoded(fake_api: FakeStack
     fake_api.error(no_body, 415, "unsupported_media_type")
     assert fake_api.snapshot() == before
     assert fake_api.gateway.status_checks == []
+    await fake_api.documented(as_json, OPERATION)
+    await fake_api.documented(no_body, OPERATION)
 
 
 @pytest.mark.parametrize("missing", REQUIRED)
@@ -52,6 +55,7 @@ async def test_400_invalid_notification_when_a_field_is_missing(
     fake_api.error(response, 400, "invalid_notification")
     assert fake_api.snapshot() == before
     assert fake_api.gateway.status_checks == []
+    await fake_api.documented(response, OPERATION)
 
 
 async def test_400_invalid_notification_when_a_field_is_malformed_or_repeated(
@@ -74,6 +78,8 @@ async def test_400_invalid_notification_when_a_field_is_malformed_or_repeated(
     fake_api.error(twice, 400, "invalid_notification")
     assert fake_api.snapshot() == before
     assert fake_api.gateway.status_checks == []
+    await fake_api.documented(malformed, OPERATION)
+    await fake_api.documented(twice, OPERATION)
 
 
 async def test_403_with_one_generic_body_for_a_wrong_merchant_or_a_bad_signature(
@@ -94,6 +100,8 @@ async def test_403_with_one_generic_body_for_a_wrong_merchant_or_a_bad_signature
     )
     assert fake_api.snapshot() == before
     assert fake_api.gateway.status_checks == []
+    await fake_api.documented(merchant, OPERATION)
+    await fake_api.documented(signature, OPERATION)
 
 
 async def test_200_for_an_unknown_order_and_nothing_changes(fake_api: FakeStack) -> None:
@@ -107,6 +115,7 @@ async def test_200_for_an_unknown_order_and_nothing_changes(fake_api: FakeStack)
     assert response.json() == {"status": "ok", "outcome": "unknown_payment"}
     assert fake_api.snapshot() == before
     assert fake_api.gateway.status_checks == []
+    await fake_api.documented(response, OPERATION)
 
 
 async def test_200_when_the_amount_differs_and_nothing_changes(fake_api: FakeStack) -> None:
@@ -121,6 +130,7 @@ async def test_200_when_the_amount_differs_and_nothing_changes(fake_api: FakeSta
     assert fake_api.snapshot() == before
     assert fake_api.gateway.status_checks == []
     assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+    await fake_api.documented(response, OPERATION)
 
 
 async def test_200_for_a_failure_result_while_the_gateway_still_has_it_pending(
@@ -135,6 +145,7 @@ async def test_200_for_a_failure_result_while_the_gateway_still_has_it_pending(
     assert fake_api.gateway.status_checks == [uid]
     assert (await fake_api.payment(uid))["status"] == "pending"
     assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+    await fake_api.documented(response, OPERATION)
 
 
 async def test_200_for_a_failure_result_ends_the_attempt_when_the_status_says_so(
@@ -149,12 +160,13 @@ async def test_200_for_a_failure_result_ends_the_attempt_when_the_status_says_so
     assert response.json()["outcome"] == "failed"
     assert (await fake_api.payment(uid))["status"] == "failed"
     assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+    await fake_api.documented(response, OPERATION)
 
 
 async def test_200_for_a_settled_attempt_without_asking_the_gateway(
     fake_api: FakeStack,
 ) -> None:
-    order, uid = await _pending_attempt(fake_api)
+    _, uid = await _pending_attempt(fake_api)
     fake_api.gateway.pay(uid)
     assert (await fake_api.notify(fake_api.notification(uid))).json()["outcome"] == "order_paid"
     checks = list(fake_api.gateway.status_checks)
@@ -167,6 +179,7 @@ async def test_200_for_a_settled_attempt_without_asking_the_gateway(
 
     assert fake_api.gateway.status_checks == checks
     assert fake_api.snapshot() == before
+    await fake_api.documented(response, OPERATION)
 
 
 async def test_200_applied_when_the_status_check_confirms_the_payment(
@@ -182,6 +195,7 @@ async def test_200_applied_when_the_status_check_confirms_the_payment(
     assert fake_api.gateway.status_checks == [uid]
     assert (await fake_api.payment(uid))["status"] == "succeeded"
     assert (await fake_api.order(order.id))["status"] == "paid"
+    await fake_api.documented(response, OPERATION)
 
 
 @pytest.mark.parametrize(
@@ -206,6 +220,8 @@ async def test_503_when_the_status_check_is_unavailable_and_the_retry_applies_it
     assert retried.status_code == 200, retried.text
     assert retried.json()["outcome"] == "order_paid"
     assert (await fake_api.order(order.id))["status"] == "paid"
+    await fake_api.documented(response, OPERATION)
+    await fake_api.documented(retried, OPERATION)
 
 
 async def test_503_when_the_status_check_still_says_pending(fake_api: FakeStack) -> None:
@@ -218,6 +234,7 @@ async def test_503_when_the_status_check_still_says_pending(fake_api: FakeStack)
     assert fake_api.gateway.status_checks == [uid]
     assert (await fake_api.payment(uid))["status"] == "pending"
     assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+    await fake_api.documented(response, OPERATION)
 
 
 async def test_503_without_a_second_status_call_when_the_retry_comes_too_soon(
@@ -232,3 +249,4 @@ async def test_503_without_a_second_status_call_when_the_retry_comes_too_soon(
 
     fake_api.error(too_soon, 503, "status_unconfirmed")
     assert fake_api.gateway.status_checks == [uid]
+    await fake_api.documented(too_soon, OPERATION)

@@ -16,7 +16,7 @@ CASH = "/api/v1/payments/cash"
 async def test_cash_pays_the_order_and_returns_the_change_due(
     api: SimulatorStack, tendered: int, change: int
 ) -> None:
-    order = await api.place_order()  # 2 × 25 000
+    order = await api.place_order()  # 2 x 25 000
     assert order.total == 50_000
 
     response = await api.client.post(
@@ -34,7 +34,11 @@ async def test_cash_pays_the_order_and_returns_the_change_due(
     assert body["paid_at"] is not None
     assert (await api.order(order.id))["status"] == "paid"
     payment = await api.payment(body["order_uid"])
-    assert (payment["method"], payment["change_due"], payment["qr_string"]) == ("cash", change, None)
+    assert (payment["method"], payment["change_due"], payment["qr_string"]) == (
+        "cash",
+        change,
+        None,
+    )
 
 
 async def test_less_cash_than_the_total_is_refused_with_422_and_changes_nothing(

@@ -53,10 +53,23 @@ class FakePaymentGateway:
         merchant_code: str = FAKE_MERCHANT_CODE,
         signing_key: str = "fake-signing-key",
         valid_for: timedelta = timedelta(minutes=10),
+        reference_prefix: str = "",
+        keep_history: bool = True,
+        auto_pay: bool = False,
+        auto_pay_amount: int | None = None,
     ) -> None:
+        """`reference_prefix` keeps references unique across processes sharing a database;
+        `keep_history=False` stops recording requests (a long-running server, not tests).
+        Benchmark mode: `auto_pay` reports every transaction this fake created as paid, and
+        with `auto_pay_amount` also any unknown one (made by another worker's fake), as paid
+        that amount."""
         self.merchant_code = merchant_code
         self._signing_key = signing_key.encode()
         self.valid_for = valid_for
+        self.reference_prefix = reference_prefix
+        self.keep_history = keep_history
+        self.auto_pay = auto_pay
+        self.auto_pay_amount = auto_pay_amount
         self.transactions: dict[str, FakeTransaction] = {}
         self.create_requests: list[QrisChargeRequest] = []
         self.status_checks: list[str] = []
@@ -108,11 +121,12 @@ class FakePaymentGateway:
 
     # --- the port ----------------------------------------------------------------------------
     async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
-        self.create_requests.append(request)
+        if self.keep_history:
+            self.create_requests.append(request)
         self._creates += 1
         if self._script.create_errors:
             raise self._script.create_errors.pop(0)
-        reference = f"{self.merchant_code}R{self._creates:08d}"
+        reference = f"{self.merchant_code}R{self.reference_prefix}{self._creates:08d}"
         self.transactions[request.order_uid] = FakeTransaction(
             request.order_uid, request.amount, reference
         )
@@ -128,12 +142,17 @@ class FakePaymentGateway:
         )
 
     async def check_status(self, order_uid: str) -> GatewayStatus:
-        self.status_checks.append(order_uid)
+        if self.keep_history:
+            self.status_checks.append(order_uid)
         if self._script.status_errors:
             raise self._script.status_errors.pop(0)
         transaction = self.transactions.get(order_uid)
         if transaction is None:
+            if self.auto_pay and self.auto_pay_amount is not None:
+                return GatewayStatus(order_uid, GatewayPaymentState.PAID, self.auto_pay_amount)
             return GatewayStatus(order_uid, GatewayPaymentState.NOT_FOUND)
+        if self.auto_pay and transaction.state is GatewayPaymentState.PENDING:
+            transaction.state = GatewayPaymentState.PAID
         return GatewayStatus(
             order_uid, transaction.state, transaction.amount, transaction.reference
         )

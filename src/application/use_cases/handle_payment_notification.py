@@ -172,9 +172,8 @@ class HandlePaymentNotification:
             # Another process may be checking this attempt right now (Duitku sends duplicates
             # together): wait briefly for its result instead of making Duitku retry. Not when
             # this process itself checked it moments ago: then the answer is known (pending).
-            recent = self.min_seconds_between_checks()
-            if not self.reconciler.checked_here_within(
-                payment.order_uid, recent
+            if not self.reconciler.checked_here_recently(
+                payment.order_uid
             ) and await self._settled_meanwhile(payment.order_uid):
                 return NotificationOutcome.ALREADY_SETTLED
             raise StatusUnconfirmed("the payment status was checked moments ago") from error
@@ -183,9 +182,6 @@ class HandlePaymentNotification:
         if success and outcome is NotificationOutcome.STILL_PENDING:
             raise StatusUnconfirmed("the gateway does not confirm the payment yet")
         return outcome
-
-    def min_seconds_between_checks(self) -> float:
-        return self.reconciler.min_check_interval.total_seconds()
 
     async def _settled_meanwhile(self, order_uid: str) -> bool:
         for _ in range(self.concurrent_check_polls):

@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
+from entrypoints.background import background_jobs as run_background_jobs
 from entrypoints.container import Container, build_container
 from entrypoints.duitku_simulator import simulator_mount
 from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffAuthenticator
@@ -19,6 +20,7 @@ from entrypoints.http.client_address import (
     SourceAllowlist,
     networks,
 )
+from entrypoints.http.controllers.bench import BenchmarkBaselines
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.menu import MenuController
 from entrypoints.http.controllers.metrics import metrics
@@ -38,8 +40,17 @@ MAX_REQUEST_BYTES = 64 * 1024
 RATE_LIMITED_PATHS = frozenset({"/api/v1/orders", "/api/v1/payments/qris"})
 
 
-def create_app(container: Container | None = None) -> Litestar:
-    """Build the app from a container (tests) or from the environment's settings."""
+def create_app(
+    container: Container | None = None, *, background_jobs: bool | None = None
+) -> Litestar:
+    """Build the app from a container (tests) or from the environment's settings.
+
+    `background_jobs` starts the reconciliation job with the app (every
+    RECONCILE_INTERVAL_SECONDS, 0 = off); by default only an app built from the environment
+    (the service) runs it, never one handed a container unless asked.
+    """
+    if background_jobs is None:
+        background_jobs = container is None
     if container is None:
         container = build_container(load_settings())
     settings = container.settings()
@@ -57,17 +68,21 @@ def create_app(container: Container | None = None) -> Litestar:
     simulator = container.simulator()
     if simulator is not None:
         handlers.append(simulator_mount(simulator))
+    if settings.kasir_benchmark_routes:  # `make bench` only; settings allow it in fake mode
+        handlers.append(BenchmarkBaselines)
     return Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[resources],
+        # Entered in order, left in reverse: the job stops before the resources close.
+        lifespan=[resources, run_background_jobs],
         middleware=[request_id_middleware, *_rate_limits(settings, client_address)],
         request_max_body_size=MAX_REQUEST_BYTES,
         logging_config=None,
         state=State(
             {
                 "container": container,
+                "background_jobs": background_jobs,
                 "settings": settings,
                 "staff_authenticator": StaffAuthenticator(settings.kasir_staff_tokens),
                 "client_address": client_address,

@@ -28,6 +28,7 @@ USE_CASES = (
     "list_refunds",
     "resolve_refund",
     "list_notifications",
+    "list_payments_needing_review",
     "reprocess_notification",
     "review_notification",
 )

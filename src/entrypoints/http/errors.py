@@ -225,10 +225,11 @@ _DESCRIPTIONS = {
     403: "Not allowed (code forbidden or notification_rejected)",
     404: "Not found (code not_found)",
     409: "Conflict with the current state (order_not_payable, invalid_transition, "
-    "payment_in_progress with Retry-After)",
+    "payment_in_progress or idempotency_key_in_flight with Retry-After)",
     413: "Request body too large (code request_too_large)",
     415: "Unsupported media type (code unsupported_media_type)",
-    422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, ...)",
+    422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, "
+    "idempotency_key_reused, ...)",
     429: "Too many requests (code rate_limited, with Retry-After)",
     502: "The payment gateway refused or failed (gateway_rejected, gateway_unavailable)",
     503: "Temporarily unable; retry later (status_unconfirmed, service_unavailable)",

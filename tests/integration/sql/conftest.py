@@ -30,7 +30,14 @@ from application.ports import UnitOfWorkFactory
 T = TypeVar("T")
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-TABLES = ("notification_inbox", "payments", "order_lines", "orders", "menu_items")
+TABLES = (
+    "idempotency_keys",
+    "notification_inbox",
+    "payments",
+    "order_lines",
+    "orders",
+    "menu_items",
+)
 
 
 def run_in_thread(coroutine: Coroutine[Any, Any, T]) -> T:

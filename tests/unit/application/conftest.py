@@ -229,6 +229,17 @@ class Kasir:
     def handle_notification(self) -> HandlePaymentNotification:
         return HandlePaymentNotification(self.uow, self.gateway, self.reconciler, self.clock)
 
+    def handle_notification_in_another_process(self) -> HandlePaymentNotification:
+        """A handler that shares the database and the gateway but no in-process state."""
+        reconciler = AttemptReconciler(
+            self.uow,
+            self.gateway,
+            self.clock,
+            self.events,
+            min_check_interval=self.min_check_interval,
+        )
+        return HandlePaymentNotification(self.uow, self.gateway, reconciler, self.clock)
+
     @property
     def expire_overdue_payments(self) -> ExpireOverduePayments:
         return ExpireOverduePayments(self.uow, self.clock, self.reconciler)

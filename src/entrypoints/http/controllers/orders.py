@@ -16,6 +16,7 @@ from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffMember, require_order
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
 from entrypoints.http.errors import responses
+from entrypoints.http.idempotency import IdempotencyKey, idempotency_middleware
 from entrypoints.http.schemas.constraints import MAX_ID, PathId
 from entrypoints.http.schemas.orders import (
     CreatedOrderResponse,
@@ -40,9 +41,17 @@ class OrderController(Controller):
     path = "/api/v1/orders"
     tags = ["orders"]  # noqa: RUF012
 
-    @post("/", summary="Place an order", responses=responses(400, 404, 422, 429))
+    @post(
+        "/",
+        summary="Place an order",
+        middleware=[idempotency_middleware],
+        responses=responses(400, 404, 409, 422, 429),
+    )
     async def place(
-        self, data: JSONBody[CreateOrderRequest], place_order: NamedDependency[PlaceOrder]
+        self,
+        data: JSONBody[CreateOrderRequest],
+        place_order: NamedDependency[PlaceOrder],
+        idempotency_key: IdempotencyKey = None,
     ) -> CreatedOrderResponse:
         placed = await place_order.execute(
             PlaceOrderCommand(

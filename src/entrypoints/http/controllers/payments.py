@@ -16,12 +16,14 @@ from application.use_cases.get_payment import GetPayment
 from application.use_cases.notification_inbox import ListNotifications
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.run_reconciliation import ListPaymentsNeedingReview
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
 from entrypoints.http.auth import StaffMember, require_order_access
 from entrypoints.http.controllers.orders import OrderToken
 from entrypoints.http.errors import responses
+from entrypoints.http.idempotency import IdempotencyKey, idempotency_middleware
 from entrypoints.http.qr_images import MEDIA_TYPES, ImageKind, render_qr
 from entrypoints.http.schemas.notifications import NotificationResponse
 from entrypoints.http.schemas.payments import (
@@ -30,6 +32,7 @@ from entrypoints.http.schemas.payments import (
     CreateQrisPaymentRequest,
     PaymentListResponse,
     PaymentResponse,
+    PaymentReviewResponse,
     QrisPaymentResponse,
     ResolveRefundRequest,
 )
@@ -47,6 +50,7 @@ class PaymentController(Controller):
         summary="Create (or get the pending) QRIS payment of an order",
         description="201 with a new attempt; 200 with the attempt still pending for the order.",
         security=ORDER_TOKEN,
+        middleware=[idempotency_middleware],
         responses={
             200: ResponseSpec(
                 data_container=QrisPaymentResponse,
@@ -64,6 +68,7 @@ class PaymentController(Controller):
         start_qris_payment: NamedDependency[StartQrisPayment],
         maybe_staff: NamedDependency[StaffMember | None],
         order_token: OrderToken = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[QrisPaymentResponse]:
         details = await get_order.execute(data.order_id)
         require_order_access(
@@ -133,6 +138,7 @@ class PaymentController(Controller):
         "/cash",
         summary="Take a cash payment (staff)",
         security=STAFF,
+        middleware=[idempotency_middleware],
         responses=responses(400, 401, 404, 409, 422),
     )
     async def pay_cash(
@@ -140,6 +146,7 @@ class PaymentController(Controller):
         data: JSONBody[CashPaymentRequest],
         pay_cash: NamedDependency[PayCash],
         staff: NamedDependency[StaffMember],
+        idempotency_key: IdempotencyKey = None,
     ) -> CashPaymentResponse:
         payment = await pay_cash.execute(
             data.order_id, tendered=data.amount_tendered, taken_by=staff.name
@@ -166,13 +173,23 @@ class PaymentController(Controller):
         state: State,
         list_refunds: NamedDependency[ListRefunds],
         list_notifications: NamedDependency[ListNotifications],
+        list_payments_needing_review: NamedDependency[ListPaymentsNeedingReview],
         staff: NamedDependency[StaffMember],
         refund_required: FromQuery[bool] = True,
         include_resolved: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> PaymentListResponse:
+        needs_review = [
+            PaymentReviewResponse(
+                payment=PaymentResponse.of(item.payment, qris_url=None),
+                reason=item.review_reason,
+                flagged_at=item.review_required_at,
+                status_checks=item.check_count,
+            )
+            for item in await list_payments_needing_review.execute(limit=limit)
+        ]
         if not refund_required:
-            return PaymentListResponse(items=[])
+            return PaymentListResponse(items=[], needs_review=needs_review)
         found = await list_refunds.execute(open_only=not include_resolved, limit=limit)
         flagged = await list_notifications.execute(InboxFilter(needs_review=True, limit=limit))
         return PaymentListResponse(
@@ -182,6 +199,7 @@ class PaymentController(Controller):
                 for entry in flagged
                 if include_resolved or entry.reviewed_at is None
             ],
+            needs_review=needs_review,
         )
 
     @post(

@@ -109,11 +109,25 @@ class PaymentResponse(msgspec.Struct, kw_only=True):
         )
 
 
+class PaymentReviewResponse(msgspec.Struct, kw_only=True):
+    """An attempt the reconciliation job handed to a human, and why."""
+
+    payment: PaymentResponse
+    reason: str
+    flagged_at: datetime
+    status_checks: int
+
+
 class PaymentListResponse(msgspec.Struct, kw_only=True):
-    """Payments for staff to act on, and notifications flagged for a human (not yet reviewed)."""
+    """Payments for staff to act on, and notifications flagged for a human (not yet reviewed).
+
+    `needs_review`: attempts reconciliation could not settle (the gateway still holds them
+    open a day after expiry, or reports another amount paid), until they settle.
+    """
 
     items: list[PaymentResponse]
     flagged_notifications: list[NotificationResponse] = msgspec.field(default_factory=list)
+    needs_review: list[PaymentReviewResponse] = msgspec.field(default_factory=list)
 
 
 class ResolveRefundRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -1,0 +1,183 @@
+"""The reconciliation job's work list, kept in the payments table's lease columns
+(application.ports.ReconciliationQueue).
+
+A claim is one `UPDATE payments SET lease_owner, lease_until WHERE id IN (SELECT id ... due
+... LIMIT n FOR UPDATE SKIP LOCKED) RETURNING ...` in a short transaction of its own: on
+PostgreSQL, rows another runner is claiming are skipped rather than waited for, and a row
+claimed and committed meanwhile is re-checked against the due condition and left out. On
+SQLite the write transaction is BEGIN IMMEDIATE, which serializes the claims. The lease
+columns are never read or written by the payment repository, and these statements never
+change a payment's version or status, so they never make a use case's update fail.
+"""
+
+import builtins
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, and_, bindparam, or_, select, update
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import BindParameter
+
+from adapters.sqlalchemy import mappers
+from adapters.sqlalchemy.repositories import SqlAlchemyRepository
+from adapters.sqlalchemy.tables import payments
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from application.reconciliation_schedule import ReviewItem, ScheduledCheck
+from domain.payments import PaymentMethod, PaymentStatus
+
+_WATCHED = sorted(s.value for s in (PaymentStatus.PENDING, PaymentStatus.CANCELLED))
+_UNSETTLED = sorted(
+    s.value for s in (PaymentStatus.CREATING, PaymentStatus.PENDING, PaymentStatus.CANCELLED)
+)
+_NOW: BindParameter[datetime] = bindparam("now")
+
+_DUE = and_(
+    payments.c.method == PaymentMethod.QRIS.value,
+    payments.c.review_required_at.is_(None),
+    or_(payments.c.lease_until.is_(None), payments.c.lease_until <= _NOW),
+    or_(
+        and_(
+            payments.c.status == PaymentStatus.CREATING.value,
+            payments.c.created_at < bindparam("creating_before"),
+            or_(payments.c.next_check_at.is_(None), payments.c.next_check_at <= _NOW),
+        ),
+        and_(
+            payments.c.status.in_(_WATCHED),
+            payments.c.expires_at.is_not(None),
+            or_(
+                and_(
+                    payments.c.next_check_at.is_(None),
+                    payments.c.check_count == 0,
+                    payments.c.expires_at <= bindparam("expired_before"),
+                ),
+                payments.c.next_check_at <= _NOW,
+            ),
+        ),
+    ),
+)
+_CLAIMED = (
+    payments.c.id,
+    payments.c.order_uid,
+    payments.c.status,
+    payments.c.created_at,
+    payments.c.expires_at,
+    payments.c.check_count,
+)
+_REVIEW = [payments.c[name] for name in mappers.PAYMENT_COLUMNS] + [
+    payments.c.review_required_at,
+    payments.c.review_reason,
+    payments.c.check_count,
+]
+_SELECT_FOR_REVIEW = (
+    select(*_REVIEW)
+    .where(payments.c.review_required_at.is_not(None), payments.c.status.in_(_UNSETTLED))
+    .order_by(payments.c.review_required_at.desc(), payments.c.id.desc())
+)
+_HELD = and_(
+    payments.c.order_uid == bindparam("key_uid"), payments.c.lease_owner == bindparam("owner")
+)
+
+
+def _claim(limit: int) -> Executable:
+    candidates = (
+        select(payments.c.id)
+        .where(_DUE)
+        .order_by(payments.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(payments)
+        .where(payments.c.id.in_(candidates.scalar_subquery()))
+        .values(lease_owner=bindparam("owner"), lease_until=bindparam("lease_until"))
+        .returning(*_CLAIMED)
+    )
+
+
+class _Statements(SqlAlchemyRepository):
+    """Runs this module's statements in a unit of work's session, with its error handling."""
+
+    async def write(self, statement: Executable, params: dict[str, Any]) -> Result[Any]:
+        return await self._write(statement, params, "reconciliation queue")
+
+    async def read(self, statement: Executable, params: dict[str, Any]) -> Result[Any]:
+        return await self._run(statement, params)
+
+
+class SqlAlchemyReconciliationQueue:
+    """Claims, reschedules and lists attempts for the reconciliation job."""
+
+    def __init__(self, uow: SqlAlchemyUnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def claim_due(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        creating_before: datetime,
+        expired_before: datetime,
+        limit: int,
+    ) -> builtins.list[ScheduledCheck]:
+        if limit <= 0:
+            return []
+        params = {
+            "owner": owner,
+            "now": now,
+            "lease_until": lease_until,
+            "creating_before": creating_before,
+            "expired_before": expired_before,
+        }
+        async with self._uow() as uow:
+            rows = (await _Statements(uow.session).write(_claim(limit), params)).all()
+            await uow.commit()
+        return [
+            ScheduledCheck(
+                order_uid=row.order_uid,
+                status=PaymentStatus(row.status),
+                created_at=row.created_at,
+                expires_at=row.expires_at,
+                check_count=row.check_count,
+            )
+            for row in sorted(rows, key=lambda row: int(row.id))
+        ]
+
+    async def record(
+        self,
+        order_uid: str,
+        *,
+        owner: str,
+        next_check_at: datetime | None,
+        counted: bool,
+        review_reason: str | None,
+        now: datetime,
+    ) -> bool:
+        values: dict[str, Any] = {
+            "lease_owner": None,
+            "lease_until": None,
+            "next_check_at": next_check_at,
+            "check_count": payments.c.check_count + (1 if counted else 0),
+        }
+        if review_reason is not None:
+            values |= {"review_required_at": now, "review_reason": review_reason}
+        statement = update(payments).where(_HELD).values(**values)
+        async with self._uow() as uow:
+            result = await _Statements(uow.session).write(
+                statement, {"key_uid": order_uid, "owner": owner}
+            )
+            await uow.commit()
+        return cast(CursorResult[Any], result).rowcount == 1
+
+    async def list_needing_review(self, *, limit: int = 100) -> builtins.list[ReviewItem]:
+        async with self._uow(read_only=True) as uow:
+            rows = (await _Statements(uow.session).read(_SELECT_FOR_REVIEW.limit(limit), {})).all()
+        return [
+            ReviewItem(
+                payment=mappers.payment_from_row(row._mapping),
+                review_required_at=row.review_required_at,
+                review_reason=row.review_reason or "",
+                check_count=row.check_count,
+            )
+            for row in rows
+        ]

@@ -1,0 +1,139 @@
+"""The background job of a serving process, and the one pass `kasir reconcile` runs.
+
+A pass runs the reconciliation (application.use_cases.run_reconciliation), purges expired
+idempotency keys and, about once an hour, removes expired personal data from the notification
+inbox. All of it is safe in several processes at once: the reconciliation leases its work
+through the database, and the purges are idempotent.
+
+The loop is an asyncio task owned by the Litestar lifespan (`background_jobs`): started after
+the app's resources, cancelled (and awaited) at shutdown before they are closed. It runs only
+when the app was asked for it (`create_app(..., background_jobs=True)`; the service built from
+the environment asks) and RECONCILE_INTERVAL_SECONDS is above 0.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from litestar import Litestar
+
+from application.use_cases.run_reconciliation import new_runner_id
+from entrypoints.container import Container
+
+logger = logging.getLogger("kasir.background")
+
+HOUSEKEEPING_EVERY_SECONDS = 3600.0
+
+
+def process_runner_id() -> str:
+    """A lease owner naming this process, readable in the database when it holds a lease."""
+    return f"{socket.gethostname()[:100]}:{os.getpid()}:{new_runner_id()}"
+
+
+async def run_pass(container: Container, *, owner: str, housekeeping: bool) -> dict[str, Any]:
+    """One pass; returns a JSON-ready summary. A failing step is reported, not raised, so the
+    others still run."""
+    summary: dict[str, Any] = {}
+    try:
+        report = await container.run_reconciliation().execute(owner=owner)
+        summary["reconciliation"] = report.summary()
+    except Exception as error:
+        logger.exception("reconciliation pass failed")
+        summary["reconciliation"] = {"error": type(error).__name__}
+    try:
+        summary["idempotency_keys_purged"] = await container.idempotent_requests().purge_expired()
+    except Exception as error:
+        logger.exception("purging idempotency keys failed")
+        summary["idempotency_keys_purged"] = {"error": type(error).__name__}
+    if housekeeping:
+        try:
+            summary[
+                "personal_data_removed"
+            ] = await container.remove_expired_personal_data().execute()
+        except Exception as error:
+            logger.exception("removing expired personal data failed")
+            summary["personal_data_removed"] = {"error": type(error).__name__}
+    return summary
+
+
+class ReconciliationLoop:
+    """Runs a pass, sleeps `interval` seconds, and again, until cancelled."""
+
+    def __init__(
+        self,
+        container: Container,
+        *,
+        interval: float,
+        housekeeping_every: float = HOUSEKEEPING_EVERY_SECONDS,
+        owner: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._container = container
+        self._interval = interval
+        self._housekeeping_every = housekeeping_every
+        self.owner = owner or process_runner_id()
+        self._monotonic = monotonic
+        self._last_housekeeping: float | None = None
+        self.passes = 0
+        self.last_summary: dict[str, Any] | None = None
+
+    async def run_once(self) -> dict[str, Any]:
+        now = self._monotonic()
+        housekeeping = (
+            self._last_housekeeping is None
+            or now - self._last_housekeeping >= self._housekeeping_every
+        )
+        if housekeeping:
+            self._last_housekeeping = now
+        summary = await run_pass(self._container, owner=self.owner, housekeeping=housekeeping)
+        self.passes += 1
+        self.last_summary = summary
+        if _eventful(summary):
+            logger.info("reconciliation pass", extra={"summary": summary})
+        return summary
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("reconciliation pass failed")
+            await asyncio.sleep(self._interval)
+
+
+@contextlib.asynccontextmanager
+async def background_jobs(app: Litestar) -> AsyncIterator[None]:
+    """Lifespan: start the reconciliation loop when asked, cancel it cleanly at shutdown."""
+    container: Container = app.state.container
+    interval = container.settings().reconcile_interval_seconds
+    if not app.state.get("background_jobs") or interval <= 0:
+        yield
+        return
+    loop = ReconciliationLoop(container, interval=interval)
+    app.state.reconciliation_loop = loop
+    task = asyncio.create_task(loop.run_forever(), name="kasir-reconciliation")
+    logger.info("reconciliation job started", extra={"interval_s": interval, "owner": loop.owner})
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        logger.info("reconciliation job stopped")
+
+
+def _eventful(summary: dict[str, Any]) -> bool:
+    reconciliation = summary.get("reconciliation", {})
+    return bool(
+        reconciliation.get("error")
+        or reconciliation.get("checked")
+        or reconciliation.get("deferred")
+        or reconciliation.get("errors")
+        or summary.get("idempotency_keys_purged")
+        or summary.get("personal_data_removed")
+    )

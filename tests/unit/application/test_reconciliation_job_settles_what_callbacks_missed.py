@@ -1,0 +1,388 @@
+"""The reconciliation job (RunReconciliation) on in-memory fakes: lost callbacks, expiry,
+late successes, unknown create outcomes, the check schedule and its budget."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from adapters.in_memory.gateway import FakePaymentGateway
+from adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
+from application.errors import GatewayTimeout, GatewayUnavailable, PaymentInProgress
+from application.gateway import GatewayStatus, QrisCharge, QrisChargeRequest
+from application.reconciliation import ABANDONED_REASON
+from application.reconciliation_schedule import CHECK_SCHEDULE
+from application.use_cases.handle_payment_notification import NotificationOutcome
+from application.use_cases.run_reconciliation import ReconciliationReport, RunReconciliation
+from domain.orders import Order, OrderStatus
+from domain.payments import Payment, PaymentStatus
+
+if TYPE_CHECKING:
+    from tests.unit.application.conftest import Kasir, Menu
+
+pytestmark = pytest.mark.unit
+
+GRACE = timedelta(seconds=60)
+SECOND = timedelta(seconds=1)
+
+
+@pytest.fixture
+def queue(kasir: Kasir) -> InMemoryReconciliationQueue:
+    return InMemoryReconciliationQueue(kasir.store)
+
+
+def job(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, *, batch_size: int = 5, max_checks: int = 100
+) -> RunReconciliation:
+    return RunReconciliation(
+        queue, kasir.reconciler, kasir.clock, batch_size=batch_size, max_checks=max_checks
+    )
+
+
+async def run(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, owner: str = "runner-1"
+) -> ReconciliationReport:
+    return await job(kasir, queue).execute(owner=owner)
+
+
+def expiry(attempt: Payment) -> datetime:
+    assert attempt.expires_at is not None
+    return attempt.expires_at
+
+
+class DiesAfterCreate(FakePaymentGateway):
+    """The gateway takes the create, then the process dies before the answer is recorded
+    (until `dying` is turned off: the restarted process)."""
+
+    dying = True
+
+    async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
+        charge = await super().create_qris(request)
+        if self.dying:
+            raise asyncio.CancelledError
+        return charge
+
+
+class DiesBeforeCreate(FakePaymentGateway):
+    """The process dies after recording the attempt, before the gateway heard of it."""
+
+    async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
+        raise asyncio.CancelledError
+
+
+class SlowStatus(FakePaymentGateway):
+    """Status checks take a moment, so concurrent runners interleave."""
+
+    async def check_status(self, order_uid: str) -> GatewayStatus:
+        await asyncio.sleep(0.001)
+        return await super().check_status(order_uid)
+
+
+# --- lost callbacks and expiry ----------------------------------------------------------------
+
+
+async def test_a_lost_callback_is_recovered_two_minutes_after_the_expiry(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)  # paid; the callback never arrives
+
+    kasir.clock.set(expiry(attempt) + timedelta(minutes=2) - SECOND)
+    early = await run(kasir, queue)
+    kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
+    report = await run(kasir, queue)
+
+    assert early.outcomes == {}
+    assert report.outcomes == {attempt.order_uid: "order_paid"}
+    assert kasir.order(order.key).status is OrderStatus.PAID
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+
+
+async def test_an_attempt_the_gateway_did_not_collect_is_expired_at_its_first_check(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.fail(attempt.order_uid)  # the QR ran out at the gateway too
+    kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
+
+    report = await run(kasir, queue)
+
+    assert report.outcomes == {attempt.order_uid: "expired"}
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
+    assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
+    kasir.clock.advance(timedelta(days=2))
+    assert (await run(kasir, queue)).outcomes == {}
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+
+
+async def test_an_attempt_the_gateway_keeps_open_is_checked_once_per_slot_then_reviewed(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, attempt: Payment
+) -> None:
+    for offset in CHECK_SCHEDULE:
+        slot = expiry(attempt) + offset
+        kasir.clock.set(slot - SECOND)
+        assert (await run(kasir, queue)).outcomes == {}
+        kasir.clock.set(slot)
+        assert (await run(kasir, queue)).outcomes == {attempt.order_uid: "still_pending"}
+        assert (await run(kasir, queue, "runner-2")).outcomes == {}
+
+    assert kasir.gateway.status_checks == [attempt.order_uid] * len(CHECK_SCHEDULE)
+    [item] = await queue.list_needing_review()
+    assert item.payment.order_uid == attempt.order_uid
+    assert item.check_count == len(CHECK_SCHEDULE)
+    assert "24 h after its expiry" in item.review_reason
+    kasir.clock.advance(timedelta(days=7))
+    assert (await run(kasir, queue)).outcomes == {}
+
+
+async def test_slots_missed_while_the_service_was_down_are_covered_by_one_check(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, attempt: Payment
+) -> None:
+    kasir.clock.set(expiry(attempt) + timedelta(hours=3))
+
+    await run(kasir, queue)
+    await run(kasir, queue)
+
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert queue.bookkeeping[attempt.order_uid].next_check_at == expiry(attempt) + timedelta(
+        hours=6
+    )
+
+
+async def test_a_late_success_on_an_expired_attempt_of_a_still_unpaid_order_pays_it(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.fail(attempt.order_uid)
+    kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
+    await run(kasir, queue)
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
+
+    kasir.gateway.pay(attempt.order_uid)  # the bank's late confirmation
+    kasir.clock.advance(timedelta(minutes=5))
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid)
+    )
+
+    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
+    assert kasir.order(order.key).status is OrderStatus.PAID
+    assert kasir.payment(attempt.order_uid).refund_required_at is None
+
+
+async def test_a_late_success_after_cash_is_flagged_for_refund_though_its_callback_was_lost(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
+) -> None:
+    cash = await kasir.pay_cash.execute(order.key, tendered=60_000, taken_by="siti")
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
+    kasir.gateway.pay(attempt.order_uid)  # the customer scanned the QR anyway
+
+    kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
+    report = await run(kasir, queue)
+
+    assert report.outcomes == {attempt.order_uid: "refund_required"}
+    refunded = kasir.payment(attempt.order_uid)
+    assert refunded.status is PaymentStatus.SUCCEEDED
+    assert refunded.refund_required_at is not None
+    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert [p.order_uid for p in await kasir.list_refunds.execute()] == [attempt.order_uid]
+
+
+async def test_a_cancelled_attempt_the_gateway_confirms_closed_is_checked_only_once(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
+) -> None:
+    await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="siti")
+    kasir.gateway.fail(attempt.order_uid)
+
+    kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
+    first = await run(kasir, queue)
+    kasir.clock.advance(timedelta(days=2))
+    later = await run(kasir, queue)
+
+    assert first.outcomes == {attempt.order_uid: "no_change"}
+    assert later.outcomes == {}
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
+
+
+async def test_an_amount_the_gateway_reports_differently_is_flagged_for_review_at_once(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, attempt: Payment
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.transactions[attempt.order_uid].amount = 1_000
+    kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
+
+    report = await run(kasir, queue)
+
+    assert report.outcomes == {attempt.order_uid: "amount_mismatch"}
+    assert report.flagged_for_review == [attempt.order_uid]
+    [item] = await queue.list_needing_review()
+    assert "1000" in item.review_reason
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
+
+
+# --- unknown create outcomes -------------------------------------------------------------------
+
+
+async def test_a_create_that_timed_out_at_the_gateway_is_abandoned_after_the_grace_period(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order
+) -> None:
+    kasir.gateway.time_out_next_create()
+    with pytest.raises(GatewayTimeout):
+        await kasir.start(order)
+    [lost] = kasir.payments_of(order.key)
+    assert lost.status is PaymentStatus.CREATING
+
+    kasir.clock.advance(GRACE)
+    assert (await run(kasir, queue)).outcomes == {}
+    kasir.clock.advance(SECOND)
+    report = await run(kasir, queue)
+    started = await kasir.start(order)
+
+    assert report.outcomes == {lost.order_uid: "abandoned"}
+    assert kasir.payment(lost.order_uid).status is PaymentStatus.CANCELLED
+    assert kasir.payment(lost.order_uid).status_reason == ABANDONED_REASON
+    assert started.created
+    assert started.payment.status is PaymentStatus.PENDING
+
+
+async def test_a_process_killed_between_the_gateway_call_and_the_commit_is_resolved_by_the_job(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order
+) -> None:
+    kasir.gateway = DiesAfterCreate()
+    with pytest.raises(asyncio.CancelledError):
+        await kasir.start(order)
+    [lost] = kasir.payments_of(order.key)
+    assert lost.status is PaymentStatus.CREATING
+    assert lost.order_uid in kasir.gateway.transactions  # the gateway did create it
+
+    kasir.clock.advance(GRACE + SECOND)
+    report = await run(kasir, queue)
+
+    assert report.outcomes == {lost.order_uid: "abandoned"}
+    assert kasir.payment(lost.order_uid).status is PaymentStatus.CANCELLED
+    assert (await run(kasir, queue)).outcomes == {}
+
+
+async def test_a_process_killed_after_the_gateway_call_is_resolved_by_the_next_qris_request(
+    kasir: Kasir, order: Order
+) -> None:
+    gateway = kasir.gateway = DiesAfterCreate()
+    with pytest.raises(asyncio.CancelledError):
+        await kasir.start(order)
+    [lost] = kasir.payments_of(order.key)
+    with pytest.raises(PaymentInProgress):
+        await kasir.start(order)  # within the grace period the outcome may still arrive
+
+    gateway.dying = False
+    kasir.clock.advance(timedelta(seconds=31))
+    started = await kasir.start(order)
+
+    assert started.created
+    assert started.payment.order_uid != lost.order_uid
+    assert kasir.payment(lost.order_uid).status is PaymentStatus.CANCELLED
+    assert kasir.payment(lost.order_uid).status_reason == ABANDONED_REASON
+
+
+async def test_an_attempt_the_gateway_never_heard_of_fails_when_the_job_checks_it(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order
+) -> None:
+    kasir.gateway = DiesBeforeCreate()
+    with pytest.raises(asyncio.CancelledError):
+        await kasir.start(order)
+    [lost] = kasir.payments_of(order.key)
+
+    kasir.clock.advance(GRACE + SECOND)
+    report = await run(kasir, queue)
+
+    assert report.outcomes == {lost.order_uid: "failed"}
+    assert kasir.payment(lost.order_uid).status is PaymentStatus.FAILED
+
+
+async def test_a_creating_attempt_the_customer_somehow_paid_pays_the_order(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order
+) -> None:
+    kasir.gateway.time_out_next_create()
+    with pytest.raises(GatewayTimeout):
+        await kasir.start(order)
+    [lost] = kasir.payments_of(order.key)
+    kasir.gateway.pay(lost.order_uid)
+
+    kasir.clock.advance(GRACE + SECOND)
+    report = await run(kasir, queue)
+
+    assert report.outcomes == {lost.order_uid: "order_paid"}
+    assert kasir.order(order.key).status is OrderStatus.PAID
+
+
+# --- the call budget ---------------------------------------------------------------------------
+
+
+async def test_a_check_made_moments_ago_defers_the_slot_without_using_it_up(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, attempt: Payment
+) -> None:
+    kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
+    await kasir.reconciler.reconcile(attempt.order_uid)  # a callback asked just now
+
+    deferred = await run(kasir, queue)
+    kasir.clock.advance(timedelta(seconds=29))
+    too_soon = await run(kasir, queue)
+    kasir.clock.advance(SECOND)
+    checked = await run(kasir, queue)
+
+    assert deferred.deferred == [attempt.order_uid]
+    assert too_soon.claimed == 0
+    assert checked.outcomes == {attempt.order_uid: "still_pending"}
+    assert queue.bookkeeping[attempt.order_uid].check_count == 1
+    assert kasir.gateway.status_checks == [attempt.order_uid] * 2
+
+
+async def test_a_gateway_error_is_retried_five_minutes_later_without_using_up_the_slot(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, attempt: Payment
+) -> None:
+    kasir.gateway.fail_next_status(GatewayUnavailable("down"))
+    kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
+
+    failed = await run(kasir, queue)
+    kasir.clock.advance(timedelta(minutes=5) - SECOND)
+    waiting = await run(kasir, queue)
+    kasir.clock.advance(SECOND)
+    retried = await run(kasir, queue)
+
+    assert failed.errors == {attempt.order_uid: "gateway_unavailable"}
+    assert waiting.claimed == 0
+    assert retried.outcomes == {attempt.order_uid: "still_pending"}
+    assert queue.bookkeeping[attempt.order_uid].check_count == 1
+
+
+async def test_two_runners_at_once_check_each_attempt_once(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, menu: Menu
+) -> None:
+    kasir.gateway = SlowStatus()
+    nasi = menu.es_teh
+    attempts = [(await kasir.start(await kasir.place((nasi, 1)))).payment for _ in range(8)]
+    kasir.clock.set(expiry(attempts[0]) + timedelta(minutes=2))
+
+    reports = await asyncio.gather(
+        job(kasir, queue, batch_size=2).execute(owner="process-a"),
+        job(kasir, queue, batch_size=2).execute(owner="process-b"),
+    )
+
+    checked = sorted(kasir.gateway.status_checks)
+    assert checked == sorted(a.order_uid for a in attempts)
+    assert all(report.claimed > 0 for report in reports)
+    assert sum(report.claimed for report in reports) == len(attempts)
+
+
+async def test_one_pass_checks_at_most_max_checks_attempts(
+    kasir: Kasir, queue: InMemoryReconciliationQueue, menu: Menu
+) -> None:
+    nasi = menu.es_teh
+    attempts = [(await kasir.start(await kasir.place((nasi, 1)))).payment for _ in range(5)]
+    kasir.clock.set(expiry(attempts[-1]) + timedelta(minutes=2))
+
+    first = await job(kasir, queue, max_checks=3, batch_size=2).execute()
+    second = await job(kasir, queue, max_checks=3, batch_size=2).execute()
+
+    assert (first.claimed, second.claimed) == (3, 2)
+    assert first.summary()["outcomes"] == {"still_pending": 3}

@@ -1,0 +1,103 @@
+"""Duplicates that arrive together across processes, and a late success beside a newer QR."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from application.errors import StatusUnconfirmed
+from application.gateway import GatewayStatus
+from application.use_cases.handle_payment_notification import NotificationOutcome
+from domain.payments import PaymentStatus
+
+if TYPE_CHECKING:
+    from tests.unit.application.conftest import Kasir, Menu
+
+
+async def test_a_duplicate_waits_for_another_processs_running_check_and_answers_settled(
+    kasir: Kasir, menu: Menu
+) -> None:
+    order = await kasir.place((menu.nasi_goreng, 1))
+    uid = (await kasir.start(order)).payment.order_uid
+    kasir.gateway.pay(uid)
+    notification = kasir.gateway.notification_for(uid)
+    # Process A has claimed the status check and is still waiting for the gateway.
+    gate = asyncio.Event()
+    answer = kasir.gateway.check_status
+
+    async def slow_check(order_uid: str) -> GatewayStatus:
+        await gate.wait()
+        return await answer(order_uid)
+
+    kasir.gateway.check_status = slow_check  # type: ignore[method-assign]
+    first = asyncio.create_task(kasir.handle_notification.execute(notification))
+    await asyncio.sleep(0.01)
+    # Process B receives the duplicate meanwhile: its claim is refused, so it waits.
+    second = asyncio.create_task(
+        kasir.handle_notification_in_another_process().execute(notification)
+    )
+    await asyncio.sleep(0.01)
+    gate.set()
+    assert (await first).outcome is NotificationOutcome.ORDER_PAID
+    assert (await second).outcome is NotificationOutcome.ALREADY_SETTLED
+    assert kasir.gateway.status_checks == [uid]
+
+
+async def test_a_duplicate_that_nobody_confirms_meanwhile_is_deferred_to_a_retry(
+    kasir: Kasir, menu: Menu
+) -> None:
+    order = await kasir.place((menu.nasi_goreng, 1))
+    uid = (await kasir.start(order)).payment.order_uid
+    notification = kasir.gateway.notification_for(uid)
+    with pytest.raises(StatusUnconfirmed):  # the gateway still says pending
+        await kasir.handle_notification_in_another_process().execute(notification)
+    other_process = kasir.handle_notification_in_another_process()
+    with pytest.raises(StatusUnconfirmed):
+        await other_process.execute(notification)
+    assert kasir.gateway.status_checks == [uid]
+    assert kasir.payment(uid).status is PaymentStatus.PENDING
+
+
+async def test_the_process_that_just_checked_does_not_wait_for_itself(
+    kasir: Kasir, menu: Menu
+) -> None:
+    order = await kasir.place((menu.nasi_goreng, 1))
+    uid = (await kasir.start(order)).payment.order_uid
+    notification = kasir.gateway.notification_for(uid)
+    waits: list[float] = []
+    handler = kasir.handle_notification
+
+    async def counting_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    handler = type(handler)(
+        handler.uow, handler.gateway, handler.reconciler, handler.clock, sleep=counting_sleep
+    )
+    for _ in range(3):
+        with pytest.raises(StatusUnconfirmed):
+            await handler.execute(notification)
+    assert waits == []
+    kasir.clock.advance(timedelta(seconds=31))
+    kasir.gateway.pay(uid)
+    assert (await handler.execute(notification)).outcome is NotificationOutcome.ORDER_PAID
+
+
+async def test_a_late_success_that_pays_the_order_cancels_its_newer_open_qr(
+    kasir: Kasir, menu: Menu
+) -> None:
+    order = await kasir.place((menu.nasi_goreng, 1))
+    old = (await kasir.start(order)).payment.order_uid
+    kasir.gateway.fail(old)
+    kasir.clock.advance(timedelta(minutes=11))
+    await kasir.expire_overdue_payments.execute()
+    assert kasir.payment(old).status is PaymentStatus.EXPIRED
+    new = (await kasir.start(order)).payment.order_uid
+    kasir.clock.advance(timedelta(seconds=31))
+    kasir.gateway.pay(old)  # the customer paid the old QR after all
+    handled = await kasir.handle_notification.execute(kasir.gateway.notification_for(old))
+    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert kasir.payment(new).status is PaymentStatus.CANCELLED
+    assert kasir.payment(new).status_reason == f"order paid by attempt {old}"

@@ -115,8 +115,8 @@ async def background_jobs(app: Litestar) -> AsyncIterator[None]:
         yield
         return
     loop = ReconciliationLoop(container, interval=interval)
-    app.state.reconciliation_loop = loop
     task = asyncio.create_task(loop.run_forever(), name="kasir-reconciliation")
+    app.state.reconciliation_loop, app.state.reconciliation_task = loop, task
     logger.info("reconciliation job started", extra={"interval_s": interval, "owner": loop.owner})
     try:
         yield

@@ -83,9 +83,13 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["KASIR_STAFF_TOKENS"] = (
             f"{local_token.name}:{local_token.token.get_secret_value()}"
         )
-    asyncio.run(_prepare_database(settings))
     host = args.host or settings.host
     port = args.port or settings.port
+    if "public_base_url" not in settings.model_fields_set:
+        # Unset, the public address is where this server listens (callbacks, QR links).
+        os.environ["PUBLIC_BASE_URL"] = f"http://{host}:{port}"
+        settings = settings.model_copy(update={"public_base_url": os.environ["PUBLIC_BASE_URL"]})
+    asyncio.run(_prepare_database(settings))
     _print_banner(settings, local_token.token.get_secret_value() if local_token else None)
     uvicorn.run(
         "entrypoints.http.app:create_app",

@@ -10,6 +10,10 @@ Two stacks, each built fresh for every test (never shared between tests):
   which proves the gateway is swapped by container wiring alone, and lets a test script
   failures and count the status checks.
 
+Both stacks can check an answer against the app's own OpenAPI document (`documented`), read
+the committed rows straight from the SQLite file (`snapshot`, to prove that nothing changed),
+and check the one error shape (`error`).
+
 Test modules import the stack classes only for type checking (`if TYPE_CHECKING:`): at run
 time the fixtures hand them out, so nothing here is imported as a module.
 """

@@ -176,6 +176,20 @@ async def test_the_simulator_failing_answers_502_and_a_retry_creates_a_new_attem
     assert statuses == ["failed", "pending"]
 
 
+async def test_an_order_below_duitkus_minimum_is_refused_by_the_gateway_with_502(
+    api: SimulatorStack,
+) -> None:
+    item = await api.add_menu_item("Kerupuk", 2_000)  # QRIS through Duitku starts at 10 000
+    order = await api.place_order((item, 1))
+
+    response = await api.start_qris(order)
+
+    api.error(response, 502, "gateway_rejected")
+    [attempt] = (await api.order(order.id))["payments"]
+    assert attempt["status"] == "failed"
+    assert api.simulator.controller.all() == []
+
+
 async def test_the_gateway_is_replaced_by_container_wiring_alone(fake_api: FakeStack) -> None:
     """The same HTTP flow on the fake gateway: no domain or application code knows which."""
     order = await fake_api.place_order()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -116,6 +117,27 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, int, str]] = [
 ]
 
 
+# The path templates of the OpenAPI document, for the paths above.
+_TEMPLATES = [
+    (re.compile(r"^/api/v1/menu-items/[^/]+$"), "/api/v1/menu-items/{item_id}"),
+    (re.compile(r"^/api/v1/orders/\d+(/cancel)?$"), "/api/v1/orders/{order_id}\\1"),
+    (
+        re.compile(r"^/api/v1/payments/(?!qris$|cash$)[^/]+(/.*)?$"),
+        "/api/v1/payments/{order_uid}\\1",
+    ),
+]
+
+
+def _operation(method: str, path: str) -> str | None:
+    """The documented operation a request is answered by; None when no route matched."""
+    path = path.split("?", maxsplit=1)[0]
+    if path == "/api/v1/orders/not-a-number":
+        return None  # no route takes a non-numeric order id: the router's own 404
+    for pattern, template in _TEMPLATES:
+        path = pattern.sub(template, path)
+    return f"{method} {path}"
+
+
 def _fill(value: Any, names: dict[str, Any]) -> Any:
     """Put the ids in: a string that is exactly one placeholder becomes the id itself."""
     if isinstance(value, dict):
@@ -174,3 +196,6 @@ async def test_a_refused_request_changes_nothing(
     api.error(response, status, code)
     assert api.snapshot() == before
     assert len(api.simulator.controller.all()) == transactions
+    operation = _operation(method, _fill(path, names))
+    if operation is not None:
+        await api.documented(response, operation)

@@ -69,6 +69,7 @@ async def test_creating_too_often_is_429_with_retry_after(api: SimulatorStack) -
     api.error(limited, 429, "rate_limited")
     assert int(limited.headers["Retry-After"]) >= 1
     assert api.count("orders") == orders_before
+    await api.documented(limited, "POST /api/v1/orders")
 
 
 async def test_too_many_rejected_callbacks_are_429_with_retry_after_before_any_work(
@@ -90,6 +91,7 @@ async def test_too_many_rejected_callbacks_are_429_with_retry_after_before_any_w
     fake_api.error(limited, 429, "rate_limited")
     assert int(limited.headers["Retry-After"]) >= 1
     assert fake_api.count("notification_inbox") == stored
+    await fake_api.documented(limited, "POST /api/v1/webhooks/duitku")
 
 
 async def test_payment_in_progress_keeps_its_retry_after(fake_api: FakeStack) -> None:
@@ -101,6 +103,7 @@ async def test_payment_in_progress_keeps_its_retry_after(fake_api: FakeStack) ->
 
     fake_api.error(busy, 409, "payment_in_progress")
     assert busy.headers["Retry-After"] == "5"
+    await fake_api.documented(busy, "POST /api/v1/payments/qris")
 
 
 async def test_an_unconfirmed_callback_keeps_its_retry_after(fake_api: FakeStack) -> None:
@@ -111,6 +114,7 @@ async def test_an_unconfirmed_callback_keeps_its_retry_after(fake_api: FakeStack
 
     fake_api.error(response, 503, "status_unconfirmed")
     assert int(response.headers["Retry-After"]) >= 1
+    await fake_api.documented(response, "POST /api/v1/webhooks/duitku")
 
 
 async def test_a_body_over_the_limit_is_413(fake_api: FakeStack) -> None:
@@ -126,6 +130,38 @@ async def test_a_body_over_the_limit_is_413(fake_api: FakeStack) -> None:
     fake_api.error(too_big_callback, 413, "request_too_large")
     assert fake_api.snapshot() == before
     assert order.id == 1
+    await fake_api.documented(too_big, "POST /api/v1/orders")
+    await fake_api.documented(too_big_callback, "POST /api/v1/webhooks/duitku")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "operation"),
+    [
+        ("POST", "/api/v1/menu-items", "POST /api/v1/menu-items"),
+        ("PATCH", "/api/v1/menu-items/1", "PATCH /api/v1/menu-items/{item_id}"),
+        ("POST", "/api/v1/payments/qris", "POST /api/v1/payments/qris"),
+        ("POST", "/api/v1/payments/cash", "POST /api/v1/payments/cash"),
+        (
+            "POST",
+            "/api/v1/payments/KSR-x/refund/resolve",
+            "POST /api/v1/payments/{order_uid}/refund/resolve",
+        ),
+        ("POST", "/api/v1/notifications/1/review", "POST /api/v1/notifications/{entry_id}/review"),
+    ],
+)
+async def test_every_body_over_the_limit_is_a_documented_413(
+    api: SimulatorStack, method: str, path: str, operation: str
+) -> None:
+    await api.add_menu_item()
+    before = api.snapshot()
+
+    response = await api.client.request(
+        method, path, json={"note": "x" * 70_000}, headers=api.staff
+    )
+
+    api.error(response, 413, "request_too_large")
+    assert api.snapshot() == before
+    await api.documented(response, operation)
 
 
 class _Exploding:

@@ -17,25 +17,45 @@ NOT_STAFF: list[dict[str, str]] = [
     {"Authorization": "alice-token-0123456789"},
 ]
 
-# Every staff-only endpoint, with a body that would be valid for staff.
-STAFF_ONLY: list[tuple[str, str, Any]] = [
-    ("POST", "/api/v1/menu-items", {"name": "Sate ayam", "price": 30_000}),
-    ("PATCH", "/api/v1/menu-items/1", {"price": 1}),
-    ("GET", "/api/v1/orders", None),
-    ("GET", "/api/v1/orders?status=awaiting_payment", None),
-    ("POST", "/api/v1/orders/1/cancel", None),
-    ("POST", "/api/v1/payments/cash", {"order_id": 1, "amount_tendered": 100_000}),
-    ("GET", "/api/v1/payments?refund_required=true", None),
-    ("POST", "/api/v1/payments/{uid}/refund/resolve", {"note": "paid back"}),
-    ("GET", "/api/v1/notifications", None),
-    ("POST", "/api/v1/notifications/1/reprocess", None),
-    ("POST", "/api/v1/notifications/1/review", {"note": "checked"}),
+# Every staff-only endpoint, with a body that would be valid for staff, and its operation.
+STAFF_ONLY: list[tuple[str, str, Any, str]] = [
+    ("POST", "/api/v1/menu-items", {"name": "Sate ayam", "price": 30_000}, "/api/v1/menu-items"),
+    ("PATCH", "/api/v1/menu-items/1", {"price": 1}, "/api/v1/menu-items/{item_id}"),
+    ("GET", "/api/v1/orders", None, "/api/v1/orders"),
+    ("GET", "/api/v1/orders?status=awaiting_payment", None, "/api/v1/orders"),
+    ("POST", "/api/v1/orders/1/cancel", None, "/api/v1/orders/{order_id}/cancel"),
+    (
+        "POST",
+        "/api/v1/payments/cash",
+        {"order_id": 1, "amount_tendered": 100_000},
+        "/api/v1/payments/cash",
+    ),
+    ("GET", "/api/v1/payments?refund_required=true", None, "/api/v1/payments"),
+    (
+        "POST",
+        "/api/v1/payments/{uid}/refund/resolve",
+        {"note": "paid back"},
+        "/api/v1/payments/{order_uid}/refund/resolve",
+    ),
+    ("GET", "/api/v1/notifications", None, "/api/v1/notifications"),
+    (
+        "POST",
+        "/api/v1/notifications/1/reprocess",
+        None,
+        "/api/v1/notifications/{entry_id}/reprocess",
+    ),
+    (
+        "POST",
+        "/api/v1/notifications/1/review",
+        {"note": "checked"},
+        "/api/v1/notifications/{entry_id}/review",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), STAFF_ONLY)
+@pytest.mark.parametrize(("method", "path", "body", "template"), STAFF_ONLY)
 async def test_staff_endpoints_answer_401_without_a_valid_staff_token_and_change_nothing(
-    api: SimulatorStack, method: str, path: str, body: Any
+    api: SimulatorStack, method: str, path: str, body: Any, template: str
 ) -> None:
     order = await api.place_order()
     uid = await api.started_qris(order)
@@ -46,6 +66,7 @@ async def test_staff_endpoints_answer_401_without_a_valid_staff_token_and_change
         response = await api.client.request(method, path, json=body, headers=headers)
         api.error(response, 401, "unauthorized")
         assert response.headers["WWW-Authenticate"] == "Bearer"
+        await api.documented(response, f"{method} {template}")
 
     assert api.snapshot() == before
 
@@ -78,6 +99,8 @@ async def test_another_orders_token_is_403_and_no_token_is_401(api: SimulatorSta
         assert error["details"] is None
     api.error(anonymous, 401, "unauthorized")
     api.error(not_staff, 401, "unauthorized")
+    for response in (foreign, garbage, anonymous, not_staff):
+        await api.documented(response, "GET /api/v1/orders/{order_id}")
 
 
 async def test_another_orders_token_cannot_start_its_payment(api: SimulatorStack) -> None:

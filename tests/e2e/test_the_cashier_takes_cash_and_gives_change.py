@@ -24,6 +24,7 @@ async def test_cash_pays_the_order_and_returns_the_change_due(
     )
 
     assert response.status_code == 201, response.text
+    await api.documented(response, "POST /api/v1/payments/cash")
     body = response.json()
     assert body["order_id"] == order.id
     assert body["amount"] == 50_000
@@ -53,6 +54,7 @@ async def test_less_cash_than_the_total_is_refused_with_422_and_changes_nothing(
 
     api.error(response, 422, "insufficient_cash")
     assert api.snapshot() == before
+    await api.documented(response, "POST /api/v1/payments/cash")
 
 
 async def test_cash_cancels_the_open_qris_attempt_and_a_late_qr_success_becomes_a_refund(
@@ -110,6 +112,31 @@ async def test_cash_cancels_the_open_qris_attempt_and_a_late_qr_success_becomes_
     fake_api.error(again, 409)
 
 
+async def test_a_qr_paid_in_the_simulator_after_cash_is_flagged_for_refund_not_lost(
+    api: SimulatorStack,
+) -> None:
+    order = await api.place_order()
+    qris_uid = await api.started_qris(order)
+    cash = await api.client.post(
+        CASH, json={"order_id": order.id, "amount_tendered": order.total}, headers=api.staff
+    )
+    assert cash.status_code == 201
+
+    paid = await api.pay(qris_uid)  # the QR was still on the customer's phone
+
+    assert [d["status_code"] for d in paid.json()["callback_deliveries"]] == [200]
+    payment = await api.payment(qris_uid)
+    assert payment["refund"] is not None
+    assert payment["refund"]["resolved_at"] is None
+    order_now = await api.order(order.id)
+    assert order_now["status"] == "paid"
+    assert order_now["paid_at"] == cash.json()["paid_at"]  # paid once, by the cash
+    refunds = await api.client.get(
+        "/api/v1/payments", params={"refund_required": "true"}, headers=api.staff
+    )
+    assert [p["order_uid"] for p in refunds.json()["items"]] == [qris_uid]
+
+
 async def test_a_refund_cannot_be_resolved_where_none_is_required(api: SimulatorStack) -> None:
     order = await api.place_order()
     cash = await api.client.post(
@@ -155,3 +182,5 @@ async def test_cash_for_an_order_already_paid_or_cancelled_is_409_and_unknown_is
     api.error(on_cancelled, 409, "order_not_payable")
     api.error(unknown, 404, "not_found")
     assert api.snapshot() == before
+    for response in (again, on_cancelled, unknown):
+        await api.documented(response, "POST /api/v1/payments/cash")

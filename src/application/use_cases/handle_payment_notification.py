@@ -170,11 +170,15 @@ class HandlePaymentNotification:
             if not success:
                 return NotificationOutcome.STILL_PENDING
             # Another process may be checking this attempt right now (Duitku sends duplicates
-            # together): wait briefly for its result instead of making Duitku retry. Not when
-            # this process itself checked it moments ago: then the answer is known (pending).
-            if not self.reconciler.checked_here_recently(
-                payment.order_uid
-            ) and await self._settled_meanwhile(payment.order_uid):
+            # together): wait briefly for its result instead of making Duitku retry. When this
+            # process itself checked it moments ago the answer is known: read it once (that
+            # check may have just applied the success this notification reports).
+            polls = (
+                1
+                if self.reconciler.checked_here_recently(payment.order_uid)
+                else self.concurrent_check_polls
+            )
+            if await self._settled_meanwhile(payment.order_uid, polls=polls):
                 return NotificationOutcome.ALREADY_SETTLED
             raise StatusUnconfirmed("the payment status was checked moments ago") from error
         except GatewayError as error:
@@ -183,9 +187,10 @@ class HandlePaymentNotification:
             raise StatusUnconfirmed("the gateway does not confirm the payment yet")
         return outcome
 
-    async def _settled_meanwhile(self, order_uid: str) -> bool:
-        for _ in range(self.concurrent_check_polls):
-            await self.sleep(self.concurrent_check_poll_interval)
+    async def _settled_meanwhile(self, order_uid: str, *, polls: int) -> bool:
+        for poll in range(polls):
+            if poll:
+                await self.sleep(self.concurrent_check_poll_interval)
             async with self.uow(read_only=True) as uow:
                 payment = await uow.payments.get(order_uid)
             if payment is not None and payment.status is PaymentStatus.SUCCEEDED:

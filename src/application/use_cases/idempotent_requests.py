@@ -15,7 +15,9 @@ from application.idempotency import (
 )
 from application.ports import Clock, IdempotencyStore
 
-DEFAULT_LEASE = timedelta(seconds=60)
+# Longer than the slowest request these endpoints make: a QRIS start may check a status
+# (3 tries of at most 30 s) and then create (at most 30 s).
+DEFAULT_LEASE = timedelta(minutes=2)
 DEFAULT_RETENTION = timedelta(hours=24)
 MAX_RETRY_AFTER_SECONDS = 5
 

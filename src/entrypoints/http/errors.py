@@ -215,8 +215,11 @@ def error_spec(description: str) -> ResponseSpec:
 
 
 def responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """Shared OpenAPI response specs, so the document matches what the handlers send."""
-    return {status: error_spec(_DESCRIPTIONS[status]) for status in statuses}
+    """Shared OpenAPI response specs, so the document matches what the handlers send.
+
+    503 is on every operation: any of them answers it when the database is unreachable.
+    """
+    return {status: error_spec(_DESCRIPTIONS[status]) for status in sorted({*statuses, 503})}
 
 
 _DESCRIPTIONS = {

@@ -12,6 +12,7 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 # An id in a path: bounded too, or a huge number reaches the database driver and overflows.
 PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Rupiah = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000_000, description="whole rupiah")]
+Price = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000, description="whole rupiah, > 0")]
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=99)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]

@@ -3,18 +3,18 @@
 import msgspec
 
 from domain.menu import MenuItem
-from entrypoints.http.schemas.constraints import Id, Name, Rupiah
+from entrypoints.http.schemas.constraints import Id, Name, Price
 
 
 class CreateMenuItemRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: Name
-    price: Rupiah
+    price: Price
     available: bool = True
 
 
 class UpdateMenuItemRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: Name | None = None
-    price: Rupiah | None = None
+    price: Price | None = None
     available: bool | None = None
 
 

@@ -1,0 +1,390 @@
+"""Two real `kasir serve` processes on one fresh PostgreSQL database, with the standalone Duitku
+simulator: migrations run once before the workers start, and every guarantee holds across
+processes: 50 concurrent duplicate callbacks pay the order once, an idempotency key runs its
+request once, and a reconciliation pass in each process checks an attempt once.
+
+Bounded: every wait has a timeout and every subprocess is killed in teardown. Skipped with the
+reason when PostgreSQL is unreachable, unless KASIR_REQUIRE_POSTGRES=1 (then it fails).
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from adapters.sqlalchemy.engine import create_engine_for
+from entrypoints.duitku_simulator import DEV_API_KEY, DEV_MERCHANT_CODE
+
+# The processes start once for the module (about 8 s); the tests run on its event loop and
+# each works on its own orders.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.postgres,
+    pytest.mark.asyncio(loop_scope="module"),
+]
+
+STAFF_TOKEN = "alice-token-0123456789"
+STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+WEBHOOK = "/api/v1/webhooks/duitku"
+CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": None}
+START_TIMEOUT = 30.0
+CALLBACKS = 50
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def kasir_command() -> list[str]:
+    script = Path(sys.executable).with_name("kasir")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "entrypoints.cli"]
+
+
+@dataclass
+class Running:
+    """A subprocess with its output in a file (never a pipe that could fill up and block)."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+class Processes:
+    """Starts kasir subprocesses in one environment and stops all of them, whatever happens."""
+
+    def __init__(self, workdir: Path, environment: dict[str, str]) -> None:
+        self._workdir = workdir
+        self._environment = environment
+        self.started: list[Running] = []
+
+    def start(self, name: str, *args: str) -> Running:
+        log = self._workdir / f"{name}.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [*kasir_command(), *args],
+                cwd=self._workdir,
+                env=self._environment,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        running = Running(name, process, log)
+        self.started.append(running)
+        return running
+
+    def run(self, name: str, *args: str) -> str:
+        """Run a command to completion (bounded); its output."""
+        running = self.start(name, *args)
+        try:
+            code = running.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"`kasir {' '.join(args)}` did not finish:\n{running.output()}")
+        assert code == 0, running.output()
+        return running.log.read_text()
+
+    def stop_all(self) -> None:
+        for running in reversed(self.started):
+            running.stop()
+
+
+async def wait_until_up(running: Running, url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    async with httpx.AsyncClient(timeout=2) as client:
+        while time.monotonic() < deadline:
+            if running.process.poll() is not None:
+                pytest.fail(f"{running.name} exited early:\n{running.output()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(url)).status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+    pytest.fail(f"{running.name} did not come up at {url}:\n{running.output()}")
+
+
+def _admin(url: str, statement: str) -> None:
+    """CREATE/DROP DATABASE outside a transaction, on a loop of its own (bounded)."""
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 5})
+        try:
+            async with engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this module, dropped after it."""
+    try:
+        admin_url: str = request.getfixturevalue("postgres_admin_url")
+    except pytest.skip.Exception as skipped:
+        if os.environ.get("KASIR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"KASIR_REQUIRE_POSTGRES=1 but PostgreSQL is unusable: {skipped}")
+        raise
+    name = f"kasir_processes_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _admin(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Cluster:
+    services: list[str]
+    simulator: str
+    engine: AsyncEngine
+    processes: Processes
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def cluster(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Cluster]:
+    simulator_port = free_port()
+    ports = [free_port(), free_port()]
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DUITKU_ENV": "simulator",
+        "DUITKU_BASE_URL": f"http://127.0.0.1:{simulator_port}/webapi/api/merchant/",
+        "KASIR_STAFF_TOKENS": f"alice:{STAFF_TOKEN}",
+        # Duitku's own callbacks go nowhere: every callback of this test is a lost one,
+        # re-sent by the test itself.
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{free_port()}",
+        "RECONCILE_INTERVAL_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    for name in ("DUITKU_MERCHANT_CODE", "DUITKU_API_KEY", "DUITKU_CALLBACK_ALLOWLIST"):
+        environment.pop(name, None)
+    processes = Processes(tmp_path_factory.mktemp("processes"), environment)
+    engine = create_engine_for(database_url)
+    try:
+        simulator = processes.start("simulator", "simulator", "--port", str(simulator_port))
+        processes.run("migrate", "migrate")  # once, before any worker starts
+        services = [f"http://127.0.0.1:{port}" for port in ports]
+        for n, (port, url) in enumerate(zip(ports, services, strict=True)):
+            worker = processes.start(f"service-{n}", "serve", "--port", str(port))
+            await wait_until_up(worker, f"{url}/ready")
+        await wait_until_up(simulator, f"http://127.0.0.1:{simulator_port}/control/transactions")
+        yield Cluster(services, f"http://127.0.0.1:{simulator_port}", engine, processes)
+    finally:
+        processes.stop_all()
+        await engine.dispose()
+
+
+def signed_callback(order_uid: str, amount: int, reference: str) -> dict[str, str]:
+    """Duitku's success callback, signed with the simulator's development key."""
+    text_amount = str(amount)
+    signature = hmac.new(
+        DEV_API_KEY.encode(),
+        f"{DEV_MERCHANT_CODE}{text_amount}{order_uid}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    return {
+        "merchantCode": DEV_MERCHANT_CODE,
+        "amount": text_amount,
+        "merchantOrderId": order_uid,
+        "resultCode": "00",
+        "reference": reference,
+        "signature": signature,
+    }
+
+
+async def place_order(
+    client: httpx.AsyncClient, service: str, *, table: str = "5", **headers: str
+) -> httpx.Response:
+    menu = (await client.get(f"{service}/api/v1/menu-items")).json()
+    item = next(entry for entry in menu if entry["price"] >= 10_000)
+    return await client.post(
+        f"{service}/api/v1/orders",
+        json={"items": [{"menu_item_id": item["id"], "quantity": 2}], "table_number": table},
+        headers=headers,
+    )
+
+
+def summary_of(output: str) -> dict[str, Any]:
+    """The JSON summary `kasir reconcile` prints (its log lines, if any, are single lines)."""
+    lines = output.splitlines()
+    start = lines.index("{")
+    end = lines.index("}", start)
+    summary: dict[str, Any] = json.loads("\n".join(lines[start : end + 1]))
+    return summary
+
+
+async def rows(engine: AsyncEngine, query: str, **params: Any) -> list[Any]:
+    async with engine.connect() as connection:
+        return list((await connection.execute(text(query), params)).all())
+
+
+async def test_fifty_duplicate_callbacks_across_two_processes_pay_the_order_once(
+    cluster: Cluster,
+) -> None:
+    a, b = cluster.services
+    async with httpx.AsyncClient(timeout=20) as client:
+        placed = (await place_order(client, a)).json()
+        started = await client.post(
+            f"{b}/api/v1/payments/qris",
+            json={
+                "order_id": placed["id"],
+                "amount": placed["total"],
+                "customer_details": CUSTOMER,
+            },
+            headers={"X-Order-Token": placed["access_token"]},
+        )
+        assert started.status_code == 201, started.text
+        attempt = started.json()
+        paid = await client.post(
+            f"{cluster.simulator}/control/transactions/{attempt['order_uid']}/pay"
+        )
+        assert paid.status_code == 200, paid.text  # its own callback could not be delivered
+
+        form = signed_callback(attempt["order_uid"], placed["total"], attempt["transaction_token"])
+        answers = await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    client.post(f"{cluster.services[n % 2]}{WEBHOOK}", data=form)
+                    for n in range(CALLBACKS)
+                )
+            ),
+            timeout=60,
+        )
+        order = (await client.get(f"{a}/api/v1/orders/{placed['id']}", headers=STAFF)).json()
+
+    assert [answer.status_code for answer in answers] == [200] * CALLBACKS, [
+        answer.text for answer in answers if answer.status_code != 200
+    ]
+    outcomes = Counter(answer.json()["outcome"] for answer in answers)
+    assert outcomes == {"order_paid": 1, "already_settled": CALLBACKS - 1}
+    assert order["status"] == "paid"
+    [payment] = order["payments"]
+    assert payment["status"] == "succeeded"
+    [(version,)] = await rows(
+        cluster.engine,
+        "SELECT version FROM payments WHERE order_uid = :uid",
+        uid=payment["order_uid"],
+    )
+    assert version == 2  # issued, then succeeded: one transition, however many callbacks
+    stored = await rows(
+        cluster.engine,
+        "SELECT outcome FROM notification_inbox WHERE order_uid = :uid",
+        uid=payment["order_uid"],
+    )
+    assert Counter(outcome for (outcome,) in stored) == outcomes
+
+
+async def test_one_idempotency_key_sent_to_both_processes_runs_its_request_once(
+    cluster: Cluster,
+) -> None:
+    async with httpx.AsyncClient(timeout=20) as client:
+        answers = await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    place_order(
+                        client, cluster.services[n % 2], table="k-1", **{"Idempotency-Key": "k-1"}
+                    )
+                    for n in range(6)
+                )
+            ),
+            timeout=30,
+        )
+        replay = await place_order(
+            client, cluster.services[1], table="k-1", **{"Idempotency-Key": "k-1"}
+        )
+
+    assert {answer.status_code for answer in answers} <= {201, 409}
+    placed = {answer.json()["id"] for answer in answers if answer.status_code == 201}
+    assert len(placed) == 1
+    assert replay.status_code == 201
+    assert replay.json()["id"] in placed
+    assert await rows(
+        cluster.engine, "SELECT id FROM orders WHERE table_number = :table", table="k-1"
+    ) == [(placed.pop(),)]
+
+
+async def test_kasir_reconcile_in_both_processes_checks_an_attempt_once(
+    cluster: Cluster,
+) -> None:
+    a, _ = cluster.services
+    async with httpx.AsyncClient(timeout=20) as client:
+        placed = (await place_order(client, a)).json()
+        started = await client.post(
+            f"{a}/api/v1/payments/qris",
+            json={
+                "order_id": placed["id"],
+                "amount": placed["total"],
+                "customer_details": CUSTOMER,
+            },
+            headers={"X-Order-Token": placed["access_token"]},
+        )
+        order_uid = started.json()["order_uid"]
+        await client.post(f"{cluster.simulator}/control/transactions/{order_uid}/pay")
+    # The lost callback's attempt is due for its first check: pretend its QR expired 3 min ago.
+    async with cluster.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE payments SET expires_at = now() - interval '3 minutes' "
+                "WHERE order_uid = :uid"
+            ),
+            {"uid": order_uid},
+        )
+
+    outputs = await asyncio.wait_for(
+        asyncio.gather(
+            asyncio.to_thread(cluster.processes.run, "reconcile-a", "reconcile"),
+            asyncio.to_thread(cluster.processes.run, "reconcile-b", "reconcile"),
+        ),
+        timeout=90,
+    )
+
+    summaries = [summary_of(output) for output in outputs]
+    checked = [summary["reconciliation"]["checked"] for summary in summaries]
+    assert sorted(checked) == [0, 1]
+    assert [
+        s["reconciliation"]["outcomes"] for s in summaries if s["reconciliation"]["checked"]
+    ] == [{"order_paid": 1}]
+    [(status, check_count)] = await rows(
+        cluster.engine,
+        "SELECT status, check_count FROM payments WHERE order_uid = :uid",
+        uid=order_uid,
+    )
+    assert (status, check_count) == ("succeeded", 1)

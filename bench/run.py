@@ -811,6 +811,46 @@ def _size_for(rate: float, settings: LoadSettings, cap: int = 150_000) -> int:
     return min(cap, math.ceil(max(rate, 20.0) * settings.duration * 1.3) + 100)
 
 
+def profile_summary(raw: Path, top: int = 25) -> dict[str, Any]:
+    """Where the server's samples went (py-spy raw format: one `frames count` line per stack):
+    the share per package of the innermost frame, and the functions seen in most samples."""
+    if not raw.exists():
+        return {}
+    by_package: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        count = int(count_text)
+        total += count
+        frames = stack.split(";")
+        leaf = frames[-1]
+        match = re.search(r"\((.*?):\d+\)", leaf)
+        path = match.group(1) if match else "<native>"
+        package = (
+            "idle (event loop waiting)"
+            if "Runner.run" in leaf or not leaf
+            else (path.split("/")[0] if "/" in path else path)
+        )
+        if package in ("entrypoints", "application", "adapters", "domain"):
+            package = f"kasir {package}"
+        by_package[package] = by_package.get(package, 0) + count
+        for name in {
+            f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0] + ")" for f in frames
+        }:
+            inclusive[name] = inclusive.get(name, 0) + count
+
+    def share(counts: dict[str, int]) -> dict[str, float]:
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+        return {k: round(100 * v / total, 1) for k, v in ranked}
+
+    return {
+        "samples": total,
+        "by_package_pct": share(by_package),
+        "inclusive_pct": share(inclusive),
+    }
+
+
 def _profile(server: Server, seconds: float, out: Path) -> subprocess.Popen[Any] | None:
     spy = VENV_BIN / "py-spy"
     if not spy.exists():
@@ -840,6 +880,61 @@ def _profile(server: Server, seconds: float, out: Path) -> subprocess.Popen[Any]
     return process
 
 
+def _warm_up(
+    server: Server,
+    setup: Setup,
+    work: Path,
+    settings: LoadSettings,
+    timings: dict[str, float],
+    *,
+    qris: bool,
+) -> Path:
+    """Warm the server (discarded runs: connections, statement caches, first requests) and
+    measure the pace of the scenarios that use each prepared request once, on a small batch,
+    so the setup prepares enough for one measured run and not much more. Returns the lines
+    of the duplicate callback (an attempt settled here)."""
+    settled = _first_settled(setup)
+    dup = callback_lines(work / "dup.lines", [settled])
+    get_warm = get_lines(work / "get_warm.lines", [settled.order])
+    for scenario, path, lines, mode in (
+        ("warm_form", "/bench/form", dup, "form"),
+        ("warm_get", "/api/v1/orders", get_warm, "get"),
+        ("warm_dup", WEBHOOK, dup, "form"),
+    ):
+        warm = run_wrk(
+            server,
+            scenario,
+            path,
+            lines,
+            mode,
+            cycle=True,
+            duration=settings.warmup,
+            settings=settings,
+        )
+        timings[f"{scenario}_rps"] = round(warm.rps, 1)
+    batch = max(50, int(timings["warm_dup_rps"] * settings.warmup * 0.6))
+    probes = [("warm_callback", WEBHOOK, "form")]
+    if qris:
+        probes.append(("warm_qris", "/api/v1/payments/qris", "json"))
+    for scenario, path, mode in probes:
+        if mode == "form":
+            lines = callback_lines(work / f"{scenario}.lines", setup.attempts(batch))
+        else:
+            lines = qris_lines(work / f"{scenario}.lines", setup.orders(batch))
+        warm = run_wrk(
+            server,
+            scenario,
+            path,
+            lines,
+            mode,
+            cycle=False,
+            duration=settings.warmup,
+            settings=settings,
+        )
+        timings[f"{scenario}_rps"] = round(warm.rps, 1)
+    return dup
+
+
 def full_suite(run: Run, name: str, database: Database, workers: int) -> dict[str, Any]:
     settings = run.settings
     work = run.workdir / name
@@ -852,39 +947,24 @@ def full_suite(run: Run, name: str, database: Database, workers: int) -> dict[st
     sampler.start()
     figures: dict[str, Figure] = {}
     timings: dict[str, float] = {}
+    profiles: dict[str, Any] = {}
     try:
         setup = Setup(server.base_url, item_id=1)
         started = time.monotonic()
-        settled = _first_settled(setup)
-        dup = callback_lines(work / "dup.lines", [settled])
-        get_warm = get_lines(work / "get_warm.lines", [settled.order])
-        # Warm-up (discarded): connections, statement caches, the server's first requests.
         sampler.phase = "warmup"
-        for scenario, path, lines, mode in (
-            ("warm_form", "/bench/form", dup, "form"),
-            ("warm_get", "/api/v1/orders", get_warm, "get"),
-            ("warm_dup", WEBHOOK, dup, "form"),
-        ):
-            warm = run_wrk(
-                server,
-                scenario,
-                path,
-                lines,
-                mode,
-                cycle=True,
-                duration=settings.warmup,
-                settings=settings,
-            )
-            timings[f"{scenario}_rps"] = round(warm.rps, 1)
-        # Enough fresh attempts and orders for one run at the duplicate callback's pace.
-        count = _size_for(timings["warm_dup_rps"], settings)
+        dup = _warm_up(server, setup, work, settings, timings, qris=True)
+        # Enough fresh attempts and orders for one run at the pace the warm-up measured.
+        count = _size_for(timings["warm_callback_rps"], settings)
+        orders = _size_for(timings["warm_qris_rps"], settings)
         sampler.phase = "setup"
-        log(f"{name}: creating {count:,} QRIS attempts and {count:,} orders through the API")
+        log(f"{name}: creating {count:,} QRIS attempts and {orders:,} orders through the API")
         t = time.monotonic()
         attempts = setup.attempts(count)
-        fresh_orders = setup.orders(count)
+        fresh_orders = setup.orders(orders)
         timings["setup_seconds"] = round(time.monotonic() - t, 1)
-        timings["setup_per_second"] = round(2 * count / timings["setup_seconds"], 1)
+        timings["setup_requests_per_second"] = round(
+            (2 * count + orders) / timings["setup_seconds"], 1
+        )
         callbacks = callback_lines(work / "callback.lines", attempts)
         qris = qris_lines(work / "qris.lines", fresh_orders)
         gets = get_lines(work / "get.lines", [a.order for a in attempts])
@@ -908,6 +988,7 @@ def full_suite(run: Run, name: str, database: Database, workers: int) -> dict[st
             if spy is not None:
                 spy.wait(30)
                 _STARTED.remove(spy)
+                profiles[scenario] = profile_summary(work / f"profile-{scenario}.raw")
             if before is not None:
                 figure.outcomes = database.inbox_outcomes_after(before)
             figures[scenario] = figure
@@ -945,6 +1026,7 @@ def full_suite(run: Run, name: str, database: Database, workers: int) -> dict[st
         "figures": {k: asdict(v) for k, v in figures.items()},
         "memory": _memory_report(sampler, final_rss, figures),
         "log": str(server.log_path),
+        "profiles": profiles,
     }
 
 
@@ -1009,27 +1091,9 @@ def scale_suite(run: Run, name: str, database: Database, rows: int) -> dict[str,
     timings: dict[str, float] = {}
     try:
         setup = Setup(server.base_url, item_id=1)
-        settled = _first_settled(setup)
-        dup = callback_lines(work / "dup.lines", [settled])
-        get_warm = get_lines(work / "get_warm.lines", [settled.order])
         sampler.phase = "warmup"
-        for scenario, path, lines, mode in (
-            ("warm_form", "/bench/form", dup, "form"),
-            ("warm_get", "/api/v1/orders", get_warm, "get"),
-            ("warm_dup", WEBHOOK, dup, "form"),
-        ):
-            warm = run_wrk(
-                server,
-                scenario,
-                path,
-                lines,
-                mode,
-                cycle=True,
-                duration=settings.warmup,
-                settings=settings,
-            )
-            timings[f"{scenario}_rps"] = round(warm.rps, 1)
-        count = _size_for(timings["warm_dup_rps"], settings)
+        dup = _warm_up(server, setup, work, settings, timings, qris=False)
+        count = _size_for(timings["warm_callback_rps"], settings)
         log(f"{name}: creating {count:,} QRIS attempts through the API")
         t = time.monotonic()
         attempts = setup.attempts(count)
@@ -1092,7 +1156,7 @@ def server_suite(run: Run, database: Database) -> dict[str, Any]:
     short = LoadSettings(
         max(3.0, settings.duration * 0.6), settings.warmup, settings.connections, settings.threads
     )
-    variants = []
+    variants: list[dict[str, Any]] = []
     dup: Path | None = None
     get: Path | None = None
     try:

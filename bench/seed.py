@@ -124,7 +124,8 @@ async def seed_postgres(dsn: str, n: int, menu: Sequence[tuple[str, int]]) -> Se
         ]
     finally:
         await connection.close()
-    return SeedReport(n, *counts, seconds=time.perf_counter() - started)
+    orders, payments, inbox = counts
+    return SeedReport(n, orders, payments, inbox, time.perf_counter() - started)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +208,8 @@ def seed_sqlite(path: str, n: int, menu: Sequence[tuple[str, int]]) -> SeedRepor
         ]
     finally:
         connection.close()
-    return SeedReport(n, *counts, seconds=time.perf_counter() - started)
+    orders, payments, inbox = counts
+    return SeedReport(n, orders, payments, inbox, time.perf_counter() - started)
 
 
 def seed(database_url: str, n: int, menu: Sequence[tuple[str, int]]) -> SeedReport:

@@ -19,7 +19,7 @@ def main() -> int:
     parser.add_argument("--http", default="auto", choices=["auto", "httptools", "h11"])
     parser.add_argument("serve_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    uvicorn.run = functools.partial(uvicorn.run, loop=args.loop, http=args.http)  # type: ignore[assignment]
+    uvicorn.run = functools.partial(uvicorn.run, loop=args.loop, http=args.http)
 
     from entrypoints.cli import main as kasir  # noqa: PLC0415 - after the patch
 

@@ -25,7 +25,7 @@ from entrypoints.duitku_simulator import (
     SimulatorConfig,
     create_simulator_app,
 )
-from entrypoints.logging_setup import configure_logging
+from entrypoints.logging_setup import configure_logging, logging_config
 from entrypoints.settings import Settings, SettingsError, load_settings, with_local_staff_token
 
 
@@ -97,7 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         workers=args.workers,
-        log_config=None,
+        log_config=logging_config(settings.log_level),  # applied again in each worker
         proxy_headers=False,
         server_header=False,
     )

@@ -35,3 +35,17 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+def logging_config(level: str = "INFO") -> dict[str, Any]:
+    """`configure_logging` as a `logging.config.dictConfig` dictionary, for uvicorn's
+    `log_config`: uvicorn applies it in each worker process it starts (`--workers N`), which
+    otherwise inherit no logging setup and drop everything below WARNING (access lines,
+    domain events, the background job)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+    }

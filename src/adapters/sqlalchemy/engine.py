@@ -11,14 +11,20 @@ SQLite (`sqlite+aiosqlite:///./kasir.db`):
   first write, so two read-decide-write transactions cannot interleave;
 - `:memory:` databases use a StaticPool (one shared connection, so one database).
 
-PostgreSQL (`postgresql+asyncpg://...`): a pre-pinged connection pool, default READ COMMITTED;
-the repositories rely on conditional updates and `SELECT ... FOR UPDATE` there.
+PostgreSQL (`postgresql+asyncpg://...`): a connection pool, default READ COMMITTED; the
+repositories rely on conditional updates and `SELECT ... FOR UPDATE` there. A pooled connection
+is pinged before use only when it sat idle for more than PING_AFTER_IDLE_SECONDS (SQLAlchemy's
+`pool_pre_ping` pings at every checkout, three round trips on asyncpg, about 13 % of a callback's
+CPU; see docs/benchmarks.md). The pool is LIFO, so under light load the same few connections
+stay warm and the others idle out.
 """
 
+import time
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
@@ -43,16 +49,47 @@ def create_engine_for(url: str, *, echo: bool = False) -> AsyncEngine:
     if backend == "sqlite":
         return _sqlite_engine(url, echo=echo, in_memory=parsed.database in (None, "", ":memory:"))
     if backend == "postgresql":
-        return create_async_engine(
+        engine = create_async_engine(
             url,
             echo=echo,
-            pool_pre_ping=True,
             pool_size=10,
             max_overflow=10,
             pool_timeout=10,
             pool_recycle=1800,
+            pool_use_lifo=True,
         )
+        _ping_after_idle(engine)
+        return engine
     raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
+
+
+# A connection back in the pool for longer than this is pinged before its next use; one used
+# more recently was just seen working. Either way a connection that breaks in a request fails
+# that request, and SQLAlchemy then replaces every pooled connection (a disconnect error).
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED_AT = "kasir_returned_at"
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    dialect = engine.dialect
+
+    def returned(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        returned_at = record.info.get(_RETURNED_AT)  # None: connected just now
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # Like pool_pre_ping: replace this and every older connection, then retry.
+            raise InvalidatePoolError(f"pooled connection failed its ping: {error!r}") from error
+        if not alive:
+            raise InvalidatePoolError("pooled connection failed its ping")
+
+    event.listen(engine.sync_engine, "checkin", returned)
+    event.listen(engine.sync_engine, "checkout", checked_out)
 
 
 def _sqlite_engine(url: str, *, echo: bool, in_memory: bool) -> AsyncEngine:

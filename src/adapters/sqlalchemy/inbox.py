@@ -1,4 +1,4 @@
-"""The notification inbox over an AsyncSession.
+"""The notification inbox over an AsyncConnection.
 
 The received notification (its fields, sender, signature, time) is written once by `add`; `update`
 only writes what processing and review decide, so a stale copy can never bring back personal

@@ -1,4 +1,4 @@
-"""Repositories over an AsyncSession, written as explicit Core statements.
+"""Repositories over an AsyncConnection, written as explicit Core statements.
 
 No ORM unit-of-work tracking and no lazy loading: every read is one `SELECT` (order lines in a
 second, batched one), every write is one `INSERT` or one conditional `UPDATE`. An update only
@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
 from adapters.sqlalchemy import mappers
@@ -143,10 +143,10 @@ _INSERT_PAYMENT = {
 class SqlAlchemyRepository:
     """Shared plumbing: the session, the read-only guard, error translation."""
 
-    def __init__(self, session: AsyncSession, *, read_only: bool = False) -> None:
+    def __init__(self, session: AsyncConnection, *, read_only: bool = False) -> None:
         self._session = session
         self._read_only = read_only
-        self._dialect = session.get_bind().dialect.name
+        self._dialect = session.dialect.name
 
     def _writable(self) -> None:
         if self._read_only:
@@ -261,7 +261,7 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
     only applies when both the version and the status are still the ones that were read.
     """
 
-    def __init__(self, session: AsyncSession, *, read_only: bool = False) -> None:
+    def __init__(self, session: AsyncConnection, *, read_only: bool = False) -> None:
         super().__init__(session, read_only=read_only)
         self._status_read: dict[str, str] = {}
 

@@ -1,4 +1,4 @@
-"""The SQLAlchemy unit of work: one AsyncSession, one database transaction.
+"""The SQLAlchemy unit of work: one AsyncConnection, one database transaction.
 
 A write unit of work begins its transaction as soon as it is entered. On SQLite that is
 `BEGIN IMMEDIATE` (see engine.py), which takes the database's single write lock; writers of the
@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.engine import SQLITE_BEGIN
 from adapters.sqlalchemy.errors import busy_error, is_busy
@@ -26,20 +26,26 @@ from adapters.sqlalchemy.repositories import (
 
 
 class SqlAlchemyUnitOfWork:
-    """Rolls back on exit unless `commit` was called; always closes its session."""
+    """Rolls back on exit unless `commit` was called; always closes its connection.
+
+    The repositories run Core statements only, so the unit of work holds a plain
+    AsyncConnection rather than an ORM AsyncSession, which would add its own bookkeeping to
+    every statement and transaction (about a fifth of a callback's CPU time; see
+    docs/benchmarks.md).
+    """
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         *,
         read_only: bool = False,
         write_gate: asyncio.Lock | None = None,
     ) -> None:
-        self._sessions = sessions
+        self._engine = engine
         self._read_only = read_only
         self._write_gate = write_gate
         self._gate_held = False
-        self._session: AsyncSession | None = None
+        self._session: AsyncConnection | None = None
         self._menu: SqlAlchemyMenuRepository | None = None
         self._orders: SqlAlchemyOrderRepository | None = None
         self._payments: SqlAlchemyPaymentRepository | None = None
@@ -50,8 +56,8 @@ class SqlAlchemyUnitOfWork:
         return self._read_only
 
     @property
-    def session(self) -> AsyncSession:
-        """The transaction's session, for adapters that run their own statements in it."""
+    def session(self) -> AsyncConnection:
+        """The transaction's connection, for adapters that run their own statements in it."""
         return self._entered()
 
     @property
@@ -84,12 +90,16 @@ class SqlAlchemyUnitOfWork:
         if self._write_gate is not None:
             await self._write_gate.acquire()
             self._gate_held = True
-        session = self._sessions()
+        session = self._engine.connect()
         try:
-            # Begin now (BEGIN IMMEDIATE for a SQLite writer), not at the first statement.
-            await session.connection()
+            await session.start()
+            try:
+                # Begin now (BEGIN IMMEDIATE for a SQLite writer), not at the first statement.
+                await session.begin()
+            except BaseException:
+                await session.close()
+                raise
         except BaseException as exc:
-            await session.close()
             self._release_gate()
             if isinstance(exc, DBAPIError) and is_busy(exc):
                 raise busy_error(exc) from exc
@@ -132,7 +142,7 @@ class SqlAlchemyUnitOfWork:
     async def rollback(self) -> None:
         await self._entered().rollback()
 
-    def _entered(self) -> AsyncSession:
+    def _entered(self) -> AsyncConnection:
         if self._session is None:
             raise RuntimeError("use the unit of work inside `async with`")
         return self._session
@@ -152,16 +162,13 @@ class SqlAlchemyUnitOfWorkFactory:
         write_engine = (
             engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if is_sqlite else engine
         )
-        self._write_sessions = async_sessionmaker(
-            write_engine, expire_on_commit=False, autoflush=False
-        )
-        self._read_sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._write_engine = write_engine
         # SQLite has one writer at a time: queue this process's writers here, fairly.
         self._write_gate = asyncio.Lock() if is_sqlite else None
 
     def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         if read_only:
-            return SqlAlchemyUnitOfWork(self._read_sessions, read_only=True)
+            return SqlAlchemyUnitOfWork(self.engine, read_only=True)
         return SqlAlchemyUnitOfWork(
-            self._write_sessions, read_only=False, write_gate=self._write_gate
+            self._write_engine, read_only=False, write_gate=self._write_gate
         )

@@ -56,6 +56,11 @@ imports: $(STAMP) ## import-linter layer contracts
 .PHONY: check
 check: lint type imports test ## Everything CI runs: lint, types, layers, tests
 
+.PHONY: bench
+bench: $(STAMP) ## Benchmarks vs a bare baseline (~20 min; not in check; installs wrk if missing)
+	@command -v wrk >/dev/null || { echo "installing wrk"; $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 .PHONY: lock
 lock: $(STAMP) ## Re-resolve requirements*.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock

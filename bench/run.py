@@ -48,6 +48,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -692,7 +693,7 @@ def run_wrk(
         "wrk",
         f"-t{settings.threads}",
         f"-c{settings.connections}",
-        f"-d{duration:g}s",
+        f"-d{max(1, round(duration))}s",  # wrk takes whole seconds
         "--timeout",
         "10s",
         "-s",
@@ -1345,6 +1346,8 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{s['ratio']:.3f} | {s['normalised_ratio']:.3f} |"
             )
         lines.append("")
+    for suite, error in result.get("failed", {}).items():
+        lines += [f"## {suite}: FAILED", "", "```", error.strip()[-2000:], "```", ""]
     if result.get("goals"):
         lines += ["## Goals", ""]
         for goal in result["goals"]:
@@ -1738,23 +1741,35 @@ def main(argv: Sequence[str] | None = None) -> int:
                 result["skipped"].append(suite)
                 continue
             log(f"=== suite {suite}")
-            if suite == "server":
-                out = server_suite(run, Database.postgres(args.pg_url, "kasir_bench_server"))
-            elif suite == "sqlite":
-                out = full_suite(run, suite, Database.sqlite(workdir, "kasir_bench_sqlite"), 1)
-            elif suite == "pg":
-                out = full_suite(run, suite, Database.postgres(args.pg_url, "kasir_bench_pg"), 1)
-            elif suite == "pg2":
-                out = full_suite(run, suite, Database.postgres(args.pg_url, "kasir_bench_pg2"), 2)
-            elif suite == "scale-sqlite":
-                out = scale_suite(
-                    run, suite, Database.sqlite(workdir, "kasir_bench_scale"), args.scale_rows
-                )
-            else:
-                out = scale_suite(
-                    run, suite, Database.postgres(args.pg_url, "kasir_bench_scale"), args.scale_rows
-                )
-            result["suites"][suite] = out
+            try:
+                if suite == "server":
+                    out = server_suite(run, Database.postgres(args.pg_url, "kasir_bench_server"))
+                elif suite == "sqlite":
+                    out = full_suite(run, suite, Database.sqlite(workdir, "kasir_bench_sqlite"), 1)
+                elif suite == "pg":
+                    out = full_suite(
+                        run, suite, Database.postgres(args.pg_url, "kasir_bench_pg"), 1
+                    )
+                elif suite == "pg2":
+                    out = full_suite(
+                        run, suite, Database.postgres(args.pg_url, "kasir_bench_pg2"), 2
+                    )
+                elif suite == "scale-sqlite":
+                    out = scale_suite(
+                        run, suite, Database.sqlite(workdir, "kasir_bench_scale"), args.scale_rows
+                    )
+                else:
+                    out = scale_suite(
+                        run,
+                        suite,
+                        Database.postgres(args.pg_url, "kasir_bench_scale"),
+                        args.scale_rows,
+                    )
+                result["suites"][suite] = out
+            except Exception as error:  # one failed suite must not lose the others' figures
+                log(f"suite {suite} failed: {error!r}")
+                result.setdefault("failed", {})[suite] = traceback.format_exc()
+                stop_all()
     except KeyboardInterrupt:
         log("interrupted: stopping every process started")
         result["interrupted"] = True
@@ -1763,11 +1778,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     result["seconds"] = round(time.monotonic() - started, 1)
     result["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     evaluate(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out_json = RESULTS / f"{run_id}.json"
+    # Smoke runs (--quick) and partial ones are not results: they stay in bench/tmp.
+    results_dir = RESULTS if not args.quick else BENCH / "tmp"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out_json = results_dir / f"{run_id}.json"
     out_json.write_text(json.dumps(result, indent=1, default=str) + "\n")
     report = markdown(result)
-    (RESULTS / f"{run_id}.md").write_text(report + "\n")
+    (results_dir / f"{run_id}.md").write_text(report + "\n")
     print()
     print(report)
     if write_charts and not result.get("interrupted"):

@@ -16,6 +16,7 @@ from application.events import drain
 from application.gateway import GatewayPaymentState, GatewayStatus, PaymentGateway
 from application.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
 from application.retry import retry_on_conflict
+from domain.events import DomainEvent
 from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
 from domain.settlement import SettlementOutcome, apply_gateway_success
@@ -49,6 +50,19 @@ _SETTLED = {
     SettlementOutcome.REFUND_REQUIRED: ReconcileOutcome.REFUND_REQUIRED,
     SettlementOutcome.ALREADY_APPLIED: ReconcileOutcome.ALREADY_APPLIED,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A gateway answer applied in a transaction: the outcome, the attempt, events to publish."""
+
+    outcome: ReconcileOutcome
+    payment: Payment
+    events: list[DomainEvent]
+
+    @property
+    def wrote(self) -> bool:
+        return self.outcome not in _NOTHING_TO_WRITE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,9 +129,7 @@ class AttemptReconciler:
         # Duitku blocks merchants that poll transactionStatus, so every caller in every process
         # shares one budget per attempt, kept in the database.
         async with self.uow() as uow:
-            claimed = await uow.payments.claim_status_check(
-                order_uid, now=self.clock.now(), min_interval=self.min_check_interval
-            )
+            claimed = await self.claim_in(uow, order_uid)
             if claimed:
                 await uow.commit()
         if not claimed:
@@ -126,24 +138,41 @@ class AttemptReconciler:
                 retry_after=max(1, int(self.min_check_interval.total_seconds())),
             )
 
+    async def claim_in(self, uow: UnitOfWork, order_uid: str) -> bool:
+        """Take this attempt's status-check budget inside the caller's write transaction."""
+        return await uow.payments.claim_status_check(
+            order_uid, now=self.clock.now(), min_interval=self.min_check_interval
+        )
+
+    async def apply_in(
+        self, uow: UnitOfWork, status: GatewayStatus, *, abandon_if_pending: bool = False
+    ) -> Applied:
+        """Apply the gateway's answer inside the caller's write transaction, without committing.
+
+        The returned events must be published only after the caller committed.
+        """
+        payment = await uow.payments.get(status.order_uid, for_update=True)
+        if payment is None:
+            raise NotFound(f"payment {status.order_uid} not found")
+        outcome, order = await self._decide(uow, payment, status, abandon_if_pending)
+        if outcome in _NOTHING_TO_WRITE:
+            return Applied(outcome, payment, [])
+        await uow.payments.update(payment)
+        other = None
+        if order is not None:
+            await uow.orders.update(order)
+            other = await self._close_other_open_attempt(uow, payment)
+        return Applied(outcome, payment, drain(payment, order, other))
+
     async def _apply(
         self, status: GatewayStatus, abandon_if_pending: bool
     ) -> tuple[ReconcileOutcome, Payment]:
         async with self.uow() as uow:
-            payment = await uow.payments.get(status.order_uid, for_update=True)
-            if payment is None:
-                raise NotFound(f"payment {status.order_uid} not found")
-            outcome, order = await self._decide(uow, payment, status, abandon_if_pending)
-            if outcome in _NOTHING_TO_WRITE:
-                return outcome, payment
-            await uow.payments.update(payment)
-            other = None
-            if order is not None:
-                await uow.orders.update(order)
-                other = await self._close_other_open_attempt(uow, payment)
-            await uow.commit()
-        await self.events.publish(drain(payment, order, other))
-        return outcome, payment
+            applied = await self.apply_in(uow, status, abandon_if_pending=abandon_if_pending)
+            if applied.wrote:
+                await uow.commit()
+        await self.events.publish(applied.events)
+        return applied.outcome, applied.payment
 
     async def _close_other_open_attempt(self, uow: UnitOfWork, paid: Payment) -> Payment | None:
         """A late success on an old attempt paid the order while a newer QR is still shown:

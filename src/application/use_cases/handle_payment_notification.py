@@ -3,20 +3,26 @@
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from application.errors import (
     GatewayError,
     InvalidNotification,
     NotificationRejected,
-    StatusCheckDeferred,
     StatusUnconfirmed,
 )
-from application.gateway import NotificationResult, PaymentGateway, PaymentNotification
+from application.gateway import (
+    GatewayStatus,
+    NotificationResult,
+    PaymentGateway,
+    PaymentNotification,
+)
 from application.inbox import InboxEntry, Verification, masked_fields
-from application.ports import Clock, UnitOfWorkFactory
-from application.reconciliation import AttemptReconciler, ReconcileOutcome
-from domain.payments import PaymentStatus
+from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from application.reconciliation import Applied, AttemptReconciler, ReconcileOutcome
+from application.retry import retry_on_conflict
+from domain.payments import Payment, PaymentStatus
 
 
 class NotificationOutcome(StrEnum):
@@ -65,11 +71,16 @@ class HandledNotification:
 class HandlePaymentNotification:
     """Records, verifies and applies a gateway notification, exactly once.
 
-    Every notification is stored in the inbox before anything else happens, verified or not.
-    A notification is a trigger, not proof: its signature covers only merchant, amount and
-    order id. Local state decides first (a settled attempt needs no gateway call, an amount
+    Every notification is stored in the inbox, verified or not, and before any money state
+    changes. A notification is a trigger, not proof: its signature covers only merchant, amount
+    and order id. Local state decides first (a settled attempt needs no gateway call, an amount
     that differs from the attempt changes nothing and is flagged for staff); otherwise the
-    gateway's own status decides, through the throttled AttemptReconciler.
+    gateway's own status decides, at most once per attempt per check interval (shared with
+    every process through the database).
+
+    Two short write transactions at most, none held across the gateway call: the first stores
+    the entry, reads the attempt, decides locally or claims the status check; the second applies
+    the gateway's answer and records the outcome. A duplicate of a settled attempt costs one.
     """
 
     uow: UnitOfWorkFactory
@@ -90,13 +101,19 @@ class HandlePaymentNotification:
     ) -> HandledNotification:
         """Raises NotificationRejected / InvalidNotification for forged or malformed input,
         and StatusUnconfirmed when a success cannot be confirmed yet (the sender retries)."""
-        entry = await self._store_received(fields, source_address)
-        return await self.process(entry, dict(fields), source_allowed=source_allowed)
+        entry = InboxEntry(
+            received_at=self.clock.now(),
+            source_address=source_address,
+            fields=masked_fields(fields, self.personal_fields),
+            order_uid=(fields.get("merchantOrderId") or "")[:64] or None,
+            signature=(fields.get("signature") or "")[:128] or None,
+        )
+        return await self.process(entry, fields, source_allowed=source_allowed)
 
     async def process(
         self, entry: InboxEntry, fields: Mapping[str, str], *, source_allowed: bool = True
     ) -> HandledNotification:
-        """Verify and apply a stored entry; used for new notifications and re-processing."""
+        """Verify and apply an entry, new (no id yet) or stored (re-processing)."""
         try:
             if not source_allowed:
                 raise NotificationRejected("source address not allowed")
@@ -105,87 +122,119 @@ class HandlePaymentNotification:
             verdict = (
                 Verification.SOURCE_NOT_ALLOWED if not source_allowed else Verification.REJECTED
             )
-            await self._finish(entry, verdict, detail=error.message)
+            await self._record(entry, verdict, detail=error.message)
             raise
         except InvalidNotification as error:
-            await self._finish(entry, Verification.INVALID, detail=error.message)
+            await self._record(entry, Verification.INVALID, detail=error.message)
             raise
         entry.signature_scheme = notification.signature_scheme
-        try:
-            outcome = await self._apply(notification)
-        except StatusUnconfirmed as error:
-            await self._finish(
-                entry, Verification.VERIFIED, NotificationOutcome.DEFERRED, error.message
-            )
-            raise
-        await self._finish(entry, Verification.VERIFIED, outcome)
+        outcome = await retry_on_conflict(lambda: self._store_and_decide(entry, notification))
+        if outcome is NotificationOutcome.DEFERRED:
+            outcome = await self._deferred(entry, notification)
+        elif outcome is None:
+            outcome = await self._confirm_with_gateway(entry, notification)
         return HandledNotification(entry.key, notification, outcome)
 
-    async def _store_received(
-        self, fields: Mapping[str, str], source_address: str | None
-    ) -> InboxEntry:
-        entry = InboxEntry(
-            received_at=self.clock.now(),
-            source_address=source_address,
-            fields=masked_fields(fields, self.personal_fields),
-            order_uid=(fields.get("merchantOrderId") or "")[:64] or None,
-            signature=(fields.get("signature") or "")[:128] or None,
-        )
-        async with self.uow() as uow:
-            await uow.inbox.add(entry)
-            await uow.commit()
-        return entry
+    async def _store_and_decide(
+        self, entry: InboxEntry, notification: PaymentNotification
+    ) -> NotificationOutcome | None:
+        """First transaction: store the entry; decide from local state or claim the check.
 
-    async def _finish(
+        None means the status check was claimed and the gateway must be asked now.
+        """
+        stored_id = entry.id
+        try:
+            async with self.uow() as uow:
+                payment = await uow.payments.get(notification.order_uid)
+                outcome = _decided_locally(payment, notification)
+                if outcome is None and not await self.reconciler.claim_in(
+                    uow, notification.order_uid
+                ):
+                    outcome = NotificationOutcome.DEFERRED
+                _mark(entry, Verification.VERIFIED, outcome, None, self.clock.now())
+                if outcome is None:
+                    entry.processed_at = None  # verified; the gateway is being asked
+                await _save(uow, entry)
+                await uow.commit()
+        except BaseException:
+            entry.id = stored_id  # the insert was rolled back: a retry inserts again
+            raise
+        return outcome
+
+    async def _deferred(
+        self, entry: InboxEntry, notification: PaymentNotification
+    ) -> NotificationOutcome:
+        """The attempt was checked at the gateway moments ago (maybe right now elsewhere)."""
+        if notification.result is not NotificationResult.SUCCESS:
+            await self._record(entry, Verification.VERIFIED, NotificationOutcome.STILL_PENDING)
+            return NotificationOutcome.STILL_PENDING
+        # Duitku sends duplicates together: another request may be confirming this very
+        # payment. Wait briefly for its result instead of making Duitku retry; when this process
+        # itself checked moments ago the answer is known, so look once.
+        polls = (
+            1
+            if self.reconciler.checked_here_recently(notification.order_uid)
+            else self.concurrent_check_polls
+        )
+        if await self._settled_meanwhile(notification.order_uid, polls=polls):
+            await self._record(entry, Verification.VERIFIED, NotificationOutcome.ALREADY_SETTLED)
+            return NotificationOutcome.ALREADY_SETTLED
+        return await self._defer(entry, "the payment status was checked moments ago")
+
+    async def _confirm_with_gateway(
+        self, entry: InboxEntry, notification: PaymentNotification
+    ) -> NotificationOutcome:
+        """Ask the gateway (no transaction open), then apply its answer in the second one."""
+        order_uid = notification.order_uid
+        try:
+            status = await self.gateway.check_status(order_uid)
+        except GatewayError as error:
+            return await self._defer(entry, "the payment status could not be checked", error)
+        finally:
+            self.reconciler.in_flight.note_finished(order_uid, self.clock.now())
+        success = notification.result is NotificationResult.SUCCESS
+        applied = await retry_on_conflict(lambda: self._apply(entry, status, success))
+        await self.reconciler.events.publish(applied.events)
+        outcome = _FROM_RECONCILE[applied.outcome]
+        if success and outcome is NotificationOutcome.STILL_PENDING:
+            raise StatusUnconfirmed("the gateway does not confirm the payment yet")
+        return outcome
+
+    async def _apply(self, entry: InboxEntry, status: GatewayStatus, success: bool) -> Applied:
+        async with self.uow() as uow:
+            applied = await self.reconciler.apply_in(uow, status)
+            outcome = _FROM_RECONCILE[applied.outcome]
+            if success and outcome is NotificationOutcome.STILL_PENDING:
+                _mark(
+                    entry,
+                    Verification.VERIFIED,
+                    NotificationOutcome.DEFERRED,
+                    "the gateway does not confirm the payment yet",
+                    self.clock.now(),
+                )
+            else:
+                _mark(entry, Verification.VERIFIED, outcome, None, self.clock.now())
+            await _save(uow, entry)
+            await uow.commit()
+        return applied
+
+    async def _defer(
+        self, entry: InboxEntry, reason: str, cause: BaseException | None = None
+    ) -> NotificationOutcome:
+        await self._record(entry, Verification.VERIFIED, NotificationOutcome.DEFERRED, reason)
+        raise StatusUnconfirmed(reason) from cause
+
+    async def _record(
         self,
         entry: InboxEntry,
         verification: Verification,
         outcome: NotificationOutcome | None = None,
         detail: str | None = None,
     ) -> None:
-        entry.verification = verification
-        entry.outcome = outcome.value if outcome else None
-        entry.detail = detail
-        entry.processed_at = self.clock.now()
-        entry.needs_review = entry.needs_review or outcome in FLAGGED_FOR_STAFF
+        _mark(entry, verification, outcome, detail, self.clock.now())
         async with self.uow() as uow:
-            await uow.inbox.update(entry)
+            await _save(uow, entry)
             await uow.commit()
-
-    async def _apply(self, notification: PaymentNotification) -> NotificationOutcome:
-        async with self.uow(read_only=True) as uow:
-            payment = await uow.payments.get(notification.order_uid)
-        if payment is None:
-            return NotificationOutcome.UNKNOWN_PAYMENT
-        if payment.status is PaymentStatus.SUCCEEDED:
-            return NotificationOutcome.ALREADY_SETTLED
-        if notification.amount != payment.amount:
-            return NotificationOutcome.AMOUNT_MISMATCH
-        success = notification.result is NotificationResult.SUCCESS
-        if not success and not payment.is_open:
-            return NotificationOutcome.NOTHING_TO_DO
-        try:
-            outcome = _FROM_RECONCILE[await self.reconciler.reconcile(payment.order_uid)]
-        except StatusCheckDeferred as error:
-            if not success:
-                return NotificationOutcome.STILL_PENDING
-            # Another process may be checking this attempt right now (Duitku sends duplicates
-            # together): wait briefly for its result instead of making Duitku retry. When this
-            # process itself checked it moments ago the answer is known: read it once (that
-            # check may have just applied the success this notification reports).
-            polls = (
-                1
-                if self.reconciler.checked_here_recently(payment.order_uid)
-                else self.concurrent_check_polls
-            )
-            if await self._settled_meanwhile(payment.order_uid, polls=polls):
-                return NotificationOutcome.ALREADY_SETTLED
-            raise StatusUnconfirmed("the payment status was checked moments ago") from error
-        except GatewayError as error:
-            raise StatusUnconfirmed("the payment status could not be checked") from error
-        if success and outcome is NotificationOutcome.STILL_PENDING:
-            raise StatusUnconfirmed("the gateway does not confirm the payment yet")
-        return outcome
 
     async def _settled_meanwhile(self, order_uid: str, *, polls: int) -> bool:
         for poll in range(polls):
@@ -196,3 +245,39 @@ class HandlePaymentNotification:
             if payment is not None and payment.status is PaymentStatus.SUCCEEDED:
                 return True
         return False
+
+
+def _decided_locally(
+    payment: Payment | None, notification: PaymentNotification
+) -> NotificationOutcome | None:
+    """What local state alone decides, or None when only the gateway can."""
+    if payment is None:
+        return NotificationOutcome.UNKNOWN_PAYMENT
+    if payment.status is PaymentStatus.SUCCEEDED:
+        return NotificationOutcome.ALREADY_SETTLED
+    if notification.amount != payment.amount:
+        return NotificationOutcome.AMOUNT_MISMATCH
+    if notification.result is not NotificationResult.SUCCESS and not payment.is_open:
+        return NotificationOutcome.NOTHING_TO_DO
+    return None
+
+
+def _mark(
+    entry: InboxEntry,
+    verification: Verification,
+    outcome: NotificationOutcome | None,
+    detail: str | None,
+    now: datetime,
+) -> None:
+    entry.verification = verification
+    entry.outcome = outcome.value if outcome else None
+    entry.detail = detail
+    entry.processed_at = now
+    entry.needs_review = entry.needs_review or outcome in FLAGGED_FOR_STAFF
+
+
+async def _save(uow: UnitOfWork, entry: InboxEntry) -> None:
+    if entry.id is None:
+        await uow.inbox.add(entry)
+    else:
+        await uow.inbox.update(entry)

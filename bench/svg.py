@@ -38,12 +38,13 @@ def bar_panel(
 ) -> tuple[str, int]:
     """Horizontal grouped bars: one group per category, one bar per series. Returns
     (svg fragment, height)."""
-    label_w = 190
+    # ~6.6 px per character of 12 px text, so long labels are not cut at the left edge
+    label_w = max(120, int(6.6 * max((len(c) for c in categories), default=10)) + 16)
     bar_h = 16
     gap = 4
     group_gap = 14
     top = 30
-    plot_w = width - label_w - 90
+    plot_w = max(200, width - label_w - 90)
     peak = max((v for s in series for v in s.values if v is not None), default=1.0) or 1.0
     parts = [
         f"<text x='{x0 + 8}' y='{y0 + 20}' font-size='15' font-weight='600' {FONT}>"
@@ -89,11 +90,13 @@ def bar_panel(
 
 def chart(panels: Sequence[tuple[str, Sequence[str], Sequence[Series], str, Sequence[str]]]) -> str:
     """Stack panels (title, categories, series, unit, notes) into one SVG document."""
-    width = 760
+    width = 860
     fragments = []
     y = 0
     for title, categories, series, unit, notes in panels:
-        fragment, height = bar_panel(title, categories, series, unit, notes=notes, y0=y)
+        fragment, height = bar_panel(
+            title, categories, series, unit, notes=notes, width=width, y0=y
+        )
         fragments.append(fragment)
         y += height + 10
     return (

@@ -117,9 +117,12 @@ class AttemptReconciler:
         await self._claim_status_check(order_uid)
         try:
             status = await self.gateway.check_status(order_uid)
+            outcome, payment = await retry_on_conflict(
+                lambda: self._apply(status, abandon_if_pending)
+            )
         finally:
+            # After the commit, so "checked here moments ago" implies the answer is applied.
             self.in_flight.note_finished(order_uid, self.clock.now())
-        outcome, payment = await retry_on_conflict(lambda: self._apply(status, abandon_if_pending))
         return Reconciled(outcome=outcome, gateway=status, payment=payment)
 
     async def _check_and_apply(self, order_uid: str, abandon_if_pending: bool) -> ReconcileOutcome:

@@ -89,7 +89,7 @@ class HandlePaymentNotification:
     clock: Clock
     personal_fields: Collection[str] = field(default_factory=frozenset)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    concurrent_check_polls: int = 20
+    concurrent_check_polls: int = 60
     concurrent_check_poll_interval: float = 0.05
 
     async def execute(
@@ -186,14 +186,17 @@ class HandlePaymentNotification:
     ) -> NotificationOutcome:
         """Ask the gateway (no transaction open), then apply its answer in the second one."""
         order_uid = notification.order_uid
-        try:
-            status = await self.gateway.check_status(order_uid)
-        except GatewayError as error:
-            return await self._defer(entry, "the payment status could not be checked", error)
-        finally:
-            self.reconciler.in_flight.note_finished(order_uid, self.clock.now())
         success = notification.result is NotificationResult.SUCCESS
-        applied = await retry_on_conflict(lambda: self._apply(entry, status, success))
+        try:
+            try:
+                status = await self.gateway.check_status(order_uid)
+            except GatewayError as error:
+                return await self._defer(entry, "the payment status could not be checked", error)
+            applied = await retry_on_conflict(lambda: self._apply(entry, status, success))
+        finally:
+            # Only once the answer is committed: a duplicate that sees "checked here" reads
+            # the attempt once and must find the success already applied.
+            self.reconciler.in_flight.note_finished(order_uid, self.clock.now())
         await self.reconciler.events.publish(applied.events)
         outcome = _FROM_RECONCILE[applied.outcome]
         if success and outcome is NotificationOutcome.STILL_PENDING:

@@ -700,6 +700,22 @@ class LoadSettings:
     threads: int
 
 
+_PG_SHARED = ("walwriter", "checkpointer", "background writer")
+
+
+def _postgres_pids(server: Server) -> list[int]:
+    """This server's PostgreSQL backends (by database name) and the shared WAL processes;
+    other databases' backends (other people's tests) count as other load."""
+    if "postgresql" not in server.database_url:
+        return []
+    database = server.database_url.rsplit("/", 1)[1]
+    return [
+        pid
+        for pid in uid_processes("postgres")
+        if f" {database} " in (line := cmdline(pid)) or any(s in line for s in _PG_SHARED)
+    ]
+
+
 def run_wrk(
     server: Server,
     scenario: str,
@@ -734,10 +750,11 @@ def run_wrk(
     if sampler:
         sampler.phase = scenario
     pids = server.pids()
-    pg_pids = uid_processes("postgres")
+    pg_pids = _postgres_pids(server)
     rss_before = sampler.now_kib() if sampler else 0
     busy0, total0 = machine_busy_ticks()
-    server0, pg0 = cpu_ticks(pids), cpu_ticks(pg_pids)
+    server0 = cpu_ticks(pids)
+    pg0 = {pid: cpu_ticks([pid]) for pid in pg_pids}
     each0 = [cpu_ticks([pid]) for pid in pids]
     own0 = cpu_ticks([os.getpid()])
     out_path = server.workdir / "wrk.out"
@@ -750,7 +767,10 @@ def run_wrk(
         process.returncode = os.waitstatus_to_exitcode(status)
         _STARTED.remove(process)
     busy1, total1 = machine_busy_ticks()
-    server1, pg1 = cpu_ticks(pids), cpu_ticks(pg_pids)
+    server1 = cpu_ticks(pids)
+    # PostgreSQL backends come and go with the pool: count those alive at the end, from
+    # their start (a backend that ended during the run is missed, never counted negative).
+    pg_ticks = sum(cpu_ticks([pid]) - pg0.get(pid, 0) for pid in _postgres_pids(server))
     each = [cpu_ticks([pid]) - before for pid, before in zip(pids, each0, strict=True)]
     own1 = cpu_ticks([os.getpid()])
     time.sleep(1.0)  # requests still in flight when wrk stopped finish before anything else
@@ -765,7 +785,6 @@ def run_wrk(
     wall_ticks = (total1 - total0) / CORES  # elapsed ticks of one CPU
     wrk_ticks = (usage.ru_utime + usage.ru_stime) * TCK
     server_ticks = server1 - server0
-    pg_ticks = pg1 - pg0
     other = (busy1 - busy0) - server_ticks - pg_ticks - wrk_ticks - (own1 - own0)
     lat = data["latency_us"]
     return Figure(
@@ -1281,21 +1300,25 @@ def scale_suite(
     timings: dict[str, Any] = {}
     try:
         lines: dict[str, list[Path]] = {}
+        setups: dict[str, Setup] = {}
         for size, (db, _) in sizes.items():
             server = Server(f"{name}-{size}", db.url, 1, work / size)
             server.start()
             servers[size] = server
             samplers[size] = MemorySampler(server)
             samplers[size].start()
-            setup = Setup(server.base_url, item_id=1)
-            size_timings: dict[str, float] = {}
-            _warm_up(server, setup, work / size, settings, size_timings, qris=False)
-            count = _size_for(size_timings["warm_callback_rps"], settings)
+            setups[size] = Setup(server.base_url, item_id=1)
+            timings[size] = {}
+            _warm_up(server, setups[size], work / size, settings, timings[size], qris=False)
+        # Both get enough for the faster of the two: a run must never run out of attempts
+        # (wrk would then count the idle rest of the run and understate the rate).
+        pace = max(t["warm_callback_rps"] for t in timings.values())
+        count = _size_for(pace, settings)
+        for size, setup in setups.items():
             log(f"{name} ({size}): creating {rounds} × {count:,} QRIS attempts through the API")
             t = time.monotonic()
             attempts = setup.attempts(rounds * count)
-            size_timings["setup_seconds"] = round(time.monotonic() - t, 1)
-            timings[size] = size_timings
+            timings[size]["setup_seconds"] = round(time.monotonic() - t, 1)
             lines[size] = [
                 callback_lines(work / size / f"callback-{r}.lines", attempts[r::rounds])
                 for r in range(rounds)
@@ -1420,7 +1443,7 @@ def markdown(result: dict[str, Any]) -> str:
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for scenario, f in suite["figures"].items():
-            flags = " (ran out of prepared requests)" if f["exhausted"] else ""
+            flags = " (ran out of prepared requests: a lower bound)" if f["exhausted"] else ""
             bad = f["errors"]["status"] + f["errors"]["timeout"]
             flags += f" ({bad} errors)" if bad else ""
             share = f.get("worker_cpu_share") or []
@@ -1540,6 +1563,7 @@ def evaluate(result: dict[str, Any]) -> None:
                 ),
                 "small_p99_ms": small["p99_ms"],
                 "large_p99_ms": large["p99_ms"],
+                "run_id": suites[suite_name].get("run_id", result["run_id"]),
             }
             add(
                 f"{db}: callback at {scale[db]['large_rows']:,} rows ≥ {GOALS['scale_ratio']}× "
@@ -1583,7 +1607,8 @@ def charts(result: dict[str, Any], directory: Path) -> list[Path]:
                     ),
                 ],
                 "rps",
-                [
+                [f"bench/results/{suite.get('run_id', result['run_id'])}.json"]
+                + [
                     f"{titles[s]}: {_ratio_str(f[s]['ratio'])} of {f[s]['baseline']}"
                     for s in present
                 ],
@@ -1610,7 +1635,11 @@ def charts(result: dict[str, Any], directory: Path) -> list[Path]:
         names = [n for n, s in suites.items() if scenario in s["figures"]]
         if not names:
             continue
-        labels = [f"{n} ({suites[n]['database']}, {suites[n]['workers']}w)" for n in names]
+        labels = [
+            f"{n} ({suites[n]['database']}, {suites[n]['workers']}w, "
+            f"run {suites[n].get('run_id', result['run_id'])})"
+            for n in names
+        ]
         fig = [suites[n]["figures"][scenario] for n in names]
         base = [suites[n]["figures"][f["baseline"]] for n, f in zip(names, fig, strict=True)]
         panels = [
@@ -1670,7 +1699,10 @@ def charts(result: dict[str, Any], directory: Path) -> list[Path]:
                     ),
                 ],
                 "rps",
-                [],
+                [
+                    f"bench/results/{server.get('run_id', result['run_id'])}.json: all variants "
+                    f"up at once, {server.get('rounds', 1)} interleaved rounds, median",
+                ],
             ),
         ]
         path = directory / "server-settings.svg"
@@ -1696,7 +1728,8 @@ def charts(result: dict[str, Any], directory: Path) -> list[Path]:
                 ],
                 "rps",
                 [
-                    f"{d}: rps ratio {result['scale'][d]['ratio']:.3f}, CPU-per-request ratio "
+                    f"{d} (run {result['scale'][d]['run_id']}): rps ratio "
+                    f"{result['scale'][d]['ratio']:.3f}, CPU-per-request ratio "
                     f"{result['scale'][d]['cpu_ratio']:.3f} (medians of alternating runs)"
                     for d in dbs
                 ],
@@ -1747,7 +1780,8 @@ def charts(result: dict[str, Any], directory: Path) -> list[Path]:
                 ],
                 "MiB",
                 [
-                    f"{n}: steady growth {m['steady_growth_mib']} MiB"
+                    f"{n} (run {result['suites'][n].get('run_id', result['run_id'])}): "
+                    f"second-pass growth {m['steady_growth_mib']} MiB"
                     f" ({'grew' if m['grew'] else 'no growth'})"
                     for n, m in memory.items()
                 ],
@@ -1798,15 +1832,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--charts-from",
         type=Path,
-        default=None,
+        action="append",
+        default=[],
         metavar="RESULT_JSON",
-        help="only redraw docs/benchmarks/*.svg from an earlier run's results",
+        help="only redraw docs/benchmarks/*.svg from earlier results; repeat it to take a "
+        "suite from a later run (a rerun of one suite); each chart names its run",
     )
     args = parser.parse_args(argv)
-    if args.charts_from is not None:
-        earlier = json.loads(args.charts_from.read_text())
-        for path in charts(earlier, CHARTS):
-            log(f"chart {path.relative_to(ROOT)}")
+    if args.charts_from:
+        merged: dict[str, Any] = {}
+        for path in args.charts_from:
+            earlier = json.loads(path.read_text())
+            for suite in earlier["suites"].values():
+                suite["run_id"] = earlier["run_id"]
+            if not merged:
+                merged = earlier
+            else:
+                merged["suites"].update(earlier["suites"])
+        evaluate(merged)
+        for chart in charts(merged, CHARTS):
+            log(f"chart {chart.relative_to(ROOT)}")
         return 0
     if args.quick:
         args.duration, args.warmup, args.scale_rows = 3.0, 1.0, min(args.scale_rows, 20_000)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SECONDS_BETWEEN_ORDERS = 30
+RETENTION_DAYS = 90  # kasir's default NOTIFICATION_RETENTION_DAYS
 SEED_MERCHANT = "DS00001"
 
 
@@ -88,7 +89,8 @@ def _pg_statements(n: int, menu: Sequence[tuple[str, int]]) -> list[str]:
         f"CASE WHEN i % 5 = 0 THEN NULL ELSE {placed} + interval '45 s' END {series}",
         f"WITH {menu_cte} "
         "INSERT INTO notification_inbox (received_at, source_address, fields, order_uid, "
-        "signature, verification, signature_scheme, outcome, processed_at, needs_review) "
+        "signature, verification, signature_scheme, outcome, processed_at, needs_review, "
+        "personal_data_removed_at) "
         f"SELECT {placed} + interval '44 s', '182.23.85.8', json_build_object("
         f"'merchantCode', '{SEED_MERCHANT}', 'amount', (menu.price * q.qty)::text, "
         f"'merchantOrderId', {uid}, 'productDetail', 'Pesanan ' || i, "
@@ -98,7 +100,12 @@ def _pg_statements(n: int, menu: Sequence[tuple[str, int]]) -> list[str]:
         "'spUserHash', '***', 'settlementDate', '2026-01-01', 'issuerCode', '93600918', "
         "'customerName', '***'), "
         f"{uid}, md5(i::text) || md5((i + 1)::text), 'verified', 'hmac', 'order_paid', "
-        f"{placed} + interval '45 s', false {series} WHERE i % 5 <> 0",
+        f"{placed} + interval '45 s', false, "
+        # kasir's hourly purge has blanked the payer details of entries past the 90-day
+        # retention (else the first purge after start would do a year's worth at once)
+        f"CASE WHEN {placed} < now() - interval '{RETENTION_DAYS} days' "
+        f"THEN {placed} + interval '{RETENTION_DAYS} days 1 hour' END "
+        f"{series} WHERE i % 5 <> 0",
         *(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"GREATEST((SELECT max(id) FROM {table}), 1))"
@@ -171,7 +178,8 @@ def _sqlite_statements(n: int, menu: Sequence[tuple[str, int]]) -> list[str]:
         f"CASE WHEN i % 5 = 0 THEN 'seed' END, 2, CASE WHEN i % 5 = 0 THEN NULL ELSE {at(45)} END "
         "FROM r",
         f"{series}INSERT INTO notification_inbox (received_at, source_address, fields, order_uid, "
-        "signature, verification, signature_scheme, outcome, processed_at, needs_review) "
+        "signature, verification, signature_scheme, outcome, processed_at, needs_review, "
+        "personal_data_removed_at) "
         f"SELECT {at(44)}, '182.23.85.8', json_object("
         f"'merchantCode', '{SEED_MERCHANT}', 'amount', CAST(price * qty AS TEXT), "
         "'merchantOrderId', uid, 'productDetail', 'Pesanan ' || i, 'additionalParam', '***', "
@@ -179,7 +187,9 @@ def _sqlite_statements(n: int, menu: Sequence[tuple[str, int]]) -> list[str]:
         "'reference', printf('SEEDR%010d', i), 'signature', printf('%064x', i * 7), "
         "'publisherOrderId', 'PUB' || i, 'spUserHash', '***', "
         "'settlementDate', '2026-01-01', 'issuerCode', '93600918', 'customerName', '***'), "
-        f"uid, printf('%064x', i * 7), 'verified', 'hmac', 'order_paid', {at(45)}, 0 "
+        f"uid, printf('%064x', i * 7), 'verified', 'hmac', 'order_paid', {at(45)}, 0, "
+        f"CASE WHEN t < CAST(strftime('%s', 'now') AS INTEGER) - {RETENTION_DAYS} * 86400 "
+        f"THEN {at(RETENTION_DAYS * 86400 + 3600)} END "
         "FROM r WHERE i % 5 <> 0",
     ]
 

@@ -49,7 +49,14 @@ class GatewayUnavailable(GatewayError):
     code = "gateway_unavailable"
 
 
-class GatewayTimeout(GatewayError):
+class GatewayOutcomeUnknown(GatewayError):
+    """The request may have been taken (a 5xx or unreadable answer to a create call): nothing
+    is known until a status check resolves it. Never a reason to create again."""
+
+    code = "gateway_outcome_unknown"
+
+
+class GatewayTimeout(GatewayOutcomeUnknown):
     """No answer in time: the outcome is unknown until a status check resolves it."""
 
     code = "gateway_timeout"

@@ -32,6 +32,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from application.errors import (
     ApplicationError,
     ConcurrentUpdate,
+    GatewayError,
+    GatewayOutcomeUnknown,
     GatewayRejected,
     GatewayTimeout,
     GatewayUnavailable,
@@ -101,6 +103,7 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     GatewayRejected: HTTP_502_BAD_GATEWAY,
     GatewayUnavailable: HTTP_502_BAD_GATEWAY,
     GatewayTimeout: HTTP_504_GATEWAY_TIMEOUT,
+    GatewayOutcomeUnknown: HTTP_502_BAD_GATEWAY,
     NotificationRejected: HTTP_403_FORBIDDEN,
     InvalidNotification: HTTP_400_BAD_REQUEST,
     StatusUnconfirmed: HTTP_503_SERVICE_UNAVAILABLE,
@@ -146,7 +149,7 @@ def application_error_handler(
         headers["Retry-After"] = "5"
     if isinstance(error, NotificationRejected):
         message = GENERIC_REJECTION  # one body for every reason: no oracle for forgers
-    if isinstance(error, GatewayRejected | GatewayUnavailable | GatewayTimeout):
+    if isinstance(error, GatewayError):
         logger.warning("gateway failure %s: %s", error.code, error.detail or error.message)
     return error_response(status, error.code, message, headers=headers or None)
 

@@ -182,7 +182,7 @@ def _simulator(args: argparse.Namespace) -> int:
             settings.duitku_api_key.get_secret_value() if settings.duitku_api_key else DEV_API_KEY
         ),
         public_base_url=f"http://{args.host}:{args.port}",
-        callback_signature=settings.duitku_signature,
+        **gateways.simulator_signatures(settings),
     )
     print(f"Duitku simulator on http://{args.host}:{args.port} (merchant {config.merchant_code})")
     uvicorn.run(create_simulator_app(config), host=args.host, port=args.port, log_config=None)

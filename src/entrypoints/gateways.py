@@ -14,6 +14,7 @@ from entrypoints.duitku_simulator import (
     DEV_MERCHANT_CODE,
     DuitkuSimulator,
     SimulatorConfig,
+    SimulatorSignatures,
     build_simulator,
 )
 from entrypoints.settings import Settings
@@ -41,7 +42,7 @@ def duitku_config(settings: Settings) -> DuitkuConfig:
         payment_method=settings.duitku_payment_method,
         expiry_minutes=settings.duitku_expiry_minutes,
         signature_scheme=settings.duitku_signature,
-        callback_accept_md5=settings.duitku_callback_accept_md5,
+        callback_signatures=settings.duitku_callback_signatures,
     )
 
 
@@ -53,9 +54,23 @@ def mounted_simulator(settings: Settings) -> DuitkuSimulator:
             merchant_code=config.merchant_code,
             api_key=config.api_key,
             public_base_url=f"{settings.base_url}{DEFAULT_MOUNT_PATH}",
-            callback_signature=settings.duitku_signature,
+            **simulator_signatures(settings),
         )
     )
+
+
+def simulator_signatures(settings: Settings) -> SimulatorSignatures:
+    """The signatures the simulator speaks, from DUITKU_SIMULATOR_SIGNATURES.
+
+    Never from kasir's own DUITKU_SIGNATURE: how kasir signs requests says nothing about how
+    Duitku signs callbacks. An MD5-only simulator refuses HMAC requests and signs callbacks
+    with MD5; otherwise callbacks are HMAC-signed.
+    """
+    accepted = settings.duitku_simulator_signatures
+    return {
+        "request_signatures": accepted,
+        "callback_signature": "md5" if accepted == "md5" else "hmac",
+    }
 
 
 def uses_mounted_simulator(settings: Settings) -> bool:

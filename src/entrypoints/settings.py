@@ -53,8 +53,15 @@ class Settings(BaseSettings):
     duitku_api_key: SecretStr | None = None
     duitku_payment_method: str = "SP"
     duitku_expiry_minutes: int = Field(default=10, ge=1, le=60)
-    duitku_signature: Literal["hmac", "md5"] = "hmac"
-    duitku_callback_accept_md5: bool = False
+    # Requests: `auto` signs with HMAC-SHA256 and falls back to MD5 once on "Wrong signature".
+    duitku_signature: Literal["auto", "hmac", "md5"] = "auto"
+    # Callbacks: `both` verifies HMAC-SHA256 first, then MD5 (what Duitku's own libraries use).
+    duitku_callback_signatures: Literal["both", "hmac", "md5"] = "both"
+    # Removed setting, read only to refuse it with a message naming its replacement.
+    duitku_callback_accept_md5: str | None = None
+    # Which request signatures the mounted simulator accepts; `md5` plays an MD5-only Duitku
+    # (it also signs its callbacks with MD5).
+    duitku_simulator_signatures: Literal["both", "hmac", "md5"] = "both"
     duitku_base_url: str | None = None
     kasir_staff_tokens: Annotated[tuple[StaffToken, ...], NoDecode] = ()
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -107,6 +114,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_combination(self) -> "Settings":
+        if self.duitku_callback_accept_md5 is not None:
+            raise SettingsError(
+                "DUITKU_CALLBACK_ACCEPT_MD5 is no longer read: remove it and use "
+                "DUITKU_CALLBACK_SIGNATURES=both|hmac|md5 (default both: HMAC first, then MD5)"
+            )
         real = self.duitku_env in ("sandbox", "production")
         if real and not (self.duitku_merchant_code and self.duitku_api_key):
             raise SettingsError(

@@ -169,7 +169,7 @@ async def test_the_simulator_failing_answers_502_and_a_retry_creates_a_new_attem
 
     refused = await api.start_qris(order)
 
-    api.error(refused, 502, "gateway_unavailable")
+    api.error(refused, 502, "gateway_outcome_unknown")
     retried = await api.start_qris(order)
     assert retried.status_code == 201, retried.text
     statuses = sorted(p["status"] for p in (await api.order(order.id))["payments"])

@@ -64,6 +64,9 @@ class TestForgedNotifications:
         return {
             "duitku_callback_allowlist": DUITKU_SANDBOX_ADDRESS,
             "trusted_proxies": TRUSTED_PROXY,
+            # Narrowed to HMAC so that an MD5 signature is one more forgery here; the
+            # default (both) accepts it, as test_md5_callbacks_are_accepted_... shows.
+            "duitku_callback_signatures": "hmac",
         }
 
     async def test_every_forgery_is_refused_alike_changes_nothing_and_is_kept_in_the_inbox(

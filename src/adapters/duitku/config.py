@@ -5,6 +5,10 @@ from typing import Literal
 
 Environment = Literal["sandbox", "production", "simulator"]
 SignatureScheme = Literal["hmac", "md5"]
+RequestSigning = Literal["auto", "hmac", "md5"]
+"""How requests are signed: `auto` signs with HMAC and falls back to MD5 once (see gateway)."""
+CallbackSignatures = Literal["both", "hmac", "md5"]
+"""Which callback signatures verify: `both` tries HMAC first, then MD5."""
 
 SANDBOX_BASE_URL = "https://sandbox.duitku.com/webapi/api/merchant/"
 PRODUCTION_BASE_URL = "https://passport.duitku.com/webapi/api/merchant/"
@@ -17,7 +21,8 @@ _BUILT_IN_BASE_URLS: dict[str, str] = {
     "simulator": SIMULATOR_BASE_URL,
 }
 _ENVIRONMENTS = ("sandbox", "production", "simulator")
-_SCHEMES = ("hmac", "md5")
+_REQUEST_SIGNING = ("auto", "hmac", "md5")
+_CALLBACK_SIGNATURES = ("both", "hmac", "md5")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,8 +43,8 @@ class DuitkuConfig:
     base_url: str | None = None
     payment_method: str = "SP"
     expiry_minutes: int = 10
-    signature_scheme: SignatureScheme = "hmac"
-    callback_accept_md5: bool = False
+    signature_scheme: RequestSigning = "auto"
+    callback_signatures: CallbackSignatures = "both"
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     write_timeout: float = 10.0
@@ -59,8 +64,10 @@ class DuitkuConfig:
             raise ValueError("Duitku api_key must not be empty")
         if self.environment not in _ENVIRONMENTS:
             raise ValueError("Duitku environment must be sandbox, production or simulator")
-        if self.signature_scheme not in _SCHEMES:
-            raise ValueError("Duitku signature_scheme must be hmac or md5")
+        if self.signature_scheme not in _REQUEST_SIGNING:
+            raise ValueError("Duitku signature_scheme must be auto, hmac or md5")
+        if self.callback_signatures not in _CALLBACK_SIGNATURES:
+            raise ValueError("Duitku callback_signatures must be both, hmac or md5")
         if not 1 <= self.expiry_minutes <= 1440:
             raise ValueError("Duitku expiry_minutes must be between 1 and 1440")
         if self.status_retries < 1:
@@ -84,7 +91,7 @@ class DuitkuConfig:
             f"environment={self.environment!r}, base_url={self.effective_base_url()!r}, "
             f"payment_method={self.payment_method!r}, expiry_minutes={self.expiry_minutes}, "
             f"signature_scheme={self.signature_scheme!r}, "
-            f"callback_accept_md5={self.callback_accept_md5})"
+            f"callback_signatures={self.callback_signatures!r})"
         )
 
     def effective_base_url(self) -> str:

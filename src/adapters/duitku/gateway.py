@@ -1,6 +1,7 @@
 """The Duitku implementation of the PaymentGateway port (v2 "webapi": inquiry + status)."""
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -11,14 +12,15 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from adapters.duitku.amounts import parse_whole_rupiah
 from adapters.duitku.call_log import log_call, log_retry
-from adapters.duitku.config import DuitkuConfig
-from adapters.duitku.notifications import present_fields, verify_callback
+from adapters.duitku.config import DuitkuConfig, SignatureScheme
+from adapters.duitku.notifications import DuitkuNotificationVerifier
 from adapters.duitku.schemas import InquiryRequest, InquiryResponse, StatusRequest, StatusResponse
 from adapters.duitku.signature import inquiry_signature, status_signature
 from adapters.duitku.transport import (
     UnexpectedAnswer,
     clip,
     decode_json,
+    duitku_message,
     error_message,
     http_error,
     make_http_client,
@@ -26,11 +28,10 @@ from adapters.duitku.transport import (
 )
 from application.errors import (
     GatewayError,
+    GatewayOutcomeUnknown,
     GatewayRejected,
     GatewayTimeout,
     GatewayUnavailable,
-    InvalidNotification,
-    NotificationRejected,
 )
 from application.gateway import (
     GatewayPaymentState,
@@ -46,15 +47,21 @@ INQUIRY_PATH = "v2/inquiry"
 STATUS_PATH = "transactionStatus"
 
 Sleep = Callable[[float], Awaitable[None]]
+SignedBody = InquiryRequest | StatusRequest
+
+logger = logging.getLogger("kasir.duitku")
 
 _STATUS_STATES = {
     "00": GatewayPaymentState.PAID,
     "01": GatewayPaymentState.PENDING,
     "02": GatewayPaymentState.FAILED,
 }
-# "Merchant not found" is a configuration error, not an unknown transaction.
+# Duitku's own answer for an unknown merchantOrderId: HTTP 400 {"Message": "Transaction not
+# found"}. Any other "not found" (a proxy's HTML 404, a wrong URL) says nothing about the order.
+_TRANSACTION_NOT_FOUND = "transaction not found"
 _MERCHANT_NOT_FOUND = re.compile(r"\bmerchant not found\b", re.IGNORECASE)
-_NOT_FOUND = re.compile(r"\bnot found\b", re.IGNORECASE)
+# Duitku answers a signature it does not accept with 401 {"Message": "Wrong signature"}.
+_SIGNATURE_REFUSED = re.compile(r"\bsignature\b", re.IGNORECASE)
 _MAX_VA_NAME = 20
 _MAX_PHONE = 20
 _MAX_PRODUCT_DETAILS = 255
@@ -68,6 +75,11 @@ class DuitkuPaymentGateway:
     inquiry could create a second transaction; `check_status` is read-only and is retried on
     transient failures with jittered exponential back-off, sleeping with the injected
     `sleep` so tests need not wait.
+
+    Signing: with `signature_scheme="auto"` requests are signed with HMAC-SHA256 (Duitku's
+    2026 scheme); if Duitku answers "Wrong signature", the same request is sent once more
+    signed with legacy MD5 (a refused signature creates nothing, so this is safe), and when
+    MD5 is accepted this gateway signs with MD5 for the rest of the process.
     """
 
     def __init__(
@@ -80,6 +92,13 @@ class DuitkuPaymentGateway:
         self._config = config
         self._client = client
         self._sleep = sleep
+        self._scheme: SignatureScheme = "md5" if config.signature_scheme == "md5" else "hmac"
+        self._may_fall_back = config.signature_scheme == "auto"
+        self._notifications = DuitkuNotificationVerifier(
+            merchant_code=config.merchant_code,
+            api_key=config.api_key,
+            accepted=config.callback_signatures,
+        )
 
     def __repr__(self) -> str:
         return (
@@ -88,35 +107,45 @@ class DuitkuPaymentGateway:
             f"payment_method={self._config.payment_method!r})"
         )
 
+    @property
+    def signature_scheme(self) -> SignatureScheme:
+        """The scheme requests are signed with now (`auto` may have moved it to MD5)."""
+        return self._scheme
+
     async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
         """Request a QRIS transaction (v2 inquiry) and return the QR payload to show.
 
-        Raises GatewayRejected (4xx, or an answer without a QR), GatewayUnavailable (not
-        reached, 5xx, unreadable answer) or GatewayTimeout (the outcome is unknown).
+        Raises GatewayRejected (a 4xx refusal, or an answer without a QR: nothing to pay),
+        GatewayUnavailable (the request was never sent, or a redirect) or
+        GatewayOutcomeUnknown (a 5xx or unreadable answer; GatewayTimeout when no answer
+        came): Duitku may have created the transaction, so only a status check can tell.
         """
         config = self._config
-        body = InquiryRequest(
-            merchant_code=config.merchant_code,
-            payment_amount=request.amount,
-            payment_method=config.payment_method,
-            merchant_order_id=request.order_uid,
-            product_details=request.description[:_MAX_PRODUCT_DETAILS],
-            email=request.customer.email,
-            customer_va_name=request.customer.name.strip()[:_MAX_VA_NAME],
-            callback_url=config.callback_url,
-            return_url=config.return_url,
-            signature=inquiry_signature(
-                config.merchant_code,
-                request.order_uid,
-                request.amount,
-                config.api_key,
-                config.signature_scheme,
-            ),
-            phone_number=_phone_digits(request.customer.phone),
-            expiry_period=config.expiry_minutes,
-        )
+
+        def body(scheme: SignatureScheme) -> InquiryRequest:
+            return InquiryRequest(
+                merchant_code=config.merchant_code,
+                payment_amount=request.amount,
+                payment_method=config.payment_method,
+                merchant_order_id=request.order_uid,
+                product_details=request.description[:_MAX_PRODUCT_DETAILS],
+                email=request.customer.email,
+                customer_va_name=request.customer.name.strip()[:_MAX_VA_NAME],
+                callback_url=config.callback_url,
+                return_url=config.return_url,
+                signature=inquiry_signature(
+                    config.merchant_code,
+                    request.order_uid,
+                    request.amount,
+                    config.api_key,
+                    scheme,
+                ),
+                phone_number=_phone_digits(request.customer.phone),
+                expiry_period=config.expiry_minutes,
+            )
+
         started = time.perf_counter()
-        response = await self._post("inquiry", INQUIRY_PATH, body, request.order_uid, started)
+        response = await self._signed_post("inquiry", INQUIRY_PATH, body, request.order_uid)
         try:
             charge = _interpret_inquiry(response, config)
         except GatewayError as error:
@@ -128,9 +157,12 @@ class DuitkuPaymentGateway:
     async def check_status(self, order_uid: str) -> GatewayStatus:
         """Duitku's account of `order_uid` (transactionStatus), retried on transient failures.
 
-        00 → PAID, 01 → PENDING, 02 → FAILED (cancelled or expired), "not found" → NOT_FOUND.
-        After `config.status_retries` attempts the last GatewayUnavailable/GatewayTimeout is
-        raised; a rejection (4xx) or an unreadable answer is raised at once.
+        00 → PAID, 01 → PENDING, 02 → FAILED (cancelled or expired); Duitku's own
+        400 {"Message": "Transaction not found"} → NOT_FOUND. Permanent errors (a refused
+        signature, an unknown merchant, an unknown statusCode) raise GatewayRejected at once;
+        an unreadable answer raises GatewayUnavailable at once (asking again soon would get
+        the same, and Duitku blocks clients that poll); after `config.status_retries`
+        attempts the last GatewayUnavailable/GatewayTimeout is raised.
         """
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._config.status_retries),
@@ -154,43 +186,23 @@ class DuitkuPaymentGateway:
 
         Empty fields count as missing and unknown fields are ignored. Raises
         InvalidNotification when a required field is missing or malformed, and
-        NotificationRejected when the merchant code or the signature is wrong; legacy MD5
-        signatures verify only when `config.callback_accept_md5` is set.
+        NotificationRejected when the merchant code or the signature is wrong. Signatures
+        verify with HMAC first, then legacy MD5, as `config.callback_signatures` allows.
         """
-        started = time.perf_counter()
-        order_id = present_fields(fields).get("merchantOrderId")
-        try:
-            notification = verify_callback(
-                fields,
-                merchant_code=self._config.merchant_code,
-                api_key=self._config.api_key,
-                accept_md5=self._config.callback_accept_md5,
-            )
-        except (InvalidNotification, NotificationRejected) as error:
-            log_call("callback", order_id, None, error, started)
-            raise
-        log_call(
-            "callback",
-            order_id,
-            None,
-            None,
-            started,
-            scheme=notification.signature_scheme,
-            result_code=repr(notification.result_code[:8]),
-        )
-        return notification
+        return self._notifications.verify_notification(fields)
 
     async def _check_status_once(self, order_uid: str) -> GatewayStatus:
         config = self._config
-        body = StatusRequest(
-            merchant_code=config.merchant_code,
-            merchant_order_id=order_uid,
-            signature=status_signature(
-                config.merchant_code, order_uid, config.api_key, config.signature_scheme
-            ),
-        )
+
+        def body(scheme: SignatureScheme) -> StatusRequest:
+            return StatusRequest(
+                merchant_code=config.merchant_code,
+                merchant_order_id=order_uid,
+                signature=status_signature(config.merchant_code, order_uid, config.api_key, scheme),
+            )
+
         started = time.perf_counter()
-        response = await self._post("transactionStatus", STATUS_PATH, body, order_uid, started)
+        response = await self._signed_post("transactionStatus", STATUS_PATH, body, order_uid)
         try:
             status = _interpret_status(response, order_uid)
         except GatewayError as error:
@@ -201,14 +213,36 @@ class DuitkuPaymentGateway:
         )
         return status
 
-    async def _post(
+    async def _signed_post(
         self,
         operation: str,
         path: str,
-        body: InquiryRequest | StatusRequest,
+        body: Callable[[SignatureScheme], SignedBody],
         order_id: str,
-        started: float,
     ) -> httpx.Response:
+        """POST `body` signed with the current scheme; with `auto`, once more with MD5 if
+        Duitku refuses the HMAC signature, keeping MD5 when Duitku accepts it."""
+        scheme = self._scheme
+        response = await self._post(operation, path, body(scheme), order_id)
+        if not (self._may_fall_back and scheme == "hmac" and _signature_refused(response)):
+            return response
+        logger.warning(
+            "duitku %s: Duitku refused the HMAC-SHA256 signature; retrying once with MD5",
+            operation,
+        )
+        response = await self._post(operation, path, body("md5"), order_id)
+        if _signature_accepted(response) and self._scheme == "hmac":
+            self._scheme = "md5"
+            logger.warning(
+                "duitku: Duitku accepts MD5 but not HMAC-SHA256 signatures; this process signs "
+                "with MD5 from now on (set DUITKU_SIGNATURE=md5 to start that way)"
+            )
+        return response
+
+    async def _post(
+        self, operation: str, path: str, body: SignedBody, order_id: str
+    ) -> httpx.Response:
+        started = time.perf_counter()
         try:
             return await post_json(
                 self._client,
@@ -223,9 +257,17 @@ class DuitkuPaymentGateway:
 
 
 def _interpret_inquiry(response: httpx.Response, config: DuitkuConfig) -> QrisCharge:
-    if response.status_code != httpx.codes.OK:
+    status_code = response.status_code
+    if status_code >= 500:
+        raise GatewayOutcomeUnknown(
+            f"Duitku failed while creating the QRIS transaction (HTTP {status_code}); "
+            "it may exist: only a status check can tell",
+            detail=error_message(response) or f"HTTP {status_code}",
+        )
+    if status_code != httpx.codes.OK:
+        # 4xx: Duitku's documented refusals (nothing created); 3xx: not followed, never taken.
         raise http_error(response, "Duitku refused the QRIS request (inquiry)")
-    answer = decode_json(response, InquiryResponse)
+    answer = decode_json(response, InquiryResponse, error=GatewayOutcomeUnknown)
     if answer.status_code != "00":
         raise GatewayRejected(
             "Duitku did not create the QRIS transaction",
@@ -246,18 +288,16 @@ def _interpret_inquiry(response: httpx.Response, config: DuitkuConfig) -> QrisCh
 
 def _interpret_status(response: httpx.Response, order_uid: str) -> GatewayStatus:
     if response.status_code != httpx.codes.OK:
-        # The HTTP code for an unknown merchantOrderId is undocumented (API.md §9).
-        if 400 <= response.status_code < 500 and _says_not_found(error_message(response)):
-            return GatewayStatus(order_uid, GatewayPaymentState.NOT_FOUND)
-        raise http_error(response, "Duitku refused the status request (transactionStatus)")
+        return _status_error_answer(response, order_uid)
     answer = decode_json(response, StatusResponse)
     state = _STATUS_STATES.get(answer.status_code or "")
     if state is None:
-        if _says_not_found(answer.status_message):
-            return GatewayStatus(order_uid, GatewayPaymentState.NOT_FOUND)
-        raise UnexpectedAnswer(
+        # Not a transient failure: asking again gets the same answer (staff must look).
+        message = clip(answer.status_message)
+        raise GatewayRejected(
             "Duitku answered transactionStatus with an unknown status",
-            detail=f"statusCode {str(answer.status_code)[:10]!r}",
+            detail=f"statusCode {str(answer.status_code)[:10]!r}"
+            + (f", statusMessage {message[:60]!r}" if message else ""),
         )
     if answer.merchant_order_id and answer.merchant_order_id != order_uid:
         raise UnexpectedAnswer(
@@ -281,10 +321,53 @@ def _interpret_status(response: httpx.Response, order_uid: str) -> GatewayStatus
     )
 
 
-def _says_not_found(message: str | None) -> bool:
-    if not message:
+def _status_error_answer(response: httpx.Response, order_uid: str) -> GatewayStatus:
+    """NOT_FOUND for Duitku's own not-found answer; otherwise the error to raise.
+
+    Permanent (GatewayRejected, never retried here): a refused signature (401) and an unknown
+    merchant. Anything else (a proxy's HTML page, a wrong URL, another 4xx) is
+    UnexpectedAnswer, and a 5xx GatewayUnavailable: errors to retry later, never "not found".
+    """
+    status_code = response.status_code
+    message = duitku_message(response)
+    if status_code == httpx.codes.BAD_REQUEST and _is_transaction_not_found(message):
+        return GatewayStatus(order_uid, GatewayPaymentState.NOT_FOUND)
+    if status_code == httpx.codes.UNAUTHORIZED or (
+        message is not None and _MERCHANT_NOT_FOUND.search(message)
+    ):
+        raise GatewayRejected(
+            f"Duitku refused the status request (transactionStatus): HTTP {status_code}",
+            detail=error_message(response) or f"HTTP {status_code}",
+        )
+    if 400 <= status_code < 500:
+        raise UnexpectedAnswer(
+            f"Duitku's status request got an answer that is not Duitku's: HTTP {status_code}",
+            detail=error_message(response) or f"HTTP {status_code}",
+        )
+    raise http_error(response, "Duitku refused the status request (transactionStatus)")
+
+
+def _is_transaction_not_found(message: str | None) -> bool:
+    return message is not None and message.strip().casefold() == _TRANSACTION_NOT_FOUND
+
+
+def _signature_refused(response: httpx.Response) -> bool:
+    """Duitku's "Wrong signature" answer: HTTP 401 with a message about the signature."""
+    if response.status_code != httpx.codes.UNAUTHORIZED:
         return False
-    return bool(_NOT_FOUND.search(message)) and not _MERCHANT_NOT_FOUND.search(message)
+    message = duitku_message(response)
+    return message is not None and bool(_SIGNATURE_REFUSED.search(message))
+
+
+def _signature_accepted(response: httpx.Response) -> bool:
+    """Duitku got past the signature check: a success, or Duitku refusing something else."""
+    if response.status_code == httpx.codes.OK:
+        return True
+    return (
+        400 <= response.status_code < 500
+        and duitku_message(response) is not None
+        and not _signature_refused(response)
+    )
 
 
 def _phone_digits(phone: str | None) -> str | None:

@@ -1,11 +1,14 @@
 """Verifying and parsing Duitku callbacks (API.md §7): the form fields Duitku POSTs."""
 
 import re
+import time
 from collections.abc import Mapping
 
 import msgspec
 
 from adapters.duitku.amounts import parse_whole_rupiah
+from adapters.duitku.call_log import log_call
+from adapters.duitku.config import CallbackSignatures
 from adapters.duitku.schemas import CallbackFields
 from adapters.duitku.signature import verify_callback_signature
 from application.errors import InvalidNotification, NotificationRejected
@@ -27,15 +30,70 @@ def present_fields(fields: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in fields.items() if value.strip()}
 
 
+class DuitkuNotificationVerifier:
+    """Verifies Duitku callbacks: the one production code path for every gateway that signs
+    its notifications the Duitku way (the Duitku adapter, and the fake gateway in tests).
+
+    Logs each callback with the signature scheme that verified it (logger `kasir.duitku`).
+    The API key is kept out of repr().
+    """
+
+    def __init__(
+        self, *, merchant_code: str, api_key: str, accepted: CallbackSignatures = "both"
+    ) -> None:
+        self._merchant_code = merchant_code
+        self._api_key = api_key
+        self._accepted = accepted
+
+    def __repr__(self) -> str:
+        return (
+            f"DuitkuNotificationVerifier(merchant_code={self._merchant_code!r}, "
+            f"accepted={self._accepted!r})"
+        )
+
+    def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
+        """Check a callback's form fields (API.md §7.2) and turn them into a notification.
+
+        Raises InvalidNotification (missing or malformed field) or NotificationRejected
+        (another merchant, a signature that verifies with no accepted scheme).
+        """
+        started = time.perf_counter()
+        order_id = present_fields(fields).get("merchantOrderId")
+        try:
+            notification = verify_callback(
+                fields,
+                merchant_code=self._merchant_code,
+                api_key=self._api_key,
+                accepted=self._accepted,
+            )
+        except (InvalidNotification, NotificationRejected) as error:
+            log_call("callback", order_id, None, error, started)
+            raise
+        log_call(
+            "callback",
+            order_id,
+            None,
+            None,
+            started,
+            scheme=notification.signature_scheme,
+            result_code=repr(notification.result_code[:8]),
+        )
+        return notification
+
+
 def verify_callback(
-    fields: Mapping[str, str], *, merchant_code: str, api_key: str, accept_md5: bool
+    fields: Mapping[str, str],
+    *,
+    merchant_code: str,
+    api_key: str,
+    accepted: CallbackSignatures = "both",
 ) -> PaymentNotification:
     """Check a callback and turn it into a PaymentNotification.
 
     Structure first (InvalidNotification: a required field missing or empty, an amount that
     is not whole rupiah, a signature that is not a hex digest), then authenticity
-    (NotificationRejected: another merchant code, a signature that verifies neither with
-    HMAC nor, when `accept_md5`, with legacy MD5). Unknown fields are ignored.
+    (NotificationRejected: another merchant code, a signature that verifies with none of the
+    `accepted` schemes: HMAC first, then legacy MD5). Unknown fields are ignored.
     """
     present = present_fields(fields)
     missing = [name for name in REQUIRED_FIELDS if name not in present]
@@ -61,7 +119,7 @@ def verify_callback(
         merchant_order_id=callback.merchant_order_id,
         signature=callback.signature,
         api_key=api_key,
-        accept_md5=accept_md5,
+        accepted=accepted,
     )
     if scheme is None:
         raise NotificationRejected("Duitku notification signature does not verify")

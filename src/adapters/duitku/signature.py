@@ -8,7 +8,7 @@ is `HMAC_SHA256(key=apiKey, message=stringToSign)`; the legacy one is
 import hashlib
 import hmac
 
-from adapters.duitku.config import SignatureScheme
+from adapters.duitku.config import CallbackSignatures, SignatureScheme
 
 
 def hmac_sha256_hex(string_to_sign: str, api_key: str) -> str:
@@ -18,8 +18,8 @@ def hmac_sha256_hex(string_to_sign: str, api_key: str) -> str:
 
 def md5_legacy_hex(string_to_sign: str, api_key: str) -> str:
     """The legacy Duitku signature: lowercase hex MD5 of `string_to_sign + api_key`."""
-    # MD5 is what Duitku's legacy protocol prescribes; it is only used where the operator
-    # opted in (outbound `signature_scheme="md5"` or `callback_accept_md5`).
+    # MD5 is what Duitku's legacy protocol prescribes, and what every official Duitku library
+    # still signs and verifies with (interop.md): kasir speaks it where Duitku may.
     return hashlib.md5((string_to_sign + api_key).encode()).hexdigest()  # noqa: S324
 
 
@@ -82,18 +82,17 @@ def verify_callback_signature(
     merchant_order_id: str,
     signature: str,
     api_key: str,
-    accept_md5: bool = False,
+    accepted: CallbackSignatures = "both",
 ) -> SignatureScheme | None:
-    """Which scheme signed this callback: "hmac", "md5" (only if `accept_md5`) or None.
+    """Which scheme signed this callback, trying HMAC first and then MD5; None if neither.
 
-    Compares in constant time. Hex case is ignored because it carries no information.
+    `accepted` narrows the schemes tried ("hmac" or "md5" alone). Compares in constant time.
+    Hex case is ignored because it carries no information.
     """
     received = signature.lower().encode()
     string_to_sign = callback_string_to_sign(merchant_code, amount, merchant_order_id)
-    if hmac.compare_digest(hmac_sha256_hex(string_to_sign, api_key).encode(), received):
-        return "hmac"
-    if accept_md5 and hmac.compare_digest(
-        md5_legacy_hex(string_to_sign, api_key).encode(), received
-    ):
-        return "md5"
+    schemes: tuple[SignatureScheme, ...] = ("hmac", "md5") if accepted == "both" else (accepted,)
+    for scheme in schemes:
+        if hmac.compare_digest(_sign(string_to_sign, api_key, scheme).encode(), received):
+            return scheme
     return None

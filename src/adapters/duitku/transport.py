@@ -5,6 +5,9 @@
 - GatewayTimeout: the request may have reached Duitku but no complete answer came back (read
   or write timeout, total deadline, connection dropped mid-answer): outcome unknown.
 - GatewayRejected: Duitku answered 4xx; its `{"Message": ...}` becomes the error's detail.
+
+The gateway refines this per operation (a 5xx to an inquiry is an unknown outcome; only
+Duitku's own 400 "Transaction not found" means an unknown order).
 """
 
 import asyncio
@@ -16,7 +19,7 @@ import msgspec
 
 from adapters.duitku.config import DuitkuConfig
 from adapters.duitku.schemas import ErrorBody
-from application.errors import GatewayRejected, GatewayTimeout, GatewayUnavailable
+from application.errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
 
 _T = TypeVar("_T")
 
@@ -103,12 +106,18 @@ async def post_json(
         ) from exc
 
 
-def decode_json(response: httpx.Response, type_: type[_T]) -> _T:
-    """The response body decoded as `type_`; UnexpectedAnswer when it is not that JSON."""
+def decode_json(
+    response: httpx.Response,
+    type_: type[_T],
+    *,
+    error: type[GatewayError] = UnexpectedAnswer,
+) -> _T:
+    """The response body decoded as `type_`; `error` (UnexpectedAnswer by default) when it is
+    not that JSON."""
     try:
         return msgspec.json.decode(response.content, type=type_)
     except msgspec.DecodeError as exc:
-        raise UnexpectedAnswer(
+        raise error(
             "Duitku answered with a body that is not the expected JSON",
             detail=f"HTTP {response.status_code}: {snippet(response)}",
         ) from exc
@@ -123,6 +132,15 @@ def http_error(response: httpx.Response, rejected_message: str) -> Exception:
     if status_code >= 500:
         return GatewayUnavailable(f"Duitku failed: HTTP {status_code}", detail=detail)
     return UnexpectedAnswer(f"Duitku answered with unexpected HTTP {status_code}", detail=detail)
+
+
+def duitku_message(response: httpx.Response) -> str | None:
+    """The `Message` of Duitku's own JSON error body, unclipped; None for any other body."""
+    try:
+        body = msgspec.json.decode(response.content, type=ErrorBody)
+    except msgspec.DecodeError:
+        return None
+    return body.message
 
 
 def error_message(response: httpx.Response) -> str | None:

@@ -1,4 +1,5 @@
-"""Prometheus metrics: callbacks by outcome, payment state changes, gateway latency and errors.
+"""Prometheus metrics: callbacks by outcome and signature scheme, payment state changes,
+gateway latency and errors.
 
 prometheus-client is the maintained reference client. Metrics live in its default registry, so
 `/metrics` serves them; with several worker processes set PROMETHEUS_MULTIPROC_DIR (see README).
@@ -25,6 +26,12 @@ CALLBACKS = Counter(
     "kasir_callbacks_total",
     "Gateway notifications received, by outcome (or rejection reason)",
     ["outcome"],
+)
+CALLBACK_SIGNATURES = Counter(
+    "kasir_callback_signatures_total",
+    "Gateway notifications whose signature verified, by the scheme that verified it "
+    "(hmac or md5): shows which scheme Duitku really uses for this merchant",
+    ["scheme"],
 )
 PAYMENT_EVENTS = Counter(
     "kasir_payment_events_total",
@@ -81,7 +88,9 @@ class InstrumentedGateway:
             return await self._inner.check_status(order_uid)
 
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
-        return self._inner.verify_notification(fields)
+        notification = self._inner.verify_notification(fields)
+        CALLBACK_SIGNATURES.labels(notification.signature_scheme).inc()
+        return notification
 
 
 class CountingEventPublisher:

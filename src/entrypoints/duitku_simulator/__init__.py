@@ -17,6 +17,7 @@ from entrypoints.duitku_simulator.config import (
     DEV_MERCHANT_CODE,
     FaultSettings,
     SimulatorConfig,
+    SimulatorSignatures,
 )
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "DuitkuSimulator",
     "FaultSettings",
     "SimulatorConfig",
+    "SimulatorSignatures",
     "build_simulator",
     "create_simulator_app",
     "simulator_mount",

@@ -5,7 +5,7 @@ simulator to whichever answer it wants to be robust against.
 """
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict
 
 DEV_MERCHANT_CODE = "DS00001"
 """Merchant code the simulator accepts by default; shaped like a Duitku sandbox code."""
@@ -18,6 +18,16 @@ DEFAULT_MOUNT_PATH = "/simulator/duitku"
 
 CallbackSignatureScheme = Literal["hmac", "md5"]
 """Scheme used to sign outgoing callbacks (API.md §3: which one Duitku uses is unknown)."""
+
+RequestSignatures = Literal["both", "hmac", "md5"]
+"""Request signatures accepted: both (Duitku's sandbox in 2026), HMAC only, or MD5 only."""
+
+
+class SimulatorSignatures(TypedDict):
+    """The signature fields of a SimulatorConfig, as a host application chooses them."""
+
+    request_signatures: RequestSignatures
+    callback_signature: CallbackSignatureScheme
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +62,10 @@ class SimulatorConfig:
     public_base_url: str = f"http://127.0.0.1:8000{DEFAULT_MOUNT_PATH}"
     """Externally visible root of the simulator; ``paymentUrl`` is built from it."""
     callback_signature: CallbackSignatureScheme = "hmac"
-    accept_md5_requests: bool = True
-    """Accept the legacy MD5 request signatures next to HMAC (Duitku's sandbox still did)."""
+    request_signatures: RequestSignatures = "both"
+    """Request signatures accepted: ``both`` (Duitku's sandbox still took MD5 next to HMAC in
+    2026), ``hmac`` only, or ``md5`` only, as a Duitku that never moved to HMAC would; a
+    refused signature gets 401 ``Wrong signature``."""
     enabled_methods: frozenset[str] = frozenset({"SP", "NQ", "SQ"})
     minimum_amount: int = 10_000
     maximum_amount: int | None = None
@@ -85,6 +97,8 @@ class SimulatorConfig:
     """Faults active from the start; runtime changes go through ``/control/faults``."""
 
     def __post_init__(self) -> None:
+        if self.request_signatures not in ("both", "hmac", "md5"):
+            raise ValueError("request_signatures must be both, hmac or md5")
         if self.max_callback_attempts < 1:
             raise ValueError("max_callback_attempts must be at least 1")
         if self.default_expiry_minutes < 1:

@@ -35,6 +35,9 @@ _MAX_ORDER_ID = 50
 _MAX_EMAIL = 50
 _MAX_PHONE = 50
 _MAX_QRIS_AMOUNT_DIGITS = 13
+# What ASP.NET's JSON binding takes for an integer field given as a string ("1440",
+# " 10000 "): optional surrounding whitespace and sign, ASCII digits. "10000.00" is refused.
+_INTEGER_STRING = re.compile(r"\s*[+-]?[0-9]{1,18}\s*", re.ASCII)
 _STATUS_BY_STATE = {
     TransactionState.PAID: ("00", "SUCCESS"),
     TransactionState.PENDING: ("01", "PROCESS"),
@@ -60,20 +63,22 @@ class InquiryRequest(msgspec.Struct, rename="camel"):
     """Body of ``POST /webapi/api/merchant/v2/inquiry``; unknown fields are ignored.
 
     Every field is optional at the decoding level so that a missing one produces Duitku's
-    ``... is mandatory`` message instead of a generic decoding error.
+    ``... is mandatory`` message instead of a generic decoding error. The integer fields
+    also come as numeric strings from real clients (Duitku's WooCommerce plugin sends
+    ``"expiryPeriod": "1440"``), which Duitku accepts; ``_integer`` reads both.
     """
 
     merchant_code: str | None = None
-    payment_amount: int | None = None
+    payment_amount: int | str | None = None
     payment_method: str | None = None
-    merchant_order_id: str | None = None
+    merchant_order_id: str | int | None = None
     product_details: str | None = None
     email: str | None = None
     customer_va_name: str | None = None
     phone_number: str | None = None
     callback_url: str | None = None
     return_url: str | None = None
-    expiry_period: int | None = None
+    expiry_period: int | str | None = None
     additional_param: str | None = None
     merchant_user_info: str | None = None
     signature: str | None = None
@@ -94,6 +99,29 @@ class _RejectedError(Exception):
     def __init__(self, reply: ApiReply) -> None:
         super().__init__(reply.body.get("Message", ""))
         self.reply = reply
+
+
+def _integer(value: int | str | None) -> int | None:
+    """An integer field's value, whether sent as a JSON number or a numeric string."""
+    if value is None or isinstance(value, int):
+        return value
+    if not value.strip():
+        return None  # a blank value binds like an absent one
+    if not _INTEGER_STRING.fullmatch(value):
+        raise _RejectedError(ApiReply.error(400, INVALID_REQUEST))
+    return int(value)
+
+
+def _with_integers(request: InquiryRequest) -> InquiryRequest:
+    """The request with numeric strings in its integer fields read as integers, and a
+    numeric ``merchantOrderId`` (the SDK's examples send ``time()``) read as its digits."""
+    order_id = request.merchant_order_id
+    return msgspec.structs.replace(
+        request,
+        payment_amount=_integer(request.payment_amount),
+        expiry_period=_integer(request.expiry_period),
+        merchant_order_id=str(order_id) if isinstance(order_id, int) else order_id,
+    )
 
 
 def _decode_json(body: bytes, model: type[RequestT]) -> RequestT:
@@ -136,7 +164,7 @@ class DuitkuApi:
     def inquiry(self, body: bytes) -> ApiReply:
         """Create a transaction or reject the request the way Duitku would."""
         try:
-            return self._inquiry(_decode_json(body, InquiryRequest))
+            return self._inquiry(_with_integers(_decode_json(body, InquiryRequest)))
         except _RejectedError as rejected:
             return rejected.reply
 
@@ -158,7 +186,7 @@ class DuitkuApi:
         if rejection is not None:
             return rejection
         merchant_code = request.merchant_code or ""
-        order_id = request.merchant_order_id or ""
+        order_id = _order_id(request)
         payment_method = request.payment_method or ""
         try:
             transaction = self._create(request, merchant_code, order_id, payment_method)
@@ -182,15 +210,13 @@ class DuitkuApi:
         merchant_code = request.merchant_code or ""
         if merchant_code != self._config.merchant_code:
             return ApiReply.error(404, "Merchant not found")
-        message = inquiry_message(
-            merchant_code, request.merchant_order_id or "", request.payment_amount or 0
-        )
+        message = inquiry_message(merchant_code, _order_id(request), _amount(request))
         if not self._signature_ok(request.signature or "", message):
             return ApiReply.error(401, "Wrong signature")
         return None
 
     def _amount_or_channel_refused(self, request: InquiryRequest) -> ApiReply | None:
-        amount = request.payment_amount or 0
+        amount = _amount(request)
         if amount < self._config.minimum_amount:
             return ApiReply.error(400, f"Minimum Payment {self._config.minimum_amount} IDR")
         maximum = self._config.maximum_amount
@@ -209,8 +235,8 @@ class DuitkuApi:
         reference = self._new_reference(merchant_code)
         while self._store.has_reference(reference):
             reference = self._new_reference(merchant_code)
-        amount = request.payment_amount or 0
-        expiry_minutes = request.expiry_period or 0
+        amount = _amount(request)
+        expiry_minutes = _integer(request.expiry_period) or 0
         if expiry_minutes <= 0:
             expiry_minutes = self._config.default_expiry_minutes
         transaction = Transaction(
@@ -269,9 +295,19 @@ class DuitkuApi:
             received,
             message,
             self._config.api_key,
-            accept_md5=self._config.accept_md5_requests,
+            accepted=self._config.request_signatures,
         )
         return scheme is not None
+
+
+def _amount(request: InquiryRequest) -> int:
+    """``paymentAmount`` as an integer (already normalised by ``_with_integers``)."""
+    return _integer(request.payment_amount) or 0
+
+
+def _order_id(request: InquiryRequest) -> str:
+    """``merchantOrderId`` as text (already normalised by ``_with_integers``)."""
+    return str(request.merchant_order_id or "")
 
 
 def _decode_status_request(body: bytes, content_type: str) -> StatusRequest:
@@ -292,14 +328,14 @@ def _missing_or_malformed_field(request: InquiryRequest) -> ApiReply | None:
         return ApiReply.error(400, "paymentAmount is mandatory")
     for name, value in (
         ("paymentMethod", request.payment_method),
-        ("merchantOrderId", request.merchant_order_id),
+        ("merchantOrderId", _order_id(request)),
         ("productDetails", request.product_details),
         ("callbackUrl", request.callback_url),
         ("returnUrl", request.return_url),
     ):
         if not value:
             return ApiReply.error(400, f"{name} is mandatory")
-    if len(request.merchant_order_id or "") > _MAX_ORDER_ID:
+    if len(_order_id(request)) > _MAX_ORDER_ID:
         return ApiReply.error(400, "length of merchantOrderId can't > 50")
     email = request.email or ""
     if len(email) > _MAX_EMAIL:

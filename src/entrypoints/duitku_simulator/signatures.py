@@ -7,7 +7,7 @@ gets a formula wrong, the tests that make them talk to each other fail (API.md Â
 import hashlib
 import hmac
 
-from entrypoints.duitku_simulator.config import CallbackSignatureScheme
+from entrypoints.duitku_simulator.config import CallbackSignatureScheme, RequestSignatures
 
 
 def hmac_sha256_hex(message: str, api_key: str) -> str:
@@ -43,18 +43,18 @@ def sign(message: str, api_key: str, scheme: CallbackSignatureScheme) -> str:
 
 
 def matching_scheme(
-    received: str, message: str, api_key: str, *, accept_md5: bool
+    received: str, message: str, api_key: str, *, accepted: RequestSignatures = "both"
 ) -> CallbackSignatureScheme | None:
-    """Return which scheme produced ``received`` for ``message``, or None if none did.
+    """Return which accepted scheme produced ``received`` for ``message``, or None.
 
     Comparison is constant-time and exact: Duitku documents lowercase hex, so an
     upper-case signature is a client bug the simulator should surface.
     """
     received_bytes = received.encode()
-    if hmac.compare_digest(received_bytes, hmac_sha256_hex(message, api_key).encode()):
-        return "hmac"
-    if accept_md5 and hmac.compare_digest(
-        received_bytes, legacy_md5_hex(message, api_key).encode()
-    ):
-        return "md5"
+    schemes: tuple[CallbackSignatureScheme, ...] = (
+        ("hmac", "md5") if accepted == "both" else (accepted,)
+    )
+    for scheme in schemes:
+        if hmac.compare_digest(received_bytes, sign(message, api_key, scheme).encode()):
+            return scheme
     return None

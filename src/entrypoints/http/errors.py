@@ -237,7 +237,10 @@ _DESCRIPTIONS = {
     422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, "
     "idempotency_key_reused, ...)",
     429: "Too many requests (code rate_limited, with Retry-After)",
-    502: "The payment gateway refused or failed (gateway_rejected, gateway_unavailable)",
+    502: (
+        "The payment gateway refused or failed (gateway_rejected, gateway_unavailable, "
+        "gateway_outcome_unknown)"
+    ),
     503: "Temporarily unable; retry later (status_unconfirmed, service_unavailable)",
     504: "The payment gateway did not answer in time (gateway_timeout)",
 }

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from adapters.duitku.gateway import DuitkuPaymentGateway
-from application.errors import NotificationRejected
+from application.errors import GatewayUnavailable, NotificationRejected
 from application.gateway import (
     Customer,
     GatewayPaymentState,
@@ -127,16 +127,24 @@ async def test_an_expired_transaction_reports_failed(
     assert (await gateway.check_status(order_uid)).state is GatewayPaymentState.FAILED
 
 
-@pytest.mark.parametrize("not_found_status", [400, 404])
-async def test_an_order_duitku_never_saw_is_not_found_whatever_the_http_code(
-    start_simulator: SimulatorFactory, make_gateway: GatewayFactory, not_found_status: int
+async def test_an_order_duitku_never_saw_is_not_found_from_duitkus_own_400_answer(
+    simulator: DuitkuSimulator, make_gateway: GatewayFactory
 ) -> None:
-    simulator = await start_simulator(not_found_status=not_found_status)
     gateway = make_gateway(simulator)
 
     status = await gateway.check_status(new_order_uid())
 
     assert status.state is GatewayPaymentState.NOT_FOUND
+
+
+async def test_a_not_found_answer_with_another_http_code_is_an_error_not_an_unknown_order(
+    start_simulator: SimulatorFactory, make_gateway: GatewayFactory
+) -> None:
+    simulator = await start_simulator(not_found_status=404)
+    gateway = make_gateway(simulator)
+
+    with pytest.raises(GatewayUnavailable):
+        await gateway.check_status(new_order_uid())
 
 
 async def test_legacy_md5_signed_requests_are_accepted_by_the_simulator(
@@ -150,25 +158,51 @@ async def test_legacy_md5_signed_requests_are_accepted_by_the_simulator(
     assert (await gateway.check_status(order_uid)).state is GatewayPaymentState.PENDING
 
 
-async def test_an_md5_signed_callback_is_rejected_unless_md5_is_enabled(
+async def test_an_md5_signed_callback_verifies_by_default_and_not_when_hmac_only(
     start_simulator: SimulatorFactory,
     make_gateway: GatewayFactory,
     http: httpx.AsyncClient,
     callbacks_received: list[dict[str, str]],
 ) -> None:
     simulator = await start_simulator(callback_signature="md5")
-    strict = make_gateway(simulator)
-    lenient = make_gateway(simulator, callback_accept_md5=True)
+    default = make_gateway(simulator)
+    hmac_only = make_gateway(simulator, callback_signatures="hmac")
     order_uid = new_order_uid()
-    await strict.create_qris(charge(order_uid))
+    await default.create_qris(charge(order_uid))
 
     await act(http, simulator, order_uid, "pay")
 
-    with pytest.raises(NotificationRejected):
-        strict.verify_notification(callbacks_received[0])
-    notification = lenient.verify_notification(callbacks_received[0])
+    notification = default.verify_notification(callbacks_received[0])
     assert notification.signature_scheme == "md5"
     assert notification.result is NotificationResult.SUCCESS
+    with pytest.raises(NotificationRejected):
+        hmac_only.verify_notification(callbacks_received[0])
+
+
+async def test_against_an_md5_only_duitku_kasir_falls_back_once_and_keeps_md5(
+    start_simulator: SimulatorFactory,
+    make_gateway: GatewayFactory,
+    http: httpx.AsyncClient,
+    callbacks_received: list[dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    simulator = await start_simulator(request_signatures="md5", callback_signature="md5")
+    gateway = make_gateway(simulator)  # the defaults: DUITKU_SIGNATURE=auto, callbacks both
+    first, second = new_order_uid(), new_order_uid()
+
+    with caplog.at_level("WARNING", logger="kasir.duitku"):
+        await gateway.create_qris(charge(first))
+        await gateway.create_qris(charge(second))
+        await act(http, simulator, first, "pay")
+        paid = await gateway.check_status(first)
+        pending = await gateway.check_status(second)
+
+    fallbacks = [r for r in caplog.records if "retrying once with MD5" in r.getMessage()]
+    assert len(fallbacks) == 1
+    assert gateway.signature_scheme == "md5"
+    assert paid.state is GatewayPaymentState.PAID
+    assert pending.state is GatewayPaymentState.PENDING
+    assert gateway.verify_notification(callbacks_received[0]).signature_scheme == "md5"
 
 
 async def test_a_callback_with_a_wrong_signature_is_rejected(
@@ -177,7 +211,7 @@ async def test_a_callback_with_a_wrong_signature_is_rejected(
     http: httpx.AsyncClient,
     callbacks_received: list[dict[str, str]],
 ) -> None:
-    gateway = make_gateway(simulator, callback_accept_md5=True)
+    gateway = make_gateway(simulator)
     order_uid = new_order_uid()
     await gateway.create_qris(charge(order_uid))
     faults = await http.post(

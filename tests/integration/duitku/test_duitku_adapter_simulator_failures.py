@@ -9,7 +9,12 @@ import httpx
 import pytest
 
 from adapters.duitku.gateway import DuitkuPaymentGateway
-from application.errors import GatewayRejected, GatewayTimeout, GatewayUnavailable
+from application.errors import (
+    GatewayOutcomeUnknown,
+    GatewayRejected,
+    GatewayTimeout,
+    GatewayUnavailable,
+)
 from application.gateway import Customer, GatewayPaymentState, QrisChargeRequest
 from entrypoints.duitku_simulator import DEV_API_KEY, DuitkuSimulator
 
@@ -113,14 +118,15 @@ async def test_a_merchant_order_id_longer_than_50_characters_is_rejected(
     assert raised.value.detail == "length of merchantOrderId can't > 50"
 
 
-async def test_a_server_error_on_create_is_unavailable_with_its_message(
+async def test_a_server_error_on_create_is_an_unknown_outcome_with_its_message(
     simulator: DuitkuSimulator, make_gateway: GatewayFactory, http: httpx.AsyncClient
 ) -> None:
     await set_faults(http, simulator, fail_next=1)
 
-    with pytest.raises(GatewayUnavailable) as raised:
+    with pytest.raises(GatewayOutcomeUnknown) as raised:
         await make_gateway(simulator).create_qris(charge())
 
+    assert not isinstance(raised.value, GatewayUnavailable)
     assert raised.value.detail == "Internal Server Error"
 
 

@@ -14,13 +14,14 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from adapters.duitku.config import DuitkuConfig
+from adapters.duitku.config import DuitkuConfig, RequestSigning
 from adapters.duitku.gateway import DuitkuPaymentGateway, make_http_client
 from application.gateway import Customer, GatewayPaymentState, QrisChargeRequest
 
 MERCHANT_CODE = os.environ.get("DUITKU_MERCHANT_CODE", "")
 API_KEY = os.environ.get("DUITKU_API_KEY", "")
 ENABLED = os.environ.get("DUITKU_ENV") == "sandbox" and bool(MERCHANT_CODE and API_KEY)
+SIGNING: dict[str, RequestSigning] = {"auto": "auto", "hmac": "hmac", "md5": "md5"}
 
 pytestmark = [
     pytest.mark.sandbox,
@@ -38,7 +39,7 @@ async def sandbox_gateway() -> AsyncIterator[DuitkuPaymentGateway]:
         api_key=API_KEY,
         environment="sandbox",
         payment_method=os.environ.get("DUITKU_PAYMENT_METHOD", "SP"),
-        signature_scheme="md5" if os.environ.get("DUITKU_SIGNATURE") == "md5" else "hmac",
+        signature_scheme=SIGNING.get(os.environ.get("DUITKU_SIGNATURE", "auto"), "auto"),
         # Nothing listens here: the smoke test reads the status instead of a callback.
         callback_url="https://example.com/kasir/duitku-callback",
         return_url="https://example.com/kasir/return",

@@ -19,7 +19,7 @@ ClientFactory = Callable[[Litestar], httpx.AsyncClient]
 @pytest.fixture
 async def strict_client(asgi_client: ClientFactory) -> AsyncIterator[httpx.AsyncClient]:
     """A simulator that, like a post-migration Duitku, refuses MD5 request signatures."""
-    simulator = build_simulator(SimulatorConfig(accept_md5_requests=False))
+    simulator = build_simulator(SimulatorConfig(request_signatures="hmac"))
     async with asgi_client(simulator.asgi_app) as client:
         yield client
     await simulator.aclose()
@@ -154,8 +154,8 @@ async def test_an_empty_body_is_rejected_with_401_as_duitku_does(
 
 @pytest.mark.parametrize(
     "content",
-    [b"{not json", b"[]", b'{"paymentAmount": "40000", "signature": "x"}'],
-    ids=["syntax-error", "not-an-object", "amount-as-string"],
+    [b"{not json", b"[]", b'{"paymentAmount": "40000.00", "signature": "x"}'],
+    ids=["syntax-error", "not-an-object", "amount-with-decimals"],
 )
 async def test_an_unreadable_body_is_rejected_with_400(
     client: httpx.AsyncClient, content: bytes

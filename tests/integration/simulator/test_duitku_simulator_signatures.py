@@ -5,6 +5,7 @@ import hmac
 
 import pytest
 
+from entrypoints.duitku_simulator.config import CallbackSignatureScheme, RequestSignatures
 from entrypoints.duitku_simulator.signatures import (
     callback_message,
     inquiry_message,
@@ -33,26 +34,32 @@ def test_the_status_message_is_merchant_code_then_order_id() -> None:
     assert status_message("D0001", "ORDER-1") == "D0001ORDER-1"
 
 
-@pytest.mark.parametrize(("scheme", "accept_md5"), [("hmac", False), ("hmac", True), ("md5", True)])
+@pytest.mark.parametrize(
+    ("scheme", "accepted"), [("hmac", "both"), ("hmac", "hmac"), ("md5", "both"), ("md5", "md5")]
+)
 def test_a_signature_is_recognised_by_the_scheme_that_made_it(
-    scheme: str, accept_md5: bool
+    scheme: CallbackSignatureScheme, accepted: RequestSignatures
 ) -> None:
     message = status_message("D0001", "ORDER-1")
-    signature = sign(message, DOC_KEY, "md5" if scheme == "md5" else "hmac")
+    signature = sign(message, DOC_KEY, scheme)
 
-    assert matching_scheme(signature, message, DOC_KEY, accept_md5=accept_md5) == scheme
+    assert matching_scheme(signature, message, DOC_KEY, accepted=accepted) == scheme
 
 
-def test_an_md5_signature_is_not_recognised_when_md5_is_not_accepted() -> None:
+def test_an_md5_signature_is_not_recognised_when_only_hmac_is_accepted() -> None:
     message = status_message("D0001", "ORDER-1")
 
-    assert (
-        matching_scheme(sign(message, DOC_KEY, "md5"), message, DOC_KEY, accept_md5=False) is None
-    )
+    assert matching_scheme(sign(message, DOC_KEY, "md5"), message, DOC_KEY, accepted="hmac") is None
+
+
+def test_an_hmac_signature_is_not_recognised_by_an_md5_only_simulator() -> None:
+    message = status_message("D0001", "ORDER-1")
+
+    assert matching_scheme(sign(message, DOC_KEY, "hmac"), message, DOC_KEY, accepted="md5") is None
 
 
 def test_a_signature_made_with_another_key_is_not_recognised() -> None:
     message = status_message("D0001", "ORDER-1")
     signature = sign(message, "0" * 32, "hmac")
 
-    assert matching_scheme(signature, message, DOC_KEY, accept_md5=True) is None
+    assert matching_scheme(signature, message, DOC_KEY, accepted="both") is None

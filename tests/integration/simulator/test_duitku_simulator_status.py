@@ -168,7 +168,7 @@ async def test_a_form_encoded_status_request_is_understood_too(
 
 @pytest.fixture
 async def md5_off_client(asgi_client: ClientFactory) -> AsyncIterator[httpx.AsyncClient]:
-    simulator = build_simulator(SimulatorConfig(accept_md5_requests=False))
+    simulator = build_simulator(SimulatorConfig(request_signatures="hmac"))
     async with asgi_client(simulator.asgi_app) as client:
         yield client
     await simulator.aclose()

@@ -111,51 +111,86 @@ async def test_a_fractional_amount_is_refused_without_retrying(
     assert len(script.requests) == 1
 
 
-@pytest.mark.parametrize("http_status", [400, 404, 422])
-async def test_a_4xx_saying_transaction_not_found_means_not_found(
-    make_gateway: GatewayFactory, http_status: int
+async def test_duitkus_own_400_transaction_not_found_means_not_found(
+    make_gateway: GatewayFactory,
 ) -> None:
-    gateway = make_gateway(
-        Script(httpx.Response(http_status, json={"Message": "Transaction not found"}))
-    )
+    gateway = make_gateway(Script(httpx.Response(400, json={"Message": "Transaction not found"})))
 
     status = await gateway.check_status(ORDER)
 
     assert status == GatewayStatus(order_uid=ORDER, state=GatewayPaymentState.NOT_FOUND)
 
 
-async def test_a_success_status_whose_message_says_not_found_means_not_found(
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(404, text="<html><body><h1>404 Not Found</h1>nginx</body></html>"),
+        httpx.Response(404, json={"Message": "Transaction not found"}),
+        httpx.Response(422, json={"Message": "Transaction not found"}),
+        httpx.Response(400, text="Transaction not found"),
+        httpx.Response(400, json={"Message": "Order not found"}),
+        httpx.Response(403, text="Forbidden: resource not found"),
+        httpx.Response(400, json={"message": "Transaction not found"}),
+    ],
+    ids=[
+        "proxy-html-404",
+        "json-404",
+        "json-422",
+        "400-not-json",
+        "400-other-message",
+        "403-text",
+        "lowercase-message-key",
+    ],
+)
+async def test_any_other_not_found_answer_is_an_error_to_retry_never_an_unknown_order(
+    make_gateway: GatewayFactory, answer: httpx.Response
+) -> None:
+    gateway = make_gateway(Script(answer))
+
+    with pytest.raises(GatewayUnavailable) as raised:
+        await gateway.check_status(ORDER)
+
+    assert not isinstance(raised.value, GatewayRejected)
+
+
+async def test_a_success_status_whose_message_says_not_found_is_an_unknown_status(
     make_gateway: GatewayFactory,
 ) -> None:
-    gateway = make_gateway(
-        Script(status_answer(statusCode="", statusMessage="Transaction not found", amount=None))
+    script = Script(
+        status_answer(statusCode="", statusMessage="Transaction not found", amount=None)
     )
+    gateway = make_gateway(script)
 
-    status = await gateway.check_status(ORDER)
+    with pytest.raises(GatewayRejected, match="unknown status"):
+        await gateway.check_status(ORDER)
 
-    assert status.state is GatewayPaymentState.NOT_FOUND
+    assert len(script.requests) == 1
 
 
 async def test_merchant_not_found_is_a_configuration_rejection_not_an_unknown_order(
-    make_gateway: GatewayFactory,
+    make_gateway: GatewayFactory, sleeps: list[float]
 ) -> None:
-    gateway = make_gateway(Script(httpx.Response(404, json={"Message": "Merchant not found"})))
+    script = Script(httpx.Response(404, json={"Message": "Merchant not found"}))
+    gateway = make_gateway(script)
 
     with pytest.raises(GatewayRejected) as raised:
         await gateway.check_status(ORDER)
 
     assert raised.value.detail == "Merchant not found"
+    assert len(script.requests) == 1
+    assert sleeps == []
 
 
-async def test_a_rejection_is_raised_at_once_without_retrying(
-    make_gateway: GatewayFactory, sleeps: list[float]
+async def test_a_wrong_signature_is_a_permanent_rejection_raised_without_retrying(
+    make_gateway: GatewayFactory, duitku_config: DuitkuConfig, sleeps: list[float]
 ) -> None:
     script = Script(httpx.Response(401, json={"Message": "Wrong signature"}))
-    gateway = make_gateway(script)
+    gateway = make_gateway(script, replace(duitku_config, signature_scheme="hmac"))
 
-    with pytest.raises(GatewayRejected):
+    with pytest.raises(GatewayRejected) as raised:
         await gateway.check_status(ORDER)
 
+    assert raised.value.detail == "Wrong signature"
     assert len(script.requests) == 1
     assert sleeps == []
 
@@ -224,13 +259,13 @@ async def test_a_body_that_is_not_json_is_unavailable_and_not_retried(
     assert len(script.requests) == 1
 
 
-async def test_an_unknown_status_code_is_unavailable_and_not_retried(
+async def test_an_unknown_status_code_is_a_permanent_rejection_and_not_retried(
     make_gateway: GatewayFactory,
 ) -> None:
     script = Script(status_answer(statusCode="99", statusMessage="WEIRD"))
     gateway = make_gateway(script)
 
-    with pytest.raises(GatewayUnavailable, match="unknown status"):
+    with pytest.raises(GatewayRejected, match="unknown status"):
         await gateway.check_status(ORDER)
 
     assert len(script.requests) == 1

@@ -40,13 +40,13 @@ def test_base_url_overrides_the_built_in_host_and_always_ends_with_a_slash() -> 
     assert overridden.endpoint("v2/inquiry") == "http://127.0.0.1:9000/webapi/v2/inquiry"
 
 
-def test_defaults_are_qris_shopeepay_ten_minutes_and_hmac_signatures() -> None:
+def test_defaults_are_qris_shopeepay_ten_minutes_auto_signing_and_both_callback_schemes() -> None:
     default = config()
 
     assert default.payment_method == "SP"
     assert default.expiry_minutes == 10
-    assert default.signature_scheme == "hmac"
-    assert default.callback_accept_md5 is False
+    assert default.signature_scheme == "auto"
+    assert default.callback_signatures == "both"
     assert default.environment == "sandbox"
 
 

@@ -14,7 +14,12 @@ import pytest
 
 from adapters.duitku.config import DuitkuConfig
 from adapters.duitku.gateway import DuitkuPaymentGateway
-from application.errors import GatewayRejected, GatewayTimeout, GatewayUnavailable
+from application.errors import (
+    GatewayOutcomeUnknown,
+    GatewayRejected,
+    GatewayTimeout,
+    GatewayUnavailable,
+)
 from application.gateway import Customer, QrisChargeRequest
 
 GatewayFactory = Callable[..., DuitkuPaymentGateway]
@@ -226,37 +231,42 @@ async def test_a_4xx_answer_without_a_json_body_is_still_a_rejection(
     assert raised.value.detail == "HTTP 400"
 
 
-async def test_a_5xx_answer_means_duitku_is_unavailable_and_keeps_its_message(
+async def test_a_5xx_answer_is_an_unknown_outcome_keeping_duitkus_message(
     make_gateway: GatewayFactory,
 ) -> None:
-    gateway = make_gateway(
-        Recorder(httpx.Response(500, json={"Message": "Failed to generate QR String LinkAja"}))
+    recorder = Recorder(
+        httpx.Response(500, json={"Message": "Failed to generate QR String LinkAja"})
     )
+    gateway = make_gateway(recorder)
 
-    with pytest.raises(GatewayUnavailable) as raised:
+    with pytest.raises(GatewayOutcomeUnknown) as raised:
         await gateway.create_qris(charge_request())
 
+    assert not isinstance(raised.value, GatewayUnavailable | GatewayRejected)
     assert raised.value.detail == "Failed to generate QR String LinkAja"
+    assert len(recorder.requests) == 1
 
 
-async def test_a_5xx_html_page_is_unavailable_with_an_excerpt_as_detail(
+async def test_a_5xx_html_page_is_an_unknown_outcome_with_an_excerpt_as_detail(
     make_gateway: GatewayFactory,
 ) -> None:
     gateway = make_gateway(Recorder(httpx.Response(502, text="<html>\n Bad   gateway </html>")))
 
-    with pytest.raises(GatewayUnavailable) as raised:
+    with pytest.raises(GatewayOutcomeUnknown) as raised:
         await gateway.create_qris(charge_request())
 
     assert raised.value.detail == "<html> Bad gateway </html>"
 
 
-async def test_a_success_status_with_a_body_that_is_not_json_is_unavailable(
+async def test_a_success_status_with_a_body_that_is_not_json_is_an_unknown_outcome(
     make_gateway: GatewayFactory,
 ) -> None:
     gateway = make_gateway(Recorder(httpx.Response(200, text="<html>maintenance</html>")))
 
-    with pytest.raises(GatewayUnavailable, match="not the expected JSON"):
+    with pytest.raises(GatewayOutcomeUnknown, match="not the expected JSON") as raised:
         await gateway.create_qris(charge_request())
+
+    assert not isinstance(raised.value, GatewayUnavailable)
 
 
 async def test_a_redirect_is_not_followed_and_counts_as_unavailable(

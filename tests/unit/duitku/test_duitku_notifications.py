@@ -113,26 +113,38 @@ def test_a_callback_for_another_merchant_is_rejected_even_if_signed_with_our_key
         gateway.verify_notification(callback(merchantCode="D9999"))
 
 
-def test_a_legacy_md5_signature_is_rejected_by_default(gateway: DuitkuPaymentGateway) -> None:
-    with pytest.raises(NotificationRejected):
-        gateway.verify_notification(callback(signature=md5_hex("D000140000kx7Qm2pLr9")))
-
-
-def test_a_legacy_md5_signature_is_accepted_when_enabled_and_reported_as_md5(
-    make_gateway: GatewayFactory, duitku_config: DuitkuConfig
+def test_a_legacy_md5_signature_is_accepted_by_default_and_reported_as_md5(
+    gateway: DuitkuPaymentGateway,
 ) -> None:
-    gateway = make_gateway(unreachable, replace(duitku_config, callback_accept_md5=True))
-
     notification = gateway.verify_notification(callback(signature=md5_hex("D000140000kx7Qm2pLr9")))
 
     assert notification.signature_scheme == "md5"
 
 
-def test_duitkus_published_md5_vector_verifies_when_md5_is_enabled(
+def test_an_md5_callback_is_refused_when_the_setting_allows_hmac_only(
     make_gateway: GatewayFactory, duitku_config: DuitkuConfig
 ) -> None:
-    gateway = make_gateway(unreachable, replace(duitku_config, callback_accept_md5=True))
+    gateway = make_gateway(unreachable, replace(duitku_config, callback_signatures="hmac"))
 
+    with pytest.raises(NotificationRejected):
+        gateway.verify_notification(callback(signature=md5_hex("D000140000kx7Qm2pLr9")))
+    assert gateway.verify_notification(callback()).signature_scheme == "hmac"
+
+
+def test_an_hmac_callback_is_refused_when_the_setting_allows_md5_only(
+    make_gateway: GatewayFactory, duitku_config: DuitkuConfig
+) -> None:
+    gateway = make_gateway(unreachable, replace(duitku_config, callback_signatures="md5"))
+
+    with pytest.raises(NotificationRejected):
+        gateway.verify_notification(callback())
+    md5_signed = callback(signature=md5_hex("D000140000kx7Qm2pLr9"))
+    assert gateway.verify_notification(md5_signed).signature_scheme == "md5"
+
+
+def test_duitkus_published_md5_vector_verifies_with_the_default_settings(
+    gateway: DuitkuPaymentGateway,
+) -> None:
     notification = gateway.verify_notification(
         {
             "merchantCode": "D0001",

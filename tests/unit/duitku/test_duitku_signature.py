@@ -3,6 +3,9 @@
 import hashlib
 import hmac
 
+import pytest
+
+from adapters.duitku.config import CallbackSignatures
 from adapters.duitku.signature import (
     callback_signature,
     callback_string_to_sign,
@@ -99,19 +102,25 @@ def test_verifier_accepts_upper_case_hex_because_case_carries_no_information() -
     assert scheme == "hmac"
 
 
-def test_verifier_rejects_legacy_md5_unless_it_is_allowed() -> None:
-    def verify(*, accept_md5: bool) -> str | None:
+@pytest.mark.parametrize(
+    ("accepted", "hmac_result", "md5_result"),
+    [("both", "hmac", "md5"), ("hmac", "hmac", None), ("md5", None, "md5")],
+)
+def test_verifier_tries_hmac_then_md5_and_the_setting_narrows_the_schemes(
+    accepted: CallbackSignatures, hmac_result: str | None, md5_result: str | None
+) -> None:
+    def verify(signature: str) -> str | None:
         return verify_callback_signature(
             merchant_code="D0001",
             amount="10000",
             merchant_order_id="12345",
-            signature=VECTOR_MD5,
+            signature=signature,
             api_key=API_KEY,
-            accept_md5=accept_md5,
+            accepted=accepted,
         )
 
-    assert verify(accept_md5=False) is None
-    assert verify(accept_md5=True) == "md5"
+    assert verify(independent_hmac("D00011000012345")) == hmac_result
+    assert verify(VECTOR_MD5) == md5_result
 
 
 def test_verifier_rejects_a_signature_made_with_another_key() -> None:
@@ -124,7 +133,7 @@ def test_verifier_rejects_a_signature_made_with_another_key() -> None:
             merchant_order_id="12345",
             signature=forged,
             api_key=API_KEY,
-            accept_md5=True,
+            accepted="both",
         )
         is None
     )

@@ -1,12 +1,14 @@
 """Building the payment gateway the settings ask for: real Duitku, the simulator, or the fake."""
 
 import secrets
+from typing import Any, TypeVar
 
 import httpx
 
-from adapters.duitku.config import DuitkuConfig
+from adapters.duitku.config import CallbackSignatures, DuitkuConfig
 from adapters.duitku.gateway import DuitkuPaymentGateway, make_http_client
-from adapters.in_memory.gateway import FakePaymentGateway
+from adapters.duitku.notifications import DuitkuNotificationVerifier
+from adapters.in_memory.gateway import FAKE_MERCHANT_CODE, FAKE_SIGNING_KEY, FakePaymentGateway
 from application.gateway import PaymentGateway
 from entrypoints.duitku_simulator import (
     DEFAULT_MOUNT_PATH,
@@ -18,6 +20,8 @@ from entrypoints.duitku_simulator import (
     build_simulator,
 )
 from entrypoints.settings import Settings
+
+Fake = TypeVar("Fake", bound=FakePaymentGateway)
 
 WEBHOOK_PATH = "/api/v1/webhooks/duitku"
 RETURN_PATH = "/payment-finished"
@@ -91,8 +95,10 @@ def payment_gateway(
     settings: Settings, config: DuitkuConfig, client: httpx.AsyncClient
 ) -> PaymentGateway:
     if settings.duitku_env == "fake":
-        return FakePaymentGateway(
+        return fake_gateway(
             merchant_code=config.merchant_code,
+            signing_key=config.api_key,
+            callback_signatures=config.callback_signatures,
             # Unique per process: workers and restarts share the database's unique references.
             reference_prefix=f"{secrets.token_hex(4).upper()}-",
             keep_history=False,
@@ -100,3 +106,48 @@ def payment_gateway(
             auto_pay_amount=settings.fake_gateway_auto_pay_amount,
         )
     return DuitkuPaymentGateway(config, client)
+
+
+def fake_gateway(
+    *,
+    merchant_code: str = FAKE_MERCHANT_CODE,
+    signing_key: str = FAKE_SIGNING_KEY,
+    callback_signatures: CallbackSignatures = "both",
+    **options: Any,
+) -> FakePaymentGateway:
+    """The in-memory fake for creates and status checks, whose notifications are verified by
+    the production Duitku verifier (the fake signs them the Duitku way with `signing_key`);
+    `options` go to FakePaymentGateway."""
+    return verified_fake(
+        FakePaymentGateway,
+        merchant_code=merchant_code,
+        signing_key=signing_key,
+        callback_signatures=callback_signatures,
+        **options,
+    )
+
+
+def verified_fake(
+    gateway_class: type[Fake],
+    *,
+    merchant_code: str = FAKE_MERCHANT_CODE,
+    signing_key: str = FAKE_SIGNING_KEY,
+    callback_signatures: CallbackSignatures = "both",
+    **options: Any,
+) -> Fake:
+    """`fake_gateway` for a subclass of the fake (tests script their own behaviours)."""
+    return gateway_class(
+        merchant_code=merchant_code,
+        signing_key=signing_key,
+        notifications=duitku_notifications(merchant_code, signing_key, callback_signatures),
+        **options,
+    )
+
+
+def duitku_notifications(
+    merchant_code: str, api_key: str, accepted: CallbackSignatures = "both"
+) -> DuitkuNotificationVerifier:
+    """The production verifier of Duitku callbacks for this merchant and key."""
+    return DuitkuNotificationVerifier(
+        merchant_code=merchant_code, api_key=api_key, accepted=accepted
+    )

@@ -8,7 +8,8 @@ Two stacks, each built fresh for every test (never shared between tests):
   chain (inquiry, callback, transactionStatus) runs through real HTTP handling.
 - `fake_api`: the same app with `container.gateway` overridden by a `FakePaymentGateway`,
   which proves the gateway is swapped by container wiring alone, and lets a test script
-  failures and count the status checks.
+  failures and count the status checks. Its notifications are verified by the production
+  Duitku verifier (`gateways.fake_gateway`), never by code of the fake's own.
 
 Both stacks can check an answer against the app's own OpenAPI document (`documented`), read
 the committed rows straight from the SQLite file (`snapshot`, to prove that nothing changed),
@@ -317,7 +318,8 @@ async def fake_api(
     settings = e2e_settings(database_path, "fake", settings_overrides)
     await upgrade_database(settings.database_url)
     container = build_container(settings)
-    gateway = FakePaymentGateway(merchant_code=FAKE_MERCHANT_CODE)
+    # Creates and status checks on the fake; notifications through the production verifier.
+    gateway = gateways.fake_gateway(merchant_code=FAKE_MERCHANT_CODE)
     clock = SettableClock(datetime.now(UTC))
     container.gateway.override(providers.Object(gateway))
     container.clock.override(providers.Object(clock))

@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from adapters.duitku.notifications import DuitkuNotificationVerifier
 from application.errors import GatewayTimeout, GatewayUnavailable
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import FakeStack, PlacedOrder
+
+FAKE_MERCHANT_CODE = "E2EFAKE"  # the fake stack's merchant (tests/e2e/conftest.py)
 
 WEBHOOK = "/api/v1/webhooks/duitku"
 OPERATION = "POST /api/v1/webhooks/duitku"
@@ -58,28 +61,79 @@ async def test_400_invalid_notification_when_a_field_is_missing(
     await fake_api.documented(response, OPERATION)
 
 
-async def test_400_invalid_notification_when_a_field_is_malformed_or_repeated(
-    fake_api: FakeStack,
+@pytest.mark.parametrize("amount", ["50.000", "50000.50", "5e4", "-50000", "50000,00"])
+async def test_400_invalid_notification_when_the_amount_is_not_whole_rupiah(
+    fake_api: FakeStack, amount: str
 ) -> None:
     _, uid = await _pending_attempt(fake_api)
-    not_a_number = fake_api.notification(uid, amount=50_000) | {"amount": "50000.00"}
+    fields = fake_api.notification(uid) | {"amount": amount}
+    fields["signature"] = fake_api.gateway.sign(FAKE_MERCHANT_CODE, amount, uid)
+    before = fake_api.snapshot()
+
+    response = await fake_api.notify(fields)
+
+    fake_api.error(response, 400, "invalid_notification")
+    assert fake_api.snapshot() == before
+    assert fake_api.gateway.status_checks == []
+    await fake_api.documented(response, OPERATION)
+
+
+async def test_400_invalid_notification_when_a_field_is_repeated(fake_api: FakeStack) -> None:
+    _, uid = await _pending_attempt(fake_api)
     fields = fake_api.notification(uid)
     repeated = "&".join(f"{k}={v}" for k, v in fields.items()) + "&resultCode=01"
     before = fake_api.snapshot()
 
-    malformed = await fake_api.notify(not_a_number)
     twice = await fake_api.client.post(
         WEBHOOK,
         content=repeated.encode(),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
 
-    fake_api.error(malformed, 400, "invalid_notification")
     fake_api.error(twice, 400, "invalid_notification")
     assert fake_api.snapshot() == before
     assert fake_api.gateway.status_checks == []
-    await fake_api.documented(malformed, OPERATION)
     await fake_api.documented(twice, OPERATION)
+
+
+async def test_an_amount_with_zero_cents_signed_as_sent_is_whole_rupiah_and_pays(
+    fake_api: FakeStack,
+) -> None:
+    """The production parser reads "50000.00" as 50 000 and verifies the string as received;
+    a signature over "50000" does not cover "50000.00"."""
+    order, uid = await _pending_attempt(fake_api)
+    fake_api.gateway.pay(uid)
+    with_cents = fake_api.notification(uid) | {"amount": f"{order.total}.00"}
+    signed_for_other_text = dict(with_cents)
+    with_cents["signature"] = fake_api.gateway.sign(FAKE_MERCHANT_CODE, f"{order.total}.00", uid)
+
+    forged = await fake_api.notify(signed_for_other_text)
+    response = await fake_api.notify(with_cents)
+
+    fake_api.error(forged, 403, "notification_rejected")
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "order_paid"
+    assert (await fake_api.order(order.id))["status"] == "paid"
+
+
+async def test_an_md5_signed_callback_verifies_through_the_production_verifier(
+    fake_api: FakeStack,
+) -> None:
+    order, uid = await _pending_attempt(fake_api)
+    fake_api.gateway.pay(uid)
+
+    response = await fake_api.notify(fake_api.notification(uid, scheme="md5"))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "order_paid"
+    assert (await fake_api.order(order.id))["status"] == "paid"
+
+
+def test_the_fake_stack_verifies_notifications_with_the_production_duitku_verifier(
+    fake_api: FakeStack,
+) -> None:
+    assert isinstance(fake_api.gateway.notifications, DuitkuNotificationVerifier)
+    assert fake_api.container.gateway() is fake_api.gateway
 
 
 async def test_403_with_one_generic_body_for_a_wrong_merchant_or_a_bad_signature(

@@ -16,6 +16,7 @@ from application.errors import GatewayUnavailable
 from application.gateway import QrisCharge, QrisChargeRequest
 from application.use_cases.idempotent_requests import DEFAULT_LEASE as LEASE
 from application.use_cases.idempotent_requests import IdempotentRequests
+from entrypoints import gateways
 from entrypoints.background import run_pass
 
 if TYPE_CHECKING:
@@ -194,7 +195,9 @@ async def test_a_key_whose_request_died_is_free_again_once_its_lease_ran_out(
             DiesWithoutReleasing, store=container.idempotency_store, clock=container.clock
         )
     )
-    container.gateway.override(providers.Object(BrokenGateway(merchant_code="E2EFAKE")))
+    container.gateway.override(
+        providers.Object(gateways.verified_fake(BrokenGateway, merchant_code="E2EFAKE"))
+    )
     order = await fake_api.place_order()
     crashed = await qris(fake_api, order, "pay-key-5")
     container.gateway.override(providers.Object(fake_api.gateway))

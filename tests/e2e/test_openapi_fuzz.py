@@ -35,8 +35,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from adapters.in_memory.gateway import FakePaymentGateway
 from adapters.sqlalchemy.migrate import upgrade_database
+from entrypoints import gateways
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
@@ -106,7 +106,7 @@ def fuzz_target(tmp_path: Path) -> Iterator[FuzzTarget]:
             rate_limit_rejected_callbacks_per_minute=0,
         )
     )
-    container.gateway.override(providers.Object(FakePaymentGateway(merchant_code="E2EFAKE")))
+    container.gateway.override(providers.Object(gateways.fake_gateway(merchant_code="E2EFAKE")))
     app = create_app(container)
     try:
         # Litestar types its scope as TypedDicts, narrower than schemathesis' plain dicts.

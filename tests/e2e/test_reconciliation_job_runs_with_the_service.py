@@ -21,7 +21,7 @@ from litestar.testing import AsyncTestClient
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.gateway import FakePaymentGateway
 from adapters.sqlalchemy.migrate import upgrade_database
-from entrypoints import cli
+from entrypoints import cli, gateways
 from entrypoints.background import ReconciliationLoop
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
@@ -97,7 +97,7 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
     database = tmp_path / "job.db"
     container = service_container(database, reconcile_interval_seconds=0.02)
     await upgrade_database(container.settings().database_url)
-    gateway = FakePaymentGateway(merchant_code="E2EFAKE")
+    gateway = gateways.fake_gateway(merchant_code="E2EFAKE")
     clock = SettableClock(datetime.now(UTC))
     container.gateway.override(providers.Object(gateway))
     container.clock.override(providers.Object(clock))

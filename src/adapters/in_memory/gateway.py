@@ -1,7 +1,10 @@
 """A scriptable stand-in for a payment gateway: succeeds, fails, times out, emits notifications.
 
-It keeps its own transactions like a real gateway would, signs notifications with its own key
-and verifies them the same way, so the application's whole flow runs without a network.
+It keeps its own transactions like a real gateway would and signs its notifications the way
+Duitku does (form fields, HMAC-SHA256 of merchantCode + amount + merchantOrderId), but it
+never verifies them itself: verification is given to it (`notifications`), and the
+composition root gives it the production Duitku verifier, so every flow that runs on this
+fake still verifies callbacks through the production code path.
 """
 
 import hashlib
@@ -9,24 +12,29 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
-from application.errors import (
-    GatewayError,
-    GatewayTimeout,
-    InvalidNotification,
-    NotificationRejected,
-)
+from application.errors import GatewayError, GatewayTimeout
 from application.gateway import (
     GatewayPaymentState,
     GatewayStatus,
-    NotificationResult,
     PaymentNotification,
     QrisCharge,
     QrisChargeRequest,
 )
 
 FAKE_MERCHANT_CODE = "FAKE01"
-_RESULT_CODES = {"00": NotificationResult.SUCCESS, "01": NotificationResult.FAILED}
+FAKE_SIGNING_KEY = "fake-signing-key"
+
+
+class NotificationVerifier(Protocol):
+    """The notification half of the PaymentGateway port."""
+
+    def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification: ...
+
+
+class NoNotificationVerifier(RuntimeError):
+    """The fake was asked to verify a notification without being given a verifier."""
 
 
 @dataclass(slots=True)
@@ -45,13 +53,18 @@ class _Script:
 
 
 class FakePaymentGateway:
-    """In-memory gateway with the PaymentGateway port's behaviour and knobs for tests."""
+    """In-memory gateway with the PaymentGateway port's behaviour and knobs for tests.
+
+    `notifications` verifies what the webhook receives; build it with the production
+    verifier keyed with `signing_key` (entrypoints.gateways.fake_gateway does).
+    """
 
     def __init__(
         self,
         *,
         merchant_code: str = FAKE_MERCHANT_CODE,
-        signing_key: str = "fake-signing-key",
+        signing_key: str = FAKE_SIGNING_KEY,
+        notifications: NotificationVerifier | None = None,
         valid_for: timedelta = timedelta(minutes=10),
         reference_prefix: str = "",
         keep_history: bool = True,
@@ -65,6 +78,7 @@ class FakePaymentGateway:
         that amount."""
         self.merchant_code = merchant_code
         self._signing_key = signing_key.encode()
+        self.notifications = notifications
         self.valid_for = valid_for
         self.reference_prefix = reference_prefix
         self.keep_history = keep_history
@@ -99,9 +113,15 @@ class FakePaymentGateway:
         self.transactions[order_uid].state = GatewayPaymentState.FAILED
 
     def notification_for(
-        self, order_uid: str, *, result_code: str = "00", amount: int | None = None
+        self,
+        order_uid: str,
+        *,
+        result_code: str = "00",
+        amount: int | None = None,
+        scheme: str = "hmac",
     ) -> dict[str, str]:
-        """The form fields the gateway would POST for `order_uid`, correctly signed."""
+        """The form fields the gateway would POST for `order_uid`, correctly signed with
+        `scheme` ("hmac", or Duitku's legacy "md5")."""
         transaction = self.transactions.get(order_uid)
         sent_amount = str(
             amount if amount is not None else transaction.amount if transaction else 0
@@ -112,11 +132,14 @@ class FakePaymentGateway:
             "merchantOrderId": order_uid,
             "resultCode": result_code,
             "reference": transaction.reference if transaction else "",
-            "signature": self.sign(self.merchant_code, sent_amount, order_uid),
+            "signature": self.sign(self.merchant_code, sent_amount, order_uid, scheme=scheme),
         }
 
-    def sign(self, merchant_code: str, amount: str, order_uid: str) -> str:
+    def sign(self, merchant_code: str, amount: str, order_uid: str, *, scheme: str = "hmac") -> str:
+        """Duitku's callback signature: HMAC-SHA256, or legacy MD5 of the string plus key."""
         message = f"{merchant_code}{amount}{order_uid}".encode()
+        if scheme == "md5":
+            return hashlib.md5(message + self._signing_key, usedforsecurity=False).hexdigest()
         return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
 
     # --- the port ----------------------------------------------------------------------------
@@ -158,26 +181,10 @@ class FakePaymentGateway:
         )
 
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
-        values = {key: value.strip() for key, value in fields.items() if value and value.strip()}
-        missing = [
-            name
-            for name in ("merchantCode", "amount", "merchantOrderId", "signature", "resultCode")
-            if name not in values
-        ]
-        if missing:
-            raise InvalidNotification(f"missing fields: {', '.join(missing)}")
-        if not values["amount"].isdigit():
-            raise InvalidNotification("amount must be a whole number of rupiah")
-        expected = self.sign(values["merchantCode"], values["amount"], values["merchantOrderId"])
-        if values["merchantCode"] != self.merchant_code or not hmac.compare_digest(
-            expected, values["signature"]
-        ):
-            raise NotificationRejected("notification rejected")
-        return PaymentNotification(
-            order_uid=values["merchantOrderId"],
-            amount=int(values["amount"]),
-            result=_RESULT_CODES.get(values["resultCode"], NotificationResult.OTHER),
-            result_code=values["resultCode"],
-            gateway_reference=values.get("reference"),
-            signature_scheme="hmac",
-        )
+        """Verification is delegated: this fake has no verification code of its own."""
+        if self.notifications is None:
+            raise NoNotificationVerifier(
+                "FakePaymentGateway verifies no notifications itself: give it the production "
+                "verifier (entrypoints.gateways.fake_gateway)"
+            )
+        return self.notifications.verify_notification(fields)

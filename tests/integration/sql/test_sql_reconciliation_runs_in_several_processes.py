@@ -32,6 +32,7 @@ from application.use_cases.start_qris_payment import (
 )
 from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
+from entrypoints import gateways
 
 pytestmark = pytest.mark.integration
 
@@ -109,7 +110,7 @@ async def cluster(sql_engine: AsyncEngine) -> AsyncIterator[Cluster]:
     """Two processes on one migrated, empty database (SQLite, then PostgreSQL)."""
     engine = sql_engine
     other = create_engine_for(engine.url.render_as_string(hide_password=False))
-    gateway = SharedGateway()
+    gateway = gateways.verified_fake(SharedGateway)
     clock = SettableClock(START)
     try:
         yield Cluster(

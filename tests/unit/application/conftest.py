@@ -43,6 +43,7 @@ from application.use_cases.start_qris_payment import (
 from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment
+from entrypoints import gateways
 
 E = TypeVar("E")
 
@@ -160,7 +161,8 @@ class Kasir:
 
     uow: RecordingUnitOfWorkFactory = field(default_factory=RecordingUnitOfWorkFactory)
     clock: SettableClock = field(default_factory=SettableClock)
-    gateway: FakePaymentGateway = field(default_factory=FakePaymentGateway)
+    # Notifications are verified by the production Duitku verifier, never by the fake.
+    gateway: FakePaymentGateway = field(default_factory=gateways.fake_gateway)
     events: InMemoryEventPublisher = field(default_factory=InMemoryEventPublisher)
     references: SequentialReferences = field(default_factory=SequentialReferences)
     creating_grace: timedelta = timedelta(seconds=30)

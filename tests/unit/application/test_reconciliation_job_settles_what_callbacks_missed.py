@@ -19,6 +19,7 @@ from application.use_cases.handle_payment_notification import NotificationOutcom
 from application.use_cases.run_reconciliation import ReconciliationReport, RunReconciliation
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
+from entrypoints import gateways
 
 if TYPE_CHECKING:
     from tests.unit.application.conftest import Kasir, Menu
@@ -249,7 +250,7 @@ async def test_a_create_that_timed_out_at_the_gateway_is_abandoned_after_the_gra
 async def test_a_process_killed_between_the_gateway_call_and_the_commit_is_resolved_by_the_job(
     kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order
 ) -> None:
-    kasir.gateway = DiesAfterCreate()
+    kasir.gateway = gateways.verified_fake(DiesAfterCreate)
     with pytest.raises(asyncio.CancelledError):
         await kasir.start(order)
     [lost] = kasir.payments_of(order.key)
@@ -267,7 +268,7 @@ async def test_a_process_killed_between_the_gateway_call_and_the_commit_is_resol
 async def test_a_process_killed_after_the_gateway_call_is_resolved_by_the_next_qris_request(
     kasir: Kasir, order: Order
 ) -> None:
-    gateway = kasir.gateway = DiesAfterCreate()
+    gateway = kasir.gateway = gateways.verified_fake(DiesAfterCreate)
     with pytest.raises(asyncio.CancelledError):
         await kasir.start(order)
     [lost] = kasir.payments_of(order.key)
@@ -287,7 +288,7 @@ async def test_a_process_killed_after_the_gateway_call_is_resolved_by_the_next_q
 async def test_an_attempt_the_gateway_never_heard_of_fails_when_the_job_checks_it(
     kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order
 ) -> None:
-    kasir.gateway = DiesBeforeCreate()
+    kasir.gateway = gateways.verified_fake(DiesBeforeCreate)
     with pytest.raises(asyncio.CancelledError):
         await kasir.start(order)
     [lost] = kasir.payments_of(order.key)
@@ -358,7 +359,7 @@ async def test_a_gateway_error_is_retried_five_minutes_later_without_using_up_th
 async def test_two_runners_at_once_check_each_attempt_once(
     kasir: Kasir, queue: InMemoryReconciliationQueue, menu: Menu
 ) -> None:
-    kasir.gateway = SlowStatus()
+    kasir.gateway = gateways.verified_fake(SlowStatus)
     nasi = menu.es_teh
     attempts = [(await kasir.start(await kasir.place((nasi, 1)))).payment for _ in range(8)]
     kasir.clock.set(expiry(attempts[0]) + timedelta(minutes=2))

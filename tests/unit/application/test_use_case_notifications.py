@@ -28,6 +28,7 @@ from domain.events import (
 )
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
+from entrypoints import gateways
 
 if TYPE_CHECKING:
     from tests.unit.application.conftest import Kasir
@@ -374,7 +375,7 @@ async def test_fifty_concurrent_identical_success_notifications_pay_the_order_on
     # Each duplicate lands on its own process and may ask the gateway: only the database
     # (writer lock, conditional updates) stands between them and a second payment.
     kasir.min_check_interval = timedelta(0)
-    kasir.gateway = YieldingGateway()
+    kasir.gateway = gateways.verified_fake(YieldingGateway)
     kasir.uow.interleave = True
     attempt = (await kasir.start(order)).payment
     kasir.gateway.pay(attempt.order_uid)
@@ -404,7 +405,7 @@ async def test_fifty_concurrent_identical_success_notifications_pay_the_order_on
 async def test_fifty_concurrent_duplicates_in_one_process_share_one_status_check_and_pay_once(
     kasir: Kasir, order: Order
 ) -> None:
-    kasir.gateway = YieldingGateway()
+    kasir.gateway = gateways.verified_fake(YieldingGateway)
     kasir.uow.interleave = True
     attempt = (await kasir.start(order)).payment
     kasir.gateway.pay(attempt.order_uid)

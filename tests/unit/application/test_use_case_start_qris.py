@@ -31,6 +31,7 @@ from domain.events import (
 )
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
+from entrypoints import gateways
 
 if TYPE_CHECKING:
     from tests.unit.application.conftest import Kasir
@@ -351,7 +352,7 @@ async def test_an_answer_arriving_after_the_attempt_was_settled_does_not_reopen_
             await kasir.handle_notification.execute(self.notification_for(request.order_uid))
             return charge
 
-    kasir.gateway = PaidWhileCreating()
+    kasir.gateway = gateways.verified_fake(PaidWhileCreating)
 
     started = await kasir.start(order)
 

@@ -78,7 +78,8 @@ class SimulatorConfig:
     failed_result_code: Literal["01", "02"] = "01"
     """``resultCode`` of a failure callback: API docs say 01, POP docs say 02."""
     not_found_status: int = 400
-    """HTTP status of ``Transaction not found`` on transactionStatus (API.md §13.5: unknown)."""
+    """HTTP status of ``Transaction not found`` on transactionStatus: 400, as Duitku's answer is
+    known from interop.md; another value plays a gateway kasir must not take for Duitku."""
     duplicate_order_status: int = 409
     """HTTP status of a repeated ``merchantOrderId`` on inquiry (API.md §13.4: unknown)."""
     merchant_name: str = "KASIR DEV RESTO"

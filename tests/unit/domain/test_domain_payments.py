@@ -374,3 +374,13 @@ def test_a_payment_without_a_required_refund_cannot_have_one_resolved() -> None:
     with pytest.raises(InvalidTransition):
         payment.resolve_refund(by="staff:sari", note="nothing to return", now=LATER)
     assert payment.refund_resolved_at is None
+
+
+def test_only_an_open_attempt_with_an_issued_qr_shows_it() -> None:
+    attempt = _creating()
+    assert not attempt.shows_qr  # creating: no QR yet
+    _issue(attempt)
+    assert attempt.shows_qr
+    attempt.cancel(reason="paid in cash", now=LATER)
+    assert not attempt.shows_qr
+    assert attempt.qr_string is not None  # kept for the record, never shown again

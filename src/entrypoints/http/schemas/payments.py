@@ -97,9 +97,10 @@ class PaymentResponse(msgspec.Struct, kw_only=True):
             updated_at=payment.updated_at,
             status_reason=payment.status_reason,
             transaction_token=payment.gateway_reference,
-            qr_string=payment.qr_string,
-            qris_url=qris_url if payment.qr_string else None,
-            payment_url=payment.payment_url,
+            # A closed attempt's QR stays payable at the gateway: it is never shown again.
+            qr_string=payment.qr_string if payment.shows_qr else None,
+            qris_url=qris_url if payment.shows_qr else None,
+            payment_url=payment.payment_url if payment.shows_qr else None,
             expires_at=payment.expires_at,
             paid_at=payment.paid_at,
             amount_tendered=payment.cash_tendered,

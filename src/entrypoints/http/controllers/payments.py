@@ -107,14 +107,23 @@ class PaymentController(Controller):
     @get(
         "/{order_uid:str}",
         summary="A payment attempt and its status",
-        description="The unguessable order_uid is the capability to read it.",
+        description=(
+            "The unguessable order_uid is the capability to read it. Staff names and refund "
+            "notes are shown to staff only."
+        ),
         responses=responses(400, 404),
     )
     async def read(
-        self, state: State, order_uid: OrderUid, get_payment: NamedDependency[GetPayment]
+        self,
+        state: State,
+        order_uid: OrderUid,
+        get_payment: NamedDependency[GetPayment],
+        maybe_staff: NamedDependency[StaffMember | None],
     ) -> PaymentResponse:
         payment = await get_payment.execute(order_uid)
-        return PaymentResponse.of(payment, qris_url=qris_url(state, payment.order_uid))
+        return PaymentResponse.of(
+            payment, qris_url=qris_url(state, payment.order_uid), for_staff=maybe_staff is not None
+        )
 
     @get(
         "/{order_uid:str}/qris.png",
@@ -187,7 +196,7 @@ class PaymentController(Controller):
     ) -> PaymentListResponse:
         needs_review = [
             PaymentReviewResponse(
-                payment=PaymentResponse.of(item.payment, qris_url=None),
+                payment=PaymentResponse.of(item.payment, qris_url=None, for_staff=True),
                 reason=item.review_reason,
                 flagged_at=item.review_required_at,
                 status_checks=item.check_count,
@@ -199,7 +208,10 @@ class PaymentController(Controller):
         found = await list_refunds.execute(open_only=not include_resolved, limit=limit)
         flagged = await list_notifications.execute(InboxFilter(needs_review=True, limit=limit))
         return PaymentListResponse(
-            items=[PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid)) for p in found],
+            items=[
+                PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid), for_staff=True)
+                for p in found
+            ],
             flagged_notifications=[
                 NotificationResponse.of(entry)
                 for entry in flagged
@@ -224,7 +236,9 @@ class PaymentController(Controller):
         staff: NamedDependency[StaffMember],
     ) -> PaymentResponse:
         payment = await resolve_refund.execute(order_uid, resolved_by=staff.name, note=data.note)
-        return PaymentResponse.of(payment, qris_url=qris_url(state, payment.order_uid))
+        return PaymentResponse.of(
+            payment, qris_url=qris_url(state, payment.order_uid), for_staff=True
+        )
 
 
 async def _qr_image(order_uid: str, get_payment: GetPayment, kind: ImageKind) -> Response[Any]:

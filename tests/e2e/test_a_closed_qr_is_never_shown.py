@@ -48,8 +48,9 @@ CLOSERS: dict[str, tuple[Closer, str]] = {
 
 
 def _payments_of(order: dict[str, Any], uid: str) -> dict[str, Any]:
-    [found] = [p for p in order["payments"] if p["order_uid"] == uid]
-    return found
+    found: list[dict[str, Any]] = [p for p in order["payments"] if p["order_uid"] == uid]
+    assert len(found) == 1
+    return found[0]
 
 
 async def test_an_open_attempts_qr_is_shown_and_never_cached(api: SimulatorStack) -> None:

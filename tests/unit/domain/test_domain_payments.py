@@ -378,9 +378,10 @@ def test_a_payment_without_a_required_refund_cannot_have_one_resolved() -> None:
 
 def test_only_an_open_attempt_with_an_issued_qr_shows_it() -> None:
     attempt = _creating()
-    assert not attempt.shows_qr  # creating: no QR yet
+    shown = [attempt.shows_qr]  # creating: no QR yet
     _issue(attempt)
-    assert attempt.shows_qr
+    shown.append(attempt.shows_qr)
     attempt.cancel(reason="paid in cash", now=LATER)
-    assert not attempt.shows_qr
+    shown.append(attempt.shows_qr)
+    assert shown == [False, True, False]
     assert attempt.qr_string is not None  # kept for the record, never shown again

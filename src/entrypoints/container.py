@@ -152,7 +152,13 @@ class Container(containers.DeclarativeContainer):
         personal_fields=PERSONAL_DATA_FIELDS,
     )
     pay_cash = providers.Factory(
-        PayCash, uow=uow, clock=clock, references=references, events=events
+        PayCash,
+        uow=uow,
+        clock=clock,
+        references=references,
+        events=events,
+        gateway=gateway,
+        reconciler=reconciler,
     )
     expire_overdue_payments = providers.Factory(
         ExpireOverduePayments, uow=uow, clock=clock, reconciler=reconciler

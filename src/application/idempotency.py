@@ -17,11 +17,16 @@ from datetime import datetime
 from enum import StrEnum
 
 MAX_KEY_LENGTH = 255
+# Anonymous callers are told apart only by their address: customers behind one NAT share it,
+# so their keys must be hard to guess or to pick twice by chance (a UUID has 36 characters).
+MIN_ANONYMOUS_KEY_LENGTH = 16
 
 
-def is_valid_key(key: str) -> bool:
-    """1 to 255 printable ASCII characters (space included, as in a UUID or any token)."""
-    return 1 <= len(key) <= MAX_KEY_LENGTH and all(" " <= char <= "~" for char in key)
+def is_valid_key(key: str, *, anonymous: bool = False) -> bool:
+    """1 to 255 printable ASCII characters (space included, as in a UUID or any token); at
+    least MIN_ANONYMOUS_KEY_LENGTH for a caller known only by its address."""
+    shortest = MIN_ANONYMOUS_KEY_LENGTH if anonymous else 1
+    return shortest <= len(key) <= MAX_KEY_LENGTH and all(" " <= char <= "~" for char in key)
 
 
 def request_fingerprint(method: str, path: str, body: bytes, query: str = "") -> str:

@@ -6,7 +6,9 @@ first request with a key holds an in-flight lease while it runs; its answer is s
 is final and replayed for every retry that sends the same request. A key reused for another
 request is refused, and a retry while the first is still running is told to come back later.
 A key whose process died is not stuck: its lease runs out and the next retry runs it again.
-Stored answers are kept `retention` (24 hours by default) and then purged.
+Stored answers are kept `retention` (24 hours by default) and then purged. Their bodies are
+sealed (application.sealing): an order's answer holds its access token, which the database
+alone must never reveal.
 """
 
 import hashlib
@@ -79,6 +81,7 @@ class Decision(StrEnum):
     REPLAY = "replay"  # the same request ran before: send its stored answer again
     IN_FLIGHT = "in_flight"  # the same request is running elsewhere right now
     MISMATCH = "mismatch"  # the key was used for a different request
+    UNREADABLE = "unreadable"  # the stored answer does not open (the secret key changed)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -191,7 +191,10 @@ async def test_a_key_whose_request_died_is_free_again_once_its_lease_ran_out(
     container = fake_api.container
     container.idempotent_requests.override(
         providers.Factory(
-            DiesWithoutReleasing, store=container.idempotency_store, clock=container.clock
+            DiesWithoutReleasing,
+            store=container.idempotency_store,
+            clock=container.clock,
+            sealer=container.replay_sealer,
         )
     )
     container.gateway.override(providers.Object(BrokenGateway(merchant_code="E2EFAKE")))

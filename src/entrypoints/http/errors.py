@@ -241,7 +241,7 @@ _DESCRIPTIONS = {
     413: "Request body too large (code request_too_large)",
     415: "Unsupported media type (code unsupported_media_type)",
     422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, "
-    "idempotency_key_reused, ...)",
+    "idempotency_key_reused, idempotency_key_unreadable, ...)",
     429: "Too many requests (code rate_limited, with Retry-After)",
     502: "The payment gateway refused or failed (gateway_rejected, gateway_unavailable)",
     503: "Temporarily unable; retry later (status_unconfirmed, service_unavailable)",

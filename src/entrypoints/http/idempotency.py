@@ -10,14 +10,17 @@ never globally). Without the header the request runs as usual. With it:
 - the same key with the same request (method, path, canonical body) gets the first answer
   again (status, body, content type; header `Idempotent-Replayed: true`) for 24 hours;
 - the same key with a different request gets 422 `idempotency_key_reused`;
+- a kept answer that no longer opens (KASIR_SECRET_KEY changed) gets 422
+  `idempotency_key_unreadable`;
 - while the first request with the key still runs, 409 `idempotency_key_in_flight` with
   Retry-After;
 - answers that invite a retry (5xx, 502 and 504 included, 429, anything with Retry-After) are
   not stored: the key is released and the retry runs again.
 
-The answer is stored before it is sent, so a client never receives an answer that a retry
-would not replay. Keys live in the database (application.idempotency) with an in-flight lease,
-so several processes share them and a key whose process died frees itself.
+The answer is stored (its body sealed with KASIR_SECRET_KEY) before it is sent, so a client
+never receives an answer that a retry would not replay. Keys live in the database
+(application.idempotency) with an in-flight lease, so several processes share them and a key
+whose process died frees itself.
 """
 
 import asyncio
@@ -136,6 +139,16 @@ async def _run_once(
             422,
             "idempotency_key_reused",
             f"this {HEADER} was already used for a different request",
+        )
+        return
+    if begun.decision is Decision.UNREADABLE:
+        await _send_error(
+            send,
+            422,
+            "idempotency_key_unreadable",
+            f"the answer kept for this {HEADER} cannot be read (the server's secret key "
+            "changed); the request was already processed: check its result before retrying "
+            "with a new key",
         )
         return
     if begun.decision is Decision.IN_FLIGHT:

@@ -189,6 +189,8 @@ async def cluster(
         "DUITKU_ENV": "simulator",
         "DUITKU_BASE_URL": f"http://127.0.0.1:{simulator_port}/webapi/api/merchant/",
         "KASIR_STAFF_TOKENS": f"alice:{STAFF_TOKEN}",
+        # One secret for both processes: a replay kept by one opens in the other.
+        "KASIR_SECRET_KEY": "two-processes-share-this-secret-key-0123456789",
         # Duitku's own callbacks go nowhere: every callback of this test is a lost one,
         # re-sent by the test itself.
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{free_port()}",

@@ -19,6 +19,19 @@ class Conflict(ApplicationError):
     code = "conflict"
 
 
+class PaymentClosed(ApplicationError):
+    """The attempt is no longer open, so its QR is never shown again (it may still be payable
+    at the gateway, which cannot cancel it, until it expires there)."""
+
+    code = "payment_closed"
+
+
+class OrderPaid(ApplicationError):
+    """The order was just paid another way (its QR was paid): take no more money for it."""
+
+    code = "order_paid"
+
+
 class PaymentInProgress(ApplicationError):
     """An attempt is still waiting for the gateway's answer; ask again after `retry_after` s."""
 

@@ -90,6 +90,15 @@ class PaymentGateway(Protocol):
         """Ask the gateway what happened to `order_uid`. Safe to retry."""
         ...
 
+    async def check_status_once(self, order_uid: str) -> GatewayStatus:
+        """Like `check_status`, but one request and no retries.
+
+        For a caller that cannot wait on the gateway's retries and bounds the call itself
+        (`asyncio.timeout`): the cashier, who asks whether the order's QR was just paid before
+        taking cash, and takes it when no answer comes in time.
+        """
+        ...
+
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         """Prove a notification came from the gateway (signature, merchant) and parse it."""
         ...

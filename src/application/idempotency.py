@@ -6,7 +6,9 @@ first request with a key holds an in-flight lease while it runs; its answer is s
 is final and replayed for every retry that sends the same request. A key reused for another
 request is refused, and a retry while the first is still running is told to come back later.
 A key whose process died is not stuck: its lease runs out and the next retry runs it again.
-Stored answers are kept `retention` (24 hours by default) and then purged.
+Stored answers are kept `retention` (24 hours by default) and then purged. Their bodies are
+sealed (application.sealing): an order's answer holds its access token, which the database
+alone must never reveal.
 """
 
 import hashlib
@@ -17,11 +19,16 @@ from datetime import datetime
 from enum import StrEnum
 
 MAX_KEY_LENGTH = 255
+# Anonymous callers are told apart only by their address: customers behind one NAT share it,
+# so their keys must be hard to guess or to pick twice by chance (a UUID has 36 characters).
+MIN_ANONYMOUS_KEY_LENGTH = 16
 
 
-def is_valid_key(key: str) -> bool:
-    """1 to 255 printable ASCII characters (space included, as in a UUID or any token)."""
-    return 1 <= len(key) <= MAX_KEY_LENGTH and all(" " <= char <= "~" for char in key)
+def is_valid_key(key: str, *, anonymous: bool = False) -> bool:
+    """1 to 255 printable ASCII characters (space included, as in a UUID or any token); at
+    least MIN_ANONYMOUS_KEY_LENGTH for a caller known only by its address."""
+    shortest = MIN_ANONYMOUS_KEY_LENGTH if anonymous else 1
+    return shortest <= len(key) <= MAX_KEY_LENGTH and all(" " <= char <= "~" for char in key)
 
 
 def request_fingerprint(method: str, path: str, body: bytes, query: str = "") -> str:
@@ -74,6 +81,7 @@ class Decision(StrEnum):
     REPLAY = "replay"  # the same request ran before: send its stored answer again
     IN_FLIGHT = "in_flight"  # the same request is running elsewhere right now
     MISMATCH = "mismatch"  # the key was used for a different request
+    UNREADABLE = "unreadable"  # the stored answer does not open (the secret key changed)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

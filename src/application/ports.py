@@ -120,9 +120,15 @@ class NotificationInbox(Protocol):
         ...
 
     async def remove_personal_data(
-        self, *, received_before: datetime, personal_fields: Collection[str], now: datetime
+        self,
+        *,
+        received_before: datetime,
+        personal_fields: Collection[str],
+        now: datetime,
+        limit: int,
     ) -> int:
-        """Blank the personal fields of entries received before the cut-off; returns how many."""
+        """Blank the personal fields of at most `limit` entries received before the cut-off,
+        the oldest first; returns how many. Bounded, so one transaction stays short."""
         ...
 
 

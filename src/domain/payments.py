@@ -123,6 +123,16 @@ class Payment:
         return self.status in OPEN_STATUSES
 
     @property
+    def shows_qr(self) -> bool:
+        """Whether this attempt's QR (and the gateway's payment page) may still be shown.
+
+        Only an open attempt's. The gateway cannot cancel a transaction: a QR that kasir closed
+        (cash, cancel, failure, a newer attempt, a success) stays payable there until it
+        expires, so showing it again could take the customer's money a second time.
+        """
+        return self.is_open and self.qr_string is not None
+
+    @property
     def refund_open(self) -> bool:
         return self.refund_required_at is not None and self.refund_resolved_at is None
 

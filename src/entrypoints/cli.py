@@ -26,7 +26,13 @@ from entrypoints.duitku_simulator import (
     create_simulator_app,
 )
 from entrypoints.logging_setup import configure_logging, logging_config
-from entrypoints.settings import Settings, SettingsError, load_settings, with_local_staff_token
+from entrypoints.settings import (
+    Settings,
+    SettingsError,
+    load_settings,
+    with_local_staff_token,
+    with_run_secret_key,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,8 +82,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings, local_token = with_local_staff_token(load_settings())
+    loaded = load_settings()
+    settings, local_token = with_local_staff_token(with_run_secret_key(loaded))
     configure_logging(settings.log_level)
+    if loaded.kasir_secret_key is None and settings.kasir_secret_key is not None:
+        # Worker processes read the settings again: one secret for every worker of this run.
+        os.environ["KASIR_SECRET_KEY"] = settings.kasir_secret_key.get_secret_value()
     if local_token is not None:
         # Worker processes read the settings again: hand them the same token.
         os.environ["KASIR_STAFF_TOKENS"] = (

@@ -11,6 +11,7 @@ import httpx
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.crypto.aead import AesGcmSealer
 from adapters.duitku.config import DuitkuConfig
 from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
 from adapters.observability.event_log import LoggingEventPublisher
@@ -31,6 +32,7 @@ from application.ports import (
     UnitOfWorkFactory,
 )
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
+from application.sealing import Sealer
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.expire_overdue_payments import ExpireOverduePayments
 from application.use_cases.get_order import GetOrder, ListOrders
@@ -51,7 +53,7 @@ from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, 
 from application.use_cases.start_qris_payment import StartQrisPayment
 from entrypoints import gateways
 from entrypoints.duitku_simulator import DuitkuSimulator
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, secret_key_for_run
 
 
 def _simulator_if_mounted(settings: Settings) -> DuitkuSimulator | None:
@@ -111,8 +113,14 @@ class Container(containers.DeclarativeContainer):
     idempotency_store: providers.Provider[IdempotencyStore] = providers.Singleton(
         SqlAlchemyIdempotencyStore, uow
     )
+    # One per process, from the one secret every process shares (KASIR_SECRET_KEY).
+    replay_sealer: providers.Provider[Sealer] = providers.Singleton(
+        AesGcmSealer,
+        providers.Singleton(secret_key_for_run, settings),
+        purpose=b"idempotent-replays",
+    )
     idempotent_requests = providers.Factory(
-        IdempotentRequests, store=idempotency_store, clock=clock
+        IdempotentRequests, store=idempotency_store, clock=clock, sealer=replay_sealer
     )
     reconciliation_queue: providers.Provider[ReconciliationQueue] = providers.Singleton(
         SqlAlchemyReconciliationQueue, uow
@@ -152,7 +160,13 @@ class Container(containers.DeclarativeContainer):
         personal_fields=PERSONAL_DATA_FIELDS,
     )
     pay_cash = providers.Factory(
-        PayCash, uow=uow, clock=clock, references=references, events=events
+        PayCash,
+        uow=uow,
+        clock=clock,
+        references=references,
+        events=events,
+        gateway=gateway,
+        reconciler=reconciler,
     )
     expire_overdue_payments = providers.Factory(
         ExpireOverduePayments, uow=uow, clock=clock, reconciler=reconciler

@@ -1,6 +1,7 @@
 """Building the payment gateway the settings ask for: real Duitku, the simulator, or the fake."""
 
 import secrets
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -101,6 +102,7 @@ def payment_gateway(
             callback_signatures=config.callback_signatures,
             # Unique per process: workers and restarts share the database's unique references.
             reference_prefix=f"{secrets.token_hex(4).upper()}-",
+            valid_for=timedelta(minutes=config.expiry_minutes),
             keep_history=False,
             auto_pay=settings.fake_gateway_auto_pay,
             auto_pay_amount=settings.fake_gateway_auto_pay_amount,

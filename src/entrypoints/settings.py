@@ -21,6 +21,7 @@ DuitkuEnv = Literal["simulator", "sandbox", "production", "fake"]
 _PRODUCTION_MERCHANT_CODE = re.compile(r"^D\d{4}$")
 _STAFF_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_STAFF_TOKEN_LENGTH = 16
+MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./kasir.db"
 
 
@@ -64,6 +65,9 @@ class Settings(BaseSettings):
     duitku_simulator_signatures: Literal["both", "hmac", "md5"] = "both"
     duitku_base_url: str | None = None
     kasir_staff_tokens: Annotated[tuple[StaffToken, ...], NoDecode] = ()
+    # One secret shared by every process: seals stored secrets (idempotent replays of new
+    # orders). Required outside simulator/fake mode; generated for the run there.
+    kasir_secret_key: SecretStr | None = None
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
     duitku_callback_allowlist: str = "default"
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
@@ -105,6 +109,12 @@ class Settings(BaseSettings):
             raise SettingsError("KASIR_STAFF_TOKENS names a staff member twice")
         return tuple(tokens)
 
+    @field_validator("kasir_secret_key", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        # `KASIR_SECRET_KEY=` as in .env.example means "not set", not an empty secret.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("cors_allow_origins", "trusted_proxies", mode="before")
     @classmethod
     def _parse_origins(cls, value: object) -> object:
@@ -126,6 +136,17 @@ class Settings(BaseSettings):
             )
         if real and not self.kasir_staff_tokens:
             raise SettingsError(f"DUITKU_ENV={self.duitku_env} needs KASIR_STAFF_TOKENS")
+        if real and self.kasir_secret_key is None:
+            raise SettingsError(
+                f"DUITKU_ENV={self.duitku_env} needs KASIR_SECRET_KEY, one secret shared by every "
+                f"process (at least {MIN_SECRET_KEY_LENGTH} characters, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
+        secret = self.kasir_secret_key.get_secret_value() if self.kasir_secret_key else None
+        if secret is not None and len(secret.strip()) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(
+                f"KASIR_SECRET_KEY must have at least {MIN_SECRET_KEY_LENGTH} characters"
+            )
         if self.duitku_env == "production" and not self.public_base_url.startswith("https://"):
             raise SettingsError("DUITKU_ENV=production needs an https:// PUBLIC_BASE_URL")
         if (
@@ -193,6 +214,23 @@ def with_local_staff_token(settings: Settings) -> tuple[Settings, StaffToken | N
         return settings, None
     token = StaffToken("local-staff", SecretStr(secrets.token_urlsafe(24)))
     return settings.model_copy(update={"kasir_staff_tokens": (token,)}), token
+
+
+def with_run_secret_key(settings: Settings) -> Settings:
+    """In simulated modes without KASIR_SECRET_KEY, one secret for this run (all its workers)."""
+    if settings.kasir_secret_key is not None or not settings.simulated:
+        return settings
+    return settings.model_copy(update={"kasir_secret_key": SecretStr(secrets.token_urlsafe(32))})
+
+
+def secret_key_for_run(settings: Settings) -> str:
+    """KASIR_SECRET_KEY, or in simulated modes without one a fresh secret for this process
+    (what it sealed does not open in another process or after a restart: set one to share)."""
+    if settings.kasir_secret_key is not None:
+        return settings.kasir_secret_key.get_secret_value().strip()
+    if not settings.simulated:
+        raise SettingsError(f"DUITKU_ENV={settings.duitku_env} needs KASIR_SECRET_KEY")
+    return secrets.token_urlsafe(32)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -68,8 +68,8 @@ async def test_a_retried_order_gets_the_first_answer_and_places_one_order(
 ) -> None:
     item = await fake_api.add_menu_item()
 
-    first = await post_order(fake_api, item, "order-key-1")
-    retry = await post_order(fake_api, item, "order-key-1")
+    first = await post_order(fake_api, item, "order-key-0000001")
+    retry = await post_order(fake_api, item, "order-key-0000001")
 
     assert first.status_code == retry.status_code == 201
     assert retry.content == first.content
@@ -85,7 +85,7 @@ async def test_the_same_json_with_other_key_order_and_spacing_is_the_same_reques
 ) -> None:
     item = await fake_api.add_menu_item()
     body = {"items": [{"menu_item_id": item, "quantity": 1}], "table_number": "7"}
-    headers = {KEY: "order-key-2", "Content-Type": "application/json"}
+    headers = {KEY: "order-key-0000002", "Content-Type": "application/json"}
 
     first = await fake_api.client.post(ORDERS, content=json.dumps(body), headers=headers)
     reordered = json.dumps(dict(reversed(list(body.items()))), indent=4)
@@ -100,9 +100,9 @@ async def test_a_key_reused_for_a_different_request_is_refused_with_422(
     fake_api: FakeStack,
 ) -> None:
     item = await fake_api.add_menu_item()
-    await post_order(fake_api, item, "order-key-3")
+    await post_order(fake_api, item, "order-key-0000003")
 
-    other = await post_order(fake_api, item, "order-key-3", quantity=2)
+    other = await post_order(fake_api, item, "order-key-0000003", quantity=2)
 
     fake_api.error(other, 422, "idempotency_key_reused")
     assert fake_api.count("orders") == 1
@@ -192,7 +192,10 @@ async def test_a_key_whose_request_died_is_free_again_once_its_lease_ran_out(
     container = fake_api.container
     container.idempotent_requests.override(
         providers.Factory(
-            DiesWithoutReleasing, store=container.idempotency_store, clock=container.clock
+            DiesWithoutReleasing,
+            store=container.idempotency_store,
+            clock=container.clock,
+            sealer=container.replay_sealer,
         )
     )
     container.gateway.override(
@@ -218,13 +221,13 @@ async def test_kept_answers_are_purged_by_the_background_job_after_24_hours(
     fake_api: FakeStack,
 ) -> None:
     item = await fake_api.add_menu_item()
-    await post_order(fake_api, item, "order-key-4")
+    await post_order(fake_api, item, "order-key-0000004")
 
     fake_api.clock.advance(timedelta(hours=23))
     early = await run_pass(fake_api.container, owner="test", housekeeping=False)
     fake_api.clock.advance(timedelta(hours=1))
     summary = await run_pass(fake_api.container, owner="test", housekeeping=False)
-    reused = await post_order(fake_api, item, "order-key-4", quantity=3)
+    reused = await post_order(fake_api, item, "order-key-0000004", quantity=3)
 
     assert early["idempotency_keys_purged"] == 0
     assert summary["idempotency_keys_purged"] == 1
@@ -258,3 +261,33 @@ async def test_the_openapi_document_declares_the_header_and_its_answers(
         assert parameter["required"] is False
         assert parameter["schema"]["maxLength"] == 255
         assert {"400", "409", "422"} <= set(operation["responses"])
+
+
+async def test_an_anonymous_caller_must_send_a_key_of_at_least_16_characters(
+    fake_api: FakeStack,
+) -> None:
+    """Customers behind one NAT share an address, the only thing that scopes their keys."""
+    item = await fake_api.add_menu_item()
+    before = fake_api.snapshot()
+
+    short = await post_order(fake_api, item, "order-key-00001")  # 15 characters
+
+    error = fake_api.error(short, 400, "invalid_request")
+    assert "at least 16 characters" in error["message"]
+    assert fake_api.snapshot() == before
+    await fake_api.documented(short, f"POST {ORDERS}")
+    assert (await post_order(fake_api, item, "order-key-000001")).status_code == 201
+
+
+async def test_a_caller_with_a_staff_or_order_token_may_send_a_short_key(
+    fake_api: FakeStack,
+) -> None:
+    order = await fake_api.place_order()
+
+    assert (await qris(fake_api, order, "q1")).status_code == 201
+    cash = await fake_api.client.post(
+        CASH,
+        json={"order_id": (await fake_api.place_order()).id, "amount_tendered": 100_000},
+        headers={**fake_api.staff, KEY: "c1"},
+    )
+    assert cash.status_code == 201, cash.text

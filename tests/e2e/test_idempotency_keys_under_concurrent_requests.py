@@ -30,6 +30,7 @@ BASE_URL = "http://testserver.local"
 STAFF = {"Authorization": "Bearer alice-token-0123456789"}
 QRIS = "/api/v1/payments/qris"
 KEY = "Idempotency-Key"
+ANONYMOUS_KEY = "order-key-0000001"  # anonymous callers send at least 16 characters
 CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": None}
 
 
@@ -139,7 +140,10 @@ async def test_concurrent_orders_with_one_key_place_one_order(live: Live) -> Non
 
     answers = await asyncio.wait_for(
         asyncio.gather(
-            *(live.client.post("/api/v1/orders", json=body, headers={KEY: "k"}) for _ in range(8))
+            *(
+                live.client.post("/api/v1/orders", json=body, headers={KEY: ANONYMOUS_KEY})
+                for _ in range(8)
+            )
         ),
         timeout=20,
     )

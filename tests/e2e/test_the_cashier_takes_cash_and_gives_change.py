@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from dependency_injector import providers
+
+from adapters.in_memory.clock import SettableClock
+from entrypoints.duitku_simulator.callbacks import Payer, build_callback_form
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import FakeStack, SimulatorStack
@@ -69,7 +74,9 @@ async def test_cash_cancels_the_open_qris_attempt_and_a_late_qr_success_becomes_
 
     assert cash.status_code == 201
     assert (await fake_api.payment(qris_uid))["status"] == "cancelled"
+    assert fake_api.gateway.status_checks == [qris_uid]  # asked once: was it just paid?
     # The customer had the QR on screen and paid it anyway: the money is flagged for refund.
+    fake_api.clock.advance(timedelta(seconds=30))  # past the budget the cashier's check spent
     fake_api.gateway.pay(qris_uid)
     late = await fake_api.notify(fake_api.notification(qris_uid))
     assert late.status_code == 200
@@ -124,7 +131,22 @@ async def test_a_qr_paid_in_the_simulator_after_cash_is_flagged_for_refund_not_l
 
     paid = await api.pay(qris_uid)  # the QR was still on the customer's phone
 
-    assert [d["status_code"] for d in paid.json()["callback_deliveries"]] == [200]
+    # The cashier's status check spent the attempt's budget: the first callbacks are deferred,
+    # and Duitku's next retry, once the budget allows, records the refund.
+    assert {d["status_code"] for d in paid.json()["callback_deliveries"]} == {503}
+    later = SettableClock(datetime.now(UTC) + timedelta(seconds=31))
+    api.container.clock.override(providers.Object(later))
+    duitku = api.container.duitku_config()
+    retry = build_callback_form(
+        api.simulator.inspect(qris_uid),
+        result_code="00",
+        api_key=duitku.api_key,
+        scheme=duitku.signature_scheme,
+        payer=Payer(issuer_code="93600918", name="Budi Santoso"),
+    )
+    answered = await api.notify(retry)
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["outcome"] == "refund_required"
     payment = await api.payment(qris_uid)
     assert payment["refund"] is not None
     assert payment["refund"]["resolved_at"] is None

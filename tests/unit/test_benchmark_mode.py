@@ -25,6 +25,7 @@ def test_benchmark_knobs_are_refused_unless_the_gateway_is_the_fake(
         "duitku_merchant_code": "DS12345",
         "duitku_api_key": "k" * 32,
         "kasir_staff_tokens": "alice:alice-token-0123456789",
+        "kasir_secret_key": "s" * 32,
         "public_base_url": "https://kasir.example",
     }
     with pytest.raises(SettingsError, match="only work with DUITKU_ENV=fake"):

@@ -181,6 +181,10 @@ class DuitkuPaymentGateway:
                 return await self._check_status_once(order_uid)
         raise AssertionError("tenacity ended without a result or an error")  # pragma: no cover
 
+    async def check_status_once(self, order_uid: str) -> GatewayStatus:
+        """One transactionStatus request, never retried; the caller bounds how long it waits."""
+        return await self._check_status_once(order_uid)
+
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         """Check a callback's form fields (API.md §7.2) and turn them into a notification.
 

@@ -7,6 +7,7 @@ composition root gives it the production Duitku verifier, so every flow that run
 fake still verifies callbacks through the production code path.
 """
 
+import asyncio
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -50,6 +51,7 @@ class _Script:
     create_errors: list[GatewayError] = field(default_factory=list)
     create_timeout_after_taking: int = 0
     status_errors: list[GatewayError] = field(default_factory=list)
+    status_hangs: int = 0
 
 
 class FakePaymentGateway:
@@ -104,6 +106,10 @@ class FakePaymentGateway:
 
     def fail_next_status(self, error: GatewayError) -> None:
         self._script.status_errors.append(error)
+
+    def hang_next_status(self) -> None:
+        """The next one-shot status check never answers: its caller's timeout ends it."""
+        self._script.status_hangs += 1
 
     def pay(self, order_uid: str) -> None:
         """The customer paid: the gateway now reports the transaction as paid."""
@@ -179,6 +185,14 @@ class FakePaymentGateway:
         return GatewayStatus(
             order_uid, transaction.state, transaction.amount, transaction.reference
         )
+
+    async def check_status_once(self, order_uid: str) -> GatewayStatus:
+        if self._script.status_hangs:
+            self._script.status_hangs -= 1
+            if self.keep_history:
+                self.status_checks.append(order_uid)
+            await asyncio.Event().wait()  # no answer, until the caller gives up (cancels)
+        return await self.check_status(order_uid)
 
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         """Verification is delegated: this fake has no verification code of its own."""

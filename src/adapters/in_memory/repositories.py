@@ -233,11 +233,18 @@ class InMemoryNotificationInbox:
         return [detached(entry) for entry in chosen[: where.limit]]
 
     async def remove_personal_data(
-        self, *, received_before: datetime, personal_fields: Collection[str], now: datetime
+        self,
+        *,
+        received_before: datetime,
+        personal_fields: Collection[str],
+        now: datetime,
+        limit: int,
     ) -> int:
         _writable(self._read_only)
         count = 0
-        for entry in self._visible().values():
+        for _, entry in sorted(self._visible().items()):
+            if count >= limit:
+                break
             if entry.received_at < received_before and entry.personal_data_removed_at is None:
                 cleaned = detached(entry)
                 cleaned.fields = without_personal_data(cleaned.fields, personal_fields)

@@ -87,6 +87,10 @@ class InstrumentedGateway:
         with _Timed("check_status"):
             return await self._inner.check_status(order_uid)
 
+    async def check_status_once(self, order_uid: str) -> GatewayStatus:
+        with _Timed("check_status"):
+            return await self._inner.check_status_once(order_uid)
+
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         notification = self._inner.verify_notification(fields)
         CALLBACK_SIGNATURES.labels(notification.signature_scheme).inc()

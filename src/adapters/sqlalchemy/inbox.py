@@ -79,11 +79,17 @@ class SqlAlchemyNotificationInbox(SqlAlchemyRepository):
         return [mappers.inbox_entry_from_row(row._mapping) for row in await self._run(statement)]
 
     async def remove_personal_data(
-        self, *, received_before: datetime, personal_fields: Collection[str], now: datetime
+        self,
+        *,
+        received_before: datetime,
+        personal_fields: Collection[str],
+        now: datetime,
+        limit: int,
     ) -> int:
         self._writable()
-        # Lock the rows on PostgreSQL so two purges do not count the same entry twice.
-        statement = _SELECT_EXPIRED.with_for_update()
+        # Lock the rows on PostgreSQL so two purges do not count the same entry twice; a batch
+        # of `limit` rows keeps the write lock and the memory for `fields` small.
+        statement = _SELECT_EXPIRED.limit(limit).with_for_update()
         rows = (await self._run(statement, {"received_before": received_before})).all()
         if not rows:
             return 0

@@ -1,8 +1,8 @@
-"""Reading one payment attempt by its merchant order id."""
+"""Reading one payment attempt by its merchant order id, and the QR an open attempt shows."""
 
 from dataclasses import dataclass
 
-from application.errors import NotFound
+from application.errors import NotFound, PaymentClosed
 from application.ports import UnitOfWorkFactory
 from domain.payments import Payment
 
@@ -19,3 +19,18 @@ class GetPayment:
         if payment is None:
             raise NotFound(f"payment {order_uid} not found")
         return payment
+
+    async def qr_payload(self, order_uid: str) -> str:
+        """The QRIS payload to render, only while the attempt is open.
+
+        Raises NotFound for an unknown attempt or one that never had a QR (cash, a refused
+        create, one still being created), and PaymentClosed for a closed attempt's QR.
+        """
+        payment = await self.execute(order_uid)
+        if payment.qr_string is None:
+            raise NotFound("this payment attempt has no QR code")
+        if not payment.shows_qr:
+            raise PaymentClosed(
+                f"payment {order_uid} is {payment.status.value}: its QR is no longer shown"
+            )
+        return payment.qr_string

@@ -3,7 +3,7 @@
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from application.idempotency import (
@@ -14,6 +14,7 @@ from application.idempotency import (
     Ticket,
 )
 from application.ports import Clock, IdempotencyStore
+from application.sealing import Sealer, UnreadableSeal
 
 # Longer than the slowest request these endpoints make: a QRIS start may check a status
 # (3 tries of at most 30 s) and then create (at most 30 s).
@@ -26,12 +27,21 @@ def _new_owner() -> str:
     return secrets.token_hex(16)
 
 
+def _context(scope: str, key: str) -> bytes:
+    """What a sealed answer is bound to: it opens under this scope and key only."""
+    return len(scope).to_bytes(4, "big") + scope.encode() + key.encode()
+
+
 @dataclass(frozen=True, slots=True)
 class IdempotentRequests:
-    """Begins, finishes and abandons requests carrying an idempotency key."""
+    """Begins, finishes and abandons requests carrying an idempotency key.
+
+    Stored bodies are sealed with `sealer`, bound to their scope and key.
+    """
 
     store: IdempotencyStore
     clock: Clock
+    sealer: Sealer
     lease: timedelta = DEFAULT_LEASE
     retention: timedelta = DEFAULT_RETENTION
     new_owner: Callable[[], str] = _new_owner
@@ -52,7 +62,11 @@ class IdempotentRequests:
         if record.fingerprint != fingerprint:
             return Begun(decision=Decision.MISMATCH)
         if record.response is not None:
-            return Begun(decision=Decision.REPLAY, response=record.response)
+            try:
+                body = self.sealer.open(record.response.body, context=_context(scope, key))
+            except UnreadableSeal:
+                return Begun(decision=Decision.UNREADABLE)
+            return Begun(decision=Decision.REPLAY, response=replace(record.response, body=body))
         if record.lease_owner == owner and record.lease_until is not None:
             ticket = Ticket(scope=scope, key=key, owner=owner, lease_until=record.lease_until)
             return Begun(decision=Decision.PROCEED, ticket=ticket)
@@ -61,11 +75,12 @@ class IdempotentRequests:
     async def finish(self, ticket: Ticket, response: StoredResponse) -> bool:
         """Store the final answer for replay; False when the lease was lost meanwhile."""
         now = self.clock.now()
+        sealed = self.sealer.seal(response.body, context=_context(ticket.scope, ticket.key))
         return await self.store.complete(
             scope=ticket.scope,
             key=ticket.key,
             owner=ticket.owner,
-            response=response,
+            response=replace(response, body=sealed),
             now=now,
             expires_at=now + self.retention,
         )

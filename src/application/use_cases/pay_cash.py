@@ -1,31 +1,100 @@
 """The cashier takes cash for an order."""
 
+import asyncio
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
-from application.errors import NotFound
+from application.errors import GatewayError, NotFound, OrderPaid
 from application.events import drain
+from application.gateway import GatewayPaymentState, GatewayStatus, PaymentGateway
 from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
+from application.reconciliation import AttemptReconciler, ReconcileOutcome
 from application.retry import retry_on_conflict
 from domain.payments import Payment
 from domain.settlement import take_cash
+
+# The cashier waits at the till: one status request, no retries, at most this long.
+CASH_STATUS_CHECK_TIMEOUT = timedelta(seconds=3)
+
+logger = logging.getLogger("kasir.cash")
 
 
 @dataclass(frozen=True, slots=True)
 class PayCash:
     """Records a cash payment of the order total by a named staff member.
 
-    The order's open QRIS attempt is cancelled in the same transaction, so the order is paid
-    once; if that QR is paid anyway, the late success is flagged for refund.
+    When the order has an open QRIS attempt, the gateway is asked once (at most
+    `status_check_timeout`, no retries, within the attempt's shared status-check budget)
+    whether that QR was just paid. If it was, the success is applied (the order is paid by
+    QRIS) and the cash is refused with OrderPaid, so the customer does not pay twice. If no
+    answer comes, the cash is taken: the attempt is cancelled in the same transaction, and
+    reconciliation keeps watching it, so a late success becomes a refund to make.
+    No transaction is held across the gateway call; locks are taken order first, then payment.
     """
 
     uow: UnitOfWorkFactory
     clock: Clock
     references: ReferenceGenerator
     events: EventPublisher
+    gateway: PaymentGateway
+    reconciler: AttemptReconciler
+    status_check_timeout: timedelta = CASH_STATUS_CHECK_TIMEOUT
 
     async def execute(self, order_id: int, *, tendered: int, taken_by: str) -> Payment:
-        """Raises NotFound, OrderNotPayable, or InsufficientCash when tendered < total."""
+        """Raises NotFound, OrderNotPayable, InsufficientCash when tendered < total, or
+        OrderPaid when the order's QR turned out to be paid just now."""
+        await self._refuse_if_the_qr_was_just_paid(order_id, tendered)
         return await retry_on_conflict(lambda: self._pay(order_id, tendered, taken_by))
+
+    async def _refuse_if_the_qr_was_just_paid(self, order_id: int, tendered: int) -> None:
+        order_uid = await self._claim_status_check(order_id, tendered)
+        if order_uid is None:
+            return
+        try:
+            async with asyncio.timeout(self.status_check_timeout.total_seconds()):
+                status = await self.gateway.check_status_once(order_uid)
+            if status.state is not GatewayPaymentState.PAID:
+                return
+            outcome = await retry_on_conflict(lambda: self._apply(order_id, status))
+        except (GatewayError, TimeoutError) as error:
+            code = error.code if isinstance(error, GatewayError) else "no answer in time"
+            logger.warning(
+                "no answer about %s before taking cash (%s): taking the cash, the attempt stays "
+                "watched",
+                order_uid,
+                code,
+            )
+            return
+        finally:
+            self.reconciler.in_flight.note_finished(order_uid, self.clock.now())
+        if outcome is ReconcileOutcome.ORDER_PAID:
+            raise OrderPaid(
+                f"order {order_id} was just paid by QRIS (payment {order_uid}): take no cash"
+            )
+
+    async def _claim_status_check(self, order_id: int, tendered: int) -> str | None:
+        """The open QRIS attempt to ask about, with its status-check budget taken; None when
+        there is none to ask about or the budget is spent (which counts as no answer)."""
+        async with self.uow() as uow:
+            order = await uow.orders.get(order_id, for_update=True)
+            if order is None or not order.awaits_payment or tendered < order.total:
+                return None  # the cash transaction refuses it with the precise error
+            attempt = await uow.payments.find_open_qris(order_id)
+            if attempt is None or not await self.reconciler.claim_in(uow, attempt.order_uid):
+                return None
+            await uow.commit()
+        return attempt.order_uid
+
+    async def _apply(self, order_id: int, status: GatewayStatus) -> ReconcileOutcome:
+        """Apply the gateway's success as every confirmed success is applied."""
+        async with self.uow() as uow:
+            await uow.orders.get(order_id, for_update=True)  # the order row first, then payment
+            applied = await self.reconciler.apply_in(uow, status)
+            if applied.wrote:
+                await uow.commit()
+        await self.events.publish(applied.events)
+        return applied.outcome
 
     async def _pay(self, order_id: int, tendered: int, taken_by: str) -> Payment:
         async with self.uow() as uow:

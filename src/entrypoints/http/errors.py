@@ -18,6 +18,7 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_410_GONE,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -40,6 +41,8 @@ from application.errors import (
     InvalidNotification,
     NotFound,
     NotificationRejected,
+    OrderPaid,
+    PaymentClosed,
     PaymentInProgress,
     StatusUnconfirmed,
 )
@@ -100,6 +103,8 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
 _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     NotFound: HTTP_404_NOT_FOUND,
     PaymentInProgress: HTTP_409_CONFLICT,
+    PaymentClosed: HTTP_410_GONE,
+    OrderPaid: HTTP_409_CONFLICT,
     GatewayRejected: HTTP_502_BAD_GATEWAY,
     GatewayUnavailable: HTTP_502_BAD_GATEWAY,
     GatewayTimeout: HTTP_504_GATEWAY_TIMEOUT,
@@ -230,12 +235,13 @@ _DESCRIPTIONS = {
     401: "Missing or wrong credentials (code unauthorized)",
     403: "Not allowed (code forbidden or notification_rejected)",
     404: "Not found (code not_found)",
-    409: "Conflict with the current state (order_not_payable, invalid_transition, "
+    409: "Conflict with the current state (order_not_payable, order_paid, invalid_transition, "
     "payment_in_progress or idempotency_key_in_flight with Retry-After)",
+    410: "The payment attempt is closed: its QR is never shown again (code payment_closed)",
     413: "Request body too large (code request_too_large)",
     415: "Unsupported media type (code unsupported_media_type)",
     422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, "
-    "idempotency_key_reused, ...)",
+    "idempotency_key_reused, idempotency_key_unreadable, ...)",
     429: "Too many requests (code rate_limited, with Retry-After)",
     502: (
         "The payment gateway refused or failed (gateway_rejected, gateway_unavailable, "

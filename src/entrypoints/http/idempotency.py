@@ -5,18 +5,22 @@ never globally). Without the header the request runs as usual. With it:
 
 - the key must be 1 to 255 printable ASCII characters, else 400 `invalid_request`;
 - the key is scoped by endpoint and caller: the staff member, else a hash of the order token,
-  else the client address, so one caller never sees another's answers;
+  else the client address, so one caller never sees another's answers; a caller known only by
+  its address (customers behind one NAT share it) must send at least 16 characters;
 - the same key with the same request (method, path, canonical body) gets the first answer
   again (status, body, content type; header `Idempotent-Replayed: true`) for 24 hours;
 - the same key with a different request gets 422 `idempotency_key_reused`;
+- a kept answer that no longer opens (KASIR_SECRET_KEY changed) gets 422
+  `idempotency_key_unreadable`;
 - while the first request with the key still runs, 409 `idempotency_key_in_flight` with
   Retry-After;
 - answers that invite a retry (5xx, 502 and 504 included, 429, anything with Retry-After) are
   not stored: the key is released and the retry runs again.
 
-The answer is stored before it is sent, so a client never receives an answer that a retry
-would not replay. Keys live in the database (application.idempotency) with an in-flight lease,
-so several processes share them and a key whose process died frees itself.
+The answer is stored (its body sealed with KASIR_SECRET_KEY) before it is sent, so a client
+never receives an answer that a retry would not replay. Keys live in the database
+(application.idempotency) with an in-flight lease, so several processes share them and a key
+whose process died frees itself.
 """
 
 import asyncio
@@ -33,6 +37,7 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage,
 
 from application.idempotency import (
     MAX_KEY_LENGTH,
+    MIN_ANONYMOUS_KEY_LENGTH,
     Decision,
     StoredResponse,
     Ticket,
@@ -49,6 +54,7 @@ _HEADER = HEADER.lower().encode()
 REPLAYED_HEADER = b"idempotent-replayed"
 # Bodies above this are not buffered here: the handler refuses them (413) on its own.
 MAX_BUFFERED_BODY = 64 * 1024
+_ANONYMOUS = "client:"  # the scope prefix of a caller known only by its address
 
 logger = logging.getLogger("kasir.idempotency")
 
@@ -61,9 +67,10 @@ IdempotencyKey = Annotated[
         max_length=MAX_KEY_LENGTH,
         pattern=r"^[ -~]{1,255}$",
         description=(
-            "Optional client-chosen key (1-255 printable ASCII characters, e.g. a UUID) that "
-            "makes a retry safe: the same key with the same request returns the first answer "
-            "again for 24 hours; with a different request it is refused (422 "
+            "Optional client-chosen key (1-255 printable ASCII characters, e.g. a UUID; at "
+            "least 16 without a staff or order token) that makes a retry safe: the same key "
+            "with the same request returns the first answer again for 24 hours; with a "
+            "different request it is refused (422 "
             "idempotency_key_reused); while the first is still running, 409 "
             "idempotency_key_in_flight with Retry-After. Scoped by endpoint and caller."
         ),
@@ -88,25 +95,41 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
                 f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
             )
             return
+        request: Request[Any, Any, Any] = Request(scope)
+        caller = _caller(request, request.app.state)
+        if not is_valid_key(text, anonymous=caller.startswith(_ANONYMOUS)):
+            await _send_error(
+                send,
+                400,
+                "invalid_request",
+                f"without a staff or order token, {HEADER} must have at least "
+                f"{MIN_ANONYMOUS_KEY_LENGTH} characters (a UUID is ideal)",
+            )
+            return
         body, replay, complete = await _buffer_body(receive)
         if not complete:
             await app(scope, replay, send)
             return
-        await _run_once(app, scope, replay, send, text, body)
+        await _run_once(app, scope, replay, send, text, body, caller)
 
     return middleware
 
 
 async def _run_once(
-    app: ASGIApp, scope: HTTPScope, receive: Receive, send: Send, key: str, body: bytes
+    app: ASGIApp,
+    scope: HTTPScope,
+    receive: Receive,
+    send: Send,
+    key: str,
+    body: bytes,
+    caller: str,
 ) -> None:
     request: Request[Any, Any, Any] = Request(scope)
-    state = request.app.state
-    requests: IdempotentRequests = state.container.idempotent_requests()
+    requests: IdempotentRequests = request.app.state.container.idempotent_requests()
     path = scope["path"].rstrip("/") or "/"
     query = scope.get("query_string", b"").decode("latin-1")
     begun = await requests.begin(
-        scope=f"{scope['method']} {path} {_caller(request, state)}",
+        scope=f"{scope['method']} {path} {caller}",
         key=key,
         fingerprint=request_fingerprint(scope["method"], path, body, query),
     )
@@ -116,6 +139,16 @@ async def _run_once(
             422,
             "idempotency_key_reused",
             f"this {HEADER} was already used for a different request",
+        )
+        return
+    if begun.decision is Decision.UNREADABLE:
+        await _send_error(
+            send,
+            422,
+            "idempotency_key_unreadable",
+            f"the answer kept for this {HEADER} cannot be read (the server's secret key "
+            "changed); the request was already processed: check its result before retrying "
+            "with a new key",
         )
         return
     if begun.decision is Decision.IN_FLIGHT:
@@ -172,7 +205,7 @@ def _caller(request: Request[Any, Any, Any], state: Any) -> str:
     if token:
         return f"order-token:{hashlib.sha256(token.encode()).hexdigest()}"
     address: str = state.client_address(request)
-    return f"client:{address}"
+    return f"{_ANONYMOUS}{address}"
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

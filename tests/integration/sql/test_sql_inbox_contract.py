@@ -125,13 +125,13 @@ async def test_personal_data_is_removed_from_entries_received_before_the_cutoff_
     cutoff = NOW - timedelta(days=90)
     async with uow_factory() as uow:
         removed = await uow.inbox.remove_personal_data(
-            received_before=cutoff, personal_fields=PERSONAL, now=NOW
+            received_before=cutoff, personal_fields=PERSONAL, now=NOW, limit=10
         )
         await uow.commit()
     assert removed == 1
     async with uow_factory() as uow:
         again = await uow.inbox.remove_personal_data(
-            received_before=cutoff, personal_fields=PERSONAL, now=NOW
+            received_before=cutoff, personal_fields=PERSONAL, now=NOW, limit=10
         )
         cleaned = await uow.inbox.get(old.key)
         kept = await uow.inbox.get(recent.key)

@@ -45,6 +45,7 @@ pytestmark = [
 ]
 
 STAFF_TOKEN = "alice-token-0123456789"
+SHARED_KEY = "both-processes-key-1"  # anonymous callers send at least 16 characters
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 WEBHOOK = "/api/v1/webhooks/duitku"
 CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": None}
@@ -188,6 +189,8 @@ async def cluster(
         "DUITKU_ENV": "simulator",
         "DUITKU_BASE_URL": f"http://127.0.0.1:{simulator_port}/webapi/api/merchant/",
         "KASIR_STAFF_TOKENS": f"alice:{STAFF_TOKEN}",
+        # One secret for both processes: a replay kept by one opens in the other.
+        "KASIR_SECRET_KEY": "two-processes-share-this-secret-key-0123456789",
         # Duitku's own callbacks go nowhere: every callback of this test is a lost one,
         # re-sent by the test itself.
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{free_port()}",
@@ -320,7 +323,10 @@ async def test_one_idempotency_key_sent_to_both_processes_runs_its_request_once(
             asyncio.gather(
                 *(
                     place_order(
-                        client, cluster.services[n % 2], table="k-1", **{"Idempotency-Key": "k-1"}
+                        client,
+                        cluster.services[n % 2],
+                        table="k-1",
+                        **{"Idempotency-Key": SHARED_KEY},
                     )
                     for n in range(6)
                 )
@@ -328,7 +334,7 @@ async def test_one_idempotency_key_sent_to_both_processes_runs_its_request_once(
             timeout=30,
         )
         replay = await place_order(
-            client, cluster.services[1], table="k-1", **{"Idempotency-Key": "k-1"}
+            client, cluster.services[1], table="k-1", **{"Idempotency-Key": SHARED_KEY}
         )
 
     assert {answer.status_code for answer in answers} <= {201, 409}

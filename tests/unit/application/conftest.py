@@ -225,7 +225,9 @@ class Kasir:
 
     @property
     def pay_cash(self) -> PayCash:
-        return PayCash(self.uow, self.clock, self.references, self.events)
+        return PayCash(
+            self.uow, self.clock, self.references, self.events, self.gateway, self.reconciler
+        )
 
     @property
     def handle_notification(self) -> HandlePaymentNotification:

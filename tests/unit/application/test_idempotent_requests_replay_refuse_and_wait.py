@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.crypto.aead import AesGcmSealer
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.idempotency import InMemoryIdempotencyStore
 from application.idempotency import (
@@ -19,6 +20,7 @@ from application.use_cases.idempotent_requests import DEFAULT_LEASE, IdempotentR
 pytestmark = pytest.mark.unit
 
 SCOPE = "POST /api/v1/orders client:10.0.0.7"
+SECRET = "test-secret-of-at-least-32-characters"
 CREATED = StoredResponse(status_code=201, body=b'{"id":7}', content_type="application/json")
 
 
@@ -29,7 +31,7 @@ def clock() -> SettableClock:
 
 @pytest.fixture
 def requests(clock: SettableClock) -> IdempotentRequests:
-    return IdempotentRequests(InMemoryIdempotencyStore(), clock)
+    return IdempotentRequests(InMemoryIdempotencyStore(), clock, AesGcmSealer(SECRET, purpose=b"t"))
 
 
 def test_the_same_json_in_another_key_order_or_spacing_has_the_same_fingerprint() -> None:
@@ -163,3 +165,37 @@ async def test_answers_are_purged_after_24_hours(
     assert (await requests.begin(scope=SCOPE, key="k", fingerprint="new")).decision is (
         Decision.PROCEED
     )
+
+
+async def test_a_kept_answer_is_stored_sealed_and_replayed_in_clear(
+    requests: IdempotentRequests,
+) -> None:
+    secret_body = b'{"id":7,"access_token":"tok_7c1f0b9e2d"}'
+    begun = await requests.begin(scope=SCOPE, key="k" * 16, fingerprint="f")
+    assert begun.ticket is not None
+    await requests.finish(begun.ticket, StoredResponse(201, secret_body, "application/json"))
+
+    store = requests.store
+    assert isinstance(store, InMemoryIdempotencyStore)
+    [kept] = [record.response for record in store.records.values()]
+    assert kept is not None
+    assert b"tok_7c1f0b9e2d" not in kept.body
+    replay = await requests.begin(scope=SCOPE, key="k" * 16, fingerprint="f")
+    assert replay.decision is Decision.REPLAY
+    assert replay.response == StoredResponse(201, secret_body, "application/json")
+
+
+async def test_a_kept_answer_sealed_with_another_secret_is_unreadable_not_replayed(
+    requests: IdempotentRequests, clock: SettableClock
+) -> None:
+    begun = await requests.begin(scope=SCOPE, key="k" * 16, fingerprint="f")
+    assert begun.ticket is not None
+    await requests.finish(begun.ticket, CREATED)
+    rotated = IdempotentRequests(
+        requests.store, clock, AesGcmSealer("another-secret-of-32-characters-or-more", purpose=b"t")
+    )
+
+    again = await rotated.begin(scope=SCOPE, key="k" * 16, fingerprint="f")
+
+    assert again.decision is Decision.UNREADABLE
+    assert again.response is None

@@ -374,3 +374,14 @@ def test_a_payment_without_a_required_refund_cannot_have_one_resolved() -> None:
     with pytest.raises(InvalidTransition):
         payment.resolve_refund(by="staff:sari", note="nothing to return", now=LATER)
     assert payment.refund_resolved_at is None
+
+
+def test_only_an_open_attempt_with_an_issued_qr_shows_it() -> None:
+    attempt = _creating()
+    shown = [attempt.shows_qr]  # creating: no QR yet
+    _issue(attempt)
+    shown.append(attempt.shows_qr)
+    attempt.cancel(reason="paid in cash", now=LATER)
+    shown.append(attempt.shows_qr)
+    assert shown == [False, True, False]
+    assert attempt.qr_string is not None  # kept for the record, never shown again

@@ -61,7 +61,7 @@ class OrderController(Controller):
             )
         )
         return CreatedOrderResponse(
-            **msgspec.structs.asdict(OrderResponse.of(placed.order)),
+            **msgspec.structs.asdict(OrderResponse.of(placed.order, for_staff=False)),
             access_token=placed.access_token,
         )
 
@@ -85,12 +85,14 @@ class OrderController(Controller):
             order_token=order_token,
             token_hash=details.order.access_token_hash,
         )
+        for_staff = maybe_staff is not None
         return OrderResponse.of(
             details.order,
             [
-                PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid))
+                PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid), for_staff=for_staff)
                 for p in details.payments
             ],
+            for_staff=for_staff,
         )
 
     @get(
@@ -110,7 +112,8 @@ class OrderController(Controller):
         orders = await list_orders.execute(status=status, before_id=before_id, limit=limit)
         next_before = orders[-1].key if len(orders) == limit else None
         return OrderListResponse(
-            items=[OrderResponse.of(order) for order in orders], next_before_id=next_before
+            items=[OrderResponse.of(order, for_staff=True) for order in orders],
+            next_before_id=next_before,
         )
 
     @post(
@@ -126,4 +129,5 @@ class OrderController(Controller):
         cancel_order: NamedDependency[CancelOrder],
         staff: NamedDependency[StaffMember],
     ) -> OrderResponse:
-        return OrderResponse.of(await cancel_order.execute(order_id, cancelled_by=staff.name))
+        cancelled = await cancel_order.execute(order_id, cancelled_by=staff.name)
+        return OrderResponse.of(cancelled, for_staff=True)

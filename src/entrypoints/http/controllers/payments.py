@@ -9,6 +9,7 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
+from application.errors import PaymentClosed
 from application.gateway import Customer
 from application.inbox import InboxFilter
 from application.use_cases.get_order import GetOrder
@@ -57,7 +58,7 @@ class PaymentController(Controller):
                 description="The attempt still pending for this order, handed out again",
                 generate_examples=False,
             ),
-            **responses(400, 401, 403, 404, 409, 413, 422, 429, 502, 504),
+            **responses(400, 401, 403, 404, 409, 410, 413, 422, 429, 502, 504),
         },
     )
     async def start_qris(
@@ -85,6 +86,9 @@ class PaymentController(Controller):
             )
         )
         payment = started.payment
+        if payment.qr_string is not None and not payment.shows_qr:
+            # Resolved meanwhile (rare): a closed attempt's QR is never handed out.
+            raise PaymentClosed(f"payment {payment.order_uid} is {payment.status.value}")
         if payment.qr_string is None or payment.expires_at is None:
             # Resolved meanwhile into a state without a QR (rare): report it like a read.
             raise NotFoundException("the payment attempt has no QR code")
@@ -103,20 +107,30 @@ class PaymentController(Controller):
     @get(
         "/{order_uid:str}",
         summary="A payment attempt and its status",
-        description="The unguessable order_uid is the capability to read it.",
+        description=(
+            "The unguessable order_uid is the capability to read it. Staff names and refund "
+            "notes are shown to staff only."
+        ),
         responses=responses(400, 404),
     )
     async def read(
-        self, state: State, order_uid: OrderUid, get_payment: NamedDependency[GetPayment]
+        self,
+        state: State,
+        order_uid: OrderUid,
+        get_payment: NamedDependency[GetPayment],
+        maybe_staff: NamedDependency[StaffMember | None],
     ) -> PaymentResponse:
         payment = await get_payment.execute(order_uid)
-        return PaymentResponse.of(payment, qris_url=qris_url(state, payment.order_uid))
+        return PaymentResponse.of(
+            payment, qris_url=qris_url(state, payment.order_uid), for_staff=maybe_staff is not None
+        )
 
     @get(
         "/{order_uid:str}/qris.png",
-        summary="The QR code of a QRIS attempt, as PNG",
+        summary="The QR code of an open QRIS attempt, as PNG",
+        description="410 payment_closed once the attempt is closed; never cached.",
         media_type="image/png",
-        responses=responses(400, 404),
+        responses=responses(400, 404, 410),
     )
     async def qris_png(
         self, order_uid: OrderUid, get_payment: NamedDependency[GetPayment]
@@ -125,9 +139,10 @@ class PaymentController(Controller):
 
     @get(
         "/{order_uid:str}/qris.svg",
-        summary="The QR code of a QRIS attempt, as SVG",
+        summary="The QR code of an open QRIS attempt, as SVG",
+        description="410 payment_closed once the attempt is closed; never cached.",
         media_type="image/svg+xml",
-        responses=responses(400, 404),
+        responses=responses(400, 404, 410),
     )
     async def qris_svg(
         self, order_uid: OrderUid, get_payment: NamedDependency[GetPayment]
@@ -181,7 +196,7 @@ class PaymentController(Controller):
     ) -> PaymentListResponse:
         needs_review = [
             PaymentReviewResponse(
-                payment=PaymentResponse.of(item.payment, qris_url=None),
+                payment=PaymentResponse.of(item.payment, qris_url=None, for_staff=True),
                 reason=item.review_reason,
                 flagged_at=item.review_required_at,
                 status_checks=item.check_count,
@@ -193,7 +208,10 @@ class PaymentController(Controller):
         found = await list_refunds.execute(open_only=not include_resolved, limit=limit)
         flagged = await list_notifications.execute(InboxFilter(needs_review=True, limit=limit))
         return PaymentListResponse(
-            items=[PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid)) for p in found],
+            items=[
+                PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid), for_staff=True)
+                for p in found
+            ],
             flagged_notifications=[
                 NotificationResponse.of(entry)
                 for entry in flagged
@@ -218,15 +236,16 @@ class PaymentController(Controller):
         staff: NamedDependency[StaffMember],
     ) -> PaymentResponse:
         payment = await resolve_refund.execute(order_uid, resolved_by=staff.name, note=data.note)
-        return PaymentResponse.of(payment, qris_url=qris_url(state, payment.order_uid))
+        return PaymentResponse.of(
+            payment, qris_url=qris_url(state, payment.order_uid), for_staff=True
+        )
 
 
 async def _qr_image(order_uid: str, get_payment: GetPayment, kind: ImageKind) -> Response[Any]:
-    payment = await get_payment.execute(order_uid)
-    if not payment.qr_string:
-        raise NotFoundException("this payment attempt has no QR code")
+    payload = await get_payment.qr_payload(order_uid)
+    # Never cached: a cash payment or a cancel can close the attempt at any moment.
     return Response(
-        render_qr(payment.qr_string, kind),
+        render_qr(payload, kind),
         media_type=MEDIA_TYPES[kind],
-        headers={"Cache-Control": "private, max-age=3600, immutable"},
+        headers={"Cache-Control": "no-store"},
     )

@@ -43,7 +43,10 @@ class OrderResponse(msgspec.Struct, kw_only=True):
     payments: list[PaymentResponse] = msgspec.field(default_factory=list)
 
     @classmethod
-    def of(cls, order: Order, payments: list[PaymentResponse] | None = None) -> "OrderResponse":
+    def of(
+        cls, order: Order, payments: list[PaymentResponse] | None = None, *, for_staff: bool
+    ) -> "OrderResponse":
+        """The order as `for_staff` callers see it; customers never see who cancelled it."""
         return cls(
             id=order.key,
             status=order.status.value,
@@ -63,7 +66,7 @@ class OrderResponse(msgspec.Struct, kw_only=True):
             customer_name=order.customer_name,
             paid_at=order.paid_at,
             cancelled_at=order.cancelled_at,
-            cancelled_by=order.cancelled_by,
+            cancelled_by=order.cancelled_by if for_staff else None,
             payments=payments or [],
         )
 

@@ -49,6 +49,8 @@ class CashPaymentResponse(msgspec.Struct, kw_only=True):
 
 
 class RefundInfo(msgspec.Struct, kw_only=True):
+    """Money to give back. `resolved_by` and `note` are for staff only (null for customers)."""
+
     required_at: datetime
     reason: str | None
     resolved_at: datetime | None
@@ -77,15 +79,17 @@ class PaymentResponse(msgspec.Struct, kw_only=True):
     refund: RefundInfo | None = None
 
     @classmethod
-    def of(cls, payment: Payment, *, qris_url: str | None) -> "PaymentResponse":
+    def of(cls, payment: Payment, *, qris_url: str | None, for_staff: bool) -> "PaymentResponse":
+        """The attempt as `for_staff` callers see it; customers (an order token, or the
+        attempt's uid) never see staff names or refund notes."""
         refund = None
         if payment.refund_required_at is not None:
             refund = RefundInfo(
                 required_at=payment.refund_required_at,
                 reason=payment.refund_reason,
                 resolved_at=payment.refund_resolved_at,
-                resolved_by=payment.refund_resolved_by,
-                note=payment.refund_note,
+                resolved_by=payment.refund_resolved_by if for_staff else None,
+                note=payment.refund_note if for_staff else None,
             )
         return cls(
             order_uid=payment.order_uid,
@@ -97,14 +101,15 @@ class PaymentResponse(msgspec.Struct, kw_only=True):
             updated_at=payment.updated_at,
             status_reason=payment.status_reason,
             transaction_token=payment.gateway_reference,
-            qr_string=payment.qr_string,
-            qris_url=qris_url if payment.qr_string else None,
-            payment_url=payment.payment_url,
+            # A closed attempt's QR stays payable at the gateway: it is never shown again.
+            qr_string=payment.qr_string if payment.shows_qr else None,
+            qris_url=qris_url if payment.shows_qr else None,
+            payment_url=payment.payment_url if payment.shows_qr else None,
             expires_at=payment.expires_at,
             paid_at=payment.paid_at,
             amount_tendered=payment.cash_tendered,
             change_due=payment.change_due,
-            taken_by=payment.taken_by,
+            taken_by=payment.taken_by if for_staff else None,
             refund=refund,
         )
 

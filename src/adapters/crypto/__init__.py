@@ -1,0 +1,1 @@
+"""Cryptography adapters: authenticated encryption of stored secrets."""

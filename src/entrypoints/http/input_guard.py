@@ -26,7 +26,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import BodyKwarg
 from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 from litestar.typing import FieldDefinition
 
 from entrypoints.http.text_rules import has_control_characters, is_ascii_digits
@@ -172,7 +172,7 @@ async def _buffered(receive: Receive, limit: int) -> tuple[bytes | None, Receive
 
     None instead of the body when it is larger than `limit`: the handler refuses it (413).
     """
-    messages: list[Message] = []
+    messages: list[ReceiveMessage] = []
     size = 0
     while True:
         message = await receive()
@@ -184,7 +184,7 @@ async def _buffered(receive: Receive, limit: int) -> tuple[bytes | None, Receive
             break
     pending = list(messages)
 
-    async def replay() -> Any:
+    async def replay() -> ReceiveMessage:
         if pending:
             return pending.pop(0)
         return await receive()

@@ -60,7 +60,7 @@ class WebhookController(Controller):
         fields = await _form_fields(request)
         allowlist: SourceAllowlist = state.callback_allowlist
         try:
-            _refuse_control_characters(fields)
+            _refuse_unreadable_text(fields)
             handled = await handle_payment_notification.execute(
                 fields, source_address=address, source_allowed=allowlist.allows(address)
             )
@@ -83,11 +83,13 @@ class WebhookController(Controller):
         return WebhookAck(status="ok", outcome=handled.outcome.value)
 
 
-def _refuse_control_characters(fields: dict[str, str]) -> None:
-    """A NUL or other control character is never in a genuine callback: refuse it (and count
-    it as a failure) before the notification reaches the database."""
-    if any(has_control_characters(key + value) for key, value in fields.items()):
-        raise InvalidNotification("fields must not hold control characters")
+def _refuse_unreadable_text(fields: dict[str, str]) -> None:
+    """A control character (NUL breaks PostgreSQL) or invalid UTF-8 (decoded to U+FFFD) is
+    never in a genuine callback: refuse it, counted as a failure, before it reaches the
+    database."""
+    for key, value in fields.items():
+        if has_control_characters(key + value) or "\ufffd" in key + value:
+            raise InvalidNotification("fields must be UTF-8 text without control characters")
 
 
 async def _form_fields(request: Request[Any, Any, State]) -> dict[str, str]:

@@ -376,7 +376,7 @@ async def walk(database_url: str) -> AsyncIterator[Walk]:
     simulator = build_simulator()
     container.simulator.override(providers.Object(simulator))  # mounted too: walked too
     app = create_app(container)
-    engine = create_async_engine(database_url, poolclass=NullPool)
+    engine = create_async_engine(database_url)  # pooled: a snapshot after every case
     try:
         async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
             names = await _seed(client)

@@ -28,8 +28,9 @@ import httpx
 import msgspec
 import pytest
 from dependency_injector import providers
-from litestar import Litestar
+from litestar import Litestar, get
 from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
 from litestar.routes import ASGIRoute, HTTPRoute
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
@@ -43,6 +44,7 @@ from adapters.sqlalchemy.tables import metadata
 from entrypoints.container import build_container
 from entrypoints.duitku_simulator import DEFAULT_MOUNT_PATH, build_simulator
 from entrypoints.http.app import create_app
+from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.settings import load_settings
 
 STAFF = {"Authorization": "Bearer alice-token-0123456789"}
@@ -334,6 +336,7 @@ def _form_cases(cases: Cases, url: str, fields: dict[str, str]) -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database: a SQLite file, or a throwaway PostgreSQL database (dropped after)."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'walk.db'}"
         return
@@ -359,8 +362,19 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
-async def walk(database_url: str) -> AsyncIterator[Walk]:
+def stack_overrides() -> dict[str, Any]:
+    """Settings for the stack; a test parametrizes this name to change them."""
+    return {}
+
+
+@pytest.fixture
+async def walk(database_url: str, stack_overrides: dict[str, Any]) -> AsyncIterator[Walk]:
     await upgrade_database(database_url)
+    settings: dict[str, Any] = {
+        "rate_limit_create_per_minute": 0,
+        "rate_limit_rejected_callbacks_per_minute": 0,
+        **stack_overrides,
+    }
     container = build_container(
         load_settings(
             database_url=database_url,
@@ -368,8 +382,7 @@ async def walk(database_url: str) -> AsyncIterator[Walk]:
             kasir_staff_tokens="alice:alice-token-0123456789",
             public_base_url="http://testserver.local",
             kasir_benchmark_routes=True,
-            rate_limit_create_per_minute=0,
-            rate_limit_rejected_callbacks_per_minute=0,
+            **settings,
         )
     )
     container.gateway.override(providers.Object(FakePaymentGateway(merchant_code="E2EFAKE")))
@@ -503,3 +516,133 @@ def _problem(case: Case, response: httpx.Response, codes: dict[int, set[str]]) -
     if case.status is not None and (status, error["code"]) != (case.status, case.code):
         return f"answered {status} {error['code']}, expected {case.status} {case.code}"
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The cases of the issue, one by one (the walk above covers them among many others).
+
+
+def _error(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code, response.text
+
+
+async def test_a_nul_in_a_customer_name_is_refused_and_nothing_is_stored(walk: Walk) -> None:
+    before = await snapshot(walk.engine)
+    lines = [{"menu_item_id": walk.names["item"], "quantity": 1}]
+
+    response = await walk.client.post(
+        "/api/v1/orders", json={"items": lines, "customer_name": "a\u0000b"}
+    )
+
+    _error(response, 400, "invalid_request")
+    assert await snapshot(walk.engine) == before
+
+
+async def test_a_nul_in_a_payment_id_or_a_staff_filter_is_refused(walk: Walk) -> None:
+    before = await snapshot(walk.engine)
+    for url in (
+        "/api/v1/payments/KSR-%00",
+        "/api/v1/payments/KSR-%00/qris.png",
+        "/api/v1/notifications?order_uid=KSR-%00",
+        "/api/v1/notifications?outcome=paid%00",
+        "/api/v1/orders?status=paid%00",
+    ):
+        _error(await walk.client.get(url, headers=STAFF), 400, "invalid_request")
+    assert await snapshot(walk.engine) == before
+
+
+async def test_a_staff_filter_date_time_needs_a_time_zone(walk: Walk) -> None:
+    url = "/api/v1/notifications?received_from="
+    _error(await walk.client.get(url + NAIVE, headers=STAFF), 400, "invalid_request")
+    for aware in ("2020-01-01T00:00:00Z", "2020-01-01T00:00:00%2B07:00"):
+        assert (await walk.client.get(url + aware, headers=STAFF)).status_code == 200
+
+
+@pytest.mark.parametrize("stack_overrides", [{"rate_limit_rejected_callbacks_per_minute": 10}])
+async def test_forged_callbacks_with_a_nul_are_refused_counted_and_never_stored(
+    walk: Walk,
+) -> None:
+    before = await snapshot(walk.engine)
+    fields = {key: str(_fill(value, walk.names)) for key, value in CALLBACK.items()}
+    forged = {**fields, "merchantOrderId": "KSR-\u0000"}
+
+    answers = [
+        (await walk.client.post("/api/v1/webhooks/duitku", data=forged)).status_code
+        for _ in range(15)
+    ]
+
+    # Refused as invalid notifications, counted by the failure limiter: 429 after ten.
+    assert answers == [400] * 10 + [429] * 5
+    assert await snapshot(walk.engine) == before  # the inbox too: nothing stored
+
+
+async def test_money_and_ids_are_json_integers_only(walk: Walk) -> None:
+    before = await snapshot(walk.engine)
+    customer = {"name": "Budi", "email": "budi@example.test"}
+    for amount in (b'"50000"', b"50000.0", b"5e4", b"5.0e4"):
+        body = b'{"order_id": %d, "amount": %s, "customer_details": %s}' % (
+            walk.names["order"],
+            amount,
+            msgspec.json.encode(customer),
+        )
+        response = await walk.client.post(
+            "/api/v1/payments/qris", content=body, headers={**STAFF, **JSON}
+        )
+        _error(response, 400, "invalid_request")
+    assert await snapshot(walk.engine) == before
+
+
+async def test_a_json_body_needs_a_json_media_type(walk: Walk) -> None:
+    before = await snapshot(walk.engine)
+    body = msgspec.json.encode({"name": "Teh", "price": 5000})
+    for headers in ({"Content-Type": "text/plain"}, {}, FORM):
+        response = await walk.client.post(
+            "/api/v1/menu-items", content=body, headers={**STAFF, **headers}
+        )
+        _error(response, 415, "unsupported_media_type")
+    assert await snapshot(walk.engine) == before
+    for media in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        response = await walk.client.post(
+            "/api/v1/menu-items", content=body, headers={**STAFF, "Content-Type": media}
+        )
+        assert response.status_code == 201, response.text
+
+
+async def test_a_path_id_is_ascii_digits_so_a_fullwidth_one_reads_nothing(walk: Walk) -> None:
+    order = walk.names["order"]
+    assert order < 10  # the fullwidth digit below is the same order's id
+    fullwidth = chr(0xFF10 + order)
+
+    response = await walk.client.get(f"/api/v1/orders/{fullwidth}", headers=STAFF)
+
+    _error(response, 400, "invalid_request")
+    assert (await walk.client.get(f"/api/v1/orders/{order}", headers=STAFF)).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_value_the_database_refuses_answers_400_never_500(database_url: str) -> None:
+    """The net under the input checks: PostgreSQL's data errors (SQLSTATE class 22: a NUL in
+    text, an integer out of range) that reach the driver answer 400, other errors stay 500."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+
+    @get("/probe/{kind:str}")
+    async def probe(kind: FromPath[str]) -> str:
+        statement, value = {
+            "nul": ("SELECT CAST(:v AS text)", "a\u0000b"),
+            "range": ("SELECT CAST(:v AS integer)", 2**40),
+            "bug": ("SELEKT :v", 1),
+        }[kind]
+        async with engine.connect() as connection:
+            await connection.execute(text(statement), {"v": value})
+        return "unreachable"
+
+    app = Litestar([probe], exception_handlers=EXCEPTION_HANDLERS, logging_config=None)
+    try:
+        async with AsyncTestClient(app=app) as client:
+            _error(await client.get("/probe/nul"), 400, "invalid_request")
+            _error(await client.get("/probe/range"), 400, "invalid_request")
+            _error(await client.get("/probe/bug"), 500, "internal_error")
+    finally:
+        await engine.dispose()

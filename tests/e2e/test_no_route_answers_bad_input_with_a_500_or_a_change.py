@@ -7,7 +7,8 @@ body needs a valid body below, and the test says so). Each route gets the bad in
 to it: a NUL in the path, the query and every text field; ids and integers that are not ASCII
 digits or not JSON integers; a date-time without a time zone; 5,000 nested brackets; invalid
 UTF-8; a body without a JSON media type. Every answer must be a 4xx with the one error body and
-a code that docs/errors.md lists for that status, and every table (the notification inbox and
+a code that docs/errors.md lists for that status (and, for an operation of the OpenAPI
+document, a status the document lists for it), and every table (the notification inbox and
 the idempotency keys included) must be unchanged afterwards.
 
 On SQLite and on PostgreSQL (where a NUL used to reach the driver and answer 500). One app per
@@ -480,16 +481,24 @@ async def test_every_route_refuses_bad_input_with_a_documented_4xx_and_changes_n
     # The walk covers more than the OpenAPI document: pages, metrics, baselines, simulator.
     assert {"GET /metrics", "GET /schema/swagger", "POST /bench/json"} <= labels
     assert any(label.startswith(f"POST {DEFAULT_MOUNT_PATH}/") for label in labels)
+    document = (await walk.client.get("/schema/openapi.json")).json()["paths"]
     before = await snapshot(walk.engine)
     failures: list[str] = []
     walked = 0
     for route in routes:
+        operation = document.get(route.path, {}).get(route.method.lower())
         for case in cases_for(route, walk.names):
             walked += 1
             response = await walk.client.request(
                 case.method, case.url, content=case.content, headers={**STAFF, **case.headers}
             )
             problem = _problem(case, response, codes)
+            if (
+                problem is None
+                and operation
+                and str(response.status_code) not in operation["responses"]
+            ):
+                problem = f"{response.status_code} is not in the OpenAPI document's responses"
             if problem is None and await snapshot(walk.engine) != before:
                 problem = "the database changed"
                 before = await snapshot(walk.engine)

@@ -53,7 +53,7 @@ from entrypoints.settings import load_settings
 STAFF = {"Authorization": "Bearer alice-token-0123456789"}
 EXAMPLES = {
     "sqlite": {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 15},
-    "postgres": {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 10},
+    "postgres": {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 8},
 }
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CHECKS = [

@@ -39,9 +39,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from adapters.in_memory.gateway import FakePaymentGateway
 from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.tables import metadata
+from entrypoints import gateways
 from entrypoints.container import build_container
 from entrypoints.duitku_simulator import DEFAULT_MOUNT_PATH, build_simulator
 from entrypoints.http.app import create_app
@@ -386,7 +386,7 @@ async def walk(database_url: str, stack_overrides: dict[str, Any]) -> AsyncItera
             **settings,
         )
     )
-    container.gateway.override(providers.Object(FakePaymentGateway(merchant_code="E2EFAKE")))
+    container.gateway.override(providers.Object(gateways.fake_gateway(merchant_code="E2EFAKE")))
     simulator = build_simulator()
     container.simulator.override(providers.Object(simulator))  # mounted too: walked too
     app = create_app(container)

@@ -6,7 +6,9 @@ real rows. Requests carry the staff token. Schemathesis generates valid (positiv
 (negative) requests; every answer must be no 5xx, a documented status code, a documented
 content type and headers, and a body matching its schema.
 
-Bounded for CI: a fixed number of examples per operation and mode, derandomized so a run is
+Runs on SQLite and on PostgreSQL (one throwaway database, emptied before each test), whose
+driver refuses what SQLite stores (a NUL in text, an integer out of range). Bounded for CI: a
+fixed number of examples per operation and mode (fewer on PostgreSQL), derandomized so a run is
 reproducible (the same inputs for the same schema). Rate limits are off here: the limiter has
 its own tests, and it would otherwise answer most generated requests with 429.
 """
@@ -14,6 +16,8 @@ its own tests, and it would otherwise answer most generated requests with 429.
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,15 +38,24 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from adapters.sqlalchemy.migrate import upgrade_database
+from adapters.sqlalchemy.tables import metadata
 from entrypoints import gateways
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
 
 STAFF = {"Authorization": "Bearer alice-token-0123456789"}
-EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 15}
+EXAMPLES = {
+    "sqlite": {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 15},
+    "postgres": {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 8},
+}
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -80,6 +93,7 @@ OPERATIONS = [
 @dataclass(frozen=True, slots=True)
 class FuzzTarget:
     schema: BaseSchema
+    backend: str
 
     def operation(self, label: str) -> APIOperation[Any, Any, Any, Any]:
         method, path = label.split(" ", 1)
@@ -87,15 +101,57 @@ class FuzzTarget:
         return operation
 
 
+async def _admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 5})
+    try:
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for this module (emptied before each test), or a skip
+    (a failure with KASIR_REQUIRE_POSTGRES=1) when the server cannot be reached."""
+    admin_url = os.environ.get("KASIR_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    name = f"kasir_fuzz_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # unreachable server
+        if os.environ.get("KASIR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"KASIR_REQUIRE_POSTGRES=1 but PostgreSQL is unusable: {error}")
+        pytest.skip(f"PostgreSQL not reachable: {type(error).__name__}")
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        asyncio.run(upgrade_database(url))
+        yield url
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a SQLite file, or the module's PostgreSQL one truncated."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}"
+        asyncio.run(upgrade_database(url))
+        return url
+    postgres: str = request.getfixturevalue("postgres_url")
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    asyncio.run(_admin(postgres, f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return postgres
+
+
 @pytest.fixture
-def fuzz_target(tmp_path: Path) -> Iterator[FuzzTarget]:
+def fuzz_target(database_url: str) -> Iterator[FuzzTarget]:
     """A fresh app for one test, loaded into schemathesis' in-process ASGI transport.
 
     Schemathesis runs the app (and its lifespan) on its own event-loop thread, so this
     fixture and the tests using it are synchronous.
     """
-    url = f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}"
-    asyncio.run(upgrade_database(url))
+    url = database_url
     container = build_container(
         load_settings(
             database_url=url,
@@ -112,7 +168,8 @@ def fuzz_target(tmp_path: Path) -> Iterator[FuzzTarget]:
         # Litestar types its scope as TypedDicts, narrower than schemathesis' plain dicts.
         with asgi.get_client(app) as client:  # type: ignore[arg-type]  # starts the lifespan
             _seed(client.post)
-        yield FuzzTarget(schemathesis.openapi.from_asgi("/schema/openapi.json", app))
+        backend = "sqlite" if url.startswith("sqlite") else "postgres"
+        yield FuzzTarget(schemathesis.openapi.from_asgi("/schema/openapi.json", app), backend)
     finally:
         asgi.shutdown_lifespans()  # closes the engine and HTTP client of this app
 
@@ -159,12 +216,13 @@ def test_every_generated_request_gets_a_documented_answer_and_no_5xx(
     fuzz_target: FuzzTarget, label: str
 ) -> None:
     operation = fuzz_target.operation(label)
-    modes = list(EXAMPLES) if _has_inputs(operation) else [GenerationMode.POSITIVE]
+    examples = EXAMPLES[fuzz_target.backend]
+    modes = list(examples) if _has_inputs(operation) else [GenerationMode.POSITIVE]
     for mode in modes:
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
-            max_examples=EXAMPLES[mode],
+            max_examples=examples[mode],
             deadline=None,
             database=None,
             derandomize=True,

@@ -28,6 +28,7 @@ from entrypoints.duitku_simulator.duitku_api import ApiReply, DuitkuApi
 from entrypoints.duitku_simulator.faults import FaultInjector
 from entrypoints.duitku_simulator.routes import build_route_handlers, duitku_response
 from entrypoints.duitku_simulator.store import Transaction, TransactionStore
+from entrypoints.http.input_guard import input_guard_middleware
 
 __all__ = [
     "DuitkuSimulator",
@@ -85,6 +86,8 @@ class DuitkuSimulator:
         self.asgi_app = Litestar(
             route_handlers=build_route_handlers(self.api, self.controller, self.faults),
             on_shutdown=[self.aclose],
+            # The same refusal of control characters and malformed input as kasir's own routes.
+            middleware=[input_guard_middleware],
             exception_handlers={
                 HTTPException: _http_error_as_duitku,
                 Exception: _crash_as_duitku,

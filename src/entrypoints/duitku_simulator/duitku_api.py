@@ -130,7 +130,12 @@ def _decode_json(body: bytes, model: type[RequestT]) -> RequestT:
         return model()
     try:
         return msgspec.json.decode(body, type=model)
-    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+    except (
+        msgspec.DecodeError,
+        msgspec.ValidationError,
+        UnicodeDecodeError,  # invalid UTF-8 inside a string
+        RecursionError,  # thousands of nested brackets
+    ) as error:
         raise _RejectedError(ApiReply.error(400, INVALID_REQUEST)) from error
 
 

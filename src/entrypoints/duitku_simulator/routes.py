@@ -138,8 +138,8 @@ def build_route_handlers(
             if not isinstance(changes, dict):
                 raise ValueError("expected a JSON object")
             faults.update(changes)
-        except (msgspec.DecodeError, ValueError) as error:
-            return json_response({"error": str(error)}, 400)
+        except (msgspec.DecodeError, ValueError, RecursionError) as error:  # UnicodeDecodeError
+            return json_response({"error": str(error)}, 400)  # is a ValueError
         return json_response(faults.settings, 200)
 
     @delete(CONTROL_FAULTS_PATH, status_code=200, include_in_schema=False)

@@ -31,6 +31,7 @@ from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.dependencies import DEPENDENCIES
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.failure_limiter import FailureLimiter
+from entrypoints.http.input_guard import input_guard_middleware
 from entrypoints.http.lifespan import resources
 from entrypoints.http.request_id import request_id_middleware
 from entrypoints.settings import Settings, load_settings
@@ -76,7 +77,12 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         # Entered in order, left in reverse: the job stops before the resources close.
         lifespan=[resources, run_background_jobs],
-        middleware=[request_id_middleware, *_rate_limits(settings, client_address)],
+        # The input guard refuses malformed input before anything else reads it.
+        middleware=[
+            request_id_middleware,
+            input_guard_middleware,
+            *_rate_limits(settings, client_address),
+        ],
         request_max_body_size=MAX_REQUEST_BYTES,
         logging_config=None,
         state=State(

@@ -28,7 +28,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
     HTTP_504_GATEWAY_TIMEOUT,
 )
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 from application.errors import (
     ApplicationError,
@@ -200,6 +200,37 @@ def storage_error_handler(request: Request[Any, Any, Any], error: Exception) -> 
     )
 
 
+def database_error_handler(
+    request: Request[Any, Any, Any], error: DBAPIError
+) -> Response[ErrorBody]:
+    """The database refused a value (a NUL, a number out of range: SQLSTATE class 22) that got
+    past the input checks: that is the client's input, so 400 and never 500."""
+    if not _is_data_error(error):
+        return unexpected_error_handler(request, error)
+    logger.warning(
+        "database refused a value on %s %s: %s",
+        request.method,
+        request.url.path,
+        type(error.orig).__name__,
+    )
+    return error_response(
+        HTTP_400_BAD_REQUEST, "invalid_request", "a value in the request cannot be stored"
+    )
+
+
+def _is_data_error(error: BaseException) -> bool:
+    """SQLAlchemy's DataError, or a driver error of SQLSTATE class 22 ("data exception") that
+    SQLAlchemy wrapped as a plain DBAPIError (asyncpg's DataError and its subclasses)."""
+    seen: BaseException | None = error
+    for _ in range(5):  # the chain is short: DBAPIError -> adapted error -> driver error
+        if seen is None:
+            return False
+        if isinstance(seen, DataError) or str(getattr(seen, "sqlstate", "")).startswith("22"):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 def unexpected_error_handler(
     request: Request[Any, Any, Any], error: Exception
 ) -> Response[ErrorBody]:
@@ -211,6 +242,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
     ApplicationError: application_error_handler,
     HTTPException: http_exception_handler,
+    DBAPIError: database_error_handler,
     OperationalError: storage_error_handler,
     InterfaceError: storage_error_handler,
     OSError: storage_error_handler,

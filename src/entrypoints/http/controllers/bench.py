@@ -13,7 +13,11 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
-from entrypoints.http.controllers.webhooks import MAX_NOTIFICATION_BYTES, _form_fields
+from entrypoints.http.controllers.webhooks import (
+    MAX_NOTIFICATION_BYTES,
+    _form_fields,
+    _refuse_unreadable_text,
+)
 from entrypoints.http.schemas.constraints import PathId
 from entrypoints.http.schemas.payments import CreateQrisPaymentRequest, WebhookAck
 
@@ -31,6 +35,7 @@ class BenchmarkBaselines(Controller):
     async def form(self, request: Request[Any, Any, State]) -> WebhookAck:
         """Decodes a Duitku callback's form body exactly as the webhook does."""
         fields = await _form_fields(request)
+        _refuse_unreadable_text(fields)
         return WebhookAck(status="ok", outcome=fields.get("resultCode", ""))
 
     @post("/json", status_code=200)

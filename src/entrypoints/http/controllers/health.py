@@ -8,7 +8,10 @@ from litestar.datastructures import State
 from sqlalchemy import text
 
 from entrypoints.http.dependencies import container_of
-from entrypoints.http.errors import ErrorBody, error_response, responses
+from entrypoints.http.errors import ErrorBody, error_response, error_spec, responses
+
+# Any route answers 400 for a control character in its query (entrypoints/http/input_guard).
+_MALFORMED = "Malformed request (code invalid_request)"
 
 
 class HealthResponse(msgspec.Struct, kw_only=True):
@@ -18,11 +21,11 @@ class HealthResponse(msgspec.Struct, kw_only=True):
 class HealthController(Controller):
     tags = ["health"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @get("/health", summary="The process is up")
+    @get("/health", summary="The process is up", responses={400: error_spec(_MALFORMED)})
     async def health(self) -> HealthResponse:
         return HealthResponse(status="ok")
 
-    @get("/ready", summary="The database answers", responses=responses(503))
+    @get("/ready", summary="The database answers", responses=responses(400, 503))
     async def ready(self, state: State) -> Response[Any]:
         try:
             async with container_of(state).engine().connect() as connection:

@@ -33,7 +33,7 @@ class MenuController(Controller):
         "/",
         summary="Add a menu item (staff)",
         security=STAFF,
-        responses=responses(400, 401, 413, 422),
+        responses=responses(400, 401, 413, 415, 422),
     )
     async def add_item(
         self,
@@ -50,7 +50,7 @@ class MenuController(Controller):
         "/{item_id:int}",
         summary="Change a menu item (staff)",
         security=STAFF,
-        responses=responses(400, 401, 404, 413, 422),
+        responses=responses(400, 401, 404, 413, 415, 422),
     )
     async def update_item(
         self,

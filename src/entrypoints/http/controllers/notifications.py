@@ -83,7 +83,7 @@ class NotificationController(Controller):
         "/{entry_id:int}/review",
         summary="Record that a flagged notification was settled (staff)",
         status_code=200,
-        responses=responses(400, 401, 404, 409, 413),
+        responses=responses(400, 401, 404, 409, 413, 415),
     )
     async def review(
         self,

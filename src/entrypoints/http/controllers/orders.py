@@ -45,7 +45,7 @@ class OrderController(Controller):
         "/",
         summary="Place an order",
         middleware=[idempotency_middleware],
-        responses=responses(400, 404, 409, 413, 422, 429),
+        responses=responses(400, 404, 409, 413, 415, 422, 429),
     )
     async def place(
         self,

@@ -58,7 +58,7 @@ class PaymentController(Controller):
                 description="The attempt still pending for this order, handed out again",
                 generate_examples=False,
             ),
-            **responses(400, 401, 403, 404, 409, 410, 413, 422, 429, 502, 504),
+            **responses(400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 502, 504),
         },
     )
     async def start_qris(
@@ -154,7 +154,7 @@ class PaymentController(Controller):
         summary="Take a cash payment (staff)",
         security=STAFF,
         middleware=[idempotency_middleware],
-        responses=responses(400, 401, 404, 409, 413, 422),
+        responses=responses(400, 401, 404, 409, 413, 415, 422),
     )
     async def pay_cash(
         self,
@@ -225,7 +225,7 @@ class PaymentController(Controller):
         summary="Record that a required refund was made (staff)",
         status_code=200,
         security=STAFF,
-        responses=responses(400, 401, 404, 409, 413),
+        responses=responses(400, 401, 404, 409, 413, 415),
     )
     async def resolve_refund(
         self,

@@ -19,6 +19,7 @@ from entrypoints.http.client_address import SourceAllowlist
 from entrypoints.http.errors import responses
 from entrypoints.http.failure_limiter import FailureLimiter
 from entrypoints.http.schemas.payments import WebhookAck
+from entrypoints.http.text_rules import has_control_characters
 
 FORM = "application/x-www-form-urlencoded"
 MAX_NOTIFICATION_BYTES = 16 * 1024  # a Duitku callback is well under 2 KiB
@@ -59,6 +60,7 @@ class WebhookController(Controller):
         fields = await _form_fields(request)
         allowlist: SourceAllowlist = state.callback_allowlist
         try:
+            _refuse_unreadable_text(fields)
             handled = await handle_payment_notification.execute(
                 fields, source_address=address, source_allowed=allowlist.allows(address)
             )
@@ -79,6 +81,15 @@ class WebhookController(Controller):
             raise
         count_callback(handled.outcome.value)
         return WebhookAck(status="ok", outcome=handled.outcome.value)
+
+
+def _refuse_unreadable_text(fields: dict[str, str]) -> None:
+    """A control character (NUL breaks PostgreSQL) or invalid UTF-8 (decoded to U+FFFD) is
+    never in a genuine callback: refuse it, counted as a failure, before it reaches the
+    database."""
+    for key, value in fields.items():
+        if has_control_characters(key + value) or "\ufffd" in key + value:
+            raise InvalidNotification("fields must be UTF-8 text without control characters")
 
 
 async def _form_fields(request: Request[Any, Any, State]) -> dict[str, str]:

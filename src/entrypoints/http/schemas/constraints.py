@@ -5,6 +5,8 @@ from typing import Annotated
 import msgspec
 from litestar.params import PathParameter
 
+from entrypoints.http.text_rules import CONTROL_CHARACTERS, FREE_TEXT, SINGLE_LINE
+
 # Inside a signed 64-bit database integer, and exact as the float the OpenAPI document
 # renders it as (2**62 was printed rounded up, so the schema allowed ids the API refused).
 MAX_ID = 10**18
@@ -14,11 +16,16 @@ PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Rupiah = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000_000, description="whole rupiah")]
 Price = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000, description="whole rupiah, > 0")]
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=99)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-TableNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+# Text never holds control characters (NUL breaks PostgreSQL; see text_rules).
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=SINGLE_LINE)]
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=SINGLE_LINE)]
+TableNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=SINGLE_LINE)]
+_EMAIL_PART = rf"[^@\s{CONTROL_CHARACTERS}]+"
 Email = Annotated[
-    str, msgspec.Meta(min_length=3, max_length=50, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    str,
+    msgspec.Meta(
+        min_length=3, max_length=50, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$"
+    ),
 ]
 Phone = Annotated[str, msgspec.Meta(min_length=6, max_length=20, pattern=r"^\+?[0-9 ()-]+$")]
-Note = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Note = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=FREE_TEXT)]

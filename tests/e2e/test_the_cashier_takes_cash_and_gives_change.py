@@ -141,7 +141,7 @@ async def test_a_qr_paid_in_the_simulator_after_cash_is_flagged_for_refund_not_l
         api.simulator.inspect(qris_uid),
         result_code="00",
         api_key=duitku.api_key,
-        scheme=duitku.signature_scheme,
+        scheme="hmac",
         payer=Payer(issuer_code="93600918", name="Budi Santoso"),
     )
     answered = await api.notify(retry)

@@ -37,16 +37,16 @@ test: $(STAMP) ## Run the whole test suite
 
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 .PHONY: fmt
 fmt: $(STAMP) ## Format and autofix with ruff
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 .PHONY: type
-type: $(STAMP) ## mypy strict over src and tests
+type: $(STAMP) ## mypy strict over src, tests and bench
 	$(BIN)/mypy
 
 .PHONY: imports

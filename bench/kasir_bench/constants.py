@@ -1,0 +1,35 @@
+"""Where the bench finds kasir and writes its results, and what it compares with what."""
+
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+BENCH = PACKAGE.parent
+ROOT = BENCH.parent
+TMP = BENCH / "tmp"
+RESULTS = BENCH / "results"
+CHARTS = ROOT / "docs" / "benchmarks"
+LUA = BENCH / "lua" / "lines.lua"
+VENV_BIN = Path(sys.executable).parent
+KASIR = VENV_BIN / "kasir"
+
+FAKE_SIGNING_KEY = "fake-signing-key"  # FakePaymentGateway's default, used in fake mode
+MERCHANT_CODE = "DS00001"  # kasir's development merchant code, the fake's in fake mode
+WEBHOOK = "/api/v1/webhooks/duitku"
+CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": "081234567890"}
+ALL_SUITES = ("server", "sqlite", "pg", "pg2", "scale-sqlite", "scale-pg")
+PG_SUITES = ("server", "pg", "pg2", "scale-pg")
+# scenario -> its baseline
+BASELINE_OF = {
+    "callback": "base_form",
+    "dup_callback": "base_form",
+    "qris": "base_json",
+    "get_order": "base_get",
+}
+GOALS = {
+    "callback_ratio_pg": 0.25,
+    "callback_ratio_sqlite": 0.20,
+    "dup_callback_ratio": 0.5,
+    "callback_p99_ms": 50.0,
+    "scale_ratio": 0.9,
+}

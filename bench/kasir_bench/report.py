@@ -1,0 +1,159 @@
+"""The result's description of the machine, and the Markdown report printed and saved."""
+
+import contextlib
+import platform
+import socket
+import sqlite3
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from kasir_bench import processes
+from kasir_bench.procfs import CORES, load_average
+
+PACKAGES = (
+    "litestar",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "msgspec",
+    "sqlalchemy",
+    "asyncpg",
+    "aiosqlite",
+    "dependency-injector",
+)
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+def machine() -> dict[str, Any]:
+    """CPU, memory, kernel, Python, the packages on the hot path, SQLite and wrk versions."""
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = 0
+    with contextlib.suppress(OSError):
+        mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
+    wrk_version = processes.run([processes.wrk(), "-v"], capture=True, check=False).stdout
+    return {
+        "hostname": socket.gethostname(),
+        "cpu": cpu,
+        "cores": CORES,
+        "memory_mib": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": wrk_version.split("\n")[0].strip(),
+        "loadavg_at_start": load_average(),
+    }
+
+
+def ratio_str(value: float | None) -> str:
+    return f"{value:.3f}×" if value is not None else "–"
+
+
+def _flags(f: dict[str, Any]) -> str:
+    flags = " (ran out of prepared requests: a lower bound)" if f["exhausted"] else ""
+    bad = f["errors"]["status"] + f["errors"]["timeout"]
+    flags += f" ({bad} errors)" if bad else ""
+    share = f.get("worker_cpu_share") or []
+    flags += f" (workers unbalanced: {share})" if share and max(share) > 0.7 else ""
+    return flags
+
+
+def _suite(name: str, suite: dict[str, Any]) -> list[str]:
+    lines = [
+        f"## {name} ({suite['database']}, {suite['workers']} worker(s), "
+        f"{suite['seeded']['orders']:,} orders stored)",
+        "",
+        "| scenario | rps | p50 ms | p99 ms | server CPU µs/req | vs baseline | others' CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scenario, f in suite["figures"].items():
+        lines.append(
+            f"| {scenario}{_flags(f)} | {f['rps']:.0f} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f} | "
+            f"{f['server_cpu_us_per_request']:.0f} | {ratio_str(f['ratio'])} | "
+            f"{f['other_cpu_pct']:.0f}% |"
+        )
+    mem = suite["memory"]
+    return [
+        *lines,
+        "",
+        f"Memory: {mem['final_rss_mib']} MiB resident after the run "
+        f"(peak {mem['peak_rss_mib']}), steady growth {mem['steady_growth_mib']} MiB → "
+        f"{'GREW' if mem['grew'] else 'no growth'}.",
+        "",
+    ]
+
+
+def _server(server: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Server settings compared (PostgreSQL)",
+        "",
+        "| variant | base_form rps | dup_callback rps | get_order rps | dup p99 ms | "
+        "dup CPU µs/req |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for v in server["variants"]:
+        f = v["figures"]
+        lines.append(
+            f"| {v['label']} | {f['base_form']['rps']:.0f} | {f['dup_callback']['rps']:.0f} | "
+            f"{f['get_order']['rps']:.0f} | {f['dup_callback']['p99_ms']:.1f} | "
+            f"{f['dup_callback']['server_cpu_us_per_request']:.0f} |"
+        )
+    return [*lines, ""]
+
+
+def _scale(scale: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Scale: the callback with few vs many stored orders (median of alternating runs)",
+        "",
+        "| database | rows | rps (each run) | rows | rps (each run) | rps ratio | CPU ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for db, s in scale.items():
+        lines.append(
+            f"| {db} | {s['small_rows']:,} | {s['small_rps']:.0f} ({s['small_runs_rps']}) | "
+            f"{s['large_rows']:,} | {s['large_rps']:.0f} ({s['large_runs_rps']}) | "
+            f"{s['ratio']:.3f} | {s['cpu_ratio']:.3f} |"
+        )
+    return [*lines, ""]
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The run as Markdown: one table per suite, the server comparison, scale, goals."""
+    m, settings = result["machine"], result["settings"]
+    lines = [
+        f"# kasir benchmark {result['run_id']}",
+        "",
+        f"{m['cpu']}, {m['cores']} cores, {m['memory_mib']} MiB; Python {m['python']}; "
+        f"wrk -t{settings['threads']} -c{settings['connections']} "
+        f"-d{settings['duration']}s on the same machine.",
+        "",
+    ]
+    for name, suite in result["suites"].items():
+        if name != "server" and not name.startswith("scale") and "figures" in suite:
+            lines += _suite(name, suite)
+    if "server" in result["suites"]:
+        lines += _server(result["suites"]["server"])
+    if result.get("scale"):
+        lines += _scale(result["scale"])
+    for suite_name, error in result.get("failed", {}).items():
+        lines += [f"## {suite_name}: FAILED", "", "```", error.strip()[-2000:], "```", ""]
+    if result.get("goals"):
+        lines += ["## Goals", ""]
+        lines += [
+            f"- {goal['goal']}: {goal['value']} → {'met' if goal['met'] else 'NOT met'}"
+            for goal in result["goals"]
+        ]
+        lines.append("")
+    return "\n".join(lines)

@@ -3,6 +3,8 @@
 import sys
 from pathlib import Path
 
+from entrypoints.duitku_simulator import DEV_API_KEY, DEV_MERCHANT_CODE
+
 PACKAGE = Path(__file__).resolve().parent
 BENCH = PACKAGE.parent
 ROOT = BENCH.parent
@@ -13,8 +15,10 @@ LUA = BENCH / "lua" / "lines.lua"
 VENV_BIN = Path(sys.executable).parent
 KASIR = VENV_BIN / "kasir"
 
-FAKE_SIGNING_KEY = "fake-signing-key"  # FakePaymentGateway's default, used in fake mode
-MERCHANT_CODE = "DS00001"  # kasir's development merchant code, the fake's in fake mode
+# In DUITKU_ENV=fake without Duitku credentials, kasir's fake signs and the production
+# verifier checks callbacks with the development merchant code and key (entrypoints.gateways).
+MERCHANT_CODE = DEV_MERCHANT_CODE
+SIGNING_KEY = DEV_API_KEY
 WEBHOOK = "/api/v1/webhooks/duitku"
 CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": "081234567890"}
 ALL_SUITES = ("server", "sqlite", "pg", "pg2", "scale-sqlite", "scale-pg")

@@ -19,13 +19,13 @@ from typing import Any
 
 import httpx
 
-from kasir_bench.constants import CUSTOMER, FAKE_SIGNING_KEY, MERCHANT_CODE, WEBHOOK
+from kasir_bench.constants import CUSTOMER, MERCHANT_CODE, SIGNING_KEY, WEBHOOK
 
 
 def sign(amount: int, order_uid: str) -> str:
     """Duitku's callback signature: HMAC-SHA256 of merchantCode + amount + merchantOrderId."""
     message = f"{MERCHANT_CODE}{amount}{order_uid}".encode()
-    return hmac.new(FAKE_SIGNING_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(SIGNING_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
 def callback_body(order_uid: str, amount: int, reference: str, n: int) -> str:

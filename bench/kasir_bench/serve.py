@@ -3,7 +3,7 @@
 Runs kasir's own `serve` command unchanged (migrations first, logging, the same uvicorn
 arguments) and only adds `loop=` and `http=` to its `uvicorn.run` call. Usage:
 
-    python bench/serve.py --loop asyncio --http h11 -- --port 8000 --workers 1
+    python bench/kasir_bench/serve.py --loop asyncio --http h11 -- --port 8000 --workers 1
 """
 
 import argparse

@@ -9,6 +9,7 @@ import httpx
 from adapters.duitku.config import CallbackSignatures, DuitkuConfig
 from adapters.duitku.gateway import DuitkuPaymentGateway, make_http_client
 from adapters.duitku.notifications import DuitkuNotificationVerifier
+from adapters.in_memory.auto_paying_gateway import AutoPayingFakeGateway
 from adapters.in_memory.gateway import FAKE_MERCHANT_CODE, FAKE_SIGNING_KEY, FakePaymentGateway
 from application.gateway import PaymentGateway
 from entrypoints.duitku_simulator import (
@@ -96,18 +97,26 @@ def payment_gateway(
     settings: Settings, config: DuitkuConfig, client: httpx.AsyncClient
 ) -> PaymentGateway:
     if settings.duitku_env == "fake":
-        return fake_gateway(
-            merchant_code=config.merchant_code,
-            signing_key=config.api_key,
-            callback_signatures=config.callback_signatures,
-            # Unique per process: workers and restarts share the database's unique references.
-            reference_prefix=f"{secrets.token_hex(4).upper()}-",
-            valid_for=timedelta(minutes=config.expiry_minutes),
-            keep_history=False,
-            auto_pay=settings.fake_gateway_auto_pay,
-            auto_pay_amount=settings.fake_gateway_auto_pay_amount,
-        )
+        return service_fake(settings, config)
     return DuitkuPaymentGateway(config, client)
+
+
+def service_fake(settings: Settings, config: DuitkuConfig) -> FakePaymentGateway:
+    """The fake inside a running server (DUITKU_ENV=fake); with FAKE_GATEWAY_AUTO_PAY, the
+    benchmark's auto-paying one (`make bench`)."""
+    options: dict[str, Any] = {
+        "merchant_code": config.merchant_code,
+        "signing_key": config.api_key,
+        "callback_signatures": config.callback_signatures,
+        # Unique per process: workers and restarts share the database's unique references.
+        "reference_prefix": f"{secrets.token_hex(4).upper()}-",
+        "valid_for": timedelta(minutes=config.expiry_minutes),
+        "keep_history": False,
+    }
+    if settings.fake_gateway_auto_pay:
+        amount = settings.fake_gateway_auto_pay_amount
+        return verified_fake(AutoPayingFakeGateway, auto_pay_amount=amount, **options)
+    return verified_fake(FakePaymentGateway, **options)
 
 
 def fake_gateway(

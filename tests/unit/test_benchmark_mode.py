@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from adapters.in_memory.auto_paying_gateway import AutoPayingFakeGateway
 from adapters.in_memory.gateway import FakePaymentGateway
 from application.gateway import Customer, GatewayPaymentState, QrisChargeRequest
 from entrypoints.gateways import duitku_config, payment_gateway
@@ -53,7 +54,7 @@ def _charge(order_uid: str, amount: int = 35_000) -> QrisChargeRequest:
 
 
 def test_an_auto_paying_fake_reports_what_it_created_as_paid() -> None:
-    fake = FakePaymentGateway(auto_pay=True)
+    fake = AutoPayingFakeGateway()
     asyncio.run(fake.create_qris(_charge("KSR-1", 35_000)))
 
     status = asyncio.run(fake.check_status("KSR-1"))
@@ -63,15 +64,15 @@ def test_an_auto_paying_fake_reports_what_it_created_as_paid() -> None:
 
 
 def test_with_an_amount_it_also_reports_another_workers_transactions_as_paid() -> None:
-    fake = FakePaymentGateway(auto_pay=True, auto_pay_amount=35_000)
+    fake = AutoPayingFakeGateway(auto_pay_amount=35_000)
 
     status = asyncio.run(fake.check_status("KSR-made-by-another-process"))
 
     assert (status.state, status.amount) == (GatewayPaymentState.PAID, 35_000)
 
 
-def test_a_fake_without_auto_pay_keeps_reporting_pending() -> None:
-    fake = FakePaymentGateway(auto_pay_amount=35_000)
+def test_the_plain_fake_keeps_reporting_pending() -> None:
+    fake = FakePaymentGateway()
     asyncio.run(fake.create_qris(_charge("KSR-1")))
 
     assert asyncio.run(fake.check_status("KSR-1")).state is GatewayPaymentState.PENDING
@@ -79,15 +80,25 @@ def test_a_fake_without_auto_pay_keeps_reporting_pending() -> None:
 
 
 def test_the_service_fake_uses_unique_references_and_keeps_no_request_history() -> None:
-    settings = load_settings(duitku_env="fake", fake_gateway_auto_pay=True)
+    settings = load_settings(
+        duitku_env="fake", fake_gateway_auto_pay=True, fake_gateway_auto_pay_amount=35_000
+    )
     config = duitku_config(settings)
     first, second = (payment_gateway(settings, config, None) for _ in range(2))  # type: ignore[arg-type]
-    assert isinstance(first, FakePaymentGateway)
-    assert isinstance(second, FakePaymentGateway)
+    assert isinstance(first, AutoPayingFakeGateway)
+    assert isinstance(second, AutoPayingFakeGateway)
 
     a = asyncio.run(first.create_qris(_charge("KSR-a")))
     b = asyncio.run(second.create_qris(_charge("KSR-b")))
 
     assert a.gateway_reference != b.gateway_reference  # two worker processes, one database
     assert first.create_requests == []
-    assert first.auto_pay
+    assert first.auto_pay_amount == 35_000
+
+
+def test_without_auto_pay_the_service_fake_is_the_plain_fake() -> None:
+    settings = load_settings(duitku_env="fake")
+
+    fake = payment_gateway(settings, duitku_config(settings), None)  # type: ignore[arg-type]
+
+    assert type(fake) is FakePaymentGateway

@@ -70,22 +70,15 @@ class FakePaymentGateway:
         valid_for: timedelta = timedelta(minutes=10),
         reference_prefix: str = "",
         keep_history: bool = True,
-        auto_pay: bool = False,
-        auto_pay_amount: int | None = None,
     ) -> None:
         """`reference_prefix` keeps references unique across processes sharing a database;
-        `keep_history=False` stops recording requests (a long-running server, not tests).
-        Benchmark mode: `auto_pay` reports every transaction this fake created as paid, and
-        with `auto_pay_amount` also any unknown one (made by another worker's fake), as paid
-        that amount."""
+        `keep_history=False` stops recording requests (a long-running server, not tests)."""
         self.merchant_code = merchant_code
         self._signing_key = signing_key.encode()
         self.notifications = notifications
         self.valid_for = valid_for
         self.reference_prefix = reference_prefix
         self.keep_history = keep_history
-        self.auto_pay = auto_pay
-        self.auto_pay_amount = auto_pay_amount
         self.transactions: dict[str, FakeTransaction] = {}
         self.create_requests: list[QrisChargeRequest] = []
         self.status_checks: list[str] = []
@@ -177,11 +170,7 @@ class FakePaymentGateway:
             raise self._script.status_errors.pop(0)
         transaction = self.transactions.get(order_uid)
         if transaction is None:
-            if self.auto_pay and self.auto_pay_amount is not None:
-                return GatewayStatus(order_uid, GatewayPaymentState.PAID, self.auto_pay_amount)
             return GatewayStatus(order_uid, GatewayPaymentState.NOT_FOUND)
-        if self.auto_pay and transaction.state is GatewayPaymentState.PENDING:
-            transaction.state = GatewayPaymentState.PAID
         return GatewayStatus(
             order_uid, transaction.state, transaction.amount, transaction.reference
         )

@@ -10,18 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from kasir_bench import svg
+from kasir_bench.constants import MEASURED
 from kasir_bench.report import ratio_str
 from kasir_bench.svg import COLORS, Series
 
 Panel = tuple[str, Sequence[str], Sequence[Series], str, Sequence[str]]
 
-SCENARIOS = ("callback", "dup_callback", "qris", "get_order")
-TITLES = {
-    "callback": "callback (pays a pending attempt)",
-    "dup_callback": "duplicate callback",
-    "qris": "POST /payments/qris",
-    "get_order": "GET /orders/{id}",
-}
+SCENARIOS = tuple(m.scenario for m in MEASURED)
+TITLES = {m.scenario: m.title for m in MEASURED}
 
 
 def _run_of(result: dict[str, Any], part: dict[str, Any]) -> str:

@@ -1,6 +1,7 @@
 """Where the bench finds kasir and writes its results, and what it compares with what."""
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from entrypoints.duitku_simulator import DEV_API_KEY, DEV_MERCHANT_CODE
@@ -23,13 +24,24 @@ WEBHOOK = "/api/v1/webhooks/duitku"
 CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": "081234567890"}
 ALL_SUITES = ("server", "sqlite", "pg", "pg2", "scale-sqlite", "scale-pg")
 PG_SUITES = ("server", "pg", "pg2", "scale-pg")
-# scenario -> its baseline
-BASELINE_OF = {
-    "callback": "base_form",
-    "dup_callback": "base_form",
-    "qris": "base_json",
-    "get_order": "base_get",
-}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A kasir scenario, the bare route it is compared with, and its title in the charts."""
+
+    scenario: str
+    baseline: str
+    title: str
+
+
+MEASURED = (
+    Measured("callback", "base_form", "callback (pays a pending attempt)"),
+    Measured("dup_callback", "base_form", "duplicate callback"),
+    Measured("qris", "base_json", "POST /payments/qris"),
+    Measured("get_order", "base_get", "GET /orders/{id}"),
+)
+BASELINE_OF = {m.scenario: m.baseline for m in MEASURED}
 GOALS = {
     "callback_ratio_pg": 0.25,
     "callback_ratio_sqlite": 0.20,

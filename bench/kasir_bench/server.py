@@ -144,6 +144,7 @@ class MemorySampler(threading.Thread):
         self._t0 = time.monotonic()
 
     def run(self) -> None:
+        self._t0 = time.monotonic()  # sample times count from the start of sampling
         while not self._halt.is_set():
             rss = self.server.rss()
             self.samples.append(

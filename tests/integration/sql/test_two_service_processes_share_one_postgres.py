@@ -411,6 +411,19 @@ async def after(delay: float, request: Awaitable[httpx.Response]) -> httpx.Respo
     return await request
 
 
+def said(answer: httpx.Response) -> str:
+    """An answer in a few words, for a failing round's message."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return f"{answer.status_code} {answer.text[:80]!r}"
+    if not isinstance(body, dict):
+        return f"{answer.status_code}"
+    error = body.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    return f"{answer.status_code} {code or body.get('outcome') or body.get('status')}"
+
+
 async def start_qris(client: httpx.AsyncClient, service: str, placed: Any) -> httpx.Response:
     return await client.post(
         f"{service}/api/v1/payments/qris",
@@ -491,7 +504,7 @@ async def test_a_qris_start_on_one_process_racing_cash_or_a_cancel_on_the_other_
                 ),
                 timeout=30,
             )
-            context = f"round {played}: start {started.text}, {settle} {settled.text}"
+            context = f"round {played}: start {said(started)}, {settle} {said(settled)}"
             # 404: the settling side closed the attempt before its QR could be recorded.
             assert started.status_code in (201, 404, 409), context
             assert settled.status_code == (201 if settle == "cash" else 200), context
@@ -532,7 +545,7 @@ async def test_two_success_callbacks_racing_cash_across_two_processes_pay_the_or
                 ),
                 timeout=30,
             )
-            context = f"round {played}: cash {cash.text}, callbacks {first.text} {second.text}"
+            context = f"round {played}: cash {said(cash)}, callbacks {said(first)}, {said(second)}"
             assert [first.status_code, second.status_code] == [200, 200], context
             assert cash.status_code in (201, 409), context
             applied = [

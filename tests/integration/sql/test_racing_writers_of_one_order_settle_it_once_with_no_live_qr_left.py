@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum, auto
 from functools import partial
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import pytest
 from sqlalchemy import text
@@ -38,6 +38,7 @@ from adapters.sqlalchemy.repositories import (
 )
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork, SqlAlchemyUnitOfWorkFactory
 from adapters.system import SecureReferenceGenerator
+from application.errors import ConcurrentUpdate
 from application.gateway import Customer
 from application.reconciliation import AttemptReconciler, Reconciled, ReconcileOutcome
 from application.use_cases.cancel_order import CancelOrder
@@ -51,6 +52,7 @@ from domain.errors import OrderNotPayable
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
 from domain.payments import OPEN_STATUSES, Payment, PaymentMethod, PaymentStatus
+from entrypoints.http.errors import ErrorBody, application_error_handler
 
 pytestmark = pytest.mark.integration
 
@@ -464,3 +466,45 @@ async def test_two_confirmed_successes_racing_cash_pay_the_order_once_and_never_
             ), context
             assert qris.refund_required_at is not None, context
     assert_every_pause_saw_its_rivals(kasir)
+
+
+@pytest.mark.postgres
+async def test_a_deadlock_on_postgres_is_a_retryable_database_busy_answer_never_a_500(
+    postgres_engine: AsyncEngine,
+) -> None:
+    """Were two writers ever to lock an order and its payment in opposite orders, PostgreSQL
+    would end one of them: that must reach the caller as a retryable 503, not a 500."""
+    factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
+    item = MenuItem.create(name="Nasi goreng", price=25_000)
+    async with factory() as uow:
+        await uow.menu.add(item)
+        order = Order.place(items=[(item, 1)], access_token_hash="h", now=NOW)
+        await uow.orders.add(order)
+        await uow.payments.add(Payment.start_qris(order=order, order_uid="KSR-lock", now=NOW))
+        await uow.commit()
+    both_hold_one = asyncio.Barrier(2)
+
+    async def lock(order_first: bool) -> None:
+        async with factory() as uow:
+            await uow.session.execute(text("SET LOCAL deadlock_timeout = '20ms'"))
+            steps = [
+                partial(uow.orders.get, order.key, for_update=True),
+                partial(uow.payments.get, "KSR-lock", for_update=True),
+            ]
+            first, second = steps if order_first else steps[::-1]
+            await first()
+            await both_hold_one.wait()
+            await second()
+            await uow.commit()
+
+    async with asyncio.timeout(ROUND_TIMEOUT):
+        outcomes = await asyncio.gather(lock(True), lock(False), return_exceptions=True)
+
+    [busy] = [outcome for outcome in outcomes if outcome is not None]
+    assert isinstance(busy, DatabaseBusy), outcomes
+    assert isinstance(busy, ConcurrentUpdate)  # so retry_on_conflict runs the work again
+    answer = application_error_handler(cast(Any, None), busy)
+    assert answer.status_code == 503
+    assert isinstance(answer.content, ErrorBody)
+    assert answer.content.error.code == "database_busy"
+    assert answer.headers["Retry-After"] == "5"

@@ -487,7 +487,7 @@ async def test_a_deadlock_on_postgres_is_a_retryable_database_busy_answer_never_
     async def lock(order_first: bool) -> None:
         async with factory() as uow:
             await uow.session.execute(text("SET LOCAL deadlock_timeout = '20ms'"))
-            steps = [
+            steps: list[Callable[[], Awaitable[object]]] = [
                 partial(uow.orders.get, order.key, for_update=True),
                 partial(uow.payments.get, "KSR-lock", for_update=True),
             ]

@@ -1,7 +1,9 @@
 """Two real `kasir serve` processes on one fresh PostgreSQL database, with the standalone Duitku
 simulator: migrations run once before the workers start, and every guarantee holds across
 processes: 50 concurrent duplicate callbacks pay the order once, an idempotency key runs its
-request once, and a reconciliation pass in each process checks an attempt once.
+request once, a reconciliation pass in each process checks an attempt once, and racing writers
+on the two processes (a QRIS start against cash or a cancel, two callbacks against cash) leave
+no live QR on a settled order and pay it once.
 
 Bounded: every wait has a timeout and every subprocess is killed in teardown. Skipped with the
 reason when PostgreSQL is unreachable, unless KASIR_REQUIRE_POSTGRES=1 (then it fails).

@@ -154,10 +154,8 @@ class AttemptReconciler:
 
         The returned events must be published only after the caller committed.
         """
-        payment = await uow.payments.get(status.order_uid, for_update=True)
-        if payment is None:
-            raise NotFound(f"payment {status.order_uid} not found")
-        outcome, order = await self._decide(uow, payment, status, abandon_if_pending)
+        locked, payment = await self._lock_order_then_attempt(uow, status.order_uid)
+        outcome, order = await self._decide(payment, locked, status, abandon_if_pending)
         if outcome in _NOTHING_TO_WRITE:
             return Applied(outcome, payment, [])
         await uow.payments.update(payment)
@@ -166,6 +164,26 @@ class AttemptReconciler:
             await uow.orders.update(order)
             other = await self._close_other_open_attempt(uow, payment)
         return Applied(outcome, payment, drain(payment, order, other))
+
+    async def _lock_order_then_attempt(
+        self, uow: UnitOfWork, order_uid: str
+    ) -> tuple[Order, Payment]:
+        """Lock the attempt's order, then the attempt, and read both under their locks.
+
+        Every write locks an order before its payments (cash and cancel hold the order while
+        they close its QR attempt), so this never waits for them in the opposite order, which
+        PostgreSQL would end as a deadlock. The first read, unlocked, only learns the order.
+        """
+        seen = await uow.payments.get(order_uid)
+        if seen is None:
+            raise NotFound(f"payment {order_uid} not found")
+        order = await uow.orders.get(seen.order_id, for_update=True)
+        if order is None:
+            raise NotFound(f"order {seen.order_id} not found")
+        payment = await uow.payments.get(order_uid, for_update=True)
+        if payment is None:
+            raise NotFound(f"payment {order_uid} not found")
+        return order, payment
 
     async def _apply(
         self, status: GatewayStatus, abandon_if_pending: bool
@@ -189,8 +207,8 @@ class AttemptReconciler:
 
     async def _decide(
         self,
-        uow: UnitOfWork,
         payment: Payment,
+        order: Order,
         status: GatewayStatus,
         abandon_if_pending: bool,
     ) -> tuple[ReconcileOutcome, Order | None]:
@@ -199,9 +217,6 @@ class AttemptReconciler:
         if status.state is GatewayPaymentState.PAID:
             if status.amount != payment.amount:
                 return ReconcileOutcome.AMOUNT_MISMATCH, None
-            order = await uow.orders.get(payment.order_id, for_update=True)
-            if order is None:
-                raise NotFound(f"order {payment.order_id} not found")
             settled = apply_gateway_success(
                 order=order,
                 payment=payment,

@@ -21,6 +21,37 @@ def _writable(read_only: bool) -> None:
         raise _ReadOnly("write in a read-only unit of work")
 
 
+class LockOrderViolation(RuntimeError):
+    """A transaction locked an order's row after one of its payments' rows."""
+
+
+class RowLocks:
+    """The rows one transaction has locked, checked against the one lock order of every write:
+    an order's row before its payments' rows.
+
+    The in-memory store serializes writers, so it can never deadlock; PostgreSQL can, when one
+    transaction holds a payment and waits for its order while another holds the order and waits
+    for the payment. Refusing the wrong order here lets a unit test find such a transaction.
+    A locking read (`for_update`) and an update both lock a row, as they do on PostgreSQL.
+    """
+
+    def __init__(self) -> None:
+        self._orders: set[int] = set()
+        self._orders_of_payments: set[int] = set()
+
+    def order(self, order_id: int) -> None:
+        if order_id in self._orders:
+            return
+        if order_id in self._orders_of_payments:
+            raise LockOrderViolation(
+                f"order {order_id} locked after one of its payments: lock the order first"
+            )
+        self._orders.add(order_id)
+
+    def payment_of(self, order_id: int) -> None:
+        self._orders_of_payments.add(order_id)
+
+
 class InMemoryMenuRepository:
     """Menu items; reads see this transaction's staged writes, then the committed store."""
 
@@ -59,9 +90,10 @@ class InMemoryMenuRepository:
 class InMemoryOrderRepository:
     """Orders; `update` succeeds only on the version that was read (optimistic locking)."""
 
-    def __init__(self, store: InMemoryStore, *, read_only: bool) -> None:
+    def __init__(self, store: InMemoryStore, *, read_only: bool, locks: RowLocks) -> None:
         self._store = store
         self._read_only = read_only
+        self._locks = locks
         self.staged: dict[int, Order] = {}
 
     def _visible(self) -> dict[int, Order]:
@@ -74,10 +106,13 @@ class InMemoryOrderRepository:
 
     async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
         found = self._visible().get(order_id)
+        if found and for_update:
+            self._locks.order(order_id)
         return detached(found) if found else None
 
     async def update(self, order: Order) -> None:
         _writable(self._read_only)
+        self._locks.order(order.key)
         current = self._visible().get(order.key)
         if current is None or current.version != order.version:
             raise ConcurrentUpdate(f"order {order.id} changed since it was read")
@@ -100,11 +135,17 @@ class InMemoryPaymentRepository:
     """Payment attempts; enforces the unique keys and the one-open-QRIS-attempt rule."""
 
     def __init__(
-        self, store: InMemoryStore, *, read_only: bool, orders: InMemoryOrderRepository
+        self,
+        store: InMemoryStore,
+        *,
+        read_only: bool,
+        orders: InMemoryOrderRepository,
+        locks: RowLocks,
     ) -> None:
         self._store = store
         self._read_only = read_only
         self._orders = orders
+        self._locks = locks
         self.staged: dict[str, Payment] = {}
         self.staged_checks: dict[str, datetime] = {}
 
@@ -137,6 +178,8 @@ class InMemoryPaymentRepository:
 
     async def get(self, order_uid: str, *, for_update: bool = False) -> Payment | None:
         found = self._visible().get(order_uid)
+        if found and for_update:
+            self._locks.payment_of(found.order_id)
         return detached(found) if found else None
 
     async def update(self, payment: Payment) -> None:
@@ -144,6 +187,7 @@ class InMemoryPaymentRepository:
         current = self._visible().get(payment.order_uid)
         if current is None or current.version != payment.version:
             raise ConcurrentUpdate(f"payment {payment.order_uid} changed since it was read")
+        self._locks.payment_of(payment.order_id)
         self._check_unique(payment)
         payment.version += 1
         self.staged[payment.order_uid] = detached(payment)
@@ -189,8 +233,10 @@ class InMemoryPaymentRepository:
         self, order_uid: str, *, now: datetime, min_interval: timedelta
     ) -> bool:
         _writable(self._read_only)
-        if order_uid not in self._visible():
+        attempt = self._visible().get(order_uid)
+        if attempt is None:
             return False
+        self._locks.payment_of(attempt.order_id)  # an UPDATE of the row, as in SQL
         last = self.staged_checks.get(order_uid) or self._store.status_checked_at.get(order_uid)
         if last is not None and now - last < min_interval:
             return False

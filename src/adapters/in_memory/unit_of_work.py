@@ -8,6 +8,7 @@ from adapters.in_memory.repositories import (
     InMemoryNotificationInbox,
     InMemoryOrderRepository,
     InMemoryPaymentRepository,
+    RowLocks,
 )
 from adapters.in_memory.store import InMemoryStore
 
@@ -53,9 +54,10 @@ class InMemoryUnitOfWork:
             self._locked = True
         self.committed = False
         self._menu = InMemoryMenuRepository(self._store, read_only=self._read_only)
-        self._orders = InMemoryOrderRepository(self._store, read_only=self._read_only)
+        locks = RowLocks()
+        self._orders = InMemoryOrderRepository(self._store, read_only=self._read_only, locks=locks)
         self._payments = InMemoryPaymentRepository(
-            self._store, read_only=self._read_only, orders=self._orders
+            self._store, read_only=self._read_only, orders=self._orders, locks=locks
         )
         self._inbox = InMemoryNotificationInbox(self._store, read_only=self._read_only)
         return self

@@ -40,7 +40,8 @@ class StartQrisPayment:
     answer is recorded in a second short transaction: no transaction is held across the call,
     and a crash in between leaves a `creating` row that a status check resolves. An attempt
     still `creating` is reported as in progress until it is older than `creating_grace`; after
-    that its outcome is asked from the gateway before anything new is created.
+    that its outcome is asked from the gateway before anything new is created. The attempt is
+    recorded under the order's row lock, like every write that changes an order's money state.
     """
 
     uow: UnitOfWorkFactory
@@ -82,7 +83,9 @@ class StartQrisPayment:
         for _ in range(2):
             now = self.clock.now()
             async with self.uow() as uow:
-                order = await uow.orders.get(command.order_id)
+                # The order row lock, as cash and cancel take it: without it a cash payment
+                # committed between this read and the insert leaves a paid order with a live QR.
+                order = await uow.orders.get(command.order_id, for_update=True)
                 if order is None:
                     raise NotFound(f"order {command.order_id} not found")
                 order.ensure_payable()

@@ -1,7 +1,9 @@
 """Two real `kasir serve` processes on one fresh PostgreSQL database, with the standalone Duitku
 simulator: migrations run once before the workers start, and every guarantee holds across
 processes: 50 concurrent duplicate callbacks pay the order once, an idempotency key runs its
-request once, and a reconciliation pass in each process checks an attempt once.
+request once, a reconciliation pass in each process checks an attempt once, and racing writers
+on the two processes (a QRIS start against cash or a cancel, two callbacks against cash) leave
+no live QR on a settled order and pay it once.
 
 Bounded: every wait has a timeout and every subprocess is killed in teardown. Skipped with the
 reason when PostgreSQL is unreachable, unless KASIR_REQUIRE_POSTGRES=1 (then it fails).
@@ -19,7 +21,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -394,3 +396,174 @@ async def test_kasir_reconcile_in_both_processes_checks_an_attempt_once(
         uid=order_uid,
     )
     assert (status, check_count) == ("succeeded", 1)
+
+
+# --- Racing writers of one order, one on each process --------------------------------------
+# Through HTTP no pause can be injected, so these rounds race freely (the in-process race test
+# holds each round at its critical point); they show the rules hold across real processes.
+
+RACE_ROUNDS = 12
+RACE_BUDGET = 12.0  # seconds for one race's rounds; later rounds are skipped past it
+STAGGER = (0.0, 0.005, 0.02, 0.05)  # how long one side waits, so rounds interleave differently
+OPEN_QRIS = ("creating", "pending")
+
+
+async def after(delay: float, request: Awaitable[httpx.Response]) -> httpx.Response:
+    await asyncio.sleep(delay)
+    return await request
+
+
+def said(answer: httpx.Response) -> str:
+    """An answer in a few words, for a failing round's message."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return f"{answer.status_code} {answer.text[:80]!r}"
+    if not isinstance(body, dict):
+        return f"{answer.status_code}"
+    error = body.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    return f"{answer.status_code} {code or body.get('outcome') or body.get('status')}"
+
+
+async def start_qris(client: httpx.AsyncClient, service: str, placed: Any) -> httpx.Response:
+    return await client.post(
+        f"{service}/api/v1/payments/qris",
+        json={"order_id": placed["id"], "amount": placed["total"], "customer_details": CUSTOMER},
+        headers={"X-Order-Token": placed["access_token"]},
+    )
+
+
+async def take_cash(client: httpx.AsyncClient, service: str, placed: Any) -> httpx.Response:
+    return await client.post(
+        f"{service}/api/v1/payments/cash",
+        json={"order_id": placed["id"], "amount_tendered": placed["total"]},
+        headers=STAFF,
+    )
+
+
+async def cancel_order(client: httpx.AsyncClient, service: str, placed: Any) -> httpx.Response:
+    return await client.post(f"{service}/api/v1/orders/{placed['id']}/cancel", headers=STAFF)
+
+
+async def paid_attempt(client: httpx.AsyncClient, service: str, simulator: str) -> tuple[Any, Any]:
+    """An order with a QRIS attempt that the customer paid at the simulator, whose own callback
+    went nowhere; the order and the attempt as answered."""
+    placed = (await place_order(client, service)).json()
+    started = await start_qris(client, service, placed)
+    assert started.status_code == 201, started.text
+    attempt = started.json()
+    paid = await client.post(f"{simulator}/control/transactions/{attempt['order_uid']}/pay")
+    assert paid.status_code == 200, paid.text
+    return placed, attempt
+
+
+async def broken_money_rules(engine: AsyncEngine, order_id: int) -> list[str]:
+    """The money rules an order breaks, read from the shared database (none, when all hold)."""
+    [(status, paid_by, total)] = await rows(
+        engine, "SELECT status, paid_by, total FROM orders WHERE id = :id", id=order_id
+    )
+    payments = await rows(
+        engine,
+        "SELECT order_uid, method, status, amount, refund_required_at IS NOT NULL "
+        "FROM payments WHERE order_id = :id",
+        id=order_id,
+    )
+    broken = []
+    live = [uid for uid, method, state, _, _ in payments if method == "qris" and state in OPEN_QRIS]
+    if status != "awaiting_payment" and live:
+        broken.append(f"order {status} with open QRIS attempts {live}")
+    paying = [
+        (uid, amount)
+        for uid, _, state, amount, refund in payments
+        if state == "succeeded" and not refund
+    ]
+    if status == "paid" and [uid for uid, _ in paying] != [paid_by]:
+        broken.append(f"paid by {paid_by}, succeeded without a refund to make: {paying}")
+    if status != "paid" and paying:
+        broken.append(f"order {status} kept a payment without a refund to make: {paying}")
+    if any(amount != total for _, amount in paying):
+        broken.append(f"a payment does not cover the total {total}: {paying}")
+    return broken
+
+
+@pytest.mark.parametrize("settle", ["cash", "cancel"])
+async def test_a_qris_start_on_one_process_racing_cash_or_a_cancel_on_the_other_leaves_no_live_qr(
+    cluster: Cluster, settle: str
+) -> None:
+    settling = take_cash if settle == "cash" else cancel_order
+    deadline = time.monotonic() + RACE_BUDGET
+    played = 0
+    async with httpx.AsyncClient(timeout=20) as client:
+        while played < RACE_ROUNDS and time.monotonic() < deadline:
+            here, there = cluster.services[:: 1 if played % 2 else -1]
+            placed = (await place_order(client, here)).json()
+            delay = STAGGER[played % len(STAGGER)]
+            started, settled = await asyncio.wait_for(
+                asyncio.gather(
+                    after(delay if played % 3 else 0.0, start_qris(client, here, placed)),
+                    after(0.0 if played % 3 else delay, settling(client, there, placed)),
+                ),
+                timeout=30,
+            )
+            context = f"round {played}: start {said(started)}, {settle} {said(settled)}"
+            # 404: the settling side closed the attempt before its QR could be recorded.
+            assert started.status_code in (201, 404, 409), context
+            assert settled.status_code == (201 if settle == "cash" else 200), context
+            assert await broken_money_rules(cluster.engine, placed["id"]) == [], context
+            played += 1
+    assert played >= 3
+
+
+async def test_two_success_callbacks_racing_cash_across_two_processes_pay_the_order_once(
+    cluster: Cluster,
+) -> None:
+    a, b = cluster.services
+    deadline = time.monotonic() + RACE_BUDGET
+    async with httpx.AsyncClient(timeout=20) as client:
+        # The simulator takes a while to give up on each paid QR's own callback: pay them all
+        # first, together, then race each order's callbacks against its cash payment.
+        prepared = await asyncio.wait_for(
+            asyncio.gather(
+                *(paid_attempt(client, a, cluster.simulator) for _ in range(RACE_ROUNDS))
+            ),
+            timeout=30,
+        )
+        played = 0
+        for placed, attempt in prepared:
+            if time.monotonic() > deadline:
+                break
+            form = signed_callback(
+                attempt["order_uid"], placed["total"], attempt["transaction_token"]
+            )
+            first, cash, second = await asyncio.wait_for(
+                asyncio.gather(
+                    client.post(f"{a}{WEBHOOK}", data=form),
+                    after(
+                        STAGGER[played % len(STAGGER)],
+                        take_cash(client, cluster.services[played % 2], placed),
+                    ),
+                    client.post(f"{b}{WEBHOOK}", data=form),
+                ),
+                timeout=30,
+            )
+            context = f"round {played}: cash {said(cash)}, callbacks {said(first)}, {said(second)}"
+            assert [first.status_code, second.status_code] == [200, 200], context
+            assert cash.status_code in (201, 409), context
+            applied = [
+                answer.json()["outcome"]
+                for answer in (first, second)
+                if answer.json()["outcome"] != "already_settled"
+            ]
+            assert len(applied) <= 1, context
+            assert await broken_money_rules(cluster.engine, placed["id"]) == [], context
+            [(state, refund)] = await rows(
+                cluster.engine,
+                "SELECT status, refund_required_at IS NOT NULL FROM payments "
+                "WHERE order_uid = :uid",
+                uid=attempt["order_uid"],
+            )
+            assert state == "succeeded", context  # the money that arrived is never dropped
+            assert refund is (cash.status_code == 201), context  # cash first: a refund to make
+            played += 1
+    assert played >= 3

@@ -17,7 +17,11 @@ import pytest
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.events import InMemoryEventPublisher
 from adapters.in_memory.gateway import FakePaymentGateway
-from adapters.in_memory.repositories import InMemoryOrderRepository, InMemoryPaymentRepository
+from adapters.in_memory.repositories import (
+    InMemoryOrderRepository,
+    InMemoryPaymentRepository,
+    RowLocks,
+)
 from adapters.in_memory.store import InMemoryStore
 from adapters.in_memory.unit_of_work import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
 from application.gateway import Customer
@@ -101,9 +105,10 @@ class RecordingUnitOfWork(InMemoryUnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         if self._factory.order_writes_fail:
-            self._orders = _OrderWriteFails(self._store, read_only=self._read_only)
+            locks = RowLocks()
+            self._orders = _OrderWriteFails(self._store, read_only=self._read_only, locks=locks)
             self._payments = InMemoryPaymentRepository(
-                self._store, read_only=self._read_only, orders=self._orders
+                self._store, read_only=self._read_only, orders=self._orders, locks=locks
             )
         if self._factory.interleave:
             await asyncio.sleep(0)  # let every other task run while this one holds its lock

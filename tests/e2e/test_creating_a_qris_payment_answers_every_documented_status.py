@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from application.errors import GatewayRejected, GatewayUnavailable
+from application.errors import GatewayOutcomeUnknown, GatewayRejected, GatewayUnavailable
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import FakeStack
@@ -197,6 +197,23 @@ async def test_504_when_the_gateway_does_not_answer_in_time(fake_api: FakeStack)
     fake_api.error(response, 504, "gateway_timeout")
     assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
     await fake_api.documented(response, OPERATION)
+
+
+async def test_502_when_the_gateway_answer_is_unreadable_and_the_attempt_stays_creating(
+    fake_api: FakeStack,
+) -> None:
+    order = await fake_api.place_order()
+    fake_api.gateway.fail_next_create(GatewayOutcomeUnknown("Duitku failed: HTTP 500"))
+
+    response = await fake_api.start_qris(order)
+
+    fake_api.error(response, 502, "gateway_outcome_unknown")
+    await fake_api.documented(response, OPERATION)
+    [attempt] = (await fake_api.order(order.id))["payments"]
+    assert attempt["status"] == "creating"  # the status check decides, not this answer
+    busy = await fake_api.start_qris(order)
+    fake_api.error(busy, 409, "payment_in_progress")
+    assert len(fake_api.gateway.create_requests) == 1
 
 
 async def test_401_without_a_token_and_403_with_another_orders_token(

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from application.errors import (
     GatewayError,
-    GatewayTimeout,
+    GatewayOutcomeUnknown,
     NotFound,
     PaymentInProgress,
     StatusCheckDeferred,
@@ -68,8 +68,10 @@ class StartQrisPayment:
                     customer=command.customer,
                 )
             )
-        except GatewayTimeout:
-            raise  # outcome unknown: the attempt stays `creating` until a status check says
+        except GatewayOutcomeUnknown:
+            # A timeout, a 5xx or an unreadable answer: the gateway may have created the
+            # transaction, so the attempt stays `creating` until a status check says.
+            raise
         except GatewayError as error:
             refusal = error
             await retry_on_conflict(lambda: self._record_refusal(attempt.order_uid, refusal))

@@ -11,6 +11,7 @@ import pytest
 from adapters.in_memory.gateway import FakePaymentGateway
 from adapters.in_memory.store import InMemoryStore
 from application.errors import (
+    GatewayOutcomeUnknown,
     GatewayRejected,
     GatewayTimeout,
     GatewayUnavailable,
@@ -220,6 +221,63 @@ async def test_a_gateway_timeout_leaves_the_attempt_creating(kasir: Kasir, order
     assert (attempt.gateway_reference, attempt.qr_string) == (None, None)
     assert kasir.events.published == [PaymentRequested("KSR-TEST-0001", order.key, "qris", 55_000)]
     assert kasir.gateway.status_checks == []
+
+
+class TakesTheRequestThenAnswersUnreadably(FakePaymentGateway):
+    """Creates the transaction, then the answer is a 5xx page or unreadable: kasir cannot
+    know that the transaction exists."""
+
+    async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
+        await super().create_qris(request)
+        raise GatewayOutcomeUnknown("Duitku failed: HTTP 502", detail="<html>Bad Gateway</html>")
+
+
+async def test_an_unknown_create_outcome_leaves_the_attempt_creating_and_is_raised(
+    kasir: Kasir, order: Order
+) -> None:
+    kasir.gateway.fail_next_create(GatewayOutcomeUnknown("Duitku failed: HTTP 500"))
+
+    with pytest.raises(GatewayOutcomeUnknown):
+        await kasir.start(order)
+
+    attempt = kasir.payment("KSR-TEST-0001")
+    assert attempt.status is PaymentStatus.CREATING
+    assert attempt.status_reason is None
+    assert kasir.events.published == [PaymentRequested("KSR-TEST-0001", order.key, "qris", 55_000)]
+    assert kasir.gateway.status_checks == []
+
+
+async def test_after_an_unknown_create_outcome_no_second_transaction_is_made_within_the_grace(
+    kasir: Kasir, order: Order
+) -> None:
+    kasir.gateway = TakesTheRequestThenAnswersUnreadably()
+    with pytest.raises(GatewayOutcomeUnknown):
+        await kasir.start(order)
+    kasir.clock.advance(GRACE - timedelta(seconds=1))
+
+    with pytest.raises(PaymentInProgress):
+        await kasir.start(order)
+
+    assert [r.order_uid for r in kasir.gateway.create_requests] == ["KSR-TEST-0001"]
+    assert kasir.gateway.status_checks == []
+
+
+async def test_a_transaction_taken_behind_an_unknown_create_outcome_and_paid_pays_the_order(
+    kasir: Kasir, order: Order
+) -> None:
+    kasir.gateway = TakesTheRequestThenAnswersUnreadably()
+    with pytest.raises(GatewayOutcomeUnknown):
+        await kasir.start(order)
+    kasir.gateway.pay("KSR-TEST-0001")  # the payer scanned the QR shown elsewhere
+    kasir.clock.advance(PAST_GRACE)
+
+    with pytest.raises(OrderNotPayable):
+        await kasir.start(order)
+
+    assert kasir.payment("KSR-TEST-0001").status is PaymentStatus.SUCCEEDED
+    assert kasir.order(order.key).status is OrderStatus.PAID
+    assert kasir.gateway.status_checks == ["KSR-TEST-0001"]
+    assert [r.order_uid for r in kasir.gateway.create_requests] == ["KSR-TEST-0001"]
 
 
 async def _timed_out_attempt(kasir: Kasir, order: Order) -> str:

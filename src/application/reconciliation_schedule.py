@@ -5,7 +5,9 @@ Duitku sends a callback at most 5 times and blocks merchants that poll `transact
 schedule counted from its expiry: + 2 min, + 15 min, + 1 h, + 6 h, + 24 h. An attempt the
 gateway still holds open after the last check is listed for a human instead. An attempt still
 `creating` (its create call timed out, or the process died before recording the answer) is
-checked once it is older than the grace period, which settles it in one call.
+checked once it is older than the grace period, which settles it in one call. The grace is
+derived from the create call's whole timeout (`creating_grace`): a check that finds the
+attempt pending at the gateway abandons it, so a create still in flight must never be checked.
 
 The queue (a port, `ReconciliationQueue`) keeps the per-attempt bookkeeping next to the
 attempt: who holds it right now (lease owner and end), when it is due next, how many scheduled
@@ -25,6 +27,27 @@ CHECK_SCHEDULE: tuple[timedelta, ...] = (
     timedelta(hours=6),
     timedelta(hours=24),
 )
+
+
+# Room, after the create call's deadline, to record its answer (one short write transaction).
+CREATE_RECORDING_MARGIN = timedelta(seconds=15)
+# The create call's whole timeout the defaults assume (the Duitku adapter's: two sends of 30 s).
+DEFAULT_CREATE_CALL_TIMEOUT = timedelta(seconds=60)
+
+
+def creating_grace(create_call_timeout: timedelta) -> timedelta:
+    """How old a `creating` attempt must be before a status check may settle it.
+
+    Longer than the whole create call can take plus the time to record its answer, so an
+    attempt whose create is still in flight (or whose answer is being written) is reported as
+    in progress, never abandoned while its QR is about to be shown.
+    """
+    if create_call_timeout <= timedelta(0):
+        raise ValueError("the create call's timeout must be positive")
+    return create_call_timeout + CREATE_RECORDING_MARGIN
+
+
+DEFAULT_CREATING_GRACE = creating_grace(DEFAULT_CREATE_CALL_TIMEOUT)
 
 
 def next_scheduled_check(

@@ -32,6 +32,7 @@ from application.ports import (
     UnitOfWorkFactory,
 )
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
+from application.reconciliation_schedule import creating_grace
 from application.sealing import Sealer
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.expire_overdue_payments import ExpireOverduePayments
@@ -109,6 +110,11 @@ class Container(containers.DeclarativeContainer):
         in_flight=status_checks_in_flight,
     )
 
+    # One grace for the QRIS start and the job, longer than the create call can take.
+    creating_grace = providers.Callable(
+        creating_grace, providers.MethodCaller(duitku_config.provided.create_call_timeout)
+    )
+
     # Idempotency keys and the reconciliation job's queue live in the same database.
     idempotency_store: providers.Provider[IdempotencyStore] = providers.Singleton(
         SqlAlchemyIdempotencyStore, uow
@@ -126,7 +132,11 @@ class Container(containers.DeclarativeContainer):
         SqlAlchemyReconciliationQueue, uow
     )
     run_reconciliation = providers.Factory(
-        RunReconciliation, queue=reconciliation_queue, reconciler=reconciler, clock=clock
+        RunReconciliation,
+        queue=reconciliation_queue,
+        reconciler=reconciler,
+        clock=clock,
+        creating_grace=creating_grace,
     )
     list_payments_needing_review = providers.Factory(
         ListPaymentsNeedingReview, queue=reconciliation_queue
@@ -150,6 +160,7 @@ class Container(containers.DeclarativeContainer):
         references=references,
         events=events,
         reconciler=reconciler,
+        creating_grace=creating_grace,
     )
     handle_payment_notification = providers.Factory(
         HandlePaymentNotification,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -63,7 +62,7 @@ async def test_409_payment_in_progress_with_retry_after_while_an_attempt_is_crea
     await fake_api.documented(busy, OPERATION)
 
     # Past the grace period the gateway is asked; its QR was never shown, so a new one is made.
-    fake_api.clock.advance(timedelta(seconds=31))
+    fake_api.clock.advance(fake_api.container.start_qris_payment().creating_grace)
     fresh = await fake_api.start_qris(order)
     assert fresh.status_code == 201, fresh.text
     assert fresh.json()["order_uid"] != attempt["order_uid"]

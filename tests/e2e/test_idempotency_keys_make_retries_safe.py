@@ -178,7 +178,7 @@ async def test_a_gateway_timeout_is_not_kept_and_the_retry_is_told_to_wait(
 
     timed_out = await qris(fake_api, order, "pay-key-4")
     busy = await qris(fake_api, order, "pay-key-4")
-    fake_api.clock.advance(timedelta(seconds=31))
+    fake_api.clock.advance(fake_api.container.start_qris_payment().creating_grace)
     fresh = await qris(fake_api, order, "pay-key-4")
 
     fake_api.error(timed_out, 504, "gateway_timeout")

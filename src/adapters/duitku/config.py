@@ -1,6 +1,7 @@
 """Settings of the Duitku adapter: credentials, environment, channel, expiry and timeouts."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal
 
 Environment = Literal["sandbox", "production", "simulator"]
@@ -23,6 +24,9 @@ _BUILT_IN_BASE_URLS: dict[str, str] = {
 _ENVIRONMENTS = ("sandbox", "production", "simulator")
 _REQUEST_SIGNING = ("auto", "hmac", "md5")
 _CALLBACK_SIGNATURES = ("both", "hmac", "md5")
+# How many times one create call may send its inquiry: once, and once more with MD5 after
+# Duitku's "Wrong signature" when DUITKU_SIGNATURE=auto (the gateway's `_signed_post`).
+MAX_INQUIRY_SENDS = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +97,13 @@ class DuitkuConfig:
             f"signature_scheme={self.signature_scheme!r}, "
             f"callback_signatures={self.callback_signatures!r})"
         )
+
+    def create_call_timeout(self) -> timedelta:
+        """The longest one create call (v2 inquiry) can take: each send is bounded as a whole
+        by `total_timeout` (connect, write, read and a slow trickle included), and a call sends
+        at most MAX_INQUIRY_SENDS times. The grace before a `creating` attempt is settled by a
+        status check is derived from it (application.reconciliation_schedule.creating_grace)."""
+        return timedelta(seconds=self.total_timeout * MAX_INQUIRY_SENDS)
 
     def effective_base_url(self) -> str:
         """The v2 webapi base URL requests go to, always ending with '/'."""

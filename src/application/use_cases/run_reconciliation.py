@@ -21,13 +21,13 @@ from application.ports import Clock, ReconciliationQueue
 from application.reconciliation import AttemptReconciler, Reconciled, ReconcileOutcome
 from application.reconciliation_schedule import (
     CHECK_SCHEDULE,
+    DEFAULT_CREATING_GRACE,
     ReviewItem,
     ScheduledCheck,
     next_scheduled_check,
 )
 from domain.payments import PaymentStatus
 
-DEFAULT_CREATING_GRACE = timedelta(seconds=60)
 DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_ERROR_RETRY = timedelta(minutes=5)
 _WATCHED = frozenset({PaymentStatus.PENDING, PaymentStatus.CANCELLED})
@@ -68,8 +68,9 @@ class ReconciliationReport:
 class RunReconciliation:
     """One reconciliation pass (see the module docstring).
 
-    `creating_grace` exceeds the gateway client's total timeout (30 s), so an attempt whose
-    create call is still running is never mistaken for a lost one. `lease` bounds how long a
+    `creating_grace` exceeds the create call's whole timeout (the container derives it from
+    the gateway's, `reconciliation_schedule.creating_grace`), so an attempt whose create call
+    is still running is never mistaken for a lost one. `lease` bounds how long a
     runner that died keeps its claimed attempts; a batch of `batch_size` checks fits in it
     with room to spare. `max_checks` bounds one pass.
     """

@@ -14,6 +14,7 @@ from application.events import drain
 from application.gateway import Customer, PaymentGateway, QrisCharge, QrisChargeRequest
 from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
+from application.reconciliation_schedule import DEFAULT_CREATING_GRACE
 from application.retry import retry_on_conflict
 from domain.errors import AmountMismatch
 from domain.payments import Payment, PaymentStatus
@@ -39,9 +40,11 @@ class StartQrisPayment:
     The attempt is recorded and committed before the gateway is called, and the gateway's
     answer is recorded in a second short transaction: no transaction is held across the call,
     and a crash in between leaves a `creating` row that a status check resolves. An attempt
-    still `creating` is reported as in progress until it is older than `creating_grace`; after
-    that its outcome is asked from the gateway before anything new is created. The attempt is
-    recorded under the order's row lock, like every write that changes an order's money state.
+    still `creating` is reported as in progress until it is older than `creating_grace` (longer
+    than the create call's whole timeout, so a create still in flight is never abandoned; the
+    container derives it from the gateway's timeout); after that its outcome is asked from the
+    gateway before anything new is created. The attempt is recorded under the order's row lock,
+    like every write that changes an order's money state.
     """
 
     uow: UnitOfWorkFactory
@@ -51,7 +54,7 @@ class StartQrisPayment:
     events: EventPublisher
     reconciler: AttemptReconciler
     description: str = "Restaurant order {order_id}"
-    creating_grace: timedelta = timedelta(seconds=30)
+    creating_grace: timedelta = DEFAULT_CREATING_GRACE
     retry_after_seconds: int = 5
 
     async def execute(self, command: StartQrisPaymentCommand) -> StartedQrisPayment:

@@ -21,6 +21,7 @@ from adapters.system import SecureReferenceGenerator
 from application.errors import GatewayTimeout
 from application.gateway import Customer, GatewayStatus, QrisCharge, QrisChargeRequest
 from application.reconciliation import ABANDONED_REASON, AttemptReconciler
+from application.reconciliation_schedule import DEFAULT_CREATING_GRACE
 from application.use_cases.get_payment import GetPayment
 from application.use_cases.manage_menu import AddMenuItem
 from application.use_cases.place_order import OrderItemRequest, PlaceOrder, PlaceOrderCommand
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.integration
 
 START = datetime(2026, 5, 6, 7, 0, tzinfo=UTC)
 CUSTOMER = Customer(name="Budi", email="budi@example.test")
+PAST_GRACE = DEFAULT_CREATING_GRACE + timedelta(seconds=1)
 
 
 class SharedGateway(FakePaymentGateway):
@@ -169,7 +171,7 @@ async def test_a_create_that_timed_out_is_abandoned_by_the_next_pass_and_a_new_q
         await cluster.first.start(order)
     [lost_uid] = list(cluster.gateway.transactions)
 
-    cluster.clock.advance(timedelta(seconds=61))
+    cluster.clock.advance(PAST_GRACE)
     report = await cluster.second.job().execute()
     started = await cluster.second.start(order)
 
@@ -191,7 +193,7 @@ async def test_a_process_killed_after_the_gateway_call_is_resolved_by_the_next_q
     [lost_uid] = list(cluster.gateway.transactions)
     assert (await cluster.second.payment(lost_uid)).status is PaymentStatus.CREATING
 
-    cluster.clock.advance(timedelta(seconds=31))
+    cluster.clock.advance(PAST_GRACE)
     started = await cluster.second.start(order)
 
     assert started.created
@@ -209,7 +211,7 @@ async def test_a_process_killed_after_the_gateway_call_is_resolved_by_the_next_p
         await cluster.first.start(order)
     [lost_uid] = list(cluster.gateway.transactions)
 
-    cluster.clock.advance(timedelta(seconds=61))
+    cluster.clock.advance(PAST_GRACE)
     reports = await asyncio.gather(cluster.first.job().execute(), cluster.second.job().execute())
 
     assert [r.outcomes for r in reports if r.outcomes] == [{lost_uid: "abandoned"}]

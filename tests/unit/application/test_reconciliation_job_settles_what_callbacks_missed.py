@@ -14,7 +14,7 @@ from adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
 from application.errors import GatewayTimeout, GatewayUnavailable, PaymentInProgress
 from application.gateway import GatewayStatus, QrisCharge, QrisChargeRequest
 from application.reconciliation import ABANDONED_REASON
-from application.reconciliation_schedule import CHECK_SCHEDULE
+from application.reconciliation_schedule import CHECK_SCHEDULE, DEFAULT_CREATING_GRACE
 from application.use_cases.handle_payment_notification import NotificationOutcome
 from application.use_cases.run_reconciliation import ReconciliationReport, RunReconciliation
 from domain.orders import Order, OrderStatus
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.unit
 
-GRACE = timedelta(seconds=60)
+GRACE = DEFAULT_CREATING_GRACE
 SECOND = timedelta(seconds=1)
 
 

@@ -177,6 +177,14 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class CheckAlarm(Protocol):
+    """Tells this process's reconciliation runner that a check falls due at `due_at`, so it
+    wakes then rather than at its next interval. Best effort and in-process only: the due time
+    is already committed (ReconciliationQueue.request_check), and any runner claims it."""
+
+    def wake_at(self, due_at: datetime) -> None: ...
+
+
 class ReferenceGenerator(Protocol):
     """Unguessable identifiers: merchant order ids sent to the gateway, order access tokens."""
 
@@ -282,10 +290,33 @@ class ReconciliationQueue(Protocol):
         counted: bool,
         review_reason: str | None,
         now: datetime,
+        claimed_at: datetime,
     ) -> bool:
         """End `owner`'s lease and schedule what comes next: the next check at `next_check_at`
         (None: no more), one more scheduled check made when `counted`, and a human review
-        when `review_reason` is given. False (nothing changes) when `owner` lost the lease."""
+        when `review_reason` is given. False (nothing changes) when `owner` lost the lease.
+
+        A check requested (`request_check`) after the claim made at `claimed_at` is kept when
+        it is sooner than `next_check_at`: this runner's check may have been answered before
+        the payment that the request is about.
+        """
+        ...
+
+    async def request_check(
+        self, order_uid: str, *, now: datetime, min_interval: timedelta
+    ) -> datetime | None:
+        """Schedule a status check of `order_uid` for the moment its status-check budget
+        allows (its last check plus `min_interval`, or `now`), and return that due time once
+        committed. None, and nothing changes, when the job would never claim the attempt:
+        unknown, not QRIS, settled (succeeded, failed, expired, or closed before its QR was
+        issued), or awaiting a human review. A `creating` attempt is claimed no earlier than
+        the end of its grace period."""
+        ...
+
+    async def next_due_at(self, *, now: datetime, creating_before: datetime) -> datetime | None:
+        """The earliest `next_check_at` the job will claim when it comes (as `claim_due`,
+        leases running at `now` left out), or None; a time at or before `now` means due now.
+        Lets a runner sleep until then rather than a whole interval."""
         ...
 
     async def list_needing_review(self, *, limit: int = 100) -> list[ReviewItem]:

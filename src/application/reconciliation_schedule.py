@@ -74,6 +74,7 @@ class ScheduledCheck:
     created_at: datetime
     expires_at: datetime | None
     check_count: int
+    claimed_at: datetime  # the claim's `now`: a check requested later is not this one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,6 +5,12 @@ idempotency keys and, about once an hour, removes expired personal data from the
 inbox. All of it is safe in several processes at once: the reconciliation leases its work
 through the database, and the purges are idempotent.
 
+Between passes the loop sleeps `interval` seconds, or less: until the earliest status check
+that is due sooner (one kasir scheduled for a success it could not confirm yet, or a slot of
+the schedule), read from the database after each pass and again whenever a request in this
+process schedules a check (the container's `check_alarm`). So a scheduled check runs within a
+fraction of a second of its due time, in whichever process claims it first.
+
 The loop is an asyncio task owned by the Litestar lifespan (`background_jobs`): started after
 the app's resources, cancelled (and awaited) at shutdown before they are closed. It runs only
 when the app was asked for it (`create_app(..., background_jobs=True)`; the service built from
@@ -14,10 +20,11 @@ the environment asks) and RECONCILE_INTERVAL_SECONDS is above 0.
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from litestar import Litestar
@@ -28,6 +35,11 @@ from entrypoints.container import Container
 logger = logging.getLogger("kasir.background")
 
 HOUSEKEEPING_EVERY_SECONDS = 3600.0
+# The shortest pause between two passes, so a due check that cannot be claimed right now
+# (another runner is claiming it) never makes the loop spin.
+MIN_PAUSE_SECONDS = 0.25
+# Wake this much after a due time, so the clock has surely reached it.
+DUE_SLACK_SECONDS = 0.01
 
 
 def process_runner_id() -> str:
@@ -62,7 +74,11 @@ async def run_pass(container: Container, *, owner: str, housekeeping: bool) -> d
 
 
 class ReconciliationLoop:
-    """Runs a pass, sleeps `interval` seconds, and again, until cancelled."""
+    """Runs a pass, pauses (`pause`), and again, until cancelled.
+
+    `wait(seconds)` returns True when woken early (default: the container's check alarm);
+    tests pass one that moves their settable clock instead of sleeping.
+    """
 
     def __init__(
         self,
@@ -72,12 +88,14 @@ class ReconciliationLoop:
         housekeeping_every: float = HOUSEKEEPING_EVERY_SECONDS,
         owner: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], Awaitable[bool]] | None = None,
     ) -> None:
         self._container = container
         self._interval = interval
         self._housekeeping_every = housekeeping_every
         self.owner = owner or process_runner_id()
         self._monotonic = monotonic
+        self._wait = wait or container.check_alarm().wait
         self._last_housekeeping: float | None = None
         self.passes = 0
         self.last_summary: dict[str, Any] | None = None
@@ -103,7 +121,28 @@ class ReconciliationLoop:
                 await self.run_once()
             except Exception:
                 logger.exception("reconciliation pass failed")
-            await asyncio.sleep(self._interval)
+            await self.pause()
+
+    async def pause(self) -> None:
+        """Return when the next pass is due: after `interval` seconds, or at the earliest
+        scheduled check if that comes sooner (re-read whenever this process is woken)."""
+        deadline = self._monotonic() + self._interval
+        while (remaining := deadline - self._monotonic()) > 0:
+            delay = min(remaining, await self.seconds_until_due())
+            if not await self._wait(delay):
+                return
+
+    async def seconds_until_due(self) -> float:
+        """Seconds until the earliest scheduled check (at least MIN_PAUSE_SECONDS), or inf."""
+        try:
+            due = await self._container.run_reconciliation().next_due_at()
+        except Exception:
+            logger.exception("reading the next scheduled check failed")
+            return math.inf
+        if due is None:
+            return math.inf
+        seconds = (due - self._container.clock().now()).total_seconds() + DUE_SLACK_SECONDS
+        return max(seconds, MIN_PAUSE_SECONDS)
 
 
 @contextlib.asynccontextmanager

@@ -21,6 +21,7 @@ from adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
 from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.system import SecureReferenceGenerator, SystemClock
+from adapters.wakeups import LocalWakeups
 from application.coalescing import SingleFlight
 from application.gateway import PaymentGateway
 from application.ports import (
@@ -33,6 +34,7 @@ from application.ports import (
 )
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
 from application.reconciliation_schedule import creating_grace
+from application.scheduled_checks import ScheduledChecks
 from application.sealing import Sealer
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.expire_overdue_payments import ExpireOverduePayments
@@ -138,6 +140,11 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         creating_grace=creating_grace,
     )
+    # Wakes this process's reconciliation runner when a request schedules a check.
+    check_alarm: providers.Provider[LocalWakeups] = providers.Singleton(LocalWakeups)
+    scheduled_checks = providers.Factory(
+        ScheduledChecks, queue=reconciliation_queue, alarm=check_alarm, clock=clock
+    )
     list_payments_needing_review = providers.Factory(
         ListPaymentsNeedingReview, queue=reconciliation_queue
     )
@@ -168,6 +175,7 @@ class Container(containers.DeclarativeContainer):
         gateway=gateway,
         reconciler=reconciler,
         clock=clock,
+        scheduled_checks=scheduled_checks,
         personal_fields=PERSONAL_DATA_FIELDS,
     )
     pay_cash = providers.Factory(

@@ -7,7 +7,7 @@ without awaiting, so on one event loop each call is atomic, as a short transacti
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from adapters.in_memory.copies import detached
 from adapters.in_memory.store import InMemoryStore
@@ -67,6 +67,7 @@ class InMemoryReconciliationQueue:
                     created_at=payment.created_at,
                     expires_at=payment.expires_at,
                     check_count=entry.check_count,
+                    claimed_at=now,
                 )
             )
         return claimed
@@ -80,16 +81,46 @@ class InMemoryReconciliationQueue:
         counted: bool,
         review_reason: str | None,
         now: datetime,
+        claimed_at: datetime,
     ) -> bool:
         entry = self.bookkeeping.get(order_uid)
         if entry is None or entry.lease_owner != owner:
             return False
         entry.lease_owner = entry.lease_until = None
-        entry.next_check_at = next_check_at
+        stored = entry.next_check_at
+        requested = stored is not None and stored > claimed_at
+        if not requested or (next_check_at is not None and stored and next_check_at <= stored):
+            entry.next_check_at = next_check_at
         entry.check_count += 1 if counted else 0
         if review_reason is not None:
             entry.review_required_at, entry.review_reason = now, review_reason
         return True
+
+    async def request_check(
+        self, order_uid: str, *, now: datetime, min_interval: timedelta
+    ) -> datetime | None:
+        payment = self._store.payments.get(order_uid)
+        entry = self._of(order_uid)
+        if payment is None or not _is_schedulable(payment, entry):
+            return None
+        last = self._store.status_checked_at.get(order_uid)
+        due = now if last is None else max(now, last + min_interval)
+        entry.next_check_at = due
+        return due
+
+    async def next_due_at(self, *, now: datetime, creating_before: datetime) -> datetime | None:
+        times = [
+            entry.next_check_at
+            for payment in self._store.payments.values()
+            if (entry := self.bookkeeping.get(payment.order_uid)) is not None
+            and entry.next_check_at is not None
+            and _is_schedulable(payment, entry)
+            and (entry.lease_until is None or entry.lease_until <= now)
+            and (
+                payment.status is not PaymentStatus.CREATING or payment.created_at < creating_before
+            )
+        ]
+        return min(times, default=None)
 
     async def list_needing_review(self, *, limit: int = 100) -> list[ReviewItem]:
         items = [
@@ -106,6 +137,15 @@ class InMemoryReconciliationQueue:
         ]
         items.sort(key=lambda item: item.review_required_at, reverse=True)
         return items[:limit]
+
+
+def _is_schedulable(payment: Payment, entry: Bookkeeping) -> bool:
+    """Whether the job claims this attempt once its `next_check_at` has come."""
+    if payment.method is not PaymentMethod.QRIS or entry.review_required_at is not None:
+        return False
+    if payment.status is PaymentStatus.CREATING:
+        return True
+    return payment.status in _WATCHED and payment.expires_at is not None
 
 
 def _is_due(

@@ -8,13 +8,17 @@ claimed and committed meanwhile is re-checked against the due condition and left
 SQLite the write transaction is BEGIN IMMEDIATE, which serializes the claims. The lease
 columns are never read or written by the payment repository, and these statements never
 change a payment's version or status, so they never make a use case's update fail.
+
+`next_check_at` is also where a status check that kasir schedules itself is kept (a signed
+success it could not confirm yet, `request_check`): the job claims it like any slot, and a
+runner recording its own check never moves a request made after its claim to later.
 """
 
 import builtins
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, and_, bindparam, or_, select, update
+from sqlalchemy import CursorResult, Result, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
@@ -72,6 +76,35 @@ _SELECT_FOR_REVIEW = (
     select(*_REVIEW)
     .where(payments.c.review_required_at.is_not(None), payments.c.status.in_(_UNSETTLED))
     .order_by(payments.c.review_required_at.desc(), payments.c.id.desc())
+)
+# Attempts the job claims once their `next_check_at` has come (see _DUE), so a check requested
+# for them is honoured; `creating` ones only once past the grace period.
+_SCHEDULABLE = and_(
+    payments.c.method == PaymentMethod.QRIS.value,
+    payments.c.review_required_at.is_(None),
+    or_(
+        payments.c.status == PaymentStatus.CREATING.value,
+        and_(payments.c.status.in_(_WATCHED), payments.c.expires_at.is_not(None)),
+    ),
+)
+_SELECT_TO_SCHEDULE = (
+    select(payments.c.id, payments.c.status_checked_at)
+    .where(payments.c.order_uid == bindparam("key_uid"), _SCHEDULABLE)
+    .with_for_update()
+)
+_SCHEDULE = (
+    update(payments)
+    .where(payments.c.id == bindparam("key_id"))
+    .values(next_check_at=bindparam("due", type_=payments.c.next_check_at.type))
+)
+_NEXT_DUE = select(func.min(payments.c.next_check_at)).where(
+    _SCHEDULABLE,
+    payments.c.next_check_at.is_not(None),
+    or_(payments.c.lease_until.is_(None), payments.c.lease_until <= _NOW),
+    or_(
+        payments.c.status != PaymentStatus.CREATING.value,
+        payments.c.created_at < bindparam("creating_before"),
+    ),
 )
 _HELD = and_(
     payments.c.order_uid == bindparam("key_uid"), payments.c.lease_owner == bindparam("owner")
@@ -139,6 +172,7 @@ class SqlAlchemyReconciliationQueue:
                 created_at=row.created_at,
                 expires_at=row.expires_at,
                 check_count=row.check_count,
+                claimed_at=now,
             )
             for row in sorted(rows, key=lambda row: int(row.id))
         ]
@@ -152,11 +186,18 @@ class SqlAlchemyReconciliationQueue:
         counted: bool,
         review_reason: str | None,
         now: datetime,
+        claimed_at: datetime,
     ) -> bool:
+        stored = payments.c.next_check_at
+        # A check requested after the claim (stored later than it) stays, unless this one is
+        # sooner: the runner's own result must not postpone it.
+        requested = stored > bindparam("claimed_at", type_=stored.type)
+        if next_check_at is not None:
+            requested = and_(requested, stored < bindparam("next", type_=stored.type))
         values: dict[str, Any] = {
             "lease_owner": None,
             "lease_until": None,
-            "next_check_at": next_check_at,
+            "next_check_at": case((requested, stored), else_=bindparam("next", type_=stored.type)),
             "check_count": payments.c.check_count + (1 if counted else 0),
         }
         if review_reason is not None:
@@ -164,10 +205,36 @@ class SqlAlchemyReconciliationQueue:
         statement = update(payments).where(_HELD).values(**values)
         async with self._uow() as uow:
             result = await _Statements(uow.session).write(
-                statement, {"key_uid": order_uid, "owner": owner}
+                statement,
+                {
+                    "key_uid": order_uid,
+                    "owner": owner,
+                    "claimed_at": claimed_at,
+                    "next": next_check_at,
+                },
             )
             await uow.commit()
         return cast(CursorResult[Any], result).rowcount == 1
+
+    async def request_check(
+        self, order_uid: str, *, now: datetime, min_interval: timedelta
+    ) -> datetime | None:
+        async with self._uow() as uow:
+            statements = _Statements(uow.session)
+            row = (await statements.read(_SELECT_TO_SCHEDULE, {"key_uid": order_uid})).one_or_none()
+            if row is None:
+                return None
+            last = row.status_checked_at
+            due = now if last is None else max(now, last + min_interval)
+            await statements.write(_SCHEDULE, {"key_id": row.id, "due": due})
+            await uow.commit()
+        return due
+
+    async def next_due_at(self, *, now: datetime, creating_before: datetime) -> datetime | None:
+        params = {"now": now, "creating_before": creating_before}
+        async with self._uow(read_only=True) as uow:
+            earliest = (await _Statements(uow.session).read(_NEXT_DUE, params)).scalar_one()
+        return cast(datetime | None, earliest)
 
     async def list_needing_review(self, *, limit: int = 100) -> builtins.list[ReviewItem]:
         async with self._uow(read_only=True) as uow:

@@ -22,6 +22,7 @@ from application.inbox import InboxEntry, Verification, masked_fields
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from application.reconciliation import Applied, AttemptReconciler, ReconcileOutcome
 from application.retry import retry_on_conflict
+from application.scheduled_checks import ScheduledChecks
 from domain.payments import Payment, PaymentStatus
 
 
@@ -35,7 +36,10 @@ class NotificationOutcome(StrEnum):
     STILL_PENDING = "still_pending"
     FAILED = "failed"
     EXPIRED = "expired"
-    DEFERRED = "deferred"  # not confirmed yet: answered 503 so the gateway sends it again
+    # Not confirmed yet: kasir committed its own status check for when the budget allows.
+    SCHEDULED = "scheduled"
+    # Not confirmed yet and nothing could be scheduled: answered 503 so the gateway resends it.
+    DEFERRED = "deferred"
 
 
 _FROM_RECONCILE = {
@@ -76,7 +80,9 @@ class HandlePaymentNotification:
     and order id. Local state decides first (a settled attempt needs no gateway call, an amount
     that differs from the attempt changes nothing and is flagged for staff); otherwise the
     gateway's own status decides, at most once per attempt per check interval (shared with
-    every process through the database).
+    every process through the database). A success the gateway cannot confirm yet gets a
+    status check scheduled for when the budget allows (`scheduled`, answered 200), so the
+    order does not wait on the gateway's retries (application.scheduled_checks).
 
     Two short write transactions at most, none held across the gateway call: the first stores
     the entry, reads the attempt, decides locally or claims the status check; the second applies
@@ -87,6 +93,7 @@ class HandlePaymentNotification:
     gateway: PaymentGateway
     reconciler: AttemptReconciler
     clock: Clock
+    scheduled_checks: ScheduledChecks
     personal_fields: Collection[str] = field(default_factory=frozenset)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     concurrent_check_polls: int = 60
@@ -100,7 +107,8 @@ class HandlePaymentNotification:
         source_allowed: bool = True,
     ) -> HandledNotification:
         """Raises NotificationRejected / InvalidNotification for forged or malformed input,
-        and StatusUnconfirmed when a success cannot be confirmed yet (the sender retries)."""
+        and StatusUnconfirmed when a success cannot be confirmed yet and no status check could
+        be scheduled for it (the sender retries)."""
         entry = InboxEntry(
             received_at=self.clock.now(),
             source_address=source_address,
@@ -179,7 +187,7 @@ class HandlePaymentNotification:
         if await self._settled_meanwhile(notification.order_uid, polls=polls):
             await self._record(entry, Verification.VERIFIED, NotificationOutcome.ALREADY_SETTLED)
             return NotificationOutcome.ALREADY_SETTLED
-        return await self._defer(entry, "the payment status was checked moments ago")
+        return await self._defer(entry, notification, "the payment status was checked moments ago")
 
     async def _confirm_with_gateway(
         self, entry: InboxEntry, notification: PaymentNotification
@@ -191,7 +199,9 @@ class HandlePaymentNotification:
             try:
                 status = await self.gateway.check_status(order_uid)
             except GatewayError as error:
-                return await self._defer(entry, "the payment status could not be checked", error)
+                return await self._defer(
+                    entry, notification, "the payment status could not be checked", error
+                )
             applied = await retry_on_conflict(lambda: self._apply(entry, status, success))
         finally:
             # Only once the answer is committed: a duplicate that sees "checked here" reads
@@ -200,7 +210,9 @@ class HandlePaymentNotification:
         await self.reconciler.events.publish(applied.events)
         outcome = _FROM_RECONCILE[applied.outcome]
         if success and outcome is NotificationOutcome.STILL_PENDING:
-            raise StatusUnconfirmed("the gateway does not confirm the payment yet")
+            return await self._defer(
+                entry, notification, "the gateway does not confirm the payment yet"
+            )
         return outcome
 
     async def _apply(self, entry: InboxEntry, status: GatewayStatus, success: bool) -> Applied:
@@ -222,8 +234,20 @@ class HandlePaymentNotification:
         return applied
 
     async def _defer(
-        self, entry: InboxEntry, reason: str, cause: BaseException | None = None
+        self,
+        entry: InboxEntry,
+        notification: PaymentNotification,
+        reason: str,
+        cause: BaseException | None = None,
     ) -> NotificationOutcome:
+        """Schedule the status check for when the budget allows; 503 only if none can be."""
+        due = await self.scheduled_checks.request(
+            notification.order_uid, min_interval=self.reconciler.min_check_interval
+        )
+        if due is not None:
+            detail = f"{reason}; status check scheduled at {due.isoformat()}"
+            await self._record(entry, Verification.VERIFIED, NotificationOutcome.SCHEDULED, detail)
+            return NotificationOutcome.SCHEDULED
         await self._record(entry, Verification.VERIFIED, NotificationOutcome.DEFERRED, reason)
         raise StatusUnconfirmed(reason) from cause
 

@@ -103,6 +103,12 @@ class RunReconciliation:
                 await self._check(item, report)
         return report
 
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest scheduled check falls due (at or before now: due now), or None;
+        a runner sleeps until then, at most its interval (entrypoints.background)."""
+        now = self.clock.now()
+        return await self.queue.next_due_at(now=now, creating_before=now - self.creating_grace)
+
     async def _check(self, item: ScheduledCheck, report: ReconciliationReport) -> None:
         uid = item.order_uid
         try:
@@ -168,6 +174,7 @@ class RunReconciliation:
             counted=counted,
             review_reason=review_reason,
             now=self.clock.now(),
+            claimed_at=item.claimed_at,
         )
 
 

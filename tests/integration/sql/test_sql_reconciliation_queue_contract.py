@@ -32,10 +32,12 @@ FIRST_CHECK = timedelta(minutes=2)
 class Backend:
     uow: UnitOfWorkFactory
     queue: ReconciliationQueue
+    last_claim: datetime = NOW
 
     async def claim(
         self, owner: str, now: datetime, *, limit: int = 10, lease: timedelta = LEASE
     ) -> list[ScheduledCheck]:
+        self.last_claim = now
         return await self.queue.claim_due(
             owner=owner,
             now=now,
@@ -57,6 +59,7 @@ class Backend:
         counted: bool = True,
         review_reason: str | None = None,
         now: datetime = NOW,
+        claimed_at: datetime | None = None,
     ) -> bool:
         return await self.queue.record(
             uid,
@@ -65,6 +68,7 @@ class Backend:
             counted=counted,
             review_reason=review_reason,
             now=now,
+            claimed_at=self.last_claim if claimed_at is None else claimed_at,
         )
 
     async def order(self) -> Order:

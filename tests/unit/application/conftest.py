@@ -17,6 +17,7 @@ import pytest
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.events import InMemoryEventPublisher
 from adapters.in_memory.gateway import FakePaymentGateway
+from adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
 from adapters.in_memory.repositories import (
     InMemoryOrderRepository,
     InMemoryPaymentRepository,
@@ -24,8 +25,10 @@ from adapters.in_memory.repositories import (
 )
 from adapters.in_memory.store import InMemoryStore
 from adapters.in_memory.unit_of_work import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
+from adapters.wakeups import LocalWakeups
 from application.gateway import Customer
 from application.reconciliation import AttemptReconciler
+from application.scheduled_checks import ScheduledChecks
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.expire_overdue_payments import ExpireOverduePayments
 from application.use_cases.get_order import GetOrder, ListOrders
@@ -172,7 +175,9 @@ class Kasir:
     references: SequentialReferences = field(default_factory=SequentialReferences)
     creating_grace: timedelta = timedelta(seconds=30)
     min_check_interval: timedelta = timedelta(seconds=30)
+    alarm: LocalWakeups = field(default_factory=LocalWakeups)
     _reconciler: AttemptReconciler | None = field(default=None, init=False, repr=False)
+    _queue: InMemoryReconciliationQueue | None = field(default=None, init=False, repr=False)
 
     # --- use cases -----------------------------------------------------------------------
     @property
@@ -195,6 +200,17 @@ class Kasir:
             )
             self._reconciler = current
         return current
+
+    @property
+    def queue(self) -> InMemoryReconciliationQueue:
+        """The job's queue over this store (its bookkeeping lives in the queue object)."""
+        if self._queue is None:
+            self._queue = InMemoryReconciliationQueue(self.store)
+        return self._queue
+
+    @property
+    def scheduled_checks(self) -> ScheduledChecks:
+        return ScheduledChecks(self.queue, self.alarm, self.clock)
 
     @property
     def add_menu_item(self) -> AddMenuItem:
@@ -236,7 +252,9 @@ class Kasir:
 
     @property
     def handle_notification(self) -> HandlePaymentNotification:
-        return HandlePaymentNotification(self.uow, self.gateway, self.reconciler, self.clock)
+        return HandlePaymentNotification(
+            self.uow, self.gateway, self.reconciler, self.clock, self.scheduled_checks
+        )
 
     def handle_notification_in_another_process(self) -> HandlePaymentNotification:
         """A handler that shares the database and the gateway but no in-process state."""
@@ -247,7 +265,9 @@ class Kasir:
             self.events,
             min_check_interval=self.min_check_interval,
         )
-        return HandlePaymentNotification(self.uow, self.gateway, reconciler, self.clock)
+        return HandlePaymentNotification(
+            self.uow, self.gateway, reconciler, self.clock, self.scheduled_checks
+        )
 
     @property
     def expire_overdue_payments(self) -> ExpireOverduePayments:

@@ -32,7 +32,7 @@ SECOND = timedelta(seconds=1)
 
 @pytest.fixture
 def queue(kasir: Kasir) -> InMemoryReconciliationQueue:
-    return InMemoryReconciliationQueue(kasir.store)
+    return kasir.queue
 
 
 def job(

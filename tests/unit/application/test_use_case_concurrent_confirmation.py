@@ -6,9 +6,6 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import pytest
-
-from application.errors import StatusUnconfirmed
 from application.gateway import GatewayStatus
 from application.use_cases.handle_payment_notification import NotificationOutcome
 from domain.payments import PaymentStatus
@@ -46,17 +43,18 @@ async def test_a_duplicate_waits_for_another_processs_running_check_and_answers_
     assert kasir.gateway.status_checks == [uid]
 
 
-async def test_a_duplicate_that_nobody_confirms_meanwhile_is_deferred_to_a_retry(
+async def test_a_duplicate_that_nobody_confirms_meanwhile_is_left_to_the_scheduled_check(
     kasir: Kasir, menu: Menu
 ) -> None:
     order = await kasir.place((menu.nasi_goreng, 1))
     uid = (await kasir.start(order)).payment.order_uid
     notification = kasir.gateway.notification_for(uid)
-    with pytest.raises(StatusUnconfirmed):  # the gateway still says pending
-        await kasir.handle_notification_in_another_process().execute(notification)
+    # The gateway still says pending: a check is scheduled for when the budget allows.
+    first = await kasir.handle_notification_in_another_process().execute(notification)
     other_process = kasir.handle_notification_in_another_process()
-    with pytest.raises(StatusUnconfirmed):
-        await other_process.execute(notification)
+    second = await other_process.execute(notification)
+    assert first.outcome is second.outcome is NotificationOutcome.SCHEDULED
+    assert kasir.queue.bookkeeping[uid].next_check_at == kasir.clock.now() + timedelta(seconds=30)
     assert kasir.gateway.status_checks == [uid]
     assert kasir.payment(uid).status is PaymentStatus.PENDING
 
@@ -74,11 +72,15 @@ async def test_the_process_that_just_checked_does_not_wait_for_itself(
         waits.append(seconds)
 
     handler = type(handler)(
-        handler.uow, handler.gateway, handler.reconciler, handler.clock, sleep=counting_sleep
+        handler.uow,
+        handler.gateway,
+        handler.reconciler,
+        handler.clock,
+        handler.scheduled_checks,
+        sleep=counting_sleep,
     )
     for _ in range(3):
-        with pytest.raises(StatusUnconfirmed):
-            await handler.execute(notification)
+        assert (await handler.execute(notification)).outcome is NotificationOutcome.SCHEDULED
     assert waits == []
     kasir.clock.advance(timedelta(seconds=31))
     kasir.gateway.pay(uid)

@@ -192,35 +192,43 @@ async def test_a_gateway_status_of_another_amount_changes_nothing(
     assert kasir.events.published == []
 
 
-async def test_a_success_the_gateway_still_reports_pending_is_unconfirmed_and_changes_nothing(
+async def test_a_success_the_gateway_still_reports_pending_changes_nothing_and_is_scheduled(
     kasir: Kasir, attempt: Payment
 ) -> None:
     before = kasir.snapshot()
 
-    with pytest.raises(StatusUnconfirmed, match="does not confirm"):
-        await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid)
+    )
 
+    assert handled.outcome is NotificationOutcome.SCHEDULED
     assert kasir.snapshot() == before
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.events.published == []
+    due = kasir.clock.now() + kasir.min_check_interval  # when the budget allows the next call
+    assert kasir.queue.bookkeeping[attempt.order_uid].next_check_at == due
+    assert kasir.alarm.last_due == due
 
 
 @pytest.mark.parametrize(
     "error", [GatewayUnavailable("status endpoint down"), GatewayTimeout("no answer")]
 )
-async def test_a_failing_status_check_leaves_the_success_unconfirmed(
+async def test_a_failing_status_check_changes_nothing_and_the_success_is_scheduled(
     kasir: Kasir, attempt: Payment, error: GatewayUnavailable | GatewayTimeout
 ) -> None:
     kasir.gateway.pay(attempt.order_uid)
     kasir.gateway.fail_next_status(error)
     before = kasir.snapshot()
 
-    with pytest.raises(StatusUnconfirmed) as caught:
-        await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid)
+    )
 
-    assert caught.value.__cause__ is error
+    assert handled.outcome is NotificationOutcome.SCHEDULED
     assert kasir.snapshot() == before
     assert kasir.events.published == []
+    due = kasir.clock.now() + kasir.min_check_interval
+    assert kasir.queue.bookkeeping[attempt.order_uid].next_check_at == due
 
 
 async def test_a_failure_notification_the_gateway_confirms_fails_the_attempt(

@@ -13,7 +13,6 @@ from application.errors import (
     InvalidNotification,
     NotificationRejected,
     PaymentInProgress,
-    StatusUnconfirmed,
 )
 from application.inbox import Verification
 from application.use_cases.handle_payment_notification import NotificationOutcome
@@ -110,22 +109,24 @@ async def test_money_that_does_not_fit_is_flagged_for_staff(
     assert kasir.store.inbox[handled.entry_id].needs_review
 
 
-async def test_a_success_checked_moments_ago_is_deferred_without_asking_the_gateway_again(
+async def test_a_success_checked_moments_ago_is_scheduled_without_asking_the_gateway_again(
     kasir: Kasir, attempt: Payment
 ) -> None:
     fields = kasir.gateway.notification_for(attempt.order_uid)
-    with pytest.raises(StatusUnconfirmed):  # still pending at the gateway
-        await kasir.handle_notification.execute(fields)
+    first = await kasir.handle_notification.execute(fields)  # still pending at the gateway
+    checked_at = kasir.clock.now()
     kasir.gateway.pay(attempt.order_uid)
     kasir.clock.advance(INTERVAL - timedelta(seconds=1))
     before = kasir.snapshot()
 
-    with pytest.raises(StatusUnconfirmed, match="moments ago"):
-        await kasir.handle_notification.execute(fields)
+    second = await kasir.handle_notification.execute(fields)
 
+    assert first.outcome is second.outcome is NotificationOutcome.SCHEDULED
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.snapshot() == before
-    assert [e.outcome for e in kasir.store.inbox.values()] == ["deferred", "deferred"]
+    assert [e.outcome for e in kasir.store.inbox.values()] == ["scheduled", "scheduled"]
+    # Due when the budget allows the next call, counted from the check, not from this request.
+    assert kasir.queue.bookkeeping[attempt.order_uid].next_check_at == checked_at + INTERVAL
 
     kasir.clock.advance(timedelta(seconds=1))
     handled = await kasir.handle_notification.execute(fields)
@@ -140,12 +141,13 @@ async def test_a_failed_status_check_still_uses_up_the_interval(
     kasir.gateway.pay(attempt.order_uid)
     fields = kasir.gateway.notification_for(attempt.order_uid)
     kasir.gateway.fail_next_status(GatewayTimeout("no answer"))
-    with pytest.raises(StatusUnconfirmed, match="could not be checked"):
-        await kasir.handle_notification.execute(fields)
+    first = await kasir.handle_notification.execute(fields)
 
-    with pytest.raises(StatusUnconfirmed, match="moments ago"):
-        await kasir.handle_notification.execute(fields)
+    second = await kasir.handle_notification.execute(fields)
 
+    assert first.outcome is second.outcome is NotificationOutcome.SCHEDULED
+    first_entry = next(iter(kasir.store.inbox.values()))
+    assert (first_entry.detail or "").startswith("the payment status could not be checked")
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
 

@@ -180,6 +180,23 @@ class Stack:
             (rows,) = connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # noqa: S608
             return int(rows)
 
+    def next_check_at(self, order_uid: str) -> datetime | None:
+        """The committed due time of the attempt's next status check, read from the file."""
+        with closing(sqlite3.connect(self.database)) as connection:
+            [(value,)] = connection.execute(
+                "SELECT next_check_at FROM payments WHERE order_uid = ?", (order_uid,)
+            ).fetchall()
+        return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+    def flag_for_review(self, order_uid: str) -> None:
+        """Hand the attempt to staff, as the job does when it gives up on it."""
+        with closing(sqlite3.connect(self.database)) as connection, connection:
+            connection.execute(
+                "UPDATE payments SET review_required_at = ?, review_reason = ? "
+                "WHERE order_uid = ?",
+                ("2026-01-01 00:00:00.000000", "flagged by the test", order_uid),
+            )
+
     async def documented(self, response: httpx.Response, operation: str) -> None:
         """Assert the app's OpenAPI document lists this status for `operation` ("POST /path"),
         and that the body matches the schema documented for it."""

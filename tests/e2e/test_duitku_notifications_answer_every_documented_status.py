@@ -1,7 +1,8 @@
 """POST /api/v1/webhooks/duitku: every status of the issue's table, each for its own reason.
 
 A notification is a trigger, not proof: only the gateway's status check moves money, and the
-answer tells Duitku whether to send it again (200: no; 503: yes, later).
+answer tells Duitku whether to send it again (200: no; 503: yes, later). A success kasir cannot
+confirm yet is answered 200 `scheduled`: kasir committed its own status check for it.
 """
 
 from __future__ import annotations
@@ -255,7 +256,7 @@ async def test_200_applied_when_the_status_check_confirms_the_payment(
 @pytest.mark.parametrize(
     "outage", [GatewayUnavailable("status down"), GatewayTimeout("status too slow")]
 )
-async def test_503_when_the_status_check_is_unavailable_and_the_retry_applies_it(
+async def test_200_scheduled_when_the_status_check_is_unavailable_and_a_resend_applies_it(
     fake_api: FakeStack, outage: Exception
 ) -> None:
     order, uid = await _pending_attempt(fake_api)
@@ -264,11 +265,12 @@ async def test_503_when_the_status_check_is_unavailable_and_the_retry_applies_it
 
     response = await fake_api.notify(fake_api.notification(uid))
 
-    fake_api.error(response, 503, "status_unconfirmed")
-    assert int(response.headers["Retry-After"]) >= 1
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ok", "outcome": "scheduled"}
+    assert fake_api.next_check_at(uid) == fake_api.clock.now() + timedelta(seconds=30)
     assert (await fake_api.payment(uid))["status"] == "pending"
     assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
-    # Duitku sends it again later; by then the gateway answers and the payment is applied.
+    # Should Duitku send it again once the budget allows, the resend is applied as well.
     fake_api.clock.advance(timedelta(seconds=31))
     retried = await fake_api.notify(fake_api.notification(uid))
     assert retried.status_code == 200, retried.text
@@ -278,29 +280,51 @@ async def test_503_when_the_status_check_is_unavailable_and_the_retry_applies_it
     await fake_api.documented(retried, OPERATION)
 
 
-async def test_503_when_the_status_check_still_says_pending(fake_api: FakeStack) -> None:
+async def test_200_scheduled_when_the_status_check_still_says_pending(
+    fake_api: FakeStack,
+) -> None:
     order, uid = await _pending_attempt(fake_api)
 
     response = await fake_api.notify(fake_api.notification(uid))  # claims success; not so
 
-    fake_api.error(response, 503, "status_unconfirmed")
-    assert int(response.headers["Retry-After"]) >= 1
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "scheduled"
     assert fake_api.gateway.status_checks == [uid]
+    assert fake_api.next_check_at(uid) == fake_api.clock.now() + timedelta(seconds=30)
     assert (await fake_api.payment(uid))["status"] == "pending"
     assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
     await fake_api.documented(response, OPERATION)
 
 
-async def test_503_without_a_second_status_call_when_the_retry_comes_too_soon(
+async def test_200_scheduled_without_a_second_status_call_when_a_resend_comes_too_soon(
     fake_api: FakeStack,
 ) -> None:
     """The status check is throttled per attempt: Duitku blocks merchants that poll."""
     _, uid = await _pending_attempt(fake_api)
-    assert (await fake_api.notify(fake_api.notification(uid))).status_code == 503
+    assert (await fake_api.notify(fake_api.notification(uid))).json()["outcome"] == "scheduled"
+    due = fake_api.next_check_at(uid)
     fake_api.gateway.pay(uid)
+    fake_api.clock.advance(timedelta(seconds=10))
 
     too_soon = await fake_api.notify(fake_api.notification(uid))
 
-    fake_api.error(too_soon, 503, "status_unconfirmed")
+    assert too_soon.status_code == 200, too_soon.text
+    assert too_soon.json()["outcome"] == "scheduled"
     assert fake_api.gateway.status_checks == [uid]
+    assert fake_api.next_check_at(uid) == due  # when the budget allows, not 30 s from now
     await fake_api.documented(too_soon, OPERATION)
+
+
+async def test_503_when_no_status_check_can_be_scheduled_for_an_attempt_awaiting_review(
+    fake_api: FakeStack,
+) -> None:
+    order, uid = await _pending_attempt(fake_api)
+    fake_api.flag_for_review(uid)  # the job gave up on it; staff decide now
+
+    response = await fake_api.notify(fake_api.notification(uid))  # the gateway says pending
+
+    fake_api.error(response, 503, "status_unconfirmed")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert fake_api.next_check_at(uid) is None
+    assert (await fake_api.order(order.id))["status"] == "awaiting_payment"
+    await fake_api.documented(response, OPERATION)

@@ -109,6 +109,7 @@ async def test_payment_in_progress_keeps_its_retry_after(fake_api: FakeStack) ->
 async def test_an_unconfirmed_callback_keeps_its_retry_after(fake_api: FakeStack) -> None:
     order = await fake_api.place_order()
     uid = await fake_api.started_qris(order)
+    fake_api.flag_for_review(uid)  # so kasir cannot schedule its own check and asks for a resend
 
     response = await fake_api.notify(fake_api.notification(uid))
 

@@ -35,8 +35,15 @@ class WebhookController(Controller):
         "/duitku",
         summary="Duitku payment notification (form-encoded, signed)",
         description=(
-            "200 when handled (including duplicates and unknown orders); 503 asks Duitku to "
-            "retry later. Forged or disallowed notifications get one generic 403."
+            "200 when handled (including duplicates and unknown orders). `outcome` says how: "
+            "`order_paid`, `refund_required`, `already_settled`, `amount_mismatch`, "
+            "`unknown_payment`, `still_pending`, `failed`, `expired`, `nothing_to_do`, or "
+            "`scheduled`: a success kasir cannot confirm with Duitku yet (its status was "
+            "checked moments ago, could not be checked, or is still pending), for which kasir "
+            "has committed its own status check at the moment the check budget allows, so "
+            "Duitku need not send it again. 503 asks Duitku to retry later, only when no such "
+            "check could be scheduled (the attempt awaits a staff review, or is closed). "
+            "Forged or disallowed notifications get one generic 403."
         ),
         status_code=200,
         request_max_body_size=MAX_NOTIFICATION_BYTES,

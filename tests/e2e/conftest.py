@@ -192,8 +192,7 @@ class Stack:
         """Hand the attempt to staff, as the job does when it gives up on it."""
         with closing(sqlite3.connect(self.database)) as connection, connection:
             connection.execute(
-                "UPDATE payments SET review_required_at = ?, review_reason = ? "
-                "WHERE order_uid = ?",
+                "UPDATE payments SET review_required_at = ?, review_reason = ? WHERE order_uid = ?",
                 ("2026-01-01 00:00:00.000000", "flagged by the test", order_uid),
             )
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import struct
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from dependency_injector import providers
+
+from adapters.in_memory.clock import SettableClock
 from application.errors import GatewayUnavailable
 
 if TYPE_CHECKING:
@@ -161,19 +165,28 @@ async def test_the_qr_image_is_404_for_an_unknown_attempt_or_one_without_a_qr(
             api.error(response, 404, "not_found")
 
 
-async def test_the_simulator_failing_answers_502_and_a_retry_creates_a_new_attempt(
+async def test_the_simulator_failing_answers_502_and_the_status_check_decides_the_attempt(
     api: SimulatorStack,
 ) -> None:
+    clock = SettableClock(datetime.now(UTC))
+    api.container.clock.override(providers.Object(clock))
     order = await api.place_order()
     await api.set_faults(fail_next=1)
 
     refused = await api.start_qris(order)
 
     api.error(refused, 502, "gateway_outcome_unknown")
+    [unknown] = (await api.order(order.id))["payments"]
+    assert unknown["status"] == "creating"  # Duitku may have created it: not failed, not retried
+    busy = await api.start_qris(order)
+    api.error(busy, 409, "payment_in_progress")
+    # Once the create call can no longer be running, Duitku is asked: it never created it.
+    clock.advance(api.container.start_qris_payment().creating_grace)
     retried = await api.start_qris(order)
     assert retried.status_code == 201, retried.text
-    statuses = sorted(p["status"] for p in (await api.order(order.id))["payments"])
-    assert statuses == ["failed", "pending"]
+    statuses = {p["order_uid"]: p["status"] for p in (await api.order(order.id))["payments"]}
+    assert statuses[unknown["order_uid"]] == "failed"
+    assert sorted(statuses.values()) == ["failed", "pending"]
 
 
 async def test_an_order_below_duitkus_minimum_is_refused_by_the_gateway_with_502(

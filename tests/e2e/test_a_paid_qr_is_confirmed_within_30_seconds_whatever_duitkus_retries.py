@@ -24,6 +24,7 @@ from litestar.testing import AsyncTestClient
 
 from adapters.in_memory.clock import SettableClock
 from adapters.sqlalchemy.migrate import upgrade_database
+from entrypoints import gateways
 from entrypoints.container import Container, build_container
 from entrypoints.duitku_simulator import (
     DEFAULT_MOUNT_PATH,
@@ -102,7 +103,7 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
             merchant_code=duitku.merchant_code,
             api_key=duitku.api_key,
             public_base_url=f"{BASE_URL}{DEFAULT_MOUNT_PATH}",
-            callback_signature=settings.duitku_signature,
+            **gateways.simulator_signatures(settings),
             max_callback_attempts=QUICK_RETRIES,
             callback_retry_delay_s=0.01,
             callback_timeout_s=5.0,

@@ -13,13 +13,13 @@ from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.in_memory.clock import SettableClock
-from adapters.in_memory.gateway import FakePaymentGateway
 from application.gateway import Customer
 from application.use_cases.handle_payment_notification import NotificationOutcome
 from application.use_cases.place_order import OrderItemRequest, PlaceOrderCommand
 from application.use_cases.start_qris_payment import StartQrisPaymentCommand
 from domain.orders import OrderStatus
 from domain.payments import PaymentStatus
+from entrypoints import gateways
 from entrypoints.background import DUE_SLACK_SECONDS, ReconciliationLoop
 from entrypoints.container import Container, build_container
 from entrypoints.settings import load_settings
@@ -37,7 +37,7 @@ class Services:
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self.gateway = FakePaymentGateway()
+        self.gateway = gateways.fake_gateway()
         self.clock = SettableClock(START)
         self.started: list[Container] = []
 

@@ -100,9 +100,9 @@ class InMemoryReconciliationQueue:
         self, order_uid: str, *, now: datetime, min_interval: timedelta
     ) -> datetime | None:
         payment = self._store.payments.get(order_uid)
-        entry = self._of(order_uid)
-        if payment is None or not _is_schedulable(payment, entry):
+        if payment is None or not _is_schedulable(payment, self._of(order_uid)):
             return None
+        entry = self._of(order_uid)
         last = self._store.status_checked_at.get(order_uid)
         due = now if last is None else max(now, last + min_interval)
         entry.next_check_at = due

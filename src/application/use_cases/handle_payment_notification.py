@@ -118,6 +118,18 @@ class HandlePaymentNotification:
         )
         return await self.process(entry, fields, source_allowed=source_allowed)
 
+    def is_authentic(self, fields: Mapping[str, str]) -> bool:
+        """Whether the notification verifies (signature, merchant), storing nothing.
+
+        Lets a genuine notification through a failure limit that forgeries from the same
+        address have filled: the limit is for what fails, never for the gateway itself.
+        """
+        try:
+            self.gateway.verify_notification(fields)
+        except (NotificationRejected, InvalidNotification):
+            return False
+        return True
+
     async def process(
         self, entry: InboxEntry, fields: Mapping[str, str], *, source_allowed: bool = True
     ) -> HandledNotification:

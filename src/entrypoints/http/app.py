@@ -1,12 +1,8 @@
 """The Litestar application factory (`entrypoints.http.app:create_app`)."""
 
-from typing import Any
-
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
@@ -28,13 +24,14 @@ from entrypoints.http.controllers.notifications import NotificationController
 from entrypoints.http.controllers.orders import OrderController
 from entrypoints.http.controllers.payments import PaymentController
 from entrypoints.http.controllers.webhooks import WebhookController
+from entrypoints.http.creation_limit import CreationLimits, creation_limit_middleware
 from entrypoints.http.dependencies import DEPENDENCIES
 from entrypoints.http.errors import EXCEPTION_HANDLERS
-from entrypoints.http.failure_limiter import FailureLimiter
 from entrypoints.http.input_guard import input_guard_middleware
 from entrypoints.http.lifespan import resources
 from entrypoints.http.request_id import request_id_middleware
-from entrypoints.settings import Settings, load_settings
+from entrypoints.http.window_limiter import WindowLimiter
+from entrypoints.settings import load_settings
 
 API_VERSION = "1.0.0"
 MAX_REQUEST_BYTES = 64 * 1024
@@ -81,7 +78,11 @@ def create_app(
         middleware=[
             request_id_middleware,
             input_guard_middleware,
-            *_rate_limits(settings, client_address),
+            creation_limit_middleware(
+                CreationLimits(
+                    RATE_LIMITED_PATHS, settings.rate_limit_create_per_minute, client_address
+                )
+            ),
         ],
         request_max_body_size=MAX_REQUEST_BYTES,
         logging_config=None,
@@ -95,7 +96,7 @@ def create_app(
                 "callback_allowlist": SourceAllowlist(
                     None if allowlist is None else networks(allowlist)
                 ),
-                "callback_failures": FailureLimiter(
+                "callback_failures": WindowLimiter(
                     settings.rate_limit_rejected_callbacks_per_minute
                 ),
             }
@@ -108,25 +109,6 @@ def create_app(
         openapi_config=_openapi(),
         debug=False,
     )
-
-
-def _rate_limits(
-    settings: Settings, client_address: ClientAddressResolver
-) -> list[DefineMiddleware]:
-    """Per-client limits on the public endpoints that create things (orders, QRIS payments)."""
-    if settings.rate_limit_create_per_minute <= 0:
-        return []
-    config = RateLimitConfig(
-        rate_limit=("minute", settings.rate_limit_create_per_minute),
-        identifier_for_request=client_address,
-        check_throttle_handler=_creates_something,
-        set_rate_limit_headers=True,
-    )
-    return [config.middleware]
-
-
-def _creates_something(request: Request[Any, Any, Any]) -> bool:
-    return request.method == "POST" and request.url.path in RATE_LIMITED_PATHS
 
 
 def _openapi() -> OpenAPIConfig:

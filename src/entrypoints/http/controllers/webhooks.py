@@ -17,9 +17,9 @@ from application.errors import (
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
 from entrypoints.http.client_address import SourceAllowlist
 from entrypoints.http.errors import responses
-from entrypoints.http.failure_limiter import FailureLimiter
 from entrypoints.http.schemas.payments import WebhookAck
 from entrypoints.http.text_rules import has_control_characters
+from entrypoints.http.window_limiter import WindowLimiter
 
 FORM = "application/x-www-form-urlencoded"
 MAX_NOTIFICATION_BYTES = 16 * 1024  # a Duitku callback is well under 2 KiB
@@ -56,23 +56,32 @@ class WebhookController(Controller):
     ) -> WebhookAck:
         state = request.app.state
         address: str = state.client_address(request)
-        limiter: FailureLimiter = state.callback_failures
-        if limiter.blocked(address):
-            count_callback("rate_limited")
-            raise HTTPException(
-                status_code=429,
-                detail="too many rejected notifications from this address",
-                headers={"Retry-After": str(limiter.retry_after(address))},
-            )
-        fields = await _form_fields(request)
+        limiter: WindowLimiter = state.callback_failures
         allowlist: SourceAllowlist = state.callback_allowlist
+        source_allowed = allowlist.allows(address)
+        if limiter.blocked(address):
+            # Verify before refusing: the counter holds forgeries, and a genuine notification
+            # from the same address (a shared proxy, the simulator) must never wait for them.
+            # Verifying costs microseconds and writes nothing.
+            fields = await _form_fields_or_none(request)
+            if fields is None or not (
+                source_allowed and handle_payment_notification.is_authentic(fields)
+            ):
+                count_callback("rate_limited")
+                raise HTTPException(
+                    status_code=429,
+                    detail="too many rejected notifications from this address",
+                    headers={"Retry-After": str(limiter.retry_after(address))},
+                )
+        else:
+            fields = await _form_fields(request)
         try:
             _refuse_unreadable_text(fields)
             handled = await handle_payment_notification.execute(
-                fields, source_address=address, source_allowed=allowlist.allows(address)
+                fields, source_address=address, source_allowed=source_allowed
             )
         except (NotificationRejected, InvalidNotification) as error:
-            limiter.record_failure(address)
+            limiter.record(address)
             count_callback(error.code)
             logger.warning(
                 "notification rejected",
@@ -97,6 +106,14 @@ def _refuse_unreadable_text(fields: dict[str, str]) -> None:
     for key, value in fields.items():
         if has_control_characters(key + value) or "\ufffd" in key + value:
             raise InvalidNotification("fields must be UTF-8 text without control characters")
+
+
+async def _form_fields_or_none(request: Request[Any, Any, State]) -> dict[str, str] | None:
+    """The fields, or None when they cannot be read (wrong media type, repeated fields)."""
+    try:
+        return await _form_fields(request)
+    except (HTTPException, InvalidNotification):
+        return None
 
 
 async def _form_fields(request: Request[Any, Any, State]) -> dict[str, str]:

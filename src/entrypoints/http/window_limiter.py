@@ -1,15 +1,19 @@
-"""Limits how many failed notification verifications one source address may cause."""
+"""Sliding-window counts per client address: failed notifications, successful creations."""
 
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
 
-class FailureLimiter:
-    """At most `limit` failures per address in a sliding `window` seconds, per process.
+class WindowLimiter:
+    """At most `limit` counted events per address in a sliding `window` seconds, per process.
 
-    Once an address is over the limit its requests are refused before anything is stored or
-    verified, so a flood of forgeries costs no database write. Memory is bounded: the least
+    The caller decides what counts: failed verifications for the webhook, successful
+    creations for orders and QRIS payments; never what the genuine caller needs to get through.
+
+    For the webhook: once an address is over the limit, whatever fails verification from it
+    is refused before anything is stored, so a flood of forgeries costs no database write;
+    what verifies still goes through (the caller checks that). Memory is bounded: the least
     recently seen addresses are forgotten beyond `max_addresses`.
     """
 
@@ -45,7 +49,7 @@ class FailureLimiter:
             return 1
         return max(1, int(self._window - (self._clock() - failures[0])) + 1)
 
-    def record_failure(self, address: str) -> None:
+    def record(self, address: str) -> None:
         if self._limit <= 0:
             return
         failures = self._recent(address)

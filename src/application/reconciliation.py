@@ -176,13 +176,13 @@ class AttemptReconciler:
         """
         seen = await uow.payments.get(order_uid)
         if seen is None:
-            raise NotFound(f"payment {order_uid} not found")
+            raise NotFound("payment not found")
         order = await uow.orders.get(seen.order_id, for_update=True)
         if order is None:
-            raise NotFound(f"order {seen.order_id} not found")
+            raise NotFound("order not found")
         payment = await uow.payments.get(order_uid, for_update=True)
         if payment is None:
-            raise NotFound(f"payment {order_uid} not found")
+            raise NotFound("payment not found")
         return order, payment
 
     async def _apply(

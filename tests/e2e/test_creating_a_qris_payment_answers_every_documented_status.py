@@ -215,7 +215,7 @@ async def test_502_when_the_gateway_answer_is_unreadable_and_the_attempt_stays_c
     assert len(fake_api.gateway.create_requests) == 1
 
 
-async def test_401_without_a_token_and_403_with_another_orders_token(
+async def test_404_like_an_unknown_order_without_a_token_or_with_another_orders_token(
     fake_api: FakeStack,
 ) -> None:
     order = await fake_api.place_order()
@@ -225,11 +225,15 @@ async def test_401_without_a_token_and_403_with_another_orders_token(
     anonymous = await fake_api.start_qris(order, headers={})
     foreign = await fake_api.start_qris(order, headers=other.headers)
     wrong_staff = await fake_api.start_qris(order, headers={"Authorization": "Bearer nope"})
+    unknown = await fake_api.client.post(
+        QRIS,
+        json={"order_id": order.id + 1000, "amount": order.total, "customer_details": CUSTOMER},
+        headers=order.headers,
+    )
 
-    fake_api.error(anonymous, 401, "unauthorized")
-    fake_api.error(foreign, 403, "forbidden")
-    fake_api.error(wrong_staff, 401, "unauthorized")
+    for response in (anonymous, foreign, wrong_staff, unknown):
+        fake_api.error(response, 404, "not_found")
+        assert response.content == unknown.content
+        await fake_api.documented(response, OPERATION)
     assert fake_api.snapshot() == before
     assert fake_api.gateway.create_requests == []
-    for response in (anonymous, foreign, wrong_staff):
-        await fake_api.documented(response, OPERATION)

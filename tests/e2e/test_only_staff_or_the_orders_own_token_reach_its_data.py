@@ -83,7 +83,9 @@ async def test_an_order_is_read_with_its_own_token_or_by_staff(api: SimulatorSta
     assert "access_token" not in own.json()
 
 
-async def test_another_orders_token_is_403_and_no_token_is_401(api: SimulatorStack) -> None:
+async def test_a_wrong_or_missing_token_answers_exactly_like_an_order_that_does_not_exist(
+    api: SimulatorStack,
+) -> None:
     mine = await api.place_order()
     theirs = await api.place_order()
     path = f"/api/v1/orders/{theirs.id}"
@@ -92,14 +94,14 @@ async def test_another_orders_token_is_403_and_no_token_is_401(api: SimulatorSta
     garbage = await api.client.get(path, headers={"X-Order-Token": "x" * 32})
     anonymous = await api.client.get(path)
     not_staff = await api.client.get(path, headers={"Authorization": "Bearer guess-0123456789"})
+    missing = await api.client.get(f"/api/v1/orders/{theirs.id + 1000}", headers=mine.headers)
 
-    for response in (foreign, garbage):
-        error = api.error(response, 403, "forbidden")
+    for response in (foreign, garbage, anonymous, not_staff, missing):
+        error = api.error(response, 404, "not_found")
+        assert response.content == missing.content
         assert str(theirs.total) not in response.text
         assert error["details"] is None
-    api.error(anonymous, 401, "unauthorized")
-    api.error(not_staff, 401, "unauthorized")
-    for response in (foreign, garbage, anonymous, not_staff):
+        assert "WWW-Authenticate" not in response.headers
         await api.documented(response, "GET /api/v1/orders/{order_id}")
 
 
@@ -110,7 +112,7 @@ async def test_another_orders_token_cannot_start_its_payment(api: SimulatorStack
 
     response = await api.start_qris(theirs, headers=mine.headers)
 
-    api.error(response, 403, "forbidden")
+    api.error(response, 404, "not_found")
     assert api.snapshot() == before
     assert api.simulator.controller.all() == []
 

@@ -26,7 +26,7 @@ class CancelOrder:
         async with self.uow() as uow:
             order = await uow.orders.get(order_id, for_update=True)
             if order is None:
-                raise NotFound(f"order {order_id} not found")
+                raise NotFound("order not found")
             order.cancel(by=cancelled_by, now=now)
             attempt = await uow.payments.find_open_qris(order_id)
             if attempt is not None:

@@ -24,7 +24,7 @@ class GetOrder:
         async with self.uow(read_only=True) as uow:
             order = await uow.orders.get(order_id)
             if order is None:
-                raise NotFound(f"order {order_id} not found")
+                raise NotFound("order not found")
             return OrderDetails(order, await uow.payments.list_for_order(order_id))
 
 

@@ -17,7 +17,7 @@ class GetPayment:
         async with self.uow(read_only=True) as uow:
             payment = await uow.payments.get(order_uid)
         if payment is None:
-            raise NotFound(f"payment {order_uid} not found")
+            raise NotFound("payment not found")
         return payment
 
     async def qr_payload(self, order_uid: str) -> str:

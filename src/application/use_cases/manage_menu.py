@@ -38,7 +38,7 @@ class UpdateMenuItem:
         async with self.uow() as uow:
             item = await uow.menu.get(item_id)
             if item is None:
-                raise NotFound(f"menu item {item_id} not found")
+                raise NotFound("menu item not found")
             item.update(name=name, price=price, available=available)
             await uow.menu.update(item)
             await uow.commit()

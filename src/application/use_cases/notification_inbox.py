@@ -47,7 +47,7 @@ class ReprocessNotification:
         async with self.uow(read_only=True) as uow:
             entry = await uow.inbox.get(entry_id)
         if entry is None:
-            raise NotFound(f"notification {entry_id} not found")
+            raise NotFound("notification not found")
         return await self.handler.process(entry, entry.fields)
 
 
@@ -62,7 +62,7 @@ class ReviewNotification:
         async with self.uow() as uow:
             entry = await uow.inbox.get(entry_id)
             if entry is None:
-                raise NotFound(f"notification {entry_id} not found")
+                raise NotFound("notification not found")
             if not entry.needs_review or entry.reviewed_at is not None:
                 raise InvalidTransition(f"notification {entry_id} is not waiting for review")
             entry.reviewed_at = self.clock.now()

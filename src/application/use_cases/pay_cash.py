@@ -100,7 +100,7 @@ class PayCash:
         async with self.uow() as uow:
             order = await uow.orders.get(order_id, for_update=True)
             if order is None:
-                raise NotFound(f"order {order_id} not found")
+                raise NotFound("order not found")
             open_qris = await uow.payments.find_open_qris(order_id)
             payment = take_cash(
                 order=order,

@@ -47,9 +47,8 @@ class PlaceOrder:
         async with self.uow() as uow:
             wanted = [line.menu_item_id for line in command.items]
             menu = await uow.menu.get_many(set(wanted))
-            unknown = sorted(set(wanted) - menu.keys())
-            if unknown:
-                raise NotFound(f"menu items not found: {', '.join(map(str, unknown))}")
+            if set(wanted) - menu.keys():
+                raise NotFound("a menu item of the order was not found")
             order = Order.place(
                 items=_merged(command.items, menu),
                 access_token_hash=hash_token(token),

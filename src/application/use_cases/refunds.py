@@ -36,7 +36,7 @@ class ResolveRefund:
         async with self.uow() as uow:
             payment = await uow.payments.get(order_uid, for_update=True)
             if payment is None:
-                raise NotFound(f"payment {order_uid} not found")
+                raise NotFound("payment not found")
             payment.resolve_refund(by=resolved_by, note=note, now=self.clock.now())
             await uow.payments.update(payment)
             await uow.commit()

@@ -92,7 +92,7 @@ class StartQrisPayment:
                 # committed between this read and the insert leaves a paid order with a live QR.
                 order = await uow.orders.get(command.order_id, for_update=True)
                 if order is None:
-                    raise NotFound(f"order {command.order_id} not found")
+                    raise NotFound("order not found")
                 order.ensure_payable()
                 if command.amount != order.total:
                     raise AmountMismatch(
@@ -155,7 +155,7 @@ class StartQrisPayment:
         async with self.uow() as uow:
             attempt = await uow.payments.get(order_uid, for_update=True)
             if attempt is None:
-                raise NotFound(f"payment {order_uid} not found")
+                raise NotFound("payment not found")
             if attempt.status is not PaymentStatus.CREATING:
                 return attempt  # resolved meanwhile (e.g. by a status check); report as it is
             attempt.mark_issued(

@@ -4,12 +4,14 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException
 
+from application.errors import NotFound
 from application.tokens import token_matches
 from entrypoints.settings import StaffToken
 
 ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 - a header name
+ORDER_NOT_FOUND = "order not found"  # the same words as the use cases' own NotFound
 
 # OpenAPI security requirements of the operations (schemes declared in app.py).
 STAFF_ONLY: list[dict[str, list[str]]] = [{"StaffToken": []}]
@@ -63,15 +65,13 @@ def require_order_access(
     """Staff read every order; anybody else needs that order's own access token.
 
     Order ids are sequential, so without this check anyone could read other tables' orders.
+    A missing or wrong token answers exactly like an unknown order (404 `not_found`): a 401
+    or 403 for an order that exists would tell how many orders there are.
     """
     if staff is not None:
         return
-    if not order_token:
-        raise NotAuthorizedException(
-            f"the staff token or this order's {ORDER_TOKEN_HEADER} is required"
-        )
-    if not token_matches(order_token, token_hash):
-        raise PermissionDeniedException("the order token does not match this order")
+    if not order_token or not token_matches(order_token, token_hash):
+        raise NotFound(ORDER_NOT_FOUND)
 
 
 def _digest(token: str) -> bytes:

@@ -69,7 +69,7 @@ class OrderController(Controller):
         "/{order_id:int}",
         summary="An order with its payments (staff, or the order's own token)",
         security=ORDER_TOKEN,
-        responses=responses(400, 401, 403, 404),
+        responses=responses(400, 404),
     )
     async def read(
         self,

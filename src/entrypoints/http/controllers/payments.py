@@ -58,7 +58,7 @@ class PaymentController(Controller):
                 description="The attempt still pending for this order, handed out again",
                 generate_examples=False,
             ),
-            **responses(400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 502, 504),
+            **responses(400, 404, 409, 410, 413, 415, 422, 429, 502, 504),
         },
     )
     async def start_qris(

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     rate_limit_create_per_minute: int = Field(default=60, ge=0)
     rate_limit_rejected_callbacks_per_minute: int = Field(default=10, ge=0)
     notification_retention_days: int = Field(default=90, ge=1)
+    # Rejected (forged, malformed, disallowed) notifications are deleted after this many days.
+    notification_rejected_retention_days: int = Field(default=7, ge=1)
+    # Bearer token Prometheus sends to scrape /metrics; unset, /metrics answers 404.
+    metrics_token: SecretStr | None = None
     # Seconds between two passes of the background reconciliation job; 0 turns it off.
     reconcile_interval_seconds: float = Field(default=60, ge=0, le=3600)
     host: str = "127.0.0.1"
@@ -114,6 +118,17 @@ class Settings(BaseSettings):
     def _blank_secret_is_unset(cls, value: object) -> object:
         # `KASIR_SECRET_KEY=` as in .env.example means "not set", not an empty secret.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_token", mode="after")
+    @classmethod
+    def _check_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < MIN_STAFF_TOKEN_LENGTH:
+            raise SettingsError(
+                f"METRICS_TOKEN must have at least {MIN_STAFF_TOKEN_LENGTH} characters"
+            )
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("cors_allow_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -22,6 +22,7 @@ STAFF = {"Authorization": "Bearer alice-token-0123456789"}
 DUITKU_SANDBOX_ADDRESS = "182.23.85.11"
 TRUSTED_PROXY = "10.0.0.1"
 ELSEWHERE = "198.51.100.7"
+METRICS_TOKEN = "scraper-token-0123456789"
 
 
 def duitku_fields(
@@ -305,12 +306,20 @@ async def test_every_answer_carries_a_request_id_and_echoes_a_given_one(
     assert unsafe.headers["X-Request-ID"] != "a b\tc"
 
 
-async def test_metrics_count_callbacks_by_outcome_and_gateway_calls(fake_api: FakeStack) -> None:
-    order = await fake_api.place_order()
-    uid = await fake_api.started_qris(order)
-    fake_api.gateway.pay(uid)
-    await fake_api.notify(fake_api.notification(uid))
-    text = (await fake_api.client.get("/metrics")).text
-    assert 'kasir_callbacks_total{outcome="order_paid"}' in text
-    assert 'kasir_gateway_call_seconds_count{operation="check_status"}' in text
-    assert 'kasir_payment_events_total{event="PaymentSucceeded"}' in text
+class TestMetrics:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"metrics_token": METRICS_TOKEN}
+
+    async def test_metrics_count_callbacks_by_outcome_and_gateway_calls(
+        self, fake_api: FakeStack
+    ) -> None:
+        order = await fake_api.place_order()
+        uid = await fake_api.started_qris(order)
+        fake_api.gateway.pay(uid)
+        await fake_api.notify(fake_api.notification(uid))
+        scraper = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        text = (await fake_api.client.get("/metrics", headers=scraper)).text
+        assert 'kasir_callbacks_total{outcome="order_paid"}' in text
+        assert 'kasir_gateway_call_seconds_count{operation="check_status"}' in text
+        assert 'kasir_payment_events_total{event="PaymentSucceeded"}' in text

@@ -29,6 +29,7 @@ from entrypoints.duitku_simulator.faults import FaultInjector
 from entrypoints.duitku_simulator.routes import build_route_handlers, duitku_response
 from entrypoints.duitku_simulator.store import Transaction, TransactionStore
 from entrypoints.http.input_guard import input_guard_middleware
+from entrypoints.http.security_headers import security_headers
 
 __all__ = [
     "DuitkuSimulator",
@@ -93,6 +94,8 @@ class DuitkuSimulator:
                 Exception: _crash_as_duitku,
             },
             openapi_config=None,
+            # Its payment page is HTML served to a browser, like kasir's own pages.
+            before_send=[security_headers(https=False)],
             # Logging belongs to whoever runs the simulator; Litestar's default config
             # would reconfigure the root logger of a test session or host process.
             logging_config=None,

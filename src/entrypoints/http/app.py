@@ -4,12 +4,14 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from entrypoints.background import background_jobs as run_background_jobs
 from entrypoints.container import Container, build_container
 from entrypoints.duitku_simulator import simulator_mount
+from entrypoints.http.api_reference import ApiReferencePage
 from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffAuthenticator
 from entrypoints.http.client_address import (
     ClientAddressResolver,
@@ -30,6 +32,7 @@ from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.input_guard import input_guard_middleware
 from entrypoints.http.lifespan import resources
 from entrypoints.http.request_id import request_id_middleware
+from entrypoints.http.security_headers import security_headers
 from entrypoints.http.window_limiter import WindowLimiter
 from entrypoints.settings import load_settings
 
@@ -84,6 +87,7 @@ def create_app(
                 )
             ),
         ],
+        before_send=[security_headers(https=settings.public_base_url.startswith("https://"))],
         request_max_body_size=MAX_REQUEST_BYTES,
         logging_config=None,
         state=State(
@@ -120,6 +124,8 @@ def _openapi() -> OpenAPIConfig:
             'Every error body is {"error": {"code", "message", "details"}}.'
         ),
         path="/schema",
+        # Served from kasir itself: no CDN (docs/production.md, "Security headers").
+        render_plugins=[ApiReferencePage(), JsonRenderPlugin(), YamlRenderPlugin()],
         components=Components(
             security_schemes={
                 "StaffToken": SecurityScheme(type="http", scheme="bearer"),

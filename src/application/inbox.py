@@ -11,6 +11,11 @@ from datetime import datetime
 from enum import StrEnum
 
 REMOVED = "[removed]"
+# What a rejected notification keeps: its known fields, each and all together bounded, so a
+# forger cannot fill the database with junk (a genuine callback is well under 2 KiB).
+MAX_REJECTED_FIELD_CHARS = 256
+MAX_REJECTED_TOTAL_CHARS = 2048
+MAX_DETAIL_CHARS = 300
 
 
 class Verification(StrEnum):
@@ -19,6 +24,12 @@ class Verification(StrEnum):
     REJECTED = "rejected"  # bad signature, wrong merchant code, scheme not allowed
     SOURCE_NOT_ALLOWED = "source_not_allowed"
     INVALID = "invalid"  # fields missing or malformed
+
+
+# Verdicts of notifications that never verified: kept only for a short retention.
+REJECTED_VERIFICATIONS = frozenset(
+    {Verification.REJECTED, Verification.SOURCE_NOT_ALLOWED, Verification.INVALID}
+)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -73,3 +84,19 @@ def masked_fields(fields: Mapping[str, str], personal: Collection[str]) -> dict[
 
 def without_personal_data(fields: Mapping[str, str], personal: Collection[str]) -> dict[str, str]:
     return {key: REMOVED if key in personal else value for key, value in fields.items()}
+
+
+def bounded_fields(fields: Mapping[str, str], known: Collection[str] | None) -> dict[str, str]:
+    """The known fields only (all when `known` is None), each value cut to a bounded length,
+    and no more fields once the total is reached: what a rejected notification may store."""
+    kept: dict[str, str] = {}
+    total = 0
+    for key, value in fields.items():
+        if known is not None and key not in known:
+            continue
+        cut = value[:MAX_REJECTED_FIELD_CHARS]
+        total += len(key) + len(cut)
+        if total > MAX_REJECTED_TOTAL_CHARS:
+            break
+        kept[key[:MAX_REJECTED_FIELD_CHARS]] = cut
+    return kept

@@ -131,6 +131,11 @@ class NotificationInbox(Protocol):
         the oldest first; returns how many. Bounded, so one transaction stays short."""
         ...
 
+    async def delete_rejected(self, *, received_before: datetime, limit: int) -> int:
+        """Delete up to `limit` entries that never verified (REJECTED_VERIFICATIONS) received
+        before the cut-off, oldest first; returns how many."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One database transaction. Rolls back on exit unless `commit` was called.

@@ -1,7 +1,8 @@
 """The background job of a serving process, and the one pass `kasir reconcile` runs.
 
 A pass runs the reconciliation (application.use_cases.run_reconciliation), purges expired
-idempotency keys and, about once an hour, removes expired personal data from the notification
+idempotency keys, deletes rejected notifications past their retention (bounded batches) and,
+about once an hour, removes expired personal data from the notification
 inbox. All of it is safe in several processes at once: the reconciliation leases its work
 through the database, and the purges are idempotent.
 
@@ -29,6 +30,7 @@ from typing import Any
 
 from litestar import Litestar
 
+from adapters.observability.metrics import count_rejected_notifications_deleted
 from application.use_cases.run_reconciliation import new_runner_id
 from entrypoints.container import Container
 
@@ -62,6 +64,13 @@ async def run_pass(container: Container, *, owner: str, housekeeping: bool) -> d
     except Exception as error:
         logger.exception("purging idempotency keys failed")
         summary["idempotency_keys_purged"] = {"error": type(error).__name__}
+    try:
+        deleted = await container.delete_expired_rejected_notifications().execute()
+        count_rejected_notifications_deleted(deleted)
+        summary["rejected_notifications_deleted"] = deleted
+    except Exception as error:
+        logger.exception("deleting expired rejected notifications failed")
+        summary["rejected_notifications_deleted"] = {"error": type(error).__name__}
     if housekeeping:
         try:
             summary[
@@ -175,4 +184,5 @@ def _eventful(summary: dict[str, Any]) -> bool:
         or reconciliation.get("errors")
         or summary.get("idempotency_keys_purged")
         or summary.get("personal_data_removed")
+        or summary.get("rejected_notifications_deleted")
     )

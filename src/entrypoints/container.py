@@ -12,6 +12,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.crypto.aead import AesGcmSealer
+from adapters.duitku.callback_fields import CALLBACK_FIELDS
 from adapters.duitku.config import DuitkuConfig
 from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
 from adapters.observability.event_log import LoggingEventPublisher
@@ -44,6 +45,7 @@ from application.use_cases.handle_payment_notification import HandlePaymentNotif
 from application.use_cases.idempotent_requests import IdempotentRequests
 from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
 from application.use_cases.notification_inbox import (
+    DeleteExpiredRejected,
     ListNotifications,
     RemoveExpiredPersonalData,
     ReprocessNotification,
@@ -177,6 +179,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         scheduled_checks=scheduled_checks,
         personal_fields=PERSONAL_DATA_FIELDS,
+        known_fields=CALLBACK_FIELDS,
     )
     pay_cash = providers.Factory(
         PayCash,
@@ -204,6 +207,15 @@ class Container(containers.DeclarativeContainer):
         personal_fields=PERSONAL_DATA_FIELDS,
         retention=providers.Callable(
             lambda days: timedelta(days=days), settings.provided.notification_retention_days
+        ),
+    )
+    delete_expired_rejected_notifications = providers.Factory(
+        DeleteExpiredRejected,
+        uow=uow,
+        clock=clock,
+        retention=providers.Callable(
+            lambda days: timedelta(days=days),
+            settings.provided.notification_rejected_retention_days,
         ),
     )
 

@@ -6,7 +6,12 @@ from datetime import datetime, timedelta
 from adapters.in_memory.copies import detached
 from adapters.in_memory.store import InMemoryStore
 from application.errors import ConcurrentUpdate
-from application.inbox import InboxEntry, InboxFilter, without_personal_data
+from application.inbox import (
+    REJECTED_VERIFICATIONS,
+    InboxEntry,
+    InboxFilter,
+    without_personal_data,
+)
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
 from domain.payments import OPEN_STATUSES, Payment, PaymentMethod, PaymentStatus
@@ -251,9 +256,13 @@ class InMemoryNotificationInbox:
         self._store = store
         self._read_only = read_only
         self.staged: dict[int, InboxEntry] = {}
+        self.deleted: set[int] = set()
 
     def _visible(self) -> dict[int, InboxEntry]:
-        return {**self._store.inbox, **self.staged}
+        visible = {**self._store.inbox, **self.staged}
+        for entry_id in self.deleted:
+            visible.pop(entry_id, None)
+        return visible
 
     async def add(self, entry: InboxEntry) -> None:
         _writable(self._read_only)
@@ -298,6 +307,18 @@ class InMemoryNotificationInbox:
                 self.staged[cleaned.key] = cleaned
                 count += 1
         return count
+
+    async def delete_rejected(self, *, received_before: datetime, limit: int) -> int:
+        _writable(self._read_only)
+        doomed = [
+            entry_id
+            for entry_id, entry in sorted(self._visible().items())
+            if entry.verification in REJECTED_VERIFICATIONS and entry.received_at < received_before
+        ][:limit]
+        for entry_id in doomed:
+            self.staged.pop(entry_id, None)
+            self.deleted.add(entry_id)
+        return len(doomed)
 
 
 def _matches(entry: InboxEntry, where: InboxFilter) -> bool:

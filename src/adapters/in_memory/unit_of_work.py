@@ -82,6 +82,8 @@ class InMemoryUnitOfWork:
         self._store.orders.update(self.orders.staged)
         self._store.payments.update(self.payments.staged)
         self._store.inbox.update(self.inbox.staged)
+        for entry_id in self.inbox.deleted:
+            self._store.inbox.pop(entry_id, None)
         self._store.status_checked_at.update(self.payments.staged_checks)
         await self.rollback()
         self.committed = True
@@ -89,6 +91,7 @@ class InMemoryUnitOfWork:
     async def rollback(self) -> None:
         for repository in (self.menu, self.orders, self.payments, self.inbox):
             repository.staged.clear()
+        self.inbox.deleted.clear()
         self.payments.staged_checks.clear()
 
 

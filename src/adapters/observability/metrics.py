@@ -49,6 +49,11 @@ GATEWAY_ERRORS = Counter(
     "Failed calls to the payment gateway, by operation and error code",
     ["operation", "code"],
 )
+REJECTED_NOTIFICATIONS_DELETED = Counter(
+    "kasir_rejected_notifications_deleted_total",
+    "Notifications that never verified, deleted after NOTIFICATION_REJECTED_RETENTION_DAYS "
+    "(their arrival is counted in kasir_callbacks_total by rejection reason)",
+)
 
 
 class _Timed:
@@ -111,3 +116,7 @@ class CountingEventPublisher:
 
 def count_callback(outcome: str) -> None:
     CALLBACKS.labels(outcome).inc()
+
+
+def count_rejected_notifications_deleted(count: int) -> None:
+    REJECTED_NOTIFICATIONS_DELETED.inc(count)

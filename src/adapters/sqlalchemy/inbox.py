@@ -8,15 +8,20 @@ data that `remove_personal_data` blanked in the meantime.
 import builtins
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import CursorResult, bindparam, delete, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
 from adapters.sqlalchemy import mappers
 from adapters.sqlalchemy.repositories import SqlAlchemyRepository
 from adapters.sqlalchemy.tables import notification_inbox as inbox
-from application.inbox import InboxEntry, InboxFilter, without_personal_data
+from application.inbox import (
+    REJECTED_VERIFICATIONS,
+    InboxEntry,
+    InboxFilter,
+    without_personal_data,
+)
 
 _ENTRY = [inbox.c[name] for name in mappers.INBOX_COLUMNS]
 _INSERT = insert(inbox).returning(inbox.c.id)
@@ -32,6 +37,20 @@ _SELECT_EXPIRED = (
 )
 _BLANK = update(inbox).where(
     inbox.c.id == bindparam("key_id"), inbox.c.personal_data_removed_at.is_(None)
+)
+
+# Oldest first, a bounded batch; the subquery keeps it one statement on both databases.
+_DELETE_REJECTED = delete(inbox).where(
+    inbox.c.id.in_(
+        select(inbox.c.id)
+        .where(
+            inbox.c.received_at < bindparam("received_before"),
+            inbox.c.verification.in_(sorted(v.value for v in REJECTED_VERIFICATIONS)),
+        )
+        .order_by(inbox.c.id)
+        .limit(bindparam("batch"))
+        .scalar_subquery()
+    )
 )
 
 
@@ -103,3 +122,10 @@ class SqlAlchemyNotificationInbox(SqlAlchemyRepository):
         ]
         await self._write(_BLANK, changes, "inbox entries")
         return len(changes)
+
+    async def delete_rejected(self, *, received_before: datetime, limit: int) -> int:
+        self._writable()
+        result = await self._run(
+            _DELETE_REJECTED, {"received_before": received_before, "batch": limit}
+        )
+        return cast(CursorResult[Any], result).rowcount

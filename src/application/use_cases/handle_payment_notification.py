@@ -18,7 +18,13 @@ from application.gateway import (
     PaymentGateway,
     PaymentNotification,
 )
-from application.inbox import InboxEntry, Verification, masked_fields
+from application.inbox import (
+    MAX_DETAIL_CHARS,
+    InboxEntry,
+    Verification,
+    bounded_fields,
+    masked_fields,
+)
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from application.reconciliation import Applied, AttemptReconciler, ReconcileOutcome
 from application.retry import retry_on_conflict
@@ -95,6 +101,9 @@ class HandlePaymentNotification:
     clock: Clock
     scheduled_checks: ScheduledChecks
     personal_fields: Collection[str] = field(default_factory=frozenset)
+    # The gateway's own field names: all a rejected notification keeps (None keeps every one,
+    # still bounded in size).
+    known_fields: Collection[str] | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     concurrent_check_polls: int = 60
     concurrent_check_poll_interval: float = 0.05
@@ -142,10 +151,10 @@ class HandlePaymentNotification:
             verdict = (
                 Verification.SOURCE_NOT_ALLOWED if not source_allowed else Verification.REJECTED
             )
-            await self._record(entry, verdict, detail=error.message)
+            await self._record_rejected(entry, verdict, error.message)
             raise
         except InvalidNotification as error:
-            await self._record(entry, Verification.INVALID, detail=error.message)
+            await self._record_rejected(entry, Verification.INVALID, error.message)
             raise
         entry.signature_scheme = notification.signature_scheme
         outcome = await retry_on_conflict(lambda: self._store_and_decide(entry, notification))
@@ -274,6 +283,15 @@ class HandlePaymentNotification:
         async with self.uow() as uow:
             await _save(uow, entry)
             await uow.commit()
+
+    async def _record_rejected(
+        self, entry: InboxEntry, verification: Verification, detail: str
+    ) -> None:
+        """A notification that never verified keeps only bounded known fields (it may be a
+        forger's junk) and is deleted after a short retention (DeleteExpiredRejected)."""
+        if entry.id is None:
+            entry.fields = bounded_fields(entry.fields, self.known_fields)
+        await self._record(entry, verification, detail=detail[:MAX_DETAIL_CHARS])
 
     async def _settled_meanwhile(self, order_uid: str, *, polls: int) -> bool:
         for poll in range(polls):

@@ -19,6 +19,7 @@ DEFAULT_RETENTION = timedelta(days=90)
 # blank 100 000 entries; a larger backlog is finished by the next hourly runs.
 DEFAULT_PURGE_BATCH = 200
 DEFAULT_PURGE_BATCHES_PER_RUN = 500
+DEFAULT_REJECTED_RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +106,33 @@ class RemoveExpiredPersonalData:
             if removed < self.batch_size:
                 break
         return total
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteExpiredRejected:
+    """Deletes notifications that never verified once their short retention is over.
+
+    They are mostly forgeries and junk; what they were is counted in the metrics when they
+    arrive. Bounded batches, each its own short transaction, at most `max_batches` per run,
+    so a large backlog is worked off over several passes without a long lock.
+    """
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    retention: timedelta = DEFAULT_REJECTED_RETENTION
+    batch_size: int = 500
+    max_batches: int = 20
+
+    async def execute(self) -> int:
+        received_before = self.clock.now() - self.retention
+        deleted = 0
+        for _ in range(self.max_batches):
+            async with self.uow() as uow:
+                batch = await uow.inbox.delete_rejected(
+                    received_before=received_before, limit=self.batch_size
+                )
+                await uow.commit()
+            deleted += batch
+            if batch < self.batch_size:
+                break
+        return deleted

@@ -201,3 +201,51 @@ async def test_a_status_check_claim_that_is_not_committed_is_not_kept(
             "KSR-check", now=NOW, min_interval=timedelta(seconds=30)
         )
     assert await _claim(uow_factory, "KSR-check", NOW + timedelta(seconds=1)) is True
+
+
+async def test_rejected_entries_past_the_cutoff_are_deleted_oldest_first_in_bounded_batches(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    old = NOW - timedelta(days=8)
+    doomed = []
+    for verdict in (Verification.REJECTED, Verification.SOURCE_NOT_ALLOWED, Verification.INVALID):
+        entry = received(f"KSR-{verdict.value}", at=old)
+        entry.verification = verdict
+        doomed.append(entry)
+    verified = received("KSR-verified", at=old)
+    verified.verification = Verification.VERIFIED
+    pending = received("KSR-received", at=old)  # never processed: not known to be rejected
+    recent = received("KSR-recent", at=NOW)
+    recent.verification = Verification.REJECTED
+    await add_entries(uow_factory, *doomed, verified, pending, recent)
+    cutoff = NOW - timedelta(days=7)
+
+    async with uow_factory() as uow:
+        first = await uow.inbox.delete_rejected(received_before=cutoff, limit=2)
+        await uow.commit()
+    async with uow_factory(read_only=True) as uow:
+        after_first = [await uow.inbox.get(entry.key) for entry in doomed]
+    async with uow_factory() as uow:
+        second = await uow.inbox.delete_rejected(received_before=cutoff, limit=2)
+        await uow.commit()
+    async with uow_factory() as uow:
+        third = await uow.inbox.delete_rejected(received_before=cutoff, limit=2)
+        await uow.rollback()
+        left = [entry.order_uid for entry in await uow.inbox.list(InboxFilter())]
+
+    assert (first, second, third) == (2, 1, 0)
+    assert after_first[:2] == [None, None]
+    assert after_first[2] is not None
+    assert left == ["KSR-recent", "KSR-received", "KSR-verified"]
+
+
+async def test_a_deletion_rolled_back_deletes_nothing(uow_factory: UnitOfWorkFactory) -> None:
+    entry = received("KSR-rejected", at=NOW - timedelta(days=30))
+    entry.verification = Verification.REJECTED
+    await add_entries(uow_factory, entry)
+    async with uow_factory() as uow:
+        assert await uow.inbox.delete_rejected(received_before=NOW, limit=10) == 1
+        assert await uow.inbox.get(entry.key) is None
+        await uow.rollback()
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.inbox.get(entry.key) == entry

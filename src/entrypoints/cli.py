@@ -26,6 +26,7 @@ from entrypoints.duitku_simulator import (
     create_simulator_app,
 )
 from entrypoints.logging_setup import configure_logging, logging_config
+from entrypoints.server_limits import uvicorn_limits
 from entrypoints.settings import (
     Settings,
     SettingsError,
@@ -110,6 +111,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=logging_config(settings.log_level),  # applied again in each worker
         proxy_headers=False,
         server_header=False,
+        **uvicorn_limits(settings),
     )
     return 0
 

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     # Seconds between two passes of the background reconciliation job; 0 turns it off.
     reconcile_interval_seconds: float = Field(default=60, ge=0, le=3600)
+    # Slow and oversized clients (docs/production.md): the whole request body must arrive
+    # within this many seconds (408 otherwise); `kasir serve` parses with h11, which bounds
+    # headers to 16 KiB, or with the faster httptools, which bounds nothing (only behind a
+    # proxy that does); at most this many connections and requests at once per process.
+    request_body_timeout_seconds: float = Field(default=10, gt=0, le=300)
+    http_parser: Literal["h11", "httptools"] = "h11"
+    server_limit_concurrency: int = Field(default=1000, ge=1)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"

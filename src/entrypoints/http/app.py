@@ -13,6 +13,7 @@ from entrypoints.container import Container, build_container
 from entrypoints.duitku_simulator import simulator_mount
 from entrypoints.http.api_reference import ApiReferencePage
 from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffAuthenticator
+from entrypoints.http.body_deadline import body_deadline_middleware
 from entrypoints.http.client_address import (
     ClientAddressResolver,
     SourceAllowlist,
@@ -80,6 +81,7 @@ def create_app(
         # The input guard refuses malformed input before anything else reads it.
         middleware=[
             request_id_middleware,
+            body_deadline_middleware(settings.request_body_timeout_seconds),
             input_guard_middleware,
             creation_limit_middleware(
                 CreationLimits(

@@ -121,6 +121,7 @@ _HTTP_CODES = {
     HTTP_403_FORBIDDEN: "forbidden",
     HTTP_404_NOT_FOUND: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     HTTP_409_CONFLICT: "conflict",
     HTTP_413_REQUEST_ENTITY_TOO_LARGE: "request_too_large",
     HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",

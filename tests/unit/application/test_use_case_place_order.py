@@ -49,7 +49,7 @@ async def test_an_order_takes_names_and_prices_from_the_menu_and_totals_its_line
 async def test_an_unknown_menu_item_is_not_found_without_echoing_ids_and_nothing_is_stored(
     kasir: Kasir, menu: Menu
 ) -> None:
-    with pytest.raises(NotFound, match="^a menu item of the order was not found$"):
+    with pytest.raises(NotFound, match=r"^a menu item of the order was not found$"):
         await kasir.place_order.execute(_command((1, 1), (99, 1), (9, 2)))
 
     assert kasir.store.orders == {}

@@ -43,7 +43,10 @@ class WebhookController(Controller):
             "has committed its own status check at the moment the check budget allows, so "
             "Duitku need not send it again. 503 asks Duitku to retry later, only when no such "
             "check could be scheduled (the attempt awaits a staff review, or is closed). "
-            "Forged or disallowed notifications get one generic 403."
+            "Forged or disallowed notifications get one generic 403; after "
+            "RATE_LIMIT_REJECTED_CALLBACKS_PER_MINUTE of them from one address, further ones "
+            "that fail verification get 429 without being stored, while a correctly signed "
+            "notification from that address is still handled."
         ),
         status_code=200,
         request_max_body_size=MAX_NOTIFICATION_BYTES,

@@ -94,9 +94,9 @@ def bounded_fields(fields: Mapping[str, str], known: Collection[str] | None) -> 
     for key, value in fields.items():
         if known is not None and key not in known:
             continue
-        cut = value[:MAX_REJECTED_FIELD_CHARS]
-        total += len(key) + len(cut)
+        name, cut = key[:MAX_REJECTED_FIELD_CHARS], value[:MAX_REJECTED_FIELD_CHARS]
+        total += len(name) + len(cut)
         if total > MAX_REJECTED_TOTAL_CHARS:
             break
-        kept[key[:MAX_REJECTED_FIELD_CHARS]] = cut
+        kept[name] = cut
     return kept

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from application.errors import GatewayUnavailable
 from entrypoints.duitku_simulator import DEV_API_KEY, DEV_MERCHANT_CODE
 
 if TYPE_CHECKING:
@@ -147,3 +148,25 @@ class TestCreationLimits:
                 for order in [*orders, orders[0]]
             ]
         assert codes == [201] * 3 + [429]
+
+
+class TestGatewayCallsStillCount:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"rate_limit_create_per_minute": 2}
+
+    async def test_qris_requests_that_reached_the_gateway_count_even_when_it_failed(
+        self, fake_api: FakeStack
+    ) -> None:
+        order = await fake_api.place_order()
+        body = {"order_id": order.id, "amount": order.total, "customer_details": CUSTOMER}
+        async with client_from(fake_api, "198.51.100.22") as client:
+            codes = []
+            for _ in range(3):
+                fake_api.gateway.fail_next_create(GatewayUnavailable("the gateway is down"))
+                response = await client.post(
+                    "/api/v1/payments/qris", json=body, headers=order.headers
+                )
+                codes.append(response.status_code)
+        assert codes == [502, 502, 429]
+        assert len(fake_api.gateway.create_requests) == 2

@@ -479,7 +479,7 @@ async def test_every_route_refuses_bad_input_with_a_documented_4xx_and_changes_n
     routes = served_routes(walk)
     labels = {route.label for route in routes}
     # The walk covers more than the OpenAPI document: pages, metrics, baselines, simulator.
-    assert {"GET /metrics", "GET /schema/swagger", "POST /bench/json"} <= labels
+    assert {"GET /metrics", "GET /schema", "POST /bench/json"} <= labels
     assert any(label.startswith(f"POST {DEFAULT_MOUNT_PATH}/") for label in labels)
     document = (await walk.client.get("/schema/openapi.json")).json()["paths"]
     before = await snapshot(walk.engine)

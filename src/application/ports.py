@@ -80,10 +80,6 @@ class PaymentRepository(Protocol):
         """The order's open (creating or pending) QRIS attempt; there is at most one."""
         ...
 
-    async def list_overdue(self, *, now: datetime, limit: int) -> list[Payment]:
-        """Pending attempts whose expiry has passed, the longest overdue first."""
-        ...
-
     async def list_stale_creating(self, *, created_before: datetime, limit: int) -> list[Payment]:
         """Attempts still `creating` that were recorded before `created_before`, oldest first."""
         ...
@@ -101,6 +97,19 @@ class PaymentRepository(Protocol):
         database (Duitku blocks merchants that poll transactionStatus). False for an unknown
         attempt. A conditional update, so two racing callers cannot both win.
         """
+        ...
+
+    async def flag_for_review(
+        self, order_uid: str, *, reason: str, now: datetime, next_check_at: datetime | None
+    ) -> None:
+        """Hand the attempt to staff with `reason` (a new flag reopens a resolved review) and
+        set its next scheduled status check (None: none). Like `claim_status_check`, it writes
+        only the reconciliation bookkeeping, never the attempt's version or status."""
+        ...
+
+    async def resolve_review(self, order_uid: str, *, by: str, note: str, now: datetime) -> bool:
+        """Record that staff member `by` dismissed or resolved the attempt's open review, and
+        count its refused status checks from zero again. False when no review is open."""
         ...
 
 
@@ -276,11 +285,14 @@ class ReconciliationQueue(Protocol):
     ) -> list[ScheduledCheck]:
         """Lease up to `limit` due attempts to `owner` until `lease_until`, oldest first.
 
-        Due, unless another owner's lease is still running or the attempt awaits review:
+        Due, unless another owner's lease is still running, the attempt succeeded, or it
+        awaits review with no check scheduled (an open review stops the schedule unless a
+        next check was set with the flag; a resolved one gives the attempt back to it):
         - a `creating` QRIS attempt recorded before `creating_before`, unless a retry was
           scheduled (`next_check_at`) that is still ahead;
-        - a `pending` or `cancelled` QRIS attempt that has an expiry (its QR was issued):
-          never checked yet and expired before `expired_before`, or scheduled at or before
+        - a `pending` or `cancelled` QRIS attempt that has an expiry (its QR was issued),
+          never checked yet and expired before `expired_before`;
+        - any other QRIS attempt (pending, cancelled, failed, expired) scheduled at or before
           `now`.
         Of several processes claiming at once, each attempt goes to one of them.
         """
@@ -296,10 +308,13 @@ class ReconciliationQueue(Protocol):
         review_reason: str | None,
         now: datetime,
         claimed_at: datetime,
+        rejected: bool = False,
     ) -> bool:
         """End `owner`'s lease and schedule what comes next: the next check at `next_check_at`
-        (None: no more), one more scheduled check made when `counted`, and a human review
-        when `review_reason` is given. False (nothing changes) when `owner` lost the lease.
+        (None: no more), one more scheduled check made when `counted` (which also ends a run
+        of refused checks), one more refused check when `rejected`, and a human review when
+        `review_reason` is given (a new flag reopens a resolved review). False (nothing
+        changes) when `owner` lost the lease.
 
         A check requested (`request_check`) after the claim made at `claimed_at` is kept when
         it is sooner than `next_check_at`: this runner's check may have been answered before
@@ -314,7 +329,7 @@ class ReconciliationQueue(Protocol):
         allows (its last check plus `min_interval`, or `now`), and return that due time once
         committed. None, and nothing changes, when the job would never claim the attempt:
         unknown, not QRIS, settled (succeeded, failed, expired, or closed before its QR was
-        issued), or awaiting a human review. A `creating` attempt is claimed no earlier than
+        issued), or under a review still open. A `creating` attempt is claimed no earlier than
         the end of its grace period."""
         ...
 
@@ -325,5 +340,6 @@ class ReconciliationQueue(Protocol):
         ...
 
     async def list_needing_review(self, *, limit: int = 100) -> list[ReviewItem]:
-        """Attempts flagged for review and not settled since, newest flag first."""
+        """Attempts flagged for review whose review is open (nobody resolved it) and that did
+        not succeed since, newest flag first."""
         ...

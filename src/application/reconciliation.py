@@ -15,8 +15,9 @@ from application.errors import NotFound, StatusCheckDeferred
 from application.events import drain
 from application.gateway import GatewayPaymentState, GatewayStatus, PaymentGateway
 from application.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
+from application.reconciliation_schedule import ReviewReason, next_scheduled_check
 from application.retry import retry_on_conflict
-from domain.events import DomainEvent
+from domain.events import DomainEvent, PaymentFlaggedForReview
 from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
 from domain.settlement import SettlementOutcome, apply_gateway_success
@@ -32,7 +33,8 @@ class ReconcileOutcome(StrEnum):
     ABANDONED = "abandoned"
     FAILED = "failed"
     EXPIRED = "expired"
-    AMOUNT_MISMATCH = "amount_mismatch"
+    AMOUNT_MISMATCH = "amount_mismatch"  # closed: another amount paid, a refund to make
+    AMOUNT_UNKNOWN = "amount_unknown"  # reported paid without an amount: nothing changes
     NO_CHANGE = "no_change"
 
 
@@ -40,7 +42,7 @@ _NOTHING_TO_WRITE = frozenset(
     {
         ReconcileOutcome.STILL_PENDING,
         ReconcileOutcome.NO_CHANGE,
-        ReconcileOutcome.AMOUNT_MISMATCH,
+        ReconcileOutcome.AMOUNT_UNKNOWN,
         ReconcileOutcome.ALREADY_APPLIED,
     }
 )
@@ -163,7 +165,38 @@ class AttemptReconciler:
         if order is not None:
             await uow.orders.update(order)
             other = await self._close_other_open_attempt(uow, payment)
-        return Applied(outcome, payment, drain(payment, order, other))
+        events = drain(payment, order, other)
+        if outcome is ReconcileOutcome.AMOUNT_MISMATCH:
+            detail = payment.refund_reason or "the gateway reports another amount paid"
+            events.append(
+                await self.flag_in(
+                    uow,
+                    payment.order_uid,
+                    ReviewReason.AMOUNT_MISMATCH,
+                    detail,
+                    keep_checking=False,
+                )
+            )
+        return Applied(outcome, payment, events)
+
+    async def flag_in(
+        self,
+        uow: UnitOfWork,
+        order_uid: str,
+        reason: ReviewReason,
+        detail: str,
+        *,
+        keep_checking: bool,
+    ) -> PaymentFlaggedForReview:
+        """Hand the attempt to staff inside the caller's write transaction; the returned event
+        is published after the commit. `keep_checking` keeps it on the reconciliation
+        schedule, counted from now, so a later answer of the gateway still settles it."""
+        now = self.clock.now()
+        next_check_at = next_scheduled_check(now, now) if keep_checking else None
+        await uow.payments.flag_for_review(
+            order_uid, reason=detail, now=now, next_check_at=next_check_at
+        )
+        return PaymentFlaggedForReview(order_uid, reason.value, detail)
 
     async def _lock_order_then_attempt(
         self, uow: UnitOfWork, order_uid: str
@@ -215,7 +248,14 @@ class AttemptReconciler:
         """Change `payment` (and its order when it gets paid) as the status says; write nothing."""
         now = self.clock.now()
         if status.state is GatewayPaymentState.PAID:
+            if status.amount is None:
+                return ReconcileOutcome.AMOUNT_UNKNOWN, None
             if status.amount != payment.amount:
+                # The order is paid only by its exact total: the money is given back instead.
+                if payment.status is PaymentStatus.SUCCEEDED:
+                    return ReconcileOutcome.NO_CHANGE, None
+                if not payment.close_amount_mismatch(amount_received=status.amount, now=now):
+                    return ReconcileOutcome.NO_CHANGE, None
                 return ReconcileOutcome.AMOUNT_MISMATCH, None
             settled = apply_gateway_success(
                 order=order,

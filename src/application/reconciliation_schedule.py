@@ -17,6 +17,7 @@ checks were made, and why it needs a human, if it does.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from domain.payments import Payment, PaymentStatus
 
@@ -65,9 +66,29 @@ def next_scheduled_check(
     return None
 
 
+# Status checks the gateway may refuse in a row (a wrong key, an answer kasir cannot read)
+# before the attempt is handed to staff instead of being retried every few minutes forever.
+MAX_REJECTED_CHECKS = 3
+
+
+class ReviewReason(StrEnum):
+    """Why an attempt was handed to staff (the metric's label; the stored text says more)."""
+
+    SUCCESS_CONTRADICTED = "success_contradicted"  # signed success, gateway: failed/not found
+    AMOUNT_MISMATCH = "amount_mismatch"  # the gateway reports another amount paid
+    AMOUNT_UNKNOWN = "amount_unknown"  # the gateway reports it paid but gives no amount
+    STATUS_CHECK_REJECTED = "status_check_rejected"  # the gateway keeps refusing the check
+    STILL_OPEN = "still_open"  # the gateway still holds it open after the last slot
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScheduledCheck:
-    """An attempt the caller holds the lease of, with what was known when it was claimed."""
+    """An attempt the caller holds the lease of, with what was known when it was claimed.
+
+    `flagged_at`: when it was handed to staff, if that review is still open (a flagged
+    attempt that is not settled stays on the schedule, counted from the flag);
+    `rejected_checks`: status checks the gateway refused in a row.
+    """
 
     order_uid: str
     status: PaymentStatus
@@ -75,6 +96,8 @@ class ScheduledCheck:
     expires_at: datetime | None
     check_count: int
     claimed_at: datetime  # the claim's `now`: a check requested later is not this one
+    flagged_at: datetime | None = None
+    rejected_checks: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

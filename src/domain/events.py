@@ -66,6 +66,32 @@ class PaymentCancelled:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentAmountMismatch:
+    """The gateway reports the attempt paid with another amount than the attempt's."""
+
+    order_uid: str
+    order_id: int
+    amount: int
+    amount_received: int
+    previous_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFlaggedForReview:
+    """A payment was handed to staff; `reason` is a stable code (see application.review)."""
+
+    order_uid: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentReviewResolved:
+    order_uid: str
+    resolved_by: str
+
+
+@dataclass(frozen=True, slots=True)
 class RefundRequired:
     order_uid: str
     order_id: int
@@ -90,6 +116,9 @@ DomainEvent = (
     | PaymentFailed
     | PaymentExpired
     | PaymentCancelled
+    | PaymentAmountMismatch
+    | PaymentFlaggedForReview
+    | PaymentReviewResolved
     | RefundRequired
     | RefundResolved
 )

@@ -7,6 +7,7 @@ from enum import StrEnum
 from domain.errors import AmountMismatch, InsufficientCash, InvalidTransition
 from domain.events import (
     DomainEvent,
+    PaymentAmountMismatch,
     PaymentCancelled,
     PaymentExpired,
     PaymentFailed,
@@ -34,6 +35,12 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+
+
+class ClosedReason(StrEnum):
+    """Why an attempt was closed, when its status alone does not say it."""
+
+    AMOUNT_MISMATCH = "amount_mismatch"  # the gateway reports another amount paid
 
 
 OPEN_STATUSES = frozenset({PaymentStatus.CREATING, PaymentStatus.PENDING})
@@ -65,6 +72,8 @@ class Payment:
     refund_resolved_at: datetime | None = None
     refund_resolved_by: str | None = None
     refund_note: str | None = None
+    closed_reason: ClosedReason | None = None
+    amount_received: int | None = None
     version: int = 0
     events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
 
@@ -136,6 +145,13 @@ class Payment:
     def refund_open(self) -> bool:
         return self.refund_required_at is not None and self.refund_resolved_at is None
 
+    @property
+    def refund_amount(self) -> int | None:
+        """The money to give back: what the gateway received, when a refund was required."""
+        if self.refund_required_at is None:
+            return None
+        return self.amount_received if self.amount_received is not None else self.amount
+
     def is_overdue(self, now: datetime) -> bool:
         return (
             self.status is PaymentStatus.PENDING
@@ -205,6 +221,41 @@ class Payment:
                 self.order_uid, self.order_id, self.method.value, self.amount, previous.value
             )
         )
+        return True
+
+    def close_amount_mismatch(self, *, amount_received: int, now: datetime) -> bool:
+        """The gateway reports this attempt paid with another amount than the order's total.
+
+        That money can never pay the order (it is paid only by its exact total), so the
+        attempt closes as failed (a terminal attempt keeps its status), `closed_reason` and
+        `amount_received` record what happened, and the money received is a refund to make.
+        The order stays payable by a new attempt or cash. Returns False when it was already
+        recorded. Raises InvalidTransition for a succeeded or cash payment, or a matching amount.
+        """
+        if self.method is not PaymentMethod.QRIS:
+            raise InvalidTransition("only a gateway payment can receive another amount")
+        amount_received = rupiah(amount_received, what="amount received")
+        if amount_received == self.amount:
+            raise InvalidTransition("the amount received matches the attempt")
+        if self.status is PaymentStatus.SUCCEEDED:
+            raise InvalidTransition(f"payment {self.order_uid} already succeeded")
+        if self.closed_reason is ClosedReason.AMOUNT_MISMATCH:
+            return False
+        previous = self.status
+        reason = f"the gateway reports {amount_received} paid on an attempt of {self.amount}"
+        if self.is_open:
+            self._close(PaymentStatus.FAILED, reason, now)
+        self.closed_reason = ClosedReason.AMOUNT_MISMATCH
+        self.amount_received = amount_received
+        self.refund_required_at = now
+        self.refund_reason = reason
+        self.updated_at = now
+        self.events.append(
+            PaymentAmountMismatch(
+                self.order_uid, self.order_id, self.amount, amount_received, previous.value
+            )
+        )
+        self.events.append(RefundRequired(self.order_uid, self.order_id, amount_received, reason))
         return True
 
     def require_refund(self, *, reason: str, now: datetime) -> None:

@@ -38,7 +38,6 @@ from application.reconciliation_schedule import creating_grace
 from application.scheduled_checks import ScheduledChecks
 from application.sealing import Sealer
 from application.use_cases.cancel_order import CancelOrder
-from application.use_cases.expire_overdue_payments import ExpireOverduePayments
 from application.use_cases.get_order import GetOrder, ListOrders
 from application.use_cases.get_payment import GetPayment
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
@@ -54,6 +53,7 @@ from application.use_cases.notification_inbox import (
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.place_order import PlaceOrder
 from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.resolve_payment_review import ResolvePaymentReview
 from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
 from application.use_cases.start_qris_payment import StartQrisPayment
 from entrypoints import gateways
@@ -190,8 +190,8 @@ class Container(containers.DeclarativeContainer):
         gateway=gateway,
         reconciler=reconciler,
     )
-    expire_overdue_payments = providers.Factory(
-        ExpireOverduePayments, uow=uow, clock=clock, reconciler=reconciler
+    resolve_payment_review = providers.Factory(
+        ResolvePaymentReview, uow=uow, clock=clock, events=events
     )
     list_refunds = providers.Factory(ListRefunds, uow=uow)
     resolve_refund = providers.Factory(ResolveRefund, uow=uow, clock=clock, events=events)

@@ -94,6 +94,15 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, int, str]] = [
     (STAFF, "POST", "/api/v1/orders/{paid}/cancel", None, 409, "invalid_transition"),
     (STAFF, "POST", "/api/v1/orders/999/cancel", None, 404, "not_found"),
     (STAFF, "POST", "/api/v1/payments/{uid}/refund/resolve", {"note": ""}, 400, "invalid_request"),
+    (STAFF, "POST", "/api/v1/payments/{uid}/review/resolve", {"note": ""}, 400, "invalid_request"),
+    (
+        STAFF,
+        "POST",
+        "/api/v1/payments/{uid}/review/resolve",
+        {"note": "nothing to review"},
+        409,
+        "invalid_transition",
+    ),
     (
         STAFF,
         "POST",

@@ -147,6 +147,11 @@ async def test_a_body_over_the_limit_is_413(fake_api: FakeStack) -> None:
             "/api/v1/payments/KSR-x/refund/resolve",
             "POST /api/v1/payments/{order_uid}/refund/resolve",
         ),
+        (
+            "POST",
+            "/api/v1/payments/KSR-x/review/resolve",
+            "POST /api/v1/payments/{order_uid}/review/resolve",
+        ),
         ("POST", "/api/v1/notifications/1/review", "POST /api/v1/notifications/{entry_id}/review"),
     ],
 )

@@ -75,6 +75,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     },
     "POST /api/v1/payments/cash": {"order_id": "{order}", "amount_tendered": 50_000},
     "POST /api/v1/payments/{order_uid}/refund/resolve": {"note": "refunded"},
+    "POST /api/v1/payments/{order_uid}/review/resolve": {"note": "dismissed"},
     "POST /api/v1/notifications/{entry_id}/review": {"note": "settled"},
     "POST /bench/json": {
         "order_id": "{order}",

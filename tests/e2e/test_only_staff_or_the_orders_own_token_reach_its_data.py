@@ -37,6 +37,12 @@ STAFF_ONLY: list[tuple[str, str, Any, str]] = [
         {"note": "paid back"},
         "/api/v1/payments/{order_uid}/refund/resolve",
     ),
+    (
+        "POST",
+        "/api/v1/payments/{uid}/review/resolve",
+        {"note": "dismissed"},
+        "/api/v1/payments/{order_uid}/review/resolve",
+    ),
     ("GET", "/api/v1/notifications", None, "/api/v1/notifications"),
     (
         "POST",

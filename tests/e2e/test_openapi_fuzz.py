@@ -83,6 +83,7 @@ OPERATIONS = [
     "GET /api/v1/payments/{order_uid}/qris.png",
     "GET /api/v1/payments/{order_uid}/qris.svg",
     "POST /api/v1/payments/{order_uid}/refund/resolve",
+    "POST /api/v1/payments/{order_uid}/review/resolve",
     "POST /api/v1/webhooks/duitku",
     "GET /api/v1/notifications",
     "POST /api/v1/notifications/{entry_id}/reprocess",

@@ -1,33 +1,22 @@
 """The reconciliation job's work list over an InMemoryStore (application.ports.
 ReconciliationQueue), with the SQL queue's rules.
 
-The bookkeeping (lease, next check, count, review) lives beside the store's committed
-payments, as the lease columns live beside the domain columns in SQL. Every method runs
-without awaiting, so on one event loop each call is atomic, as a short transaction is.
+The bookkeeping (lease, next check, counts, review) lives in the store beside its committed
+payments, as the lease columns live beside the domain columns in SQL; the payment repository
+writes its review and schedule fields in a transaction, this queue the rest at once. Every
+method runs without awaiting, so on one event loop each call is atomic, as a short
+transaction is.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapters.in_memory.copies import detached
-from adapters.in_memory.store import InMemoryStore
+from adapters.in_memory.store import Bookkeeping, InMemoryStore
 from application.reconciliation_schedule import ReviewItem, ScheduledCheck
 from domain.payments import Payment, PaymentMethod, PaymentStatus
 
 _WATCHED = frozenset({PaymentStatus.PENDING, PaymentStatus.CANCELLED})
-_UNSETTLED = _WATCHED | {PaymentStatus.CREATING}
-
-
-@dataclass(slots=True)
-class Bookkeeping:
-    """The lease columns of one attempt."""
-
-    lease_owner: str | None = None
-    lease_until: datetime | None = None
-    next_check_at: datetime | None = None
-    check_count: int = 0
-    review_required_at: datetime | None = None
-    review_reason: str | None = None
+_RECHECKED = frozenset(PaymentStatus) - {PaymentStatus.CREATING, PaymentStatus.SUCCEEDED}
 
 
 class InMemoryReconciliationQueue:
@@ -35,7 +24,10 @@ class InMemoryReconciliationQueue:
 
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
-        self.bookkeeping: dict[str, Bookkeeping] = {}
+
+    @property
+    def bookkeeping(self) -> dict[str, Bookkeeping]:
+        return self._store.bookkeeping
 
     def _of(self, order_uid: str) -> Bookkeeping:
         return self.bookkeeping.setdefault(order_uid, Bookkeeping())
@@ -68,6 +60,8 @@ class InMemoryReconciliationQueue:
                     expires_at=payment.expires_at,
                     check_count=entry.check_count,
                     claimed_at=now,
+                    flagged_at=entry.review_required_at if entry.review_open else None,
+                    rejected_checks=entry.rejected_check_count,
                 )
             )
         return claimed
@@ -82,6 +76,7 @@ class InMemoryReconciliationQueue:
         review_reason: str | None,
         now: datetime,
         claimed_at: datetime,
+        rejected: bool = False,
     ) -> bool:
         entry = self.bookkeeping.get(order_uid)
         if entry is None or entry.lease_owner != owner:
@@ -92,8 +87,13 @@ class InMemoryReconciliationQueue:
         if not requested or (next_check_at is not None and stored and next_check_at <= stored):
             entry.next_check_at = next_check_at
         entry.check_count += 1 if counted else 0
+        if rejected:
+            entry.rejected_check_count += 1
+        elif counted:
+            entry.rejected_check_count = 0
         if review_reason is not None:
             entry.review_required_at, entry.review_reason = now, review_reason
+            entry.review_resolved_at = entry.review_resolved_by = entry.review_note = None
         return True
 
     async def request_check(
@@ -114,7 +114,8 @@ class InMemoryReconciliationQueue:
             for payment in self._store.payments.values()
             if (entry := self.bookkeeping.get(payment.order_uid)) is not None
             and entry.next_check_at is not None
-            and _is_schedulable(payment, entry)
+            and payment.method is PaymentMethod.QRIS
+            and payment.status is not PaymentStatus.SUCCEEDED
             and (entry.lease_until is None or entry.lease_until <= now)
             and (
                 payment.status is not PaymentStatus.CREATING or payment.created_at < creating_before
@@ -133,15 +134,17 @@ class InMemoryReconciliationQueue:
             for payment in self._store.payments.values()
             if (entry := self.bookkeeping.get(payment.order_uid)) is not None
             and entry.review_required_at is not None
-            and payment.status in _UNSETTLED
+            and entry.review_resolved_at is None
+            and payment.status is not PaymentStatus.SUCCEEDED
         ]
         items.sort(key=lambda item: item.review_required_at, reverse=True)
         return items[:limit]
 
 
 def _is_schedulable(payment: Payment, entry: Bookkeeping) -> bool:
-    """Whether the job claims this attempt once its `next_check_at` has come."""
-    if payment.method is not PaymentMethod.QRIS or entry.review_required_at is not None:
+    """Whether a check may be requested for this attempt (the job claims it once its
+    `next_check_at` has come)."""
+    if payment.method is not PaymentMethod.QRIS or entry.review_open:
         return False
     if payment.status is PaymentStatus.CREATING:
         return True
@@ -155,14 +158,19 @@ def _is_due(
     creating_before: datetime,
     expired_before: datetime,
 ) -> bool:
-    if payment.method is not PaymentMethod.QRIS or entry.review_required_at is not None:
+    scheduled = entry.next_check_at is not None and entry.next_check_at <= now
+    if payment.method is not PaymentMethod.QRIS or (entry.review_open and not scheduled):
         return False
     if entry.lease_until is not None and entry.lease_until > now:
         return False
-    scheduled = entry.next_check_at is not None and entry.next_check_at <= now
     if payment.status is PaymentStatus.CREATING:
         return payment.created_at < creating_before and (entry.next_check_at is None or scheduled)
-    if payment.status not in _WATCHED or payment.expires_at is None:
-        return False
+    if payment.status in _RECHECKED and scheduled:
+        return True
     never_checked = entry.next_check_at is None and entry.check_count == 0
-    return scheduled or (never_checked and payment.expires_at <= expired_before)
+    return (
+        payment.status in _WATCHED
+        and payment.expires_at is not None
+        and never_checked
+        and payment.expires_at <= expired_before
+    )

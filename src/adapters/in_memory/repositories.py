@@ -4,7 +4,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from adapters.in_memory.copies import detached
-from adapters.in_memory.store import InMemoryStore
+from adapters.in_memory.store import Bookkeeping, InMemoryStore
 from application.errors import ConcurrentUpdate
 from application.inbox import (
     REJECTED_VERIFICATIONS,
@@ -153,6 +153,7 @@ class InMemoryPaymentRepository:
         self._locks = locks
         self.staged: dict[str, Payment] = {}
         self.staged_checks: dict[str, datetime] = {}
+        self.staged_bookkeeping: dict[str, dict[str, object]] = {}
 
     def _visible(self) -> dict[str, Payment]:
         return {**self._store.payments, **self.staged}
@@ -211,11 +212,6 @@ class InMemoryPaymentRepository:
                 return detached(payment)
         return None
 
-    async def list_overdue(self, *, now: datetime, limit: int) -> list[Payment]:
-        found = [p for p in self._visible().values() if p.is_overdue(now)]
-        found.sort(key=lambda p: p.expires_at or now)
-        return [detached(p) for p in found[:limit]]
-
     async def list_stale_creating(self, *, created_before: datetime, limit: int) -> list[Payment]:
         found = [
             p
@@ -246,6 +242,46 @@ class InMemoryPaymentRepository:
         if last is not None and now - last < min_interval:
             return False
         self.staged_checks[order_uid] = now
+        return True
+
+    def _bookkeeping(self, order_uid: str) -> Bookkeeping:
+        """The attempt's bookkeeping as this transaction sees it (committed + staged)."""
+        seen = detached(self._store.bookkeeping.get(order_uid) or Bookkeeping())
+        for name, value in self.staged_bookkeeping.get(order_uid, {}).items():
+            setattr(seen, name, value)
+        return seen
+
+    def _stage_bookkeeping(self, order_uid: str, **changes: object) -> None:
+        # Only the columns written are staged, so a lease the queue takes meanwhile survives.
+        self.staged_bookkeeping.setdefault(order_uid, {}).update(changes)
+
+    async def flag_for_review(
+        self, order_uid: str, *, reason: str, now: datetime, next_check_at: datetime | None
+    ) -> None:
+        _writable(self._read_only)
+        if order_uid not in self._visible():
+            return
+        self._stage_bookkeeping(
+            order_uid,
+            review_required_at=now,
+            review_reason=reason,
+            review_resolved_at=None,
+            review_resolved_by=None,
+            review_note=None,
+            next_check_at=next_check_at,
+        )
+
+    async def resolve_review(self, order_uid: str, *, by: str, note: str, now: datetime) -> bool:
+        _writable(self._read_only)
+        if order_uid not in self._visible() or not self._bookkeeping(order_uid).review_open:
+            return False
+        self._stage_bookkeeping(
+            order_uid,
+            review_resolved_at=now,
+            review_resolved_by=by,
+            review_note=note,
+            rejected_check_count=0,
+        )
         return True
 
 

@@ -11,6 +11,26 @@ from domain.payments import Payment
 
 
 @dataclass(slots=True)
+class Bookkeeping:
+    """The reconciliation columns of one attempt (leases, schedule, review), as in SQL."""
+
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    next_check_at: datetime | None = None
+    check_count: int = 0
+    rejected_check_count: int = 0
+    review_required_at: datetime | None = None
+    review_reason: str | None = None
+    review_resolved_at: datetime | None = None
+    review_resolved_by: str | None = None
+    review_note: str | None = None
+
+    @property
+    def review_open(self) -> bool:
+        return self.review_required_at is not None and self.review_resolved_at is None
+
+
+@dataclass(slots=True)
 class InMemoryStore:
     """Committed rows by key. One writer at a time, as with BEGIN IMMEDIATE on SQLite."""
 
@@ -19,6 +39,7 @@ class InMemoryStore:
     payments: dict[str, Payment] = field(default_factory=dict)
     inbox: dict[int, InboxEntry] = field(default_factory=dict)
     status_checked_at: dict[str, datetime] = field(default_factory=dict)
+    bookkeeping: dict[str, Bookkeeping] = field(default_factory=dict)
     last_inbox_id: int = 0
     last_menu_id: int = 0
     last_order_id: int = 0

@@ -10,7 +10,7 @@ from adapters.in_memory.repositories import (
     InMemoryPaymentRepository,
     RowLocks,
 )
-from adapters.in_memory.store import InMemoryStore
+from adapters.in_memory.store import Bookkeeping, InMemoryStore
 
 R = TypeVar("R")
 
@@ -85,6 +85,10 @@ class InMemoryUnitOfWork:
         for entry_id in self.inbox.deleted:
             self._store.inbox.pop(entry_id, None)
         self._store.status_checked_at.update(self.payments.staged_checks)
+        for order_uid, changes in self.payments.staged_bookkeeping.items():
+            entry = self._store.bookkeeping.setdefault(order_uid, Bookkeeping())
+            for name, value in changes.items():
+                setattr(entry, name, value)
         await self.rollback()
         self.committed = True
 
@@ -93,6 +97,7 @@ class InMemoryUnitOfWork:
             repository.staged.clear()
         self.inbox.deleted.clear()
         self.payments.staged_checks.clear()
+        self.payments.staged_bookkeeping.clear()
 
 
 class InMemoryUnitOfWorkFactory:

@@ -1,5 +1,5 @@
 """Prometheus metrics: callbacks by outcome and signature scheme, payment state changes,
-gateway latency and errors.
+gateway latency and errors, payments handed to staff by reason.
 
 prometheus-client is the maintained reference client. Metrics live in its default registry, so
 `/metrics` serves them; with several worker processes set PROMETHEUS_MULTIPROC_DIR (see README).
@@ -20,7 +20,7 @@ from application.gateway import (
     QrisChargeRequest,
 )
 from application.ports import EventPublisher
-from domain.events import DomainEvent
+from domain.events import DomainEvent, PaymentFlaggedForReview
 
 CALLBACKS = Counter(
     "kasir_callbacks_total",
@@ -37,6 +37,13 @@ PAYMENT_EVENTS = Counter(
     "kasir_payment_events_total",
     "Domain events published (payment and order state changes), by event",
     ["event"],
+)
+REVIEW_FLAGS = Counter(
+    "kasir_payment_review_flags_total",
+    "Payments handed to staff for review, by reason (success_contradicted: a signed success "
+    "the gateway's status contradicts, amount_mismatch, amount_unknown, status_check_rejected, "
+    "still_open)",
+    ["reason"],
 )
 GATEWAY_LATENCY = Histogram(
     "kasir_gateway_call_seconds",
@@ -103,7 +110,8 @@ class InstrumentedGateway:
 
 
 class CountingEventPublisher:
-    """Counts each event by type, then hands the events to the next publisher."""
+    """Counts each event by type (and each review flag by reason), then hands the events to
+    the next publisher."""
 
     def __init__(self, inner: EventPublisher) -> None:
         self._inner = inner
@@ -111,6 +119,8 @@ class CountingEventPublisher:
     async def publish(self, events: Sequence[DomainEvent]) -> None:
         for event in events:
             PAYMENT_EVENTS.labels(type(event).__name__).inc()
+            if isinstance(event, PaymentFlaggedForReview):
+                REVIEW_FLAGS.labels(event.reason).inc()
         await self._inner.publish(events)
 
 

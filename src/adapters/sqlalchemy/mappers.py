@@ -10,7 +10,7 @@ from typing import Any
 from application.inbox import InboxEntry, Verification
 from domain.menu import MenuItem
 from domain.orders import Order, OrderLine, OrderStatus
-from domain.payments import Payment, PaymentMethod, PaymentStatus
+from domain.payments import ClosedReason, Payment, PaymentMethod, PaymentStatus
 
 # A row as a mapping (`Row._mapping`); keyed by column name.
 Row = Mapping[Any, Any]
@@ -36,14 +36,15 @@ _PAYMENT_FIELDS = (
     "refund_resolved_at",
     "refund_resolved_by",
     "refund_note",
+    "amount_received",
 )
 # Columns a payment update may change (the key, order, method, amount and creation never do).
 _PAYMENT_MUTABLE = tuple(
     name
-    for name in (*_PAYMENT_FIELDS, "status")
+    for name in (*_PAYMENT_FIELDS, "status", "closed_reason")
     if name not in {"order_uid", "order_id", "amount", "created_at"}
 )
-PAYMENT_COLUMNS = (*_PAYMENT_FIELDS, "method", "status", "version")
+PAYMENT_COLUMNS = (*_PAYMENT_FIELDS, "method", "status", "closed_reason", "version")
 
 # What processing and review of a stored notification may change.
 _INBOX_MUTABLE = (
@@ -142,6 +143,7 @@ def payment_from_row(row: Row) -> Payment:
     return Payment(
         method=PaymentMethod(row["method"]),
         status=PaymentStatus(row["status"]),
+        closed_reason=ClosedReason(row["closed_reason"]) if row["closed_reason"] else None,
         version=row["version"],
         **{name: row[name] for name in _PAYMENT_FIELDS},
     )
@@ -150,7 +152,12 @@ def payment_from_row(row: Row) -> Payment:
 def payment_values(payment: Payment) -> dict[str, Any]:
     """Column values of a new payment row (the lease columns keep their defaults)."""
     values = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
-    values.update(method=payment.method.value, status=payment.status.value, version=payment.version)
+    values.update(
+        method=payment.method.value,
+        status=payment.status.value,
+        closed_reason=_closed_reason(payment),
+        version=payment.version,
+    )
     return values
 
 
@@ -158,7 +165,12 @@ def payment_changes(payment: Payment) -> dict[str, Any]:
     """What a payment update writes: its state, never its key, order, method or amount."""
     values = {name: getattr(payment, name) for name in _PAYMENT_MUTABLE}
     values["status"] = payment.status.value
+    values["closed_reason"] = _closed_reason(payment)
     return values
+
+
+def _closed_reason(payment: Payment) -> str | None:
+    return payment.closed_reason.value if payment.closed_reason else None
 
 
 def inbox_entry_from_row(row: Row) -> InboxEntry:

@@ -6,8 +6,10 @@ A claim is one `UPDATE payments SET lease_owner, lease_until WHERE id IN (SELECT
 PostgreSQL, rows another runner is claiming are skipped rather than waited for, and a row
 claimed and committed meanwhile is re-checked against the due condition and left out. On
 SQLite the write transaction is BEGIN IMMEDIATE, which serializes the claims. The lease
-columns are never read or written by the payment repository, and these statements never
-change a payment's version or status, so they never make a use case's update fail.
+columns are never read or written by the payment repository (which writes only the review
+columns and `next_check_at`, when it flags or resolves a review inside a use case's
+transaction), and these statements never change a payment's version or status, so they never
+make a use case's update fail.
 
 `next_check_at` is also where a status check that kasir schedules itself is kept (a signed
 success it could not confirm yet, `request_check`): the job claims it like any slot, and a
@@ -30,33 +32,34 @@ from application.reconciliation_schedule import ReviewItem, ScheduledCheck
 from domain.payments import PaymentMethod, PaymentStatus
 
 _WATCHED = sorted(s.value for s in (PaymentStatus.PENDING, PaymentStatus.CANCELLED))
-_UNSETTLED = sorted(
-    s.value for s in (PaymentStatus.CREATING, PaymentStatus.PENDING, PaymentStatus.CANCELLED)
+_RECHECKED = sorted(
+    s.value for s in PaymentStatus if s not in (PaymentStatus.CREATING, PaymentStatus.SUCCEEDED)
 )
 _NOW: BindParameter[datetime] = bindparam("now")
+_SCHEDULED = payments.c.next_check_at <= _NOW
+# An open review stops the schedule, unless a next check was set with the flag.
+_REVIEW_OPEN = and_(
+    payments.c.review_required_at.is_not(None), payments.c.review_resolved_at.is_(None)
+)
 
 _DUE = and_(
     payments.c.method == PaymentMethod.QRIS.value,
-    payments.c.review_required_at.is_(None),
+    or_(~_REVIEW_OPEN, _SCHEDULED),
     or_(payments.c.lease_until.is_(None), payments.c.lease_until <= _NOW),
     or_(
         and_(
             payments.c.status == PaymentStatus.CREATING.value,
             payments.c.created_at < bindparam("creating_before"),
-            or_(payments.c.next_check_at.is_(None), payments.c.next_check_at <= _NOW),
+            or_(payments.c.next_check_at.is_(None), _SCHEDULED),
         ),
         and_(
             payments.c.status.in_(_WATCHED),
             payments.c.expires_at.is_not(None),
-            or_(
-                and_(
-                    payments.c.next_check_at.is_(None),
-                    payments.c.check_count == 0,
-                    payments.c.expires_at <= bindparam("expired_before"),
-                ),
-                payments.c.next_check_at <= _NOW,
-            ),
+            payments.c.next_check_at.is_(None),
+            payments.c.check_count == 0,
+            payments.c.expires_at <= bindparam("expired_before"),
         ),
+        and_(payments.c.status.in_(_RECHECKED), _SCHEDULED),
     ),
 )
 _CLAIMED = (
@@ -66,6 +69,9 @@ _CLAIMED = (
     payments.c.created_at,
     payments.c.expires_at,
     payments.c.check_count,
+    payments.c.review_required_at,
+    payments.c.review_resolved_at,
+    payments.c.rejected_check_count,
 )
 _REVIEW = [payments.c[name] for name in mappers.PAYMENT_COLUMNS] + [
     payments.c.review_required_at,
@@ -74,14 +80,14 @@ _REVIEW = [payments.c[name] for name in mappers.PAYMENT_COLUMNS] + [
 ]
 _SELECT_FOR_REVIEW = (
     select(*_REVIEW)
-    .where(payments.c.review_required_at.is_not(None), payments.c.status.in_(_UNSETTLED))
+    .where(_REVIEW_OPEN, payments.c.status != PaymentStatus.SUCCEEDED.value)
     .order_by(payments.c.review_required_at.desc(), payments.c.id.desc())
 )
-# Attempts the job claims once their `next_check_at` has come (see _DUE), so a check requested
-# for them is honoured; `creating` ones only once past the grace period.
+# Attempts a check may be requested for (`request_check`): the job claims them once their
+# `next_check_at` has come (see _DUE); `creating` ones only once past the grace period.
 _SCHEDULABLE = and_(
     payments.c.method == PaymentMethod.QRIS.value,
-    payments.c.review_required_at.is_(None),
+    ~_REVIEW_OPEN,
     or_(
         payments.c.status == PaymentStatus.CREATING.value,
         and_(payments.c.status.in_(_WATCHED), payments.c.expires_at.is_not(None)),
@@ -97,8 +103,11 @@ _SCHEDULE = (
     .where(payments.c.id == bindparam("key_id"))
     .values(next_check_at=bindparam("due", type_=payments.c.next_check_at.type))
 )
+# Every check the job will claim when its `next_check_at` comes (the scheduled branches of
+# _DUE: requested checks, slots, flagged attempts kept on the schedule).
 _NEXT_DUE = select(func.min(payments.c.next_check_at)).where(
-    _SCHEDULABLE,
+    payments.c.method == PaymentMethod.QRIS.value,
+    payments.c.status != PaymentStatus.SUCCEEDED.value,
     payments.c.next_check_at.is_not(None),
     or_(payments.c.lease_until.is_(None), payments.c.lease_until <= _NOW),
     or_(
@@ -173,6 +182,8 @@ class SqlAlchemyReconciliationQueue:
                 expires_at=row.expires_at,
                 check_count=row.check_count,
                 claimed_at=now,
+                flagged_at=row.review_required_at if row.review_resolved_at is None else None,
+                rejected_checks=row.rejected_check_count,
             )
             for row in sorted(rows, key=lambda row: int(row.id))
         ]
@@ -187,6 +198,7 @@ class SqlAlchemyReconciliationQueue:
         review_reason: str | None,
         now: datetime,
         claimed_at: datetime,
+        rejected: bool = False,
     ) -> bool:
         stored = payments.c.next_check_at
         # A check requested after the claim (stored later than it) stays, unless this one is
@@ -200,8 +212,18 @@ class SqlAlchemyReconciliationQueue:
             "next_check_at": case((requested, stored), else_=bindparam("next", type_=stored.type)),
             "check_count": payments.c.check_count + (1 if counted else 0),
         }
+        if rejected:
+            values["rejected_check_count"] = payments.c.rejected_check_count + 1
+        elif counted:
+            values["rejected_check_count"] = 0
         if review_reason is not None:
-            values |= {"review_required_at": now, "review_reason": review_reason}
+            values |= {
+                "review_required_at": now,
+                "review_reason": review_reason,
+                "review_resolved_at": None,
+                "review_resolved_by": None,
+                "review_note": None,
+            }
         statement = update(payments).where(_HELD).values(**values)
         async with self._uow() as uow:
             result = await _Statements(uow.session).write(

@@ -91,14 +91,6 @@ _SELECT_OPEN_QRIS = (
     )
     .limit(1)
 )
-_SELECT_OVERDUE = (
-    select(*_PAYMENT)
-    .where(
-        payments.c.status == PaymentStatus.PENDING.value,
-        payments.c.expires_at <= bindparam("now"),
-    )
-    .order_by(payments.c.expires_at, payments.c.id)
-)
 _SELECT_STALE_CREATING = (
     select(*_PAYMENT)
     .where(
@@ -123,6 +115,32 @@ _CLAIM_STATUS_CHECK = (
         ),
     )
     .values(status_checked_at=bindparam("now"))
+)
+_FLAG_FOR_REVIEW = (
+    update(payments)
+    .where(payments.c.order_uid == bindparam("key_uid"))
+    .values(
+        review_required_at=bindparam("now"),
+        review_reason=bindparam("reason"),
+        review_resolved_at=None,
+        review_resolved_by=None,
+        review_note=None,
+        next_check_at=bindparam("next_check_at"),
+    )
+)
+_RESOLVE_REVIEW = (
+    update(payments)
+    .where(
+        payments.c.order_uid == bindparam("key_uid"),
+        payments.c.review_required_at.is_not(None),
+        payments.c.review_resolved_at.is_(None),
+    )
+    .values(
+        review_resolved_at=bindparam("now"),
+        review_resolved_by=bindparam("by"),
+        review_note=bindparam("note"),
+        rejected_check_count=0,
+    )
 )
 
 
@@ -313,9 +331,6 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
         found = await self._many(_SELECT_OPEN_QRIS, {"order_id": order_id})
         return found[0] if found else None
 
-    async def list_overdue(self, *, now: datetime, limit: int) -> list[Payment]:
-        return await self._many(_SELECT_OVERDUE.limit(limit), {"now": now})
-
     async def list_stale_creating(self, *, created_before: datetime, limit: int) -> list[Payment]:
         statement = _SELECT_STALE_CREATING.limit(limit)
         return await self._many(statement, {"created_before": created_before})
@@ -334,4 +349,22 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
         self._writable()
         params = {"key_uid": order_uid, "checked_before": now - min_interval, "now": now}
         result = await self._run(_CLAIM_STATUS_CHECK, params)
+        return cast(CursorResult[Any], result).rowcount == 1
+
+    async def flag_for_review(
+        self, order_uid: str, *, reason: str, now: datetime, next_check_at: datetime | None
+    ) -> None:
+        """Writes the review and schedule columns only, as `claim_status_check` does."""
+        params = {
+            "key_uid": order_uid,
+            "now": now,
+            "reason": reason,
+            "next_check_at": next_check_at,
+        }
+        await self._write(_FLAG_FOR_REVIEW, params, f"payment {order_uid}")
+
+    async def resolve_review(self, order_uid: str, *, by: str, note: str, now: datetime) -> bool:
+        """One conditional UPDATE: of two staff members resolving at once, one wins."""
+        params = {"key_uid": order_uid, "now": now, "by": by, "note": note}
+        result = await self._write(_RESOLVE_REVIEW, params, f"payment {order_uid}")
         return cast(CursorResult[Any], result).rowcount == 1

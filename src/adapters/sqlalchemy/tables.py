@@ -32,7 +32,12 @@ from adapters.sqlalchemy.column_types import BigIntegerId, UTCDateTime
 from application.inbox import Verification
 from domain.menu import MAX_NAME_LENGTH
 from domain.orders import OrderStatus
-from domain.payments import MAX_ORDER_UID_LENGTH, OPEN_STATUSES, PaymentMethod, PaymentStatus
+from domain.payments import (
+    MAX_ORDER_UID_LENGTH,
+    OPEN_STATUSES,
+    PaymentMethod,
+    PaymentStatus,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -164,9 +169,13 @@ class PaymentRow(Base):
     refund_resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refund_resolved_by: Mapped[str | None] = mapped_column(Text)
     refund_note: Mapped[str | None] = mapped_column(Text)
+    # Why a closed attempt closed, when the status does not say it, and the amount the
+    # gateway reports received on it (migration 0004; values in ClosedReason).
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    amount_received: Mapped[int | None] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    # Reconciliation leases (used by the reconciler; not part of the domain object, so the
-    # mappers and repositories never read or write them).
+    # Reconciliation bookkeeping (not part of the domain object, so the mappers never read or
+    # write it; the payment repository writes only the review columns and `next_check_at`).
     lease_owner: Mapped[str | None] = mapped_column(String(255))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -176,6 +185,12 @@ class PaymentRow(Base):
     # Set by the reconciliation job when a human must look at the attempt (migration 0003).
     review_required_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_reason: Mapped[str | None] = mapped_column(Text)
+    # A staff member dismissed or resolved the review (migration 0004); a new flag clears it.
+    review_resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_resolved_by: Mapped[str | None] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    # Status checks the gateway refused in a row (a wrong key, an unknown answer; 0004).
+    rejected_check_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class NotificationInboxRow(Base):

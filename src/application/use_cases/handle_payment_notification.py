@@ -13,6 +13,7 @@ from application.errors import (
     StatusUnconfirmed,
 )
 from application.gateway import (
+    GatewayPaymentState,
     GatewayStatus,
     NotificationResult,
     PaymentGateway,
@@ -26,9 +27,11 @@ from application.inbox import (
     masked_fields,
 )
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from application.reconciliation import Applied, AttemptReconciler, ReconcileOutcome
+from application.reconciliation import AttemptReconciler, ReconcileOutcome
+from application.reconciliation_schedule import ReviewReason
 from application.retry import retry_on_conflict
 from application.scheduled_checks import ScheduledChecks
+from domain.events import DomainEvent
 from domain.payments import Payment, PaymentStatus
 
 
@@ -42,6 +45,9 @@ class NotificationOutcome(StrEnum):
     STILL_PENDING = "still_pending"
     FAILED = "failed"
     EXPIRED = "expired"
+    # A signed success the gateway's status contradicts (it says failed or not found): either
+    # the gateway is inconsistent or the signing key leaked. Flagged, and checked again later.
+    CONTRADICTED = "contradicted"
     # Not confirmed yet: kasir committed its own status check for when the budget allows.
     SCHEDULED = "scheduled"
     # Not confirmed yet and nothing could be scheduled: answered 503 so the gateway resends it.
@@ -57,6 +63,7 @@ _FROM_RECONCILE = {
     ReconcileOutcome.FAILED: NotificationOutcome.FAILED,
     ReconcileOutcome.EXPIRED: NotificationOutcome.EXPIRED,
     ReconcileOutcome.AMOUNT_MISMATCH: NotificationOutcome.AMOUNT_MISMATCH,
+    ReconcileOutcome.AMOUNT_UNKNOWN: NotificationOutcome.AMOUNT_MISMATCH,
     ReconcileOutcome.NO_CHANGE: NotificationOutcome.NOTHING_TO_DO,
 }
 
@@ -66,8 +73,10 @@ FLAGGED_FOR_STAFF = frozenset(
         NotificationOutcome.AMOUNT_MISMATCH,
         NotificationOutcome.REFUND_REQUIRED,
         NotificationOutcome.UNKNOWN_PAYMENT,
+        NotificationOutcome.CONTRADICTED,
     }
 )
+_CONTRADICTING = frozenset({GatewayPaymentState.FAILED, GatewayPaymentState.NOT_FOUND})
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,24 +232,45 @@ class HandlePaymentNotification:
                 return await self._defer(
                     entry, notification, "the payment status could not be checked", error
                 )
-            applied = await retry_on_conflict(lambda: self._apply(entry, status, success))
+            events, outcome = await retry_on_conflict(
+                lambda: self._apply(entry, status, notification)
+            )
         finally:
             # Only once the answer is committed: a duplicate that sees "checked here" reads
             # the attempt once and must find the success already applied.
             self.reconciler.in_flight.note_finished(order_uid, self.clock.now())
-        await self.reconciler.events.publish(applied.events)
-        outcome = _FROM_RECONCILE[applied.outcome]
+        await self.reconciler.events.publish(events)
         if success and outcome is NotificationOutcome.STILL_PENDING:
             return await self._defer(
                 entry, notification, "the gateway does not confirm the payment yet"
             )
         return outcome
 
-    async def _apply(self, entry: InboxEntry, status: GatewayStatus, success: bool) -> Applied:
+    async def _apply(
+        self, entry: InboxEntry, status: GatewayStatus, notification: PaymentNotification
+    ) -> tuple[list[DomainEvent], NotificationOutcome]:
+        success = notification.result is NotificationResult.SUCCESS
         async with self.uow() as uow:
             applied = await self.reconciler.apply_in(uow, status)
+            events = applied.events
             outcome = _FROM_RECONCILE[applied.outcome]
-            if success and outcome is NotificationOutcome.STILL_PENDING:
+            if (
+                success
+                and status.state in _CONTRADICTING
+                and applied.payment.status is not PaymentStatus.SUCCEEDED
+            ):
+                detail = _contradiction(status, notification)
+                flagged = await self.reconciler.flag_in(
+                    uow,
+                    notification.order_uid,
+                    ReviewReason.SUCCESS_CONTRADICTED,
+                    detail,
+                    keep_checking=True,  # a later paid status still settles it
+                )
+                events = [*events, flagged]
+                outcome = NotificationOutcome.CONTRADICTED
+                _mark(entry, Verification.VERIFIED, outcome, detail, self.clock.now())
+            elif success and outcome is NotificationOutcome.STILL_PENDING:
                 _mark(
                     entry,
                     Verification.VERIFIED,
@@ -252,7 +282,7 @@ class HandlePaymentNotification:
                 _mark(entry, Verification.VERIFIED, outcome, None, self.clock.now())
             await _save(uow, entry)
             await uow.commit()
-        return applied
+        return events, outcome
 
     async def _defer(
         self,
@@ -302,6 +332,19 @@ class HandlePaymentNotification:
             if payment is not None and payment.status is PaymentStatus.SUCCEEDED:
                 return True
         return False
+
+
+def _contradiction(status: GatewayStatus, notification: PaymentNotification) -> str:
+    """Both facts, for staff: what the signed notification said and what the gateway says."""
+    says = (
+        "has no such transaction"
+        if status.state is GatewayPaymentState.NOT_FOUND
+        else "reports it failed"
+    )
+    return (
+        f"a correctly signed notification said {notification.amount} was paid, but the "
+        f"gateway {says}: either the gateway is inconsistent or its key has leaked"
+    )
 
 
 def _decided_locally(

@@ -15,17 +15,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from application.errors import GatewayError, NotFound, StatusCheckDeferred
+from application.errors import GatewayError, GatewayRejected, NotFound, StatusCheckDeferred
 from application.gateway import GatewayPaymentState
 from application.ports import Clock, ReconciliationQueue
 from application.reconciliation import AttemptReconciler, Reconciled, ReconcileOutcome
 from application.reconciliation_schedule import (
     CHECK_SCHEDULE,
     DEFAULT_CREATING_GRACE,
+    MAX_REJECTED_CHECKS,
     ReviewItem,
+    ReviewReason,
     ScheduledCheck,
     next_scheduled_check,
 )
+from domain.events import PaymentFlaggedForReview
 from domain.payments import PaymentStatus
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -122,6 +125,27 @@ class RunReconciliation:
             retry_at = self.clock.now() + timedelta(seconds=deferred.retry_after)
             await self._record(item, report, next_check_at=retry_at, counted=False)
             return
+        except GatewayRejected as error:
+            # A refusal that retrying will not cure (a wrong key, an answer kasir cannot read):
+            # a few in a row hand the attempt to staff instead of retrying forever.
+            report.errors[uid] = error.code
+            rejected = item.rejected_checks + 1
+            if rejected < MAX_REJECTED_CHECKS:
+                retry_at = self.clock.now() + self.error_retry
+                await self._record(item, report, next_check_at=retry_at, rejected=True)
+                return
+            reason = (
+                f"the gateway refused {rejected} status checks in a row "
+                f"({error.code}: {error.detail or error.message})"
+            )
+            await self._record(
+                item,
+                report,
+                next_check_at=None,
+                rejected=True,
+                flag=(ReviewReason.STATUS_CHECK_REJECTED, reason),
+            )
+            return
         except GatewayError as error:
             report.errors[uid] = error.code
             retry_at = self.clock.now() + self.error_retry
@@ -132,30 +156,41 @@ class RunReconciliation:
             await self._record(item, report, next_check_at=None, counted=False)
             return
         report.outcomes[uid] = result.outcome.value
-        next_check_at, review_reason = self._next_step(result)
-        if review_reason is not None:
-            report.flagged_for_review.append(uid)
-        await self._record(
-            item, report, next_check_at=next_check_at, counted=True, review_reason=review_reason
-        )
+        if result.outcome is ReconcileOutcome.AMOUNT_MISMATCH:
+            report.flagged_for_review.append(uid)  # flagged with the change it made
+        next_check_at, flag = self._next_step(item, result)
+        await self._record(item, report, next_check_at=next_check_at, counted=True, flag=flag)
 
-    def _next_step(self, result: Reconciled) -> tuple[datetime | None, str | None]:
+    def _next_step(
+        self, item: ScheduledCheck, result: Reconciled
+    ) -> tuple[datetime | None, tuple[ReviewReason, str] | None]:
         """When to ask again (None: never), and why a human must look instead, if so."""
         payment = result.payment
-        if result.outcome is ReconcileOutcome.AMOUNT_MISMATCH:
+        now = self.clock.now()
+        if result.outcome is ReconcileOutcome.AMOUNT_UNKNOWN:
             return None, (
-                f"the gateway reports {result.gateway.amount} paid on an attempt of "
-                f"{payment.amount}"
+                ReviewReason.AMOUNT_UNKNOWN,
+                f"the gateway reports it paid without an amount (attempt of {payment.amount})",
             )
+        settled = payment.status is PaymentStatus.SUCCEEDED or payment.closed_reason is not None
+        if settled:
+            return None, None
+        if item.flagged_at is not None:
+            # Flagged for staff (a success the gateway contradicted): keep asking on the
+            # schedule counted from the flag, so a later paid status still settles it.
+            return next_scheduled_check(item.flagged_at, now, self.schedule), None
         still_open_at_gateway = result.gateway.state is GatewayPaymentState.PENDING
         if not still_open_at_gateway or payment.status not in _WATCHED:
-            return None, None  # settled: paid, failed, expired, abandoned, closed at the gateway
+            return None, None  # settled: failed, expired, abandoned, closed at the gateway
         if payment.expires_at is None:
             return None, None
-        slot = next_scheduled_check(payment.expires_at, self.clock.now(), self.schedule)
+        slot = next_scheduled_check(payment.expires_at, now, self.schedule)
         if slot is None:
             last = self.schedule[-1]
-            return None, f"the gateway still holds it open {_duration(last)} after its expiry"
+            return None, (
+                ReviewReason.STILL_OPEN,
+                f"the gateway still holds it open {_duration(last)} after its expiry",
+            )
         return slot, None
 
     async def _record(
@@ -164,23 +199,31 @@ class RunReconciliation:
         report: ReconciliationReport,
         *,
         next_check_at: datetime | None,
-        counted: bool,
-        review_reason: str | None = None,
+        counted: bool = False,
+        rejected: bool = False,
+        flag: tuple[ReviewReason, str] | None = None,
     ) -> None:
-        await self.queue.record(
+        recorded = await self.queue.record(
             item.order_uid,
             owner=report.owner,
             next_check_at=next_check_at,
             counted=counted,
-            review_reason=review_reason,
+            review_reason=flag[1] if flag else None,
             now=self.clock.now(),
             claimed_at=item.claimed_at,
+            rejected=rejected,
         )
+        if flag is not None and recorded:
+            report.flagged_for_review.append(item.order_uid)
+            await self.reconciler.events.publish(
+                [PaymentFlaggedForReview(item.order_uid, flag[0].value, flag[1])]
+            )
 
 
 @dataclass(frozen=True, slots=True)
 class ListPaymentsNeedingReview:
-    """Attempts the reconciliation job handed to a human, newest flag first."""
+    """Attempts handed to a human (by the job, a contradicted notification, an amount
+    mismatch) whose review is still open, newest flag first."""
 
     queue: ReconciliationQueue
 

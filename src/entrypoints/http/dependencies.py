@@ -29,6 +29,7 @@ USE_CASES = (
     "resolve_refund",
     "list_notifications",
     "list_payments_needing_review",
+    "resolve_payment_review",
     "reprocess_notification",
     "review_notification",
 )

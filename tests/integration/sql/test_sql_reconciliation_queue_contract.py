@@ -60,6 +60,7 @@ class Backend:
         review_reason: str | None = None,
         now: datetime = NOW,
         claimed_at: datetime | None = None,
+        rejected: bool = False,
     ) -> bool:
         return await self.queue.record(
             uid,
@@ -69,7 +70,23 @@ class Backend:
             review_reason=review_reason,
             now=now,
             claimed_at=self.last_claim if claimed_at is None else claimed_at,
+            rejected=rejected,
         )
+
+    async def flag(
+        self, uid: str, reason: str, *, now: datetime, next_check_at: datetime | None
+    ) -> None:
+        async with self.uow() as uow:
+            await uow.payments.flag_for_review(
+                uid, reason=reason, now=now, next_check_at=next_check_at
+            )
+            await uow.commit()
+
+    async def resolve(self, uid: str, *, by: str = "staff:sari", now: datetime = NOW) -> bool:
+        async with self.uow() as uow:
+            resolved = await uow.payments.resolve_review(uid, by=by, note="looked at", now=now)
+            await uow.commit()
+        return resolved
 
     async def order(self) -> Order:
         item = MenuItem.create(name="Nasi goreng", price=25_000)
@@ -105,6 +122,8 @@ class Backend:
                 payment.expire(now=NOW)
             elif status is PaymentStatus.SUCCEEDED:
                 payment.confirm_success(amount=payment.amount, now=NOW)
+            elif status is PaymentStatus.FAILED:
+                payment.fail(reason="the gateway reports it failed", now=NOW)
             else:
                 payment.cancel(reason="order cancelled", now=NOW)
             await uow.payments.update(payment)
@@ -203,7 +222,7 @@ async def test_an_attempt_flagged_for_review_is_listed_and_not_checked_again(
     when = EXPIRES + timedelta(days=1)
     await backend.claim("a", when)
 
-    await backend.record("KSR-1", "a", next_check_at=when, review_reason="still open", now=when)
+    await backend.record("KSR-1", "a", next_check_at=None, review_reason="still open", now=when)
     await backend.record("KSR-2", "a", next_check_at=when + timedelta(minutes=1), now=when)
 
     [item] = await backend.queue.list_needing_review()
@@ -225,6 +244,81 @@ async def test_a_flagged_attempt_leaves_the_review_list_once_it_settles(
     await backend.change("KSR-1", PaymentStatus.SUCCEEDED)
 
     assert await backend.queue.list_needing_review() == []
+
+
+async def test_a_flag_with_a_next_check_keeps_a_closed_attempt_on_the_schedule(
+    backend: Backend,
+) -> None:
+    """A signed success the gateway contradicted: failed locally, flagged, still checked."""
+    await backend.pending("KSR-1")
+    await backend.change("KSR-1", PaymentStatus.FAILED)
+    flagged = NOW + timedelta(minutes=1)
+    await backend.flag("KSR-1", "contradicted", now=flagged, next_check_at=flagged + FIRST_CHECK)
+
+    early = await backend.uids("a", flagged + FIRST_CHECK - timedelta(seconds=1))
+    [item] = await backend.claim("a", flagged + FIRST_CHECK)
+
+    assert early == []
+    assert (item.order_uid, item.status, item.flagged_at) == (
+        "KSR-1",
+        PaymentStatus.FAILED,
+        flagged,
+    )
+    [review] = await backend.queue.list_needing_review()
+    assert (review.payment.order_uid, review.review_reason) == ("KSR-1", "contradicted")
+    assert review.review_required_at == flagged
+
+
+async def test_a_resolved_review_leaves_the_list_and_gives_the_attempt_back_to_the_schedule(
+    backend: Backend,
+) -> None:
+    await backend.pending("KSR-1")
+    when = EXPIRES + FIRST_CHECK
+    await backend.claim("a", when)
+    await backend.record(
+        "KSR-1", "a", next_check_at=None, counted=False, rejected=True, review_reason="refused"
+    )
+    assert await backend.uids("a", when + timedelta(days=1)) == []
+
+    assert await backend.resolve("KSR-1", now=when)
+    assert not await backend.resolve("KSR-1", now=when)
+
+    assert await backend.queue.list_needing_review() == []
+    [item] = await backend.claim("a", when + timedelta(minutes=1))
+    assert (item.flagged_at, item.rejected_checks) == (None, 0)
+
+
+async def test_refused_checks_are_counted_until_a_check_is_made(backend: Backend) -> None:
+    await backend.pending("KSR-1")
+    when = EXPIRES + FIRST_CHECK
+    for n in range(2):
+        [item] = await backend.claim("a", when + timedelta(minutes=n))
+        assert item.rejected_checks == n
+        await backend.record(
+            "KSR-1",
+            "a",
+            next_check_at=when + timedelta(minutes=n + 1),
+            counted=False,
+            rejected=True,
+        )
+    [item] = await backend.claim("a", when + timedelta(minutes=2))
+    assert item.rejected_checks == 2
+    await backend.record("KSR-1", "a", next_check_at=when + timedelta(minutes=3))
+
+    [item] = await backend.claim("a", when + timedelta(minutes=3))
+    assert (item.rejected_checks, item.check_count) == (0, 1)
+
+
+async def test_a_new_flag_reopens_a_resolved_review(backend: Backend) -> None:
+    await backend.pending("KSR-1")
+    await backend.flag("KSR-1", "first", now=NOW, next_check_at=None)
+    await backend.resolve("KSR-1")
+    later = NOW + timedelta(hours=1)
+
+    await backend.flag("KSR-1", "second", now=later, next_check_at=None)
+
+    [review] = await backend.queue.list_needing_review()
+    assert (review.review_reason, review.review_required_at) == ("second", later)
 
 
 async def test_a_cancelled_attempt_whose_qr_was_shown_is_watched_but_settled_ones_are_not(

@@ -446,23 +446,6 @@ async def test_find_open_qris_finds_only_a_creating_or_pending_qris_attempt(
         assert await uow.payments.find_open_qris(cash_order.key) is None
 
 
-async def test_overdue_lists_pending_attempts_past_expiry_longest_overdue_first(
-    uow_factory: UnitOfWorkFactory,
-) -> None:
-    orders = [await place_order(uow_factory) for _ in range(5)]
-    late = issued(qris(orders[0], "KSR-late"), expires_at=NOW - minutes(1))
-    later = issued(qris(orders[1], "KSR-later"), expires_at=NOW - minutes(30))
-    exactly_now = issued(qris(orders[2], "KSR-now"), expires_at=NOW)
-    not_yet = issued(qris(orders[3], "KSR-not-yet"), expires_at=NOW + minutes(1))
-    creating = qris(orders[4], "KSR-creating", now=NOW - minutes(60))
-    await add_payments(uow_factory, late, later, exactly_now, not_yet, creating)
-    async with uow_factory(read_only=True) as uow:
-        overdue = await uow.payments.list_overdue(now=NOW, limit=10)
-        assert [p.order_uid for p in overdue] == ["KSR-later", "KSR-late", "KSR-now"]
-        limited = await uow.payments.list_overdue(now=NOW, limit=1)
-        assert [p.order_uid for p in limited] == ["KSR-later"]
-
-
 async def test_stale_creating_lists_attempts_created_before_the_cutoff_oldest_first(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

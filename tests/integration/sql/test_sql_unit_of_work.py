@@ -77,7 +77,10 @@ async def test_a_naive_datetime_is_refused(sql_engine: AsyncEngine) -> None:
     factory = SqlAlchemyUnitOfWorkFactory(sql_engine)
     async with factory(read_only=True) as uow:
         with pytest.raises(Exception, match="naive datetime"):
-            await uow.payments.list_overdue(now=datetime(2026, 1, 1), limit=1)  # noqa: DTZ001
+            await uow.payments.list_stale_creating(
+                created_before=datetime(2026, 1, 1),  # noqa: DTZ001
+                limit=1,
+            )
 
 
 async def test_updates_leave_the_reconciliation_lease_columns_alone(

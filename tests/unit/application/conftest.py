@@ -30,7 +30,6 @@ from application.gateway import Customer
 from application.reconciliation import AttemptReconciler
 from application.scheduled_checks import ScheduledChecks
 from application.use_cases.cancel_order import CancelOrder
-from application.use_cases.expire_overdue_payments import ExpireOverduePayments
 from application.use_cases.get_order import GetOrder, ListOrders
 from application.use_cases.get_payment import GetPayment
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
@@ -42,6 +41,8 @@ from application.use_cases.place_order import (
     PlaceOrderCommand,
 )
 from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.resolve_payment_review import ResolvePaymentReview
+from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
 from application.use_cases.start_qris_payment import (
     StartedQrisPayment,
     StartQrisPayment,
@@ -203,7 +204,7 @@ class Kasir:
 
     @property
     def queue(self) -> InMemoryReconciliationQueue:
-        """The job's queue over this store (its bookkeeping lives in the queue object)."""
+        """The job's queue over this store (its bookkeeping lives in the store)."""
         if self._queue is None:
             self._queue = InMemoryReconciliationQueue(self.store)
         return self._queue
@@ -270,8 +271,17 @@ class Kasir:
         )
 
     @property
-    def expire_overdue_payments(self) -> ExpireOverduePayments:
-        return ExpireOverduePayments(self.uow, self.clock, self.reconciler)
+    def run_reconciliation(self) -> RunReconciliation:
+        """The reconciliation job (it also expires the attempts the gateway did not collect)."""
+        return RunReconciliation(self.queue, self.reconciler, self.clock)
+
+    @property
+    def list_payments_needing_review(self) -> ListPaymentsNeedingReview:
+        return ListPaymentsNeedingReview(self.queue)
+
+    @property
+    def resolve_payment_review(self) -> ResolvePaymentReview:
+        return ResolvePaymentReview(self.uow, self.clock, self.events)
 
     @property
     def get_order(self) -> GetOrder:

@@ -185,7 +185,7 @@ async def test_a_late_success_after_cash_is_flagged_for_refund_though_its_callba
     assert report.outcomes == {attempt.order_uid: "refund_required"}
     refunded = kasir.payment(attempt.order_uid)
     assert refunded.status is PaymentStatus.SUCCEEDED
-    assert refunded.refund_required_at is not None
+    assert (refunded.refund_required_at, refunded.paid_at) == (kasir.clock.now(), kasir.clock.now())
     assert kasir.order(order.key).paid_by == cash.order_uid
     assert [p.order_uid for p in await kasir.list_refunds.execute()] == [attempt.order_uid]
 
@@ -206,7 +206,7 @@ async def test_a_cancelled_attempt_the_gateway_confirms_closed_is_checked_only_o
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
 
 
-async def test_an_amount_the_gateway_reports_differently_is_flagged_for_review_at_once(
+async def test_an_amount_the_gateway_reports_differently_closes_the_attempt_for_review_at_once(
     kasir: Kasir, queue: InMemoryReconciliationQueue, attempt: Payment
 ) -> None:
     kasir.gateway.pay(attempt.order_uid)
@@ -219,7 +219,8 @@ async def test_an_amount_the_gateway_reports_differently_is_flagged_for_review_a
     assert report.flagged_for_review == [attempt.order_uid]
     [item] = await queue.list_needing_review()
     assert "1000" in item.review_reason
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
+    assert kasir.payment(attempt.order_uid).status is PaymentStatus.FAILED
+    assert kasir.payment(attempt.order_uid).amount_received == 1_000
 
 
 # --- unknown create outcomes -------------------------------------------------------------------
@@ -241,8 +242,12 @@ async def test_a_create_that_timed_out_at_the_gateway_is_abandoned_after_the_gra
     started = await kasir.start(order)
 
     assert report.outcomes == {lost.order_uid: "abandoned"}
-    assert kasir.payment(lost.order_uid).status is PaymentStatus.CANCELLED
-    assert kasir.payment(lost.order_uid).status_reason == ABANDONED_REASON
+    abandoned = kasir.payment(lost.order_uid)
+    assert (abandoned.status, abandoned.status_reason, abandoned.updated_at) == (
+        PaymentStatus.CANCELLED,
+        ABANDONED_REASON,
+        kasir.clock.now(),
+    )
     assert started.created
     assert started.payment.status is PaymentStatus.PENDING
 
@@ -314,6 +319,24 @@ async def test_a_creating_attempt_the_customer_somehow_paid_pays_the_order(
 
     assert report.outcomes == {lost.order_uid: "order_paid"}
     assert kasir.order(order.key).status is OrderStatus.PAID
+
+
+async def test_a_status_check_leaves_a_creating_attempt_the_gateway_holds_pending_by_default(
+    kasir: Kasir, order: Order
+) -> None:
+    """Only a caller that knows its answer was lost (the job, a new QRIS request) abandons it."""
+    kasir.gateway.time_out_next_create()
+    with pytest.raises(GatewayTimeout):
+        await kasir.start(order)
+    [lost] = kasir.payments_of(order.key)
+    kasir.clock.advance(GRACE + SECOND)
+    before = kasir.snapshot()
+
+    outcome = await kasir.reconciler.reconcile(lost.order_uid)
+
+    assert outcome.value == "still_pending"
+    assert kasir.snapshot() == before
+    assert kasir.payment(lost.order_uid).status is PaymentStatus.CREATING
 
 
 # --- the call budget ---------------------------------------------------------------------------

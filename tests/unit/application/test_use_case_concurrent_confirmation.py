@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from application.gateway import GatewayStatus
 from application.use_cases.handle_payment_notification import NotificationOutcome
+from domain.events import PaymentCancelled
 from domain.payments import PaymentStatus
 
 if TYPE_CHECKING:
@@ -93,13 +94,21 @@ async def test_a_late_success_that_pays_the_order_cancels_its_newer_open_qr(
     order = await kasir.place((menu.nasi_goreng, 1))
     old = (await kasir.start(order)).payment.order_uid
     kasir.gateway.fail(old)
-    kasir.clock.advance(timedelta(minutes=11))
-    await kasir.expire_overdue_payments.execute()
+    kasir.clock.advance(timedelta(minutes=12))
+    await kasir.run_reconciliation.execute()
     assert kasir.payment(old).status is PaymentStatus.EXPIRED
     new = (await kasir.start(order)).payment.order_uid
     kasir.clock.advance(timedelta(seconds=31))
     kasir.gateway.pay(old)  # the customer paid the old QR after all
     handled = await kasir.handle_notification.execute(kasir.gateway.notification_for(old))
     assert handled.outcome is NotificationOutcome.ORDER_PAID
-    assert kasir.payment(new).status is PaymentStatus.CANCELLED
-    assert kasir.payment(new).status_reason == f"order paid by attempt {old}"
+    cancelled = kasir.payment(new)
+    assert (cancelled.status, cancelled.status_reason, cancelled.updated_at) == (
+        PaymentStatus.CANCELLED,
+        f"order paid by attempt {old}",
+        kasir.clock.now(),
+    )
+    # The screen still showing the newer QR is told it closed.
+    assert PaymentCancelled(new, order.key, f"order paid by attempt {old}") in (
+        kasir.events.published
+    )

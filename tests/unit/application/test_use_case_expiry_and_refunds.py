@@ -19,17 +19,7 @@ if TYPE_CHECKING:
     from tests.unit.application.conftest import Kasir, Menu
 
 VALIDITY = timedelta(minutes=10)
-
-
-async def test_an_attempt_before_its_expiry_is_left_alone(kasir: Kasir, attempt: Payment) -> None:
-    kasir.gateway.fail(attempt.order_uid)
-    kasir.clock.advance(VALIDITY - timedelta(seconds=1))
-
-    report = await kasir.expire_overdue_payments.execute()
-
-    assert (report.outcomes, report.errors) == ({}, {})
-    assert kasir.gateway.status_checks == []
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
+FIRST_SLOT = VALIDITY + timedelta(minutes=2)  # the job's first check after the expiry
 
 
 @pytest.mark.parametrize("gateway_side", ["failed", "unknown"])
@@ -40,11 +30,11 @@ async def test_an_overdue_attempt_the_gateway_did_not_collect_expires(
         kasir.gateway.fail(attempt.order_uid)
     else:
         del kasir.gateway.transactions[attempt.order_uid]
-    kasir.clock.advance(VALIDITY)
+    kasir.clock.advance(FIRST_SLOT)
 
-    report = await kasir.expire_overdue_payments.execute()
+    report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.EXPIRED}
+    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.EXPIRED.value}
     assert report.errors == {}
     expired = kasir.payment(attempt.order_uid)
     assert (expired.status, expired.status_reason, expired.updated_at) == (
@@ -55,36 +45,29 @@ async def test_an_overdue_attempt_the_gateway_did_not_collect_expires(
     assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
     assert kasir.events.published == [PaymentExpired(attempt.order_uid, order.key)]
     assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert await kasir.queue.list_needing_review() == []
 
 
 async def test_an_overdue_attempt_the_gateway_reports_paid_pays_the_order(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     kasir.gateway.pay(attempt.order_uid)
-    kasir.clock.advance(VALIDITY)
+    kasir.clock.advance(FIRST_SLOT)
 
-    report = await kasir.expire_overdue_payments.execute()
+    report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.ORDER_PAID}
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
+    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.ORDER_PAID.value}
+    paid = kasir.payment(attempt.order_uid)
+    assert (paid.status, paid.paid_at, paid.updated_at) == (
+        PaymentStatus.SUCCEEDED,
+        kasir.clock.now(),
+        kasir.clock.now(),
+    )
     assert kasir.order(order.key).paid_by == attempt.order_uid
     assert kasir.events.published == [
         PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "pending"),
         OrderPaid(order.key, attempt.order_uid),
     ]
-
-
-async def test_an_overdue_attempt_the_gateway_still_offers_stays_pending(
-    kasir: Kasir, attempt: Payment
-) -> None:
-    kasir.clock.advance(VALIDITY)
-    before = kasir.snapshot()
-
-    report = await kasir.expire_overdue_payments.execute()
-
-    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.STILL_PENDING}
-    assert kasir.snapshot() == before
-    assert kasir.events.published == []
 
 
 @pytest.mark.parametrize(
@@ -95,10 +78,10 @@ async def test_a_gateway_error_is_reported_and_changes_nothing(
 ) -> None:
     kasir.gateway.fail(attempt.order_uid)
     kasir.gateway.fail_next_status(error)
-    kasir.clock.advance(VALIDITY)
+    kasir.clock.advance(FIRST_SLOT)
     before = kasir.snapshot()
 
-    report = await kasir.expire_overdue_payments.execute()
+    report = await kasir.run_reconciliation.execute()
 
     assert report.errors == {attempt.order_uid: error.code}
     assert report.outcomes == {}
@@ -114,12 +97,12 @@ async def test_one_gateway_error_does_not_stop_the_other_expiries(
     kasir.gateway.fail(attempt.order_uid)
     kasir.gateway.fail(second.order_uid)
     kasir.gateway.fail_next_status(GatewayUnavailable("flaky"))
-    kasir.clock.advance(VALIDITY)
+    kasir.clock.advance(FIRST_SLOT)
 
-    report = await kasir.expire_overdue_payments.execute()
+    report = await kasir.run_reconciliation.execute()
 
     assert report.errors == {attempt.order_uid: "gateway_unavailable"}
-    assert report.outcomes == {second.order_uid: ReconcileOutcome.EXPIRED}
+    assert report.outcomes == {second.order_uid: ReconcileOutcome.EXPIRED.value}
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
     assert kasir.payment(second.order_uid).status is PaymentStatus.EXPIRED
 

@@ -196,22 +196,8 @@ async def test_an_attempt_a_notification_already_expired_is_not_asked_about_agai
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
     kasir.forget_history()
 
-    report = await kasir.expire_overdue_payments.execute()
+    kasir.clock.advance(timedelta(days=2))
+    report = await kasir.run_reconciliation.execute()
 
     assert (report.outcomes, report.errors) == ({}, {})
     assert kasir.gateway.status_checks == []
-
-
-async def test_the_expiry_run_defers_an_overdue_attempt_checked_moments_ago(
-    kasir: Kasir, attempt: Payment
-) -> None:
-    kasir.clock.advance(timedelta(minutes=10))
-    await kasir.expire_overdue_payments.execute()  # still pending at the gateway
-    kasir.gateway.fail(attempt.order_uid)
-    kasir.forget_history()
-
-    report = await kasir.expire_overdue_payments.execute()
-
-    assert report.errors == {attempt.order_uid: "status_check_deferred"}
-    assert kasir.gateway.status_checks == []
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING

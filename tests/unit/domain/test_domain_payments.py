@@ -14,6 +14,7 @@ from domain.errors import (
     OrderNotPayable,
 )
 from domain.events import (
+    PaymentAmountMismatch,
     PaymentCancelled,
     PaymentExpired,
     PaymentFailed,
@@ -29,6 +30,7 @@ from domain.payments import (
     MAX_ORDER_UID_LENGTH,
     OPEN_STATUSES,
     TERMINAL_STATUSES,
+    ClosedReason,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -385,3 +387,86 @@ def test_only_an_open_attempt_with_an_issued_qr_shows_it() -> None:
     shown.append(attempt.shows_qr)
     assert shown == [False, True, False]
     assert attempt.qr_string is not None  # kept for the record, never shown again
+
+
+AMOUNT_REASON = f"the gateway reports 1000 paid on an attempt of {TOTAL}"
+
+
+@pytest.mark.parametrize("status", sorted(OPEN_STATUSES))
+def test_another_amount_paid_closes_an_open_attempt_as_failed_with_a_refund_to_make(
+    status: PaymentStatus,
+) -> None:
+    payment = _in(status)
+
+    assert payment.close_amount_mismatch(amount_received=1_000, now=LATER)
+
+    assert (payment.status, payment.status_reason, payment.updated_at) == (
+        PaymentStatus.FAILED,
+        AMOUNT_REASON,
+        LATER,
+    )
+    assert (payment.closed_reason, payment.amount_received, payment.paid_at) == (
+        ClosedReason.AMOUNT_MISMATCH,
+        1_000,
+        None,
+    )
+    assert (payment.refund_required_at, payment.refund_reason, payment.refund_amount) == (
+        LATER,
+        AMOUNT_REASON,
+        1_000,
+    )
+    assert payment.refund_open
+    assert payment.events == [
+        PaymentAmountMismatch("KSR-1", 7, TOTAL, 1_000, status.value),
+        RefundRequired("KSR-1", 7, 1_000, AMOUNT_REASON),
+    ]
+
+
+@pytest.mark.parametrize("status", sorted(TERMINAL_STATUSES - {PaymentStatus.SUCCEEDED}))
+def test_another_amount_paid_on_a_closed_attempt_keeps_its_status_and_owes_the_money(
+    status: PaymentStatus,
+) -> None:
+    payment = _in(status)
+    reason_before = payment.status_reason
+
+    assert payment.close_amount_mismatch(amount_received=60_000, now=LATER)
+
+    assert (payment.status, payment.status_reason) == (status, reason_before)
+    assert (payment.closed_reason, payment.amount_received, payment.refund_amount) == (
+        ClosedReason.AMOUNT_MISMATCH,
+        60_000,
+        60_000,
+    )
+    assert payment.refund_required_at == LATER
+
+
+def test_the_same_mismatch_is_recorded_once() -> None:
+    payment = _in(PaymentStatus.PENDING)
+    payment.close_amount_mismatch(amount_received=1_000, now=LATER)
+    payment.events.clear()
+
+    assert not payment.close_amount_mismatch(amount_received=1_000, now=LATER + timedelta(hours=1))
+
+    assert (payment.updated_at, payment.refund_required_at) == (LATER, LATER)
+    assert payment.events == []
+
+
+def test_a_succeeded_attempt_is_never_closed_as_a_mismatch() -> None:
+    payment = _in(PaymentStatus.SUCCEEDED)
+    with pytest.raises(InvalidTransition, match="already succeeded"):
+        payment.close_amount_mismatch(amount_received=1_000, now=LATER)
+    assert (payment.status, payment.closed_reason) == (PaymentStatus.SUCCEEDED, None)
+
+
+def test_an_amount_received_that_is_not_whole_rupiah_is_refused() -> None:
+    payment = _in(PaymentStatus.PENDING)
+    with pytest.raises(InvalidAmount):
+        payment.close_amount_mismatch(amount_received=-1, now=LATER)
+    assert payment.status is PaymentStatus.PENDING
+
+
+def test_the_refund_amount_is_the_attempt_amount_unless_another_amount_was_received() -> None:
+    payment = _in(PaymentStatus.SUCCEEDED)
+    assert payment.refund_amount is None
+    payment.require_refund(reason="order 7 was already paid", now=LATER)
+    assert payment.refund_amount == TOTAL

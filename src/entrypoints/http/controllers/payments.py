@@ -17,6 +17,7 @@ from application.use_cases.get_payment import GetPayment
 from application.use_cases.notification_inbox import ListNotifications
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.resolve_payment_review import ResolvePaymentReview
 from application.use_cases.run_reconciliation import ListPaymentsNeedingReview
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
 from entrypoints.http.auth import STAFF_ONLY as STAFF
@@ -36,6 +37,8 @@ from entrypoints.http.schemas.payments import (
     PaymentReviewResponse,
     QrisPaymentResponse,
     ResolveRefundRequest,
+    ResolveReviewRequest,
+    ReviewResolutionResponse,
 )
 from entrypoints.http.urls import qris_url
 
@@ -179,7 +182,8 @@ class PaymentController(Controller):
 
     @get(
         "/",
-        summary="What needs a human: refunds to make, flagged notifications (staff)",
+        summary="What needs a human: refunds to make, flagged notifications, payments to review "
+        "(staff)",
         security=STAFF,
         responses=responses(400, 401),
     )
@@ -238,6 +242,35 @@ class PaymentController(Controller):
         payment = await resolve_refund.execute(order_uid, resolved_by=staff.name, note=data.note)
         return PaymentResponse.of(
             payment, qris_url=qris_url(state, payment.order_uid), for_staff=True
+        )
+
+    @post(
+        "/{order_uid:str}/review/resolve",
+        summary="Dismiss or resolve a payment listed in needs_review (staff)",
+        description=(
+            "Records who resolved it, when, and the note; the payment leaves `needs_review`. "
+            "For an amount mismatch the refund of the amount received is resolved with it. "
+            "409 invalid_transition when the payment is not waiting for review."
+        ),
+        status_code=200,
+        security=STAFF,
+        responses=responses(400, 401, 404, 409, 413, 415),
+    )
+    async def resolve_review(
+        self,
+        order_uid: OrderUid,
+        data: JSONBody[ResolveReviewRequest],
+        resolve_payment_review: NamedDependency[ResolvePaymentReview],
+        staff: NamedDependency[StaffMember],
+    ) -> ReviewResolutionResponse:
+        resolved = await resolve_payment_review.execute(
+            order_uid, resolved_by=staff.name, note=data.note
+        )
+        return ReviewResolutionResponse(
+            payment=PaymentResponse.of(resolved.payment, qris_url=None, for_staff=True),
+            resolved_at=resolved.resolved_at,
+            resolved_by=resolved.resolved_by,
+            note=resolved.note,
         )
 
 

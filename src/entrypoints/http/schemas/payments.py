@@ -51,6 +51,7 @@ class CashPaymentResponse(msgspec.Struct, kw_only=True):
 class RefundInfo(msgspec.Struct, kw_only=True):
     """Money to give back. `resolved_by` and `note` are for staff only (null for customers)."""
 
+    amount: int  # what to give back: the amount received (another amount paid) or the attempt's
     required_at: datetime
     reason: str | None
     resolved_at: datetime | None
@@ -76,6 +77,8 @@ class PaymentResponse(msgspec.Struct, kw_only=True):
     amount_tendered: int | None = None
     change_due: int | None = None
     taken_by: str | None = None
+    closed_reason: str | None = None  # amount_mismatch: the gateway reports another amount paid
+    amount_received: int | None = None
     refund: RefundInfo | None = None
 
     @classmethod
@@ -85,6 +88,7 @@ class PaymentResponse(msgspec.Struct, kw_only=True):
         refund = None
         if payment.refund_required_at is not None:
             refund = RefundInfo(
+                amount=payment.refund_amount or 0,
                 required_at=payment.refund_required_at,
                 reason=payment.refund_reason,
                 resolved_at=payment.refund_resolved_at,
@@ -110,6 +114,8 @@ class PaymentResponse(msgspec.Struct, kw_only=True):
             amount_tendered=payment.cash_tendered,
             change_due=payment.change_due,
             taken_by=payment.taken_by if for_staff else None,
+            closed_reason=payment.closed_reason.value if payment.closed_reason else None,
+            amount_received=payment.amount_received,
             refund=refund,
         )
 
@@ -126,8 +132,9 @@ class PaymentReviewResponse(msgspec.Struct, kw_only=True):
 class PaymentListResponse(msgspec.Struct, kw_only=True):
     """Payments for staff to act on, and notifications flagged for a human (not yet reviewed).
 
-    `needs_review`: attempts reconciliation could not settle (the gateway still holds them
-    open a day after expiry, or reports another amount paid), until they settle.
+    `needs_review`: attempts handed to staff (the gateway still holds them open a day after
+    expiry, reports another amount paid, contradicts a signed success, or keeps refusing the
+    status check), until they succeed or a staff member resolves the review.
     """
 
     items: list[PaymentResponse]
@@ -137,6 +144,21 @@ class PaymentListResponse(msgspec.Struct, kw_only=True):
 
 class ResolveRefundRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     note: Note
+
+
+class ResolveReviewRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the staff member found or did (dismissed, refunded, asked Duitku, fixed the key)."""
+
+    note: Note
+
+
+class ReviewResolutionResponse(msgspec.Struct, kw_only=True):
+    """A review a staff member resolved: the payment as it is now, who, when, and the note."""
+
+    payment: PaymentResponse
+    resolved_at: datetime
+    resolved_by: str
+    note: str
 
 
 class WebhookAck(msgspec.Struct, kw_only=True):

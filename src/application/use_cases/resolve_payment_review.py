@@ -1,0 +1,57 @@
+"""Staff dismiss or resolve a payment that was handed to them for review."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from application.errors import NotFound
+from application.events import drain
+from application.ports import Clock, EventPublisher, UnitOfWorkFactory
+from application.retry import retry_on_conflict
+from domain.errors import InvalidTransition
+from domain.events import PaymentReviewResolved
+from domain.payments import ClosedReason, Payment
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedReview:
+    """The payment as it is now, and who resolved its review, when, with which note."""
+
+    payment: Payment
+    resolved_at: datetime
+    resolved_by: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvePaymentReview:
+    """A named staff member dismisses or resolves a payment listed in `needs_review`.
+
+    The review leaves the list and the note says what was done; who and when are recorded
+    (an audit log takes these records in later). The review of an amount mismatch is the
+    refund of the amount received, so it resolves that refund too, as ResolveRefund would.
+    A resolved attempt goes back to the reconciliation job's ordinary schedule, so one whose
+    status checks the gateway refused is asked about again once its cause is fixed.
+    """
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    events: EventPublisher
+
+    async def execute(self, order_uid: str, *, resolved_by: str, note: str) -> ResolvedReview:
+        """Raises NotFound, or InvalidTransition when the payment is not waiting for review."""
+        return await retry_on_conflict(lambda: self._resolve(order_uid, resolved_by, note))
+
+    async def _resolve(self, order_uid: str, resolved_by: str, note: str) -> ResolvedReview:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            payment = await uow.payments.get(order_uid, for_update=True)
+            if payment is None:
+                raise NotFound(f"payment {order_uid} not found")
+            if not await uow.payments.resolve_review(order_uid, by=resolved_by, note=note, now=now):
+                raise InvalidTransition(f"payment {order_uid} is not waiting for review")
+            if payment.closed_reason is ClosedReason.AMOUNT_MISMATCH and payment.refund_open:
+                payment.resolve_refund(by=resolved_by, note=note, now=now)
+                await uow.payments.update(payment)
+            await uow.commit()
+        await self.events.publish([*drain(payment), PaymentReviewResolved(order_uid, resolved_by)])
+        return ResolvedReview(payment=payment, resolved_at=now, resolved_by=resolved_by, note=note)

@@ -1,0 +1,226 @@
+"""Money the gateway reports differently than kasir expected, through the real use cases on the
+in-memory, SQLite and PostgreSQL adapters: another amount paid closes the attempt with a refund
+to make and frees the order; a signed success the gateway contradicts is flagged and checked
+again until a paid status settles it; refused status checks go to staff; staff resolve."""
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.in_memory.clock import SettableClock
+from adapters.in_memory.events import InMemoryEventPublisher
+from adapters.in_memory.gateway import FakePaymentGateway
+from adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
+from adapters.in_memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from adapters.wakeups import LocalWakeups
+from application.errors import GatewayRejected
+from application.gateway import Customer
+from application.ports import ReconciliationQueue, UnitOfWorkFactory
+from application.reconciliation import AttemptReconciler
+from application.reconciliation_schedule import CHECK_SCHEDULE, MAX_REJECTED_CHECKS
+from application.scheduled_checks import ScheduledChecks
+from application.use_cases.handle_payment_notification import (
+    HandlePaymentNotification,
+    NotificationOutcome,
+)
+from application.use_cases.pay_cash import PayCash
+from application.use_cases.refunds import ListRefunds
+from application.use_cases.resolve_payment_review import ResolvePaymentReview
+from application.use_cases.run_reconciliation import RunReconciliation
+from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
+from domain.menu import MenuItem
+from domain.orders import Order, OrderStatus
+from domain.payments import ClosedReason, Payment, PaymentStatus
+from entrypoints.gateways import fake_gateway
+
+pytestmark = pytest.mark.integration
+
+CUSTOMER = Customer(name="Budi", email="budi@example.test")
+
+
+class References:
+    def __init__(self) -> None:
+        self._n = itertools.count(1)
+
+    def new_order_uid(self) -> str:
+        return f"KSR-SQL-{next(self._n):04d}"
+
+    def new_access_token(self) -> str:
+        return f"token-{next(self._n)}"
+
+
+@dataclass
+class Service:
+    """The real use cases over one backend, a fake gateway and a settable clock."""
+
+    uow: UnitOfWorkFactory
+    queue: ReconciliationQueue
+    clock: SettableClock = field(default_factory=SettableClock)
+    gateway: FakePaymentGateway = field(default_factory=fake_gateway)  # production verifier
+    events: InMemoryEventPublisher = field(default_factory=InMemoryEventPublisher)
+    references: References = field(default_factory=References)
+
+    def __post_init__(self) -> None:
+        self.reconciler = AttemptReconciler(self.uow, self.gateway, self.clock, self.events)
+
+    async def order(self) -> Order:
+        item = MenuItem.create(name="Nasi goreng", price=25_000)
+        async with self.uow() as uow:
+            await uow.menu.add(item)
+            order = Order.place(items=[(item, 2)], access_token_hash="h", now=self.clock.now())
+            await uow.orders.add(order)
+            await uow.commit()
+        return order
+
+    async def start(self, order: Order) -> Payment:
+        use_case = StartQrisPayment(
+            self.uow, self.gateway, self.clock, self.references, self.events, self.reconciler
+        )
+        command = StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER)
+        started = await use_case.execute(command)
+        assert started.created
+        return started.payment
+
+    async def notify(self, fields: dict[str, str]) -> NotificationOutcome:
+        checks = ScheduledChecks(self.queue, LocalWakeups(), self.clock)
+        handler = HandlePaymentNotification(
+            self.uow, self.gateway, self.reconciler, self.clock, checks
+        )
+        return (await handler.execute(fields)).outcome
+
+    async def run_job(self) -> dict[str, str]:
+        job = RunReconciliation(self.queue, self.reconciler, self.clock)
+        return (await job.execute(owner="runner")).outcomes
+
+    async def payment(self, uid: str) -> Payment:
+        async with self.uow(read_only=True) as uow:
+            found = await uow.payments.get(uid)
+        assert found is not None
+        return found
+
+    async def order_status(self, order: Order) -> OrderStatus:
+        async with self.uow(read_only=True) as uow:
+            found = await uow.orders.get(order.key)
+        assert found is not None
+        return found.status
+
+    async def reviewed(self) -> list[tuple[str, str]]:
+        return [
+            (item.payment.order_uid, item.review_reason)
+            for item in await self.queue.list_needing_review()
+        ]
+
+    async def resolve(self, uid: str, note: str) -> None:
+        use_case = ResolvePaymentReview(self.uow, self.clock, self.events)
+        await use_case.execute(uid, resolved_by="staff:sari", note=note)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def service(request: pytest.FixtureRequest) -> Service:
+    if request.param == "memory":
+        memory = InMemoryUnitOfWorkFactory()
+        return Service(memory, InMemoryReconciliationQueue(memory.store))
+    engine: AsyncEngine = request.getfixturevalue(f"{request.param}_engine")
+    sql = SqlAlchemyUnitOfWorkFactory(engine)
+    return Service(sql, SqlAlchemyReconciliationQueue(sql))
+
+
+REASON = "the gateway reports 1000 paid on an attempt of 50000"
+
+
+async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the_order(
+    service: Service,
+) -> None:
+    order = await service.order()
+    attempt = await service.start(order)
+    fields = service.gateway.notification_for(attempt.order_uid)
+    service.gateway.pay(attempt.order_uid)
+    service.gateway.transactions[attempt.order_uid].amount = 1_000
+
+    assert await service.notify(fields) is NotificationOutcome.AMOUNT_MISMATCH
+
+    closed = await service.payment(attempt.order_uid)
+    now = service.clock.now()
+    assert (closed.status, closed.closed_reason, closed.amount_received) == (
+        PaymentStatus.FAILED,
+        ClosedReason.AMOUNT_MISMATCH,
+        1_000,
+    )
+    assert (closed.refund_required_at, closed.refund_reason, closed.paid_at) == (now, REASON, None)
+    assert await service.order_status(order) is OrderStatus.AWAITING_PAYMENT
+    assert await service.reviewed() == [(attempt.order_uid, REASON)]
+    [refund] = await ListRefunds(service.uow).execute()
+    assert (refund.order_uid, refund.refund_amount) == (attempt.order_uid, 1_000)
+    second = await service.start(order)  # the order takes a new QR
+    assert second.status is PaymentStatus.PENDING
+    cash = PayCash(
+        service.uow,
+        service.clock,
+        service.references,
+        service.events,
+        service.gateway,
+        service.reconciler,
+    )
+    await cash.execute(order.key, tendered=50_000, taken_by="staff:sari")  # or cash
+    assert await service.order_status(order) is OrderStatus.PAID
+    assert (await service.payment(attempt.order_uid)).refund_open
+
+    await service.resolve(attempt.order_uid, "gave 1.000 back")
+
+    resolved = await service.payment(attempt.order_uid)
+    assert (resolved.refund_resolved_by, resolved.refund_note) == ("staff:sari", "gave 1.000 back")
+    assert await ListRefunds(service.uow).execute() == []
+    assert await service.reviewed() == []
+
+
+async def test_a_contradicted_success_is_flagged_and_a_later_paid_status_pays_the_order(
+    service: Service,
+) -> None:
+    order = await service.order()
+    attempt = await service.start(order)
+    fields = service.gateway.notification_for(attempt.order_uid)
+    service.gateway.fail(attempt.order_uid)
+
+    assert await service.notify(fields) is NotificationOutcome.CONTRADICTED
+
+    assert (await service.payment(attempt.order_uid)).status is PaymentStatus.FAILED
+    [(uid, reason)] = await service.reviewed()
+    assert uid == attempt.order_uid
+    assert "50000 was paid" in reason
+    assert "reports it failed" in reason
+    flagged_at = service.clock.now()
+    service.gateway.pay(attempt.order_uid)
+    service.clock.set(flagged_at + CHECK_SCHEDULE[0])
+
+    assert await service.run_job() == {attempt.order_uid: "order_paid"}
+
+    assert await service.order_status(order) is OrderStatus.PAID
+    assert (await service.payment(attempt.order_uid)).status is PaymentStatus.SUCCEEDED
+    assert await service.reviewed() == []
+
+
+async def test_refused_status_checks_go_to_staff_and_a_resolution_gives_them_back(
+    service: Service,
+) -> None:
+    order = await service.order()
+    attempt = await service.start(order)
+    assert attempt.expires_at is not None
+    service.clock.set(attempt.expires_at + CHECK_SCHEDULE[0])
+    for _ in range(MAX_REJECTED_CHECKS):
+        service.gateway.fail_next_status(GatewayRejected("refused", detail="Wrong signature"))
+        assert await service.run_job() == {}
+        service.clock.advance(timedelta(minutes=5))
+    assert [uid for uid, _ in await service.reviewed()] == [attempt.order_uid]
+    service.clock.advance(timedelta(days=1))
+    assert await service.run_job() == {}
+
+    await service.resolve(attempt.order_uid, "API key fixed")
+    service.gateway.pay(attempt.order_uid)
+
+    assert await service.run_job() == {attempt.order_uid: "order_paid"}
+    assert await service.reviewed() == []

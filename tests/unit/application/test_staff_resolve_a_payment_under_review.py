@@ -1,0 +1,141 @@
+"""A named staff member dismisses or resolves a payment listed in `needs_review`, with a note;
+the review leaves the list, an amount mismatch's refund is resolved with it, and the attempt
+goes back to the job's ordinary schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from application.errors import GatewayRejected, NotFound
+from application.reconciliation_schedule import MAX_REJECTED_CHECKS
+from domain.errors import InvalidTransition
+from domain.events import PaymentReviewResolved, RefundResolved
+from domain.orders import Order
+from domain.payments import Payment
+
+if TYPE_CHECKING:
+    from tests.unit.application.conftest import Kasir
+
+pytestmark = pytest.mark.unit
+
+
+async def contradicted(kasir: Kasir, attempt: Payment) -> None:
+    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.fail(attempt.order_uid)
+    await kasir.handle_notification.execute(fields)
+
+
+async def test_a_resolved_review_leaves_the_list_with_who_when_and_the_note(
+    kasir: Kasir, attempt: Payment
+) -> None:
+    await contradicted(kasir, attempt)
+    kasir.clock.advance(timedelta(hours=1))
+    kasir.forget_history()
+
+    resolved = await kasir.resolve_payment_review.execute(
+        attempt.order_uid, resolved_by="staff:sari", note="Duitku support: not paid"
+    )
+
+    assert (resolved.resolved_at, resolved.resolved_by, resolved.note) == (
+        kasir.clock.now(),
+        "staff:sari",
+        "Duitku support: not paid",
+    )
+    assert resolved.payment == kasir.payment(attempt.order_uid)
+    entry = kasir.store.bookkeeping[attempt.order_uid]
+    assert (entry.review_resolved_at, entry.review_resolved_by, entry.review_note) == (
+        kasir.clock.now(),
+        "staff:sari",
+        "Duitku support: not paid",
+    )
+    assert await kasir.list_payments_needing_review.execute() == []
+    assert kasir.events.published == [PaymentReviewResolved(attempt.order_uid, "staff:sari")]
+
+
+async def test_resolving_an_amount_mismatch_resolves_its_refund(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.transactions[attempt.order_uid].amount = 1_000
+    await kasir.handle_notification.execute(fields)
+    kasir.clock.advance(timedelta(minutes=30))
+    kasir.forget_history()
+
+    await kasir.resolve_payment_review.execute(
+        attempt.order_uid, resolved_by="staff:sari", note="gave 1.000 back in cash"
+    )
+
+    refunded = kasir.payment(attempt.order_uid)
+    assert (refunded.refund_resolved_at, refunded.refund_resolved_by, refunded.refund_note) == (
+        kasir.clock.now(),
+        "staff:sari",
+        "gave 1.000 back in cash",
+    )
+    assert await kasir.list_refunds.execute() == []
+    assert kasir.events.published == [
+        RefundResolved(attempt.order_uid, order.key, "staff:sari"),
+        PaymentReviewResolved(attempt.order_uid, "staff:sari"),
+    ]
+
+
+async def test_a_payment_not_waiting_for_review_cannot_be_resolved(
+    kasir: Kasir, attempt: Payment
+) -> None:
+    before = kasir.snapshot()
+    with pytest.raises(InvalidTransition, match="not waiting for review"):
+        await kasir.resolve_payment_review.execute(
+            attempt.order_uid, resolved_by="staff:sari", note="x"
+        )
+    assert kasir.snapshot() == before
+    assert kasir.events.published == []
+
+
+async def test_a_review_cannot_be_resolved_twice(kasir: Kasir, attempt: Payment) -> None:
+    await contradicted(kasir, attempt)
+    await kasir.resolve_payment_review.execute(attempt.order_uid, resolved_by="a", note="one")
+
+    with pytest.raises(InvalidTransition):
+        await kasir.resolve_payment_review.execute(attempt.order_uid, resolved_by="b", note="two")
+
+    assert kasir.store.bookkeeping[attempt.order_uid].review_resolved_by == "a"
+
+
+async def test_resolving_an_unknown_payment_is_not_found(kasir: Kasir) -> None:
+    with pytest.raises(NotFound):
+        await kasir.resolve_payment_review.execute("KSR-NEVER", resolved_by="a", note="x")
+
+
+async def test_a_resolved_refused_check_review_gives_the_attempt_back_to_the_job(
+    kasir: Kasir, attempt: Payment
+) -> None:
+    kasir.clock.advance(timedelta(minutes=12))
+    for _ in range(MAX_REJECTED_CHECKS):
+        kasir.gateway.fail_next_status(GatewayRejected("refused", detail="Wrong signature"))
+        await kasir.run_reconciliation.execute()
+        kasir.clock.advance(timedelta(minutes=5))
+    assert (await kasir.run_reconciliation.execute()).claimed == 0
+
+    await kasir.resolve_payment_review.execute(
+        attempt.order_uid, resolved_by="staff:admin", note="API key fixed"
+    )
+    kasir.gateway.pay(attempt.order_uid)
+    report = await kasir.run_reconciliation.execute()
+
+    assert report.outcomes == {attempt.order_uid: "order_paid"}
+    assert kasir.store.bookkeeping[attempt.order_uid].rejected_check_count == 0
+
+
+async def test_a_new_flag_reopens_a_resolved_review(kasir: Kasir, attempt: Payment) -> None:
+    await contradicted(kasir, attempt)
+    await kasir.resolve_payment_review.execute(attempt.order_uid, resolved_by="a", note="ok")
+    kasir.clock.advance(timedelta(minutes=1))
+
+    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+
+    [review] = await kasir.list_payments_needing_review.execute()
+    assert review.review_required_at == kasir.clock.now()
+    assert kasir.store.bookkeeping[attempt.order_uid].review_resolved_by is None

@@ -154,25 +154,36 @@ class ReconciliationLoop:
         return max(seconds, MIN_PAUSE_SECONDS)
 
 
-@contextlib.asynccontextmanager
-async def background_jobs(app: Litestar) -> AsyncIterator[None]:
-    """Lifespan: start the reconciliation loop when asked, cancel it cleanly at shutdown."""
-    container: Container = app.state.container
-    interval = container.settings().reconcile_interval_seconds
-    if not app.state.get("background_jobs") or interval <= 0:
-        yield
-        return
-    loop = ReconciliationLoop(container, interval=interval)
-    task = asyncio.create_task(loop.run_forever(), name="kasir-reconciliation")
-    app.state.reconciliation_loop, app.state.reconciliation_task = loop, task
-    logger.info("reconciliation job started", extra={"interval_s": interval, "owner": loop.owner})
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        logger.info("reconciliation job stopped")
+def background_jobs(
+    container: Container, *, enabled: bool
+) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
+    """Lifespan: start the reconciliation loop when `enabled`, cancel it cleanly at shutdown.
+
+    The running loop and its task are published on `app.state` (`reconciliation_loop`,
+    `reconciliation_task`) for inspection only; no handler reads them.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        interval = container.settings().reconcile_interval_seconds
+        if not enabled or interval <= 0:
+            yield
+            return
+        loop = ReconciliationLoop(container, interval=interval)
+        task = asyncio.create_task(loop.run_forever(), name="kasir-reconciliation")
+        app.state.reconciliation_loop, app.state.reconciliation_task = loop, task
+        logger.info(
+            "reconciliation job started", extra={"interval_s": interval, "owner": loop.owner}
+        )
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            logger.info("reconciliation job stopped")
+
+    return lifespan
 
 
 def _eventful(summary: dict[str, Any]) -> bool:

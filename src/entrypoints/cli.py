@@ -26,6 +26,7 @@ from entrypoints.duitku_simulator import (
     create_simulator_app,
 )
 from entrypoints.logging_setup import configure_logging, logging_config
+from entrypoints.resources import close_resources
 from entrypoints.server_limits import uvicorn_limits
 from entrypoints.settings import (
     Settings,
@@ -174,8 +175,7 @@ async def _reconcile_once(settings: Settings) -> dict[str, Any]:
     try:
         return await run_pass(container, owner=process_runner_id(), housekeeping=True)
     finally:
-        await container.http_client().aclose()
-        await container.engine().dispose()
+        await close_resources(container)
 
 
 def _migrate(_: argparse.Namespace) -> int:

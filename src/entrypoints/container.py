@@ -58,7 +58,20 @@ from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, 
 from application.use_cases.start_qris_payment import StartQrisPayment
 from entrypoints import gateways
 from entrypoints.duitku_simulator import DuitkuSimulator
+from entrypoints.http.auth import StaffAuthenticator
+from entrypoints.http.client_address import ClientAddressResolver, SourceAllowlist, networks
+from entrypoints.http.creation_limit import CreationLimits
+from entrypoints.http.urls import PublicUrls
+from entrypoints.http.window_limiter import WindowLimiter
 from entrypoints.settings import Settings, secret_key_for_run
+
+# The public endpoints that create something, limited per client address.
+RATE_LIMITED_PATHS = frozenset({"/api/v1/orders", "/api/v1/payments/qris"})
+
+
+def _callback_allowlist(settings: Settings) -> SourceAllowlist:
+    allowed = settings.callback_allowlist()
+    return SourceAllowlist(None if allowed is None else networks(allowed))
 
 
 def _simulator_if_mounted(settings: Settings) -> DuitkuSimulator | None:
@@ -70,7 +83,7 @@ def _simulator_if_mounted(settings: Settings) -> DuitkuSimulator | None:
 class Container(containers.DeclarativeContainer):
     """Builds every adapter from settings and every use case from adapters."""
 
-    settings = providers.Dependency(instance_of=Settings)
+    settings: providers.Provider[Settings] = providers.Dependency(instance_of=Settings)
 
     clock: providers.Provider[Clock] = providers.Singleton(SystemClock)
     references: providers.Provider[ReferenceGenerator] = providers.Singleton(
@@ -105,7 +118,7 @@ class Container(containers.DeclarativeContainer):
     status_checks_in_flight: providers.Provider[SingleFlight[ReconcileOutcome]] = (
         providers.Singleton(SingleFlight)
     )
-    reconciler = providers.Factory(
+    reconciler: providers.Provider[AttemptReconciler] = providers.Factory(
         AttemptReconciler,
         uow=uow,
         gateway=gateway,
@@ -129,13 +142,13 @@ class Container(containers.DeclarativeContainer):
         providers.Singleton(secret_key_for_run, settings),
         purpose=b"idempotent-replays",
     )
-    idempotent_requests = providers.Factory(
+    idempotent_requests: providers.Provider[IdempotentRequests] = providers.Factory(
         IdempotentRequests, store=idempotency_store, clock=clock, sealer=replay_sealer
     )
     reconciliation_queue: providers.Provider[ReconciliationQueue] = providers.Singleton(
         SqlAlchemyReconciliationQueue, uow
     )
-    run_reconciliation = providers.Factory(
+    run_reconciliation: providers.Provider[RunReconciliation] = providers.Factory(
         RunReconciliation,
         queue=reconciliation_queue,
         reconciler=reconciler,
@@ -144,24 +157,28 @@ class Container(containers.DeclarativeContainer):
     )
     # Wakes this process's reconciliation runner when a request schedules a check.
     check_alarm: providers.Provider[LocalWakeups] = providers.Singleton(LocalWakeups)
-    scheduled_checks = providers.Factory(
+    scheduled_checks: providers.Provider[ScheduledChecks] = providers.Factory(
         ScheduledChecks, queue=reconciliation_queue, alarm=check_alarm, clock=clock
     )
-    list_payments_needing_review = providers.Factory(
+    list_payments_needing_review: providers.Provider[ListPaymentsNeedingReview] = providers.Factory(
         ListPaymentsNeedingReview, queue=reconciliation_queue
     )
 
-    add_menu_item = providers.Factory(AddMenuItem, uow=uow)
-    update_menu_item = providers.Factory(UpdateMenuItem, uow=uow)
-    list_menu_items = providers.Factory(ListMenuItems, uow=uow)
-    place_order = providers.Factory(
+    add_menu_item: providers.Provider[AddMenuItem] = providers.Factory(AddMenuItem, uow=uow)
+    update_menu_item: providers.Provider[UpdateMenuItem] = providers.Factory(
+        UpdateMenuItem, uow=uow
+    )
+    list_menu_items: providers.Provider[ListMenuItems] = providers.Factory(ListMenuItems, uow=uow)
+    place_order: providers.Provider[PlaceOrder] = providers.Factory(
         PlaceOrder, uow=uow, clock=clock, references=references, events=events
     )
-    cancel_order = providers.Factory(CancelOrder, uow=uow, clock=clock, events=events)
-    get_order = providers.Factory(GetOrder, uow=uow)
-    list_orders = providers.Factory(ListOrders, uow=uow)
-    get_payment = providers.Factory(GetPayment, uow=uow)
-    start_qris_payment = providers.Factory(
+    cancel_order: providers.Provider[CancelOrder] = providers.Factory(
+        CancelOrder, uow=uow, clock=clock, events=events
+    )
+    get_order: providers.Provider[GetOrder] = providers.Factory(GetOrder, uow=uow)
+    list_orders: providers.Provider[ListOrders] = providers.Factory(ListOrders, uow=uow)
+    get_payment: providers.Provider[GetPayment] = providers.Factory(GetPayment, uow=uow)
+    start_qris_payment: providers.Provider[StartQrisPayment] = providers.Factory(
         StartQrisPayment,
         uow=uow,
         gateway=gateway,
@@ -171,7 +188,7 @@ class Container(containers.DeclarativeContainer):
         reconciler=reconciler,
         creating_grace=creating_grace,
     )
-    handle_payment_notification = providers.Factory(
+    handle_payment_notification: providers.Provider[HandlePaymentNotification] = providers.Factory(
         HandlePaymentNotification,
         uow=uow,
         gateway=gateway,
@@ -181,7 +198,7 @@ class Container(containers.DeclarativeContainer):
         personal_fields=PERSONAL_DATA_FIELDS,
         known_fields=CALLBACK_FIELDS,
     )
-    pay_cash = providers.Factory(
+    pay_cash: providers.Provider[PayCash] = providers.Factory(
         PayCash,
         uow=uow,
         clock=clock,
@@ -190,17 +207,23 @@ class Container(containers.DeclarativeContainer):
         gateway=gateway,
         reconciler=reconciler,
     )
-    resolve_payment_review = providers.Factory(
+    resolve_payment_review: providers.Provider[ResolvePaymentReview] = providers.Factory(
         ResolvePaymentReview, uow=uow, clock=clock, events=events
     )
-    list_refunds = providers.Factory(ListRefunds, uow=uow)
-    resolve_refund = providers.Factory(ResolveRefund, uow=uow, clock=clock, events=events)
-    list_notifications = providers.Factory(ListNotifications, uow=uow)
-    reprocess_notification = providers.Factory(
+    list_refunds: providers.Provider[ListRefunds] = providers.Factory(ListRefunds, uow=uow)
+    resolve_refund: providers.Provider[ResolveRefund] = providers.Factory(
+        ResolveRefund, uow=uow, clock=clock, events=events
+    )
+    list_notifications: providers.Provider[ListNotifications] = providers.Factory(
+        ListNotifications, uow=uow
+    )
+    reprocess_notification: providers.Provider[ReprocessNotification] = providers.Factory(
         ReprocessNotification, uow=uow, handler=handle_payment_notification
     )
-    review_notification = providers.Factory(ReviewNotification, uow=uow, clock=clock)
-    remove_expired_personal_data = providers.Factory(
+    review_notification: providers.Provider[ReviewNotification] = providers.Factory(
+        ReviewNotification, uow=uow, clock=clock
+    )
+    remove_expired_personal_data: providers.Provider[RemoveExpiredPersonalData] = providers.Factory(
         RemoveExpiredPersonalData,
         uow=uow,
         clock=clock,
@@ -209,14 +232,39 @@ class Container(containers.DeclarativeContainer):
             lambda days: timedelta(days=days), settings.provided.notification_retention_days
         ),
     )
-    delete_expired_rejected_notifications = providers.Factory(
-        DeleteExpiredRejected,
-        uow=uow,
-        clock=clock,
-        retention=providers.Callable(
-            lambda days: timedelta(days=days),
-            settings.provided.notification_rejected_retention_days,
-        ),
+    delete_expired_rejected_notifications: providers.Provider[DeleteExpiredRejected] = (
+        providers.Factory(
+            DeleteExpiredRejected,
+            uow=uow,
+            clock=clock,
+            retention=providers.Callable(
+                lambda days: timedelta(days=days),
+                settings.provided.notification_rejected_retention_days,
+            ),
+        )
+    )
+
+    # The HTTP edge: who is calling, from where, and how often (one of each per process).
+    staff_authenticator: providers.Provider[StaffAuthenticator] = providers.Singleton(
+        StaffAuthenticator, settings.provided.kasir_staff_tokens
+    )
+    client_address: providers.Provider[ClientAddressResolver] = providers.Singleton(
+        ClientAddressResolver, providers.Callable(networks, settings.provided.trusted_proxies)
+    )
+    callback_allowlist: providers.Provider[SourceAllowlist] = providers.Singleton(
+        _callback_allowlist, settings
+    )
+    callback_failures: providers.Provider[WindowLimiter] = providers.Singleton(
+        WindowLimiter, settings.provided.rate_limit_rejected_callbacks_per_minute
+    )
+    creation_limits: providers.Provider[CreationLimits] = providers.Singleton(
+        CreationLimits,
+        RATE_LIMITED_PATHS,
+        settings.provided.rate_limit_create_per_minute,
+        client_address,
+    )
+    public_urls: providers.Provider[PublicUrls] = providers.Singleton(
+        PublicUrls, settings.provided.base_url
     )
 
 

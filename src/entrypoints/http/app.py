@@ -2,7 +2,6 @@
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -12,13 +11,8 @@ from entrypoints.background import background_jobs as run_background_jobs
 from entrypoints.container import Container, build_container
 from entrypoints.duitku_simulator import simulator_mount
 from entrypoints.http.api_reference import ApiReferencePage
-from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffAuthenticator
+from entrypoints.http.auth import ORDER_TOKEN_HEADER
 from entrypoints.http.body_deadline import body_deadline_middleware
-from entrypoints.http.client_address import (
-    ClientAddressResolver,
-    SourceAllowlist,
-    networks,
-)
 from entrypoints.http.controllers.bench import BenchmarkBaselines
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.menu import MenuController
@@ -27,19 +21,18 @@ from entrypoints.http.controllers.notifications import NotificationController
 from entrypoints.http.controllers.orders import OrderController
 from entrypoints.http.controllers.payments import PaymentController
 from entrypoints.http.controllers.webhooks import WebhookController
-from entrypoints.http.creation_limit import CreationLimits, creation_limit_middleware
-from entrypoints.http.dependencies import DEPENDENCIES
+from entrypoints.http.creation_limit import creation_limit_middleware
+from entrypoints.http.dependencies import dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.idempotency import idempotency_middleware
 from entrypoints.http.input_guard import input_guard_middleware
 from entrypoints.http.lifespan import resources
 from entrypoints.http.request_id import request_id_middleware
 from entrypoints.http.security_headers import security_headers
-from entrypoints.http.window_limiter import WindowLimiter
 from entrypoints.settings import load_settings
 
 API_VERSION = "1.0.0"
 MAX_REQUEST_BYTES = 64 * 1024
-RATE_LIMITED_PATHS = frozenset({"/api/v1/orders", "/api/v1/payments/qris"})
 
 
 def create_app(
@@ -65,8 +58,6 @@ def create_app(
         NotificationController,
         metrics,
     ]
-    client_address = ClientAddressResolver(networks(settings.trusted_proxies))
-    allowlist = settings.callback_allowlist()
     simulator = container.simulator()
     if simulator is not None:
         handlers.append(simulator_mount(simulator))
@@ -74,39 +65,26 @@ def create_app(
         handlers.append(BenchmarkBaselines)
     return Litestar(
         route_handlers=handlers,
-        dependencies=DEPENDENCIES,
+        dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
         # Entered in order, left in reverse: the job stops before the resources close.
-        lifespan=[resources, run_background_jobs],
+        lifespan=[resources(container), run_background_jobs(container, enabled=background_jobs)],
         # The input guard refuses malformed input before anything else reads it.
         middleware=[
             request_id_middleware,
             body_deadline_middleware(settings.request_body_timeout_seconds),
             input_guard_middleware,
-            creation_limit_middleware(
-                CreationLimits(
-                    RATE_LIMITED_PATHS, settings.rate_limit_create_per_minute, client_address
-                )
+            creation_limit_middleware(container.creation_limits()),
+            # Acts only on the handlers that opt in (`opt=IDEMPOTENT`), innermost.
+            idempotency_middleware(
+                container.idempotent_requests,
+                container.staff_authenticator,
+                container.client_address,
             ),
         ],
         before_send=[security_headers(https=settings.public_base_url.startswith("https://"))],
         request_max_body_size=MAX_REQUEST_BYTES,
         logging_config=None,
-        state=State(
-            {
-                "container": container,
-                "background_jobs": background_jobs,
-                "settings": settings,
-                "staff_authenticator": StaffAuthenticator(settings.kasir_staff_tokens),
-                "client_address": client_address,
-                "callback_allowlist": SourceAllowlist(
-                    None if allowlist is None else networks(allowlist)
-                ),
-                "callback_failures": WindowLimiter(
-                    settings.rate_limit_rejected_callbacks_per_minute
-                ),
-            }
-        ),
         cors_config=(
             CORSConfig(allow_origins=list(settings.cors_allow_origins))
             if settings.cors_allow_origins

@@ -1,66 +1,68 @@
-"""Bridges from Litestar's dependency injection to the dependency-injector container.
+"""What Litestar hands to handlers: one typed `Provide` per dependency, read from the container.
 
-dependency-injector builds the objects; Litestar's `Provide` hands them to handlers. Each
-bridge is a one-line container call, so overriding a provider in a test reaches every handler.
+dependency-injector builds the objects; Litestar's `Provide` delivers them. Each delivery is a
+call of one container provider, so overriding a provider in a test reaches every handler. No
+handler reads `app.state`: the container is bound here, when the app is built.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from litestar import Request
-from litestar.datastructures import State
 from litestar.di import Provide
 
 from entrypoints.container import Container
-from entrypoints.http.auth import StaffAuthenticator, StaffMember
+from entrypoints.http.auth import StaffMember
 
-USE_CASES = (
-    "add_menu_item",
-    "update_menu_item",
-    "list_menu_items",
-    "place_order",
-    "cancel_order",
-    "get_order",
-    "list_orders",
-    "get_payment",
-    "start_qris_payment",
-    "handle_payment_notification",
-    "pay_cash",
-    "list_refunds",
-    "resolve_refund",
-    "list_notifications",
-    "list_payments_needing_review",
-    "resolve_payment_review",
-    "reprocess_notification",
-    "review_notification",
-)
+T = TypeVar("T")
 
 
-def container_of(state: State) -> Container:
-    container: Container = state.container
-    return container
+def _deliver(provider: Callable[[], T]) -> Provide:
+    async def provide() -> T:
+        return provider()
 
-
-def _bridge(name: str) -> Provide:
-    async def provide(state: State) -> Any:
-        return getattr(container_of(state), name)()
-
-    provide.__name__ = f"provide_{name}"
     return Provide(provide)
 
 
-async def provide_staff(request: Request[Any, Any, State]) -> StaffMember:
-    """The authenticated staff member; 401 without a valid bearer token."""
-    authenticator: StaffAuthenticator = request.app.state.staff_authenticator
-    return authenticator.require(request.headers.get("Authorization"))
+def dependencies(container: Container) -> dict[str, Provide]:
+    """Every dependency a handler can name, by the parameter name it uses."""
 
+    async def provide_staff(request: Request[Any, Any, Any]) -> StaffMember:
+        """The authenticated staff member; 401 without a valid bearer token."""
+        return container.staff_authenticator().require(request.headers.get("Authorization"))
 
-async def provide_optional_staff(request: Request[Any, Any, State]) -> StaffMember | None:
-    authenticator: StaffAuthenticator = request.app.state.staff_authenticator
-    return authenticator.identify(request.headers.get("Authorization"))
+    async def provide_optional_staff(request: Request[Any, Any, Any]) -> StaffMember | None:
+        return container.staff_authenticator().identify(request.headers.get("Authorization"))
 
+    async def provide_client_address(request: Request[Any, Any, Any]) -> str:
+        """The caller's address (X-Forwarded-For only from TRUSTED_PROXIES)."""
+        return container.client_address()(request)
 
-DEPENDENCIES: dict[str, Provide] = {
-    **{name: _bridge(name) for name in USE_CASES},
-    "staff": Provide(provide_staff),
-    "maybe_staff": Provide(provide_optional_staff),
-}
+    return {
+        "add_menu_item": _deliver(container.add_menu_item),
+        "update_menu_item": _deliver(container.update_menu_item),
+        "list_menu_items": _deliver(container.list_menu_items),
+        "place_order": _deliver(container.place_order),
+        "cancel_order": _deliver(container.cancel_order),
+        "get_order": _deliver(container.get_order),
+        "list_orders": _deliver(container.list_orders),
+        "get_payment": _deliver(container.get_payment),
+        "start_qris_payment": _deliver(container.start_qris_payment),
+        "handle_payment_notification": _deliver(container.handle_payment_notification),
+        "pay_cash": _deliver(container.pay_cash),
+        "list_refunds": _deliver(container.list_refunds),
+        "resolve_refund": _deliver(container.resolve_refund),
+        "list_notifications": _deliver(container.list_notifications),
+        "list_payments_needing_review": _deliver(container.list_payments_needing_review),
+        "resolve_payment_review": _deliver(container.resolve_payment_review),
+        "reprocess_notification": _deliver(container.reprocess_notification),
+        "review_notification": _deliver(container.review_notification),
+        "callback_allowlist": _deliver(container.callback_allowlist),
+        "callback_failures": _deliver(container.callback_failures),
+        "urls": _deliver(container.public_urls),
+        "settings": _deliver(container.settings),
+        "database_engine": _deliver(container.engine),
+        "client_address": Provide(provide_client_address),
+        "staff": Provide(provide_staff),
+        "maybe_staff": Provide(provide_optional_staff),
+    }

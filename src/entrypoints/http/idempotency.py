@@ -1,7 +1,8 @@
 """The `Idempotency-Key` header on the endpoints that create something.
 
-`idempotency_middleware` wraps one route handler (it is given in the handler's `middleware`,
-never globally). Without the header the request runs as usual. With it:
+`idempotency_middleware` is built once with the app, and acts only on the route handlers that
+opt in (`opt=IDEMPOTENT` in their decorator). Without the header the request runs as usual.
+With it:
 
 - the key must be 1 to 255 printable ASCII characters, else 400 `invalid_request`;
 - the key is scoped by endpoint and caller: the staff member, else a hash of the order token,
@@ -26,7 +27,7 @@ whose process died frees itself.
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import msgspec
@@ -47,6 +48,7 @@ from application.idempotency import (
 )
 from application.use_cases.idempotent_requests import IdempotentRequests
 from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffAuthenticator
+from entrypoints.http.client_address import ClientAddressResolver
 from entrypoints.http.errors import ErrorBody, ErrorDetail
 
 HEADER = "Idempotency-Key"
@@ -55,6 +57,8 @@ REPLAYED_HEADER = b"idempotent-replayed"
 # Bodies above this are not buffered here: the handler refuses them (413) on its own.
 MAX_BUFFERED_BODY = 64 * 1024
 _ANONYMOUS = "client:"  # the scope prefix of a caller known only by its address
+# The route handlers' `opt` that turns the header on for them.
+IDEMPOTENT: dict[str, Any] = {"idempotency_key": True}
 
 logger = logging.getLogger("kasir.idempotency")
 
@@ -78,41 +82,58 @@ IdempotencyKey = Annotated[
 ]
 
 
-def idempotency_middleware(app: ASGIApp) -> ASGIApp:
-    """Honour `Idempotency-Key` on the wrapped handler (see the module docstring)."""
+def idempotency_middleware(
+    requests: Callable[[], IdempotentRequests],
+    authenticator: Callable[[], StaffAuthenticator],
+    client_address: Callable[[], ClientAddressResolver],
+) -> Callable[[ASGIApp], ASGIApp]:
+    """Honour `Idempotency-Key` on the handlers that opt in (see the module docstring)."""
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        key = _header(scope, _HEADER)
-        if scope["type"] != ScopeType.HTTP or scope.get("method") != "POST" or key is None:
-            await app(scope, receive, send)
-            return
-        text = key.decode("latin-1").strip()
-        if not is_valid_key(text):
-            await _send_error(
-                send,
-                400,
-                "invalid_request",
-                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
-            )
-            return
-        request: Request[Any, Any, Any] = Request(scope)
-        caller = _caller(request, request.app.state)
-        if not is_valid_key(text, anonymous=caller.startswith(_ANONYMOUS)):
-            await _send_error(
-                send,
-                400,
-                "invalid_request",
-                f"without a staff or order token, {HEADER} must have at least "
-                f"{MIN_ANONYMOUS_KEY_LENGTH} characters (a UUID is ideal)",
-            )
-            return
-        body, replay, complete = await _buffer_body(receive)
-        if not complete:
-            await app(scope, replay, send)
-            return
-        await _run_once(app, scope, replay, send, text, body, caller)
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            key = _header(scope, _HEADER)
+            if (
+                scope["type"] != ScopeType.HTTP
+                or scope.get("method") != "POST"
+                or key is None
+                or not _opted_in(scope)
+            ):
+                await app(scope, receive, send)
+                return
+            text = key.decode("latin-1").strip()
+            if not is_valid_key(text):
+                await _send_error(
+                    send,
+                    400,
+                    "invalid_request",
+                    f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
+                )
+                return
+            request: Request[Any, Any, Any] = Request(scope)
+            caller = _caller(request, authenticator(), client_address())
+            if not is_valid_key(text, anonymous=caller.startswith(_ANONYMOUS)):
+                await _send_error(
+                    send,
+                    400,
+                    "invalid_request",
+                    f"without a staff or order token, {HEADER} must have at least "
+                    f"{MIN_ANONYMOUS_KEY_LENGTH} characters (a UUID is ideal)",
+                )
+                return
+            body, replay, complete = await _buffer_body(receive)
+            if not complete:
+                await app(scope, replay, send)
+                return
+            await _run_once(app, scope, replay, send, text, body, caller, requests())
 
-    return middleware
+        return middleware
+
+    return factory
+
+
+def _opted_in(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return handler is not None and bool(handler.opt.get("idempotency_key"))
 
 
 async def _run_once(
@@ -123,9 +144,8 @@ async def _run_once(
     key: str,
     body: bytes,
     caller: str,
+    requests: IdempotentRequests,
 ) -> None:
-    request: Request[Any, Any, Any] = Request(scope)
-    requests: IdempotentRequests = request.app.state.container.idempotent_requests()
     path = scope["path"].rstrip("/") or "/"
     query = scope.get("query_string", b"").decode("latin-1")
     begun = await requests.begin(
@@ -196,16 +216,18 @@ async def _quietly(call: Awaitable[Any], action: str) -> None:
         logger.exception("could not %s an idempotency key", action)
 
 
-def _caller(request: Request[Any, Any, Any], state: Any) -> str:
-    authenticator: StaffAuthenticator = state.staff_authenticator
+def _caller(
+    request: Request[Any, Any, Any],
+    authenticator: StaffAuthenticator,
+    client_address: ClientAddressResolver,
+) -> str:
     staff = authenticator.identify(request.headers.get("Authorization"))
     if staff is not None:
         return f"staff:{staff.name}"
     token = request.headers.get(ORDER_TOKEN_HEADER)
     if token:
         return f"order-token:{hashlib.sha256(token.encode()).hexdigest()}"
-    address: str = state.client_address(request)
-    return f"{_ANONYMOUS}{address}"
+    return f"{_ANONYMOUS}{client_address(request)}"
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

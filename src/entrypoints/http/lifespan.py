@@ -2,25 +2,28 @@
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 from litestar import Litestar
 
 from entrypoints.container import Container
+from entrypoints.resources import close_resources
 
 logger = logging.getLogger("kasir")
 
 
-@contextlib.asynccontextmanager
-async def resources(app: Litestar) -> AsyncIterator[None]:
-    """Close the HTTP client, the mounted simulator and the database engine at shutdown."""
-    container: Container = app.state.container
-    try:
-        yield
-    finally:
-        simulator = container.simulator()
-        if simulator is not None:
-            await simulator.aclose()
-        await container.http_client().aclose()
-        await container.engine().dispose()
-        logger.info("kasir stopped")
+def resources(
+    container: Container,
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """The lifespan that closes the container's resources when the service stops."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await close_resources(container)
+            logger.info("kasir stopped")
+
+    return lifespan

@@ -1,10 +1,13 @@
 """Absolute URLs the API hands out, built from PUBLIC_BASE_URL."""
 
-from litestar.datastructures import State
-
-from entrypoints.settings import Settings
+from dataclasses import dataclass
 
 
-def qris_url(state: State, order_uid: str) -> str:
-    settings: Settings = state.settings
-    return f"{settings.base_url}/api/v1/payments/{order_uid}/qris.png"
+@dataclass(frozen=True, slots=True)
+class PublicUrls:
+    """The links kasir gives to clients; `base_url` is PUBLIC_BASE_URL without a final slash."""
+
+    base_url: str
+
+    def qris_image(self, order_uid: str) -> str:
+        return f"{self.base_url}/api/v1/payments/{order_uid}/qris.png"

@@ -4,10 +4,10 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Response, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from entrypoints.http.dependencies import container_of
 from entrypoints.http.errors import ErrorBody, error_response, error_spec, responses
 
 # Any route answers 400 for a control character in its query (entrypoints/http/input_guard).
@@ -26,9 +26,9 @@ class HealthController(Controller):
         return HealthResponse(status="ok")
 
     @get("/ready", summary="The database answers", responses=responses(400, 503))
-    async def ready(self, state: State) -> Response[Any]:
+    async def ready(self, database_engine: NamedDependency[AsyncEngine]) -> Response[Any]:
         try:
-            async with container_of(state).engine().connect() as connection:
+            async with database_engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:
             return error_response(503, "service_unavailable", "the database is not reachable")

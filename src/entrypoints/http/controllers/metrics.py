@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import Headers
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,10 +22,14 @@ from prometheus_client import (
 )
 from pydantic import SecretStr
 
+from entrypoints.settings import Settings
+
 
 @get("/metrics", summary="Prometheus metrics", include_in_schema=False, sync_to_thread=False)
-def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
-    if not _authorized(request.app.state.settings.metrics_token, request.headers):
+def metrics(
+    request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+) -> Response[bytes]:
+    if not _authorized(settings.metrics_token, request.headers):
         raise NotFoundException()
     registry = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

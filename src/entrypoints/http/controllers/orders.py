@@ -4,7 +4,6 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
@@ -16,7 +15,7 @@ from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffMember, require_order
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
 from entrypoints.http.errors import responses
-from entrypoints.http.idempotency import IdempotencyKey, idempotency_middleware
+from entrypoints.http.idempotency import IDEMPOTENT, IdempotencyKey
 from entrypoints.http.schemas.constraints import MAX_ID, PathId
 from entrypoints.http.schemas.orders import (
     CreatedOrderResponse,
@@ -25,7 +24,7 @@ from entrypoints.http.schemas.orders import (
     OrderResponse,
 )
 from entrypoints.http.schemas.payments import PaymentResponse
-from entrypoints.http.urls import qris_url
+from entrypoints.http.urls import PublicUrls
 
 OrderToken = Annotated[
     str | None,
@@ -44,7 +43,7 @@ class OrderController(Controller):
     @post(
         "/",
         summary="Place an order",
-        middleware=[idempotency_middleware],
+        opt=IDEMPOTENT,
         responses=responses(400, 404, 409, 413, 415, 422, 429),
     )
     async def place(
@@ -74,7 +73,7 @@ class OrderController(Controller):
     async def read(
         self,
         order_id: PathId,
-        state: State,
+        urls: NamedDependency[PublicUrls],
         get_order: NamedDependency[GetOrder],
         maybe_staff: NamedDependency[StaffMember | None],
         order_token: OrderToken = None,
@@ -89,7 +88,7 @@ class OrderController(Controller):
         return OrderResponse.of(
             details.order,
             [
-                PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid), for_staff=for_staff)
+                PaymentResponse.of(p, qris_url=urls.qris_image(p.order_uid), for_staff=for_staff)
                 for p in details.payments
             ],
             for_staff=for_staff,

@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
@@ -25,7 +24,7 @@ from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
 from entrypoints.http.auth import StaffMember, require_order_access
 from entrypoints.http.controllers.orders import OrderToken
 from entrypoints.http.errors import responses
-from entrypoints.http.idempotency import IdempotencyKey, idempotency_middleware
+from entrypoints.http.idempotency import IDEMPOTENT, IdempotencyKey
 from entrypoints.http.qr_images import MEDIA_TYPES, ImageKind, render_qr
 from entrypoints.http.schemas.notifications import NotificationResponse
 from entrypoints.http.schemas.payments import (
@@ -40,7 +39,7 @@ from entrypoints.http.schemas.payments import (
     ResolveReviewRequest,
     ReviewResolutionResponse,
 )
-from entrypoints.http.urls import qris_url
+from entrypoints.http.urls import PublicUrls
 
 OrderUid = Annotated[str, PathParameter(min_length=1, max_length=50)]
 
@@ -54,7 +53,7 @@ class PaymentController(Controller):
         summary="Create (or get the pending) QRIS payment of an order",
         description="201 with a new attempt; 200 with the attempt still pending for the order.",
         security=ORDER_TOKEN,
-        middleware=[idempotency_middleware],
+        opt=IDEMPOTENT,
         responses={
             200: ResponseSpec(
                 data_container=QrisPaymentResponse,
@@ -66,7 +65,7 @@ class PaymentController(Controller):
     )
     async def start_qris(
         self,
-        state: State,
+        urls: NamedDependency[PublicUrls],
         data: JSONBody[CreateQrisPaymentRequest],
         get_order: NamedDependency[GetOrder],
         start_qris_payment: NamedDependency[StartQrisPayment],
@@ -97,7 +96,7 @@ class PaymentController(Controller):
             raise NotFoundException("the payment attempt has no QR code")
         body = QrisPaymentResponse(
             transaction_token=payment.gateway_reference or "",
-            qris_url=qris_url(state, payment.order_uid),
+            qris_url=urls.qris_image(payment.order_uid),
             order_uid=payment.order_uid,
             qr_string=payment.qr_string,
             payment_url=payment.payment_url or "",
@@ -118,14 +117,14 @@ class PaymentController(Controller):
     )
     async def read(
         self,
-        state: State,
+        urls: NamedDependency[PublicUrls],
         order_uid: OrderUid,
         get_payment: NamedDependency[GetPayment],
         maybe_staff: NamedDependency[StaffMember | None],
     ) -> PaymentResponse:
         payment = await get_payment.execute(order_uid)
         return PaymentResponse.of(
-            payment, qris_url=qris_url(state, payment.order_uid), for_staff=maybe_staff is not None
+            payment, qris_url=urls.qris_image(payment.order_uid), for_staff=maybe_staff is not None
         )
 
     @get(
@@ -156,7 +155,7 @@ class PaymentController(Controller):
         "/cash",
         summary="Take a cash payment (staff)",
         security=STAFF,
-        middleware=[idempotency_middleware],
+        opt=IDEMPOTENT,
         responses=responses(400, 401, 404, 409, 413, 415, 422),
     )
     async def pay_cash(
@@ -189,7 +188,7 @@ class PaymentController(Controller):
     )
     async def list_for_staff(
         self,
-        state: State,
+        urls: NamedDependency[PublicUrls],
         list_refunds: NamedDependency[ListRefunds],
         list_notifications: NamedDependency[ListNotifications],
         list_payments_needing_review: NamedDependency[ListPaymentsNeedingReview],
@@ -213,7 +212,7 @@ class PaymentController(Controller):
         flagged = await list_notifications.execute(InboxFilter(needs_review=True, limit=limit))
         return PaymentListResponse(
             items=[
-                PaymentResponse.of(p, qris_url=qris_url(state, p.order_uid), for_staff=True)
+                PaymentResponse.of(p, qris_url=urls.qris_image(p.order_uid), for_staff=True)
                 for p in found
             ],
             flagged_notifications=[
@@ -233,7 +232,7 @@ class PaymentController(Controller):
     )
     async def resolve_refund(
         self,
-        state: State,
+        urls: NamedDependency[PublicUrls],
         order_uid: OrderUid,
         data: JSONBody[ResolveRefundRequest],
         resolve_refund: NamedDependency[ResolveRefund],
@@ -241,7 +240,7 @@ class PaymentController(Controller):
     ) -> PaymentResponse:
         payment = await resolve_refund.execute(order_uid, resolved_by=staff.name, note=data.note)
         return PaymentResponse.of(
-            payment, qris_url=qris_url(state, payment.order_uid), for_staff=True
+            payment, qris_url=urls.qris_image(payment.order_uid), for_staff=True
         )
 
     @post(

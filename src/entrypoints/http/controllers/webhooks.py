@@ -56,11 +56,11 @@ class WebhookController(Controller):
         self,
         request: Request[Any, Any, State],
         handle_payment_notification: NamedDependency[HandlePaymentNotification],
+        client_address: NamedDependency[str],
+        callback_allowlist: NamedDependency[SourceAllowlist],
+        callback_failures: NamedDependency[WindowLimiter],
     ) -> WebhookAck:
-        state = request.app.state
-        address: str = state.client_address(request)
-        limiter: WindowLimiter = state.callback_failures
-        allowlist: SourceAllowlist = state.callback_allowlist
+        address, limiter, allowlist = client_address, callback_failures, callback_allowlist
         source_allowed = allowlist.allows(address)
         if limiter.blocked(address):
             # Verify before refusing: the counter holds forgeries, and a genuine notification

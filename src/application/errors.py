@@ -15,6 +15,12 @@ class NotFound(ApplicationError):
     code = "not_found"
 
 
+class Forbidden(ApplicationError):
+    """The caller is known but may not do this (not staff, or a role without the right)."""
+
+    code = "forbidden"
+
+
 class Conflict(ApplicationError):
     code = "conflict"
 

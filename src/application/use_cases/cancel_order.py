@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from application.callers import Caller, require_staff
 from application.errors import NotFound
 from application.events import drain
 from application.ports import Clock, EventPublisher, UnitOfWorkFactory
@@ -11,15 +12,18 @@ from domain.orders import Order
 
 @dataclass(frozen=True, slots=True)
 class CancelOrder:
-    """Cancels an order that awaits payment. Money arriving later is flagged for refund."""
+    """A staff member cancels an order that awaits payment. Money arriving later is flagged for
+    refund."""
 
     uow: UnitOfWorkFactory
     clock: Clock
     events: EventPublisher
 
-    async def execute(self, order_id: int, *, cancelled_by: str) -> Order:
-        """Raises NotFound, or InvalidTransition when the order is paid or cancelled already."""
-        return await retry_on_conflict(lambda: self._cancel(order_id, cancelled_by))
+    async def execute(self, order_id: int, *, caller: Caller) -> Order:
+        """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
+        the order is paid or cancelled already."""
+        staff = require_staff(caller)
+        return await retry_on_conflict(lambda: self._cancel(order_id, staff.name))
 
     async def _cancel(self, order_id: int, cancelled_by: str) -> Order:
         now = self.clock.now()

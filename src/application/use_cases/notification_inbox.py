@@ -5,6 +5,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from application.callers import Caller, require_staff
 from application.errors import NotFound
 from application.inbox import InboxEntry, InboxFilter
 from application.ports import Clock, UnitOfWorkFactory
@@ -24,11 +25,12 @@ DEFAULT_REJECTED_RETENTION = timedelta(days=7)
 
 @dataclass(frozen=True, slots=True)
 class ListNotifications:
-    """Inbox entries matching a filter, newest first."""
+    """Inbox entries matching a filter, newest first (staff)."""
 
     uow: UnitOfWorkFactory
 
-    async def execute(self, where: InboxFilter) -> list[InboxEntry]:
+    async def execute(self, where: InboxFilter, *, caller: Caller) -> list[InboxEntry]:
+        require_staff(caller)
         async with self.uow(read_only=True) as uow:
             return await uow.inbox.list(where)
 
@@ -44,7 +46,8 @@ class ReprocessNotification:
     uow: UnitOfWorkFactory
     handler: HandlePaymentNotification
 
-    async def execute(self, entry_id: int) -> HandledNotification:
+    async def execute(self, entry_id: int, *, caller: Caller) -> HandledNotification:
+        require_staff(caller)
         async with self.uow(read_only=True) as uow:
             entry = await uow.inbox.get(entry_id)
         if entry is None:
@@ -59,7 +62,8 @@ class ReviewNotification:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    async def execute(self, entry_id: int, *, reviewed_by: str, note: str) -> InboxEntry:
+    async def execute(self, entry_id: int, *, caller: Caller, note: str) -> InboxEntry:
+        reviewed_by = require_staff(caller).name
         async with self.uow() as uow:
             entry = await uow.inbox.get(entry_id)
             if entry is None:

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from application.callers import Caller, require_staff
 from application.errors import GatewayError, NotFound, OrderPaid
 from application.events import drain
 from application.gateway import GatewayPaymentState, GatewayStatus, PaymentGateway
@@ -41,9 +42,11 @@ class PayCash:
     reconciler: AttemptReconciler
     status_check_timeout: timedelta = CASH_STATUS_CHECK_TIMEOUT
 
-    async def execute(self, order_id: int, *, tendered: int, taken_by: str) -> Payment:
-        """Raises NotFound, OrderNotPayable, InsufficientCash when tendered < total, or
-        OrderPaid when the order's QR turned out to be paid just now."""
+    async def execute(self, order_id: int, *, tendered: int, caller: Caller) -> Payment:
+        """Raises Forbidden for a caller who is not staff, NotFound, OrderNotPayable,
+        InsufficientCash when tendered < total, or OrderPaid when the order's QR turned out to
+        be paid just now."""
+        taken_by = require_staff(caller).name
         await self._refuse_if_the_qr_was_just_paid(order_id, tendered)
         return await retry_on_conflict(lambda: self._pay(order_id, tendered, taken_by))
 

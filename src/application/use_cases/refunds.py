@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from application.callers import Caller, require_staff
 from application.errors import NotFound
 from application.events import drain
 from application.ports import Clock, EventPublisher, UnitOfWorkFactory
@@ -11,11 +12,14 @@ from domain.payments import Payment
 
 @dataclass(frozen=True, slots=True)
 class ListRefunds:
-    """Payments whose money must be given back, newest first."""
+    """Payments whose money must be given back, newest first (staff)."""
 
     uow: UnitOfWorkFactory
 
-    async def execute(self, *, open_only: bool = True, limit: int = 100) -> list[Payment]:
+    async def execute(
+        self, *, caller: Caller, open_only: bool = True, limit: int = 100
+    ) -> list[Payment]:
+        require_staff(caller)
         async with self.uow(read_only=True) as uow:
             return await uow.payments.list_refunds(open_only=open_only, limit=limit)
 
@@ -28,9 +32,11 @@ class ResolveRefund:
     clock: Clock
     events: EventPublisher
 
-    async def execute(self, order_uid: str, *, resolved_by: str, note: str) -> Payment:
-        """Raises NotFound, or InvalidTransition when no refund is open for that payment."""
-        return await retry_on_conflict(lambda: self._resolve(order_uid, resolved_by, note))
+    async def execute(self, order_uid: str, *, caller: Caller, note: str) -> Payment:
+        """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
+        no refund is open for that payment."""
+        staff = require_staff(caller)
+        return await retry_on_conflict(lambda: self._resolve(order_uid, staff.name, note))
 
     async def _resolve(self, order_uid: str, resolved_by: str, note: str) -> Payment:
         async with self.uow() as uow:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from application.callers import Caller, require_staff
 from application.errors import GatewayError, GatewayRejected, NotFound, StatusCheckDeferred
 from application.gateway import GatewayPaymentState
 from application.ports import Clock, ReconciliationQueue
@@ -223,11 +224,12 @@ class RunReconciliation:
 @dataclass(frozen=True, slots=True)
 class ListPaymentsNeedingReview:
     """Attempts handed to a human (by the job, a contradicted notification, an amount
-    mismatch) whose review is still open, newest flag first."""
+    mismatch) whose review is still open, newest flag first (staff)."""
 
     queue: ReconciliationQueue
 
-    async def execute(self, *, limit: int = 100) -> list[ReviewItem]:
+    async def execute(self, *, caller: Caller, limit: int = 100) -> list[ReviewItem]:
+        require_staff(caller)
         return await self.queue.list_needing_review(limit=limit)
 
 

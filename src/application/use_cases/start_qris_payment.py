@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from application.callers import Caller, require_order_access
 from application.errors import (
     GatewayError,
     GatewayOutcomeUnknown,
@@ -44,7 +45,8 @@ class StartQrisPayment:
     than the create call's whole timeout, so a create still in flight is never abandoned; the
     container derives it from the gateway's timeout); after that its outcome is asked from the
     gateway before anything new is created. The attempt is recorded under the order's row lock,
-    like every write that changes an order's money state.
+    like every write that changes an order's money state. The caller (staff, or the holder of
+    the order's token) is authorized in that same first read.
     """
 
     uow: UnitOfWorkFactory
@@ -57,9 +59,12 @@ class StartQrisPayment:
     creating_grace: timedelta = DEFAULT_CREATING_GRACE
     retry_after_seconds: int = 5
 
-    async def execute(self, command: StartQrisPaymentCommand) -> StartedQrisPayment:
-        """Raises NotFound, OrderNotPayable, AmountMismatch, PaymentInProgress, GatewayError."""
-        attempt, created = await retry_on_conflict(lambda: self._record_attempt(command))
+    async def execute(
+        self, command: StartQrisPaymentCommand, *, caller: Caller
+    ) -> StartedQrisPayment:
+        """Raises NotFound (also for a caller without access to the order), OrderNotPayable,
+        AmountMismatch, PaymentInProgress, GatewayError."""
+        attempt, created = await retry_on_conflict(lambda: self._record_attempt(command, caller))
         if not created:
             return StartedQrisPayment(attempt, created=False)
         try:
@@ -84,15 +89,17 @@ class StartQrisPayment:
             created=True,
         )
 
-    async def _record_attempt(self, command: StartQrisPaymentCommand) -> tuple[Payment, bool]:
+    async def _record_attempt(
+        self, command: StartQrisPaymentCommand, caller: Caller
+    ) -> tuple[Payment, bool]:
         for _ in range(2):
             now = self.clock.now()
             async with self.uow() as uow:
                 # The order row lock, as cash and cancel take it: without it a cash payment
                 # committed between this read and the insert leaves a paid order with a live QR.
-                order = await uow.orders.get(command.order_id, for_update=True)
-                if order is None:
-                    raise NotFound("order not found")
+                order = require_order_access(
+                    caller, await uow.orders.get(command.order_id, for_update=True)
+                )
                 order.ensure_payable()
                 if command.amount != order.total:
                     raise AmountMismatch(

@@ -1,26 +1,21 @@
-"""Who may call what: staff by bearer token, customers by their order's access token."""
+"""Who is calling: staff by bearer token, customers by their order's access token.
+
+This module authenticates only; the use cases authorize (application.callers).
+"""
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 
 from litestar.exceptions import NotAuthorizedException
 
-from application.errors import NotFound
-from application.tokens import token_matches
+from application.callers import Anonymous, Caller, OrderTokenHolder, Role, Staff
 from entrypoints.settings import StaffToken
 
 ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 - a header name
-ORDER_NOT_FOUND = "order not found"  # the same words as the use cases' own NotFound
 
 # OpenAPI security requirements of the operations (schemes declared in app.py).
 STAFF_ONLY: list[dict[str, list[str]]] = [{"StaffToken": []}]
 STAFF_OR_ORDER_TOKEN: list[dict[str, list[str]]] = [{"StaffToken": []}, {"OrderToken": []}]
-
-
-@dataclass(frozen=True, slots=True)
-class StaffMember:
-    name: str
 
 
 class StaffAuthenticator:
@@ -36,7 +31,7 @@ class StaffAuthenticator:
     def __repr__(self) -> str:
         return f"StaffAuthenticator(staff={[name for name, _ in self._digests]!r})"
 
-    def identify(self, authorization: str | None) -> StaffMember | None:
+    def identify(self, authorization: str | None) -> Staff | None:
         """The staff member the header belongs to, or None."""
         if not authorization:
             return None
@@ -48,9 +43,10 @@ class StaffAuthenticator:
         for name, digest in self._digests:
             if hmac.compare_digest(presented, digest):
                 found = name
-        return StaffMember(found) if found else None
+        # Staff are API tokens, each an admin, until staff accounts with roles exist.
+        return Staff(found, Role.ADMIN) if found else None
 
-    def require(self, authorization: str | None) -> StaffMember:
+    def require(self, authorization: str | None) -> Staff:
         staff = self.identify(authorization)
         if staff is None:
             raise NotAuthorizedException(
@@ -59,19 +55,13 @@ class StaffAuthenticator:
         return staff
 
 
-def require_order_access(
-    *, staff: StaffMember | None, order_token: str | None, token_hash: str
-) -> None:
-    """Staff read every order; anybody else needs that order's own access token.
-
-    Order ids are sequential, so without this check anyone could read other tables' orders.
-    A missing or wrong token answers exactly like an unknown order (404 `not_found`): a 401
-    or 403 for an order that exists would tell how many orders there are.
-    """
+def order_caller(staff: Staff | None, order_token: str | None) -> Caller:
+    """Staff, else the holder of the presented order token, else nobody known."""
     if staff is not None:
-        return
-    if not order_token or not token_matches(order_token, token_hash):
-        raise NotFound(ORDER_NOT_FOUND)
+        return staff
+    if order_token:
+        return OrderTokenHolder.presenting(order_token)
+    return Anonymous()
 
 
 def _digest(token: str) -> bytes:

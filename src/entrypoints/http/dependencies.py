@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from litestar import Request
 from litestar.di import Provide
 
+from application.callers import Staff
 from entrypoints.container import Container
-from entrypoints.http.auth import StaffMember
 
 T = TypeVar("T")
 
@@ -27,11 +27,11 @@ def _deliver(provider: Callable[[], T]) -> Provide:
 def dependencies(container: Container) -> dict[str, Provide]:
     """Every dependency a handler can name, by the parameter name it uses."""
 
-    async def provide_staff(request: Request[Any, Any, Any]) -> StaffMember:
+    async def provide_staff(request: Request[Any, Any, Any]) -> Staff:
         """The authenticated staff member; 401 without a valid bearer token."""
         return container.staff_authenticator().require(request.headers.get("Authorization"))
 
-    async def provide_optional_staff(request: Request[Any, Any, Any]) -> StaffMember | None:
+    async def provide_optional_staff(request: Request[Any, Any, Any]) -> Staff | None:
         return container.staff_authenticator().identify(request.headers.get("Authorization"))
 
     async def provide_client_address(request: Request[Any, Any, Any]) -> str:

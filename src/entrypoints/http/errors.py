@@ -33,6 +33,7 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from application.errors import (
     ApplicationError,
     ConcurrentUpdate,
+    Forbidden,
     GatewayError,
     GatewayOutcomeUnknown,
     GatewayRejected,
@@ -102,6 +103,7 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
 
 _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     NotFound: HTTP_404_NOT_FOUND,
+    Forbidden: HTTP_403_FORBIDDEN,
     PaymentInProgress: HTTP_409_CONFLICT,
     PaymentClosed: HTTP_410_GONE,
     OrderPaid: HTTP_409_CONFLICT,

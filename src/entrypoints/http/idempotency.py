@@ -25,7 +25,6 @@ whose process died frees itself.
 """
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -36,6 +35,7 @@ from litestar.enums import ScopeType
 from litestar.params import HeaderParameter
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
 
+from application.callers import OrderTokenHolder
 from application.idempotency import (
     MAX_KEY_LENGTH,
     MIN_ANONYMOUS_KEY_LENGTH,
@@ -226,7 +226,7 @@ def _caller(
         return f"staff:{staff.name}"
     token = request.headers.get(ORDER_TOKEN_HEADER)
     if token:
-        return f"order-token:{hashlib.sha256(token.encode()).hexdigest()}"
+        return f"order-token:{OrderTokenHolder.presenting(token).token_hash}"
     return f"{_ANONYMOUS}{client_address(request)}"
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.gateway import FakePaymentGateway
+from application.callers import Staff
 from application.errors import PaymentInProgress
 from application.gateway import Customer, QrisCharge, QrisChargeRequest
 from application.use_cases.place_order import OrderItemRequest, PlaceOrderCommand
@@ -70,15 +71,16 @@ async def test_a_create_answering_at_its_deadline_keeps_its_attempt_and_its_qr(
             PlaceOrderCommand(items=(OrderItemRequest(item.id or 0, 2),))
         )
     ).order
+    staff = Staff("staff:sari")
     command = StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER)
-    first = asyncio.create_task(service.start_qris_payment().execute(command))
+    first = asyncio.create_task(service.start_qris_payment().execute(command, caller=staff))
     async with asyncio.timeout(5):
         await gateway.called.wait()
     # The create has used its whole timeout, and its answer is being recorded right now.
     clock.advance(service.duitku_config().create_call_timeout() + timedelta(seconds=5))
 
     with pytest.raises(PaymentInProgress):
-        await service.start_qris_payment().execute(command)
+        await service.start_qris_payment().execute(command, caller=staff)
     report = await service.run_reconciliation().execute()
 
     assert report.claimed == 0

@@ -13,6 +13,7 @@ from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.in_memory.clock import SettableClock
+from application.callers import Staff
 from application.gateway import Customer
 from application.use_cases.handle_payment_notification import NotificationOutcome
 from application.use_cases.place_order import OrderItemRequest, PlaceOrderCommand
@@ -85,7 +86,8 @@ async def pending_attempt(service: Container) -> tuple[int, str]:
     )
     order = placed.order
     started = await service.start_qris_payment().execute(
-        StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER)
+        StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER),
+        caller=Staff("staff:sari"),
     )
     return order.key, started.payment.order_uid
 
@@ -121,7 +123,7 @@ async def test_a_success_sent_while_the_budget_is_spent_pays_the_order_after_a_r
     assert waits == [pytest.approx(20 + DUE_SLACK_SECONDS)]  # until the budget allows, not 60 s
     assert services.clock.now() - checked_at < BUDGET + timedelta(seconds=1)
     assert services.gateway.status_checks == [uid, uid]
-    order = (await second.get_order().execute(order_id)).order
+    order = (await second.get_order().execute(order_id, caller=Staff("staff:sari"))).order
     payment = await second.get_payment().execute(uid)
     assert order.status is OrderStatus.PAID
     assert payment.status is PaymentStatus.SUCCEEDED

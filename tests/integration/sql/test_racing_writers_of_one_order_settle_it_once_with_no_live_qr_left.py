@@ -38,6 +38,7 @@ from adapters.sqlalchemy.repositories import (
 )
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork, SqlAlchemyUnitOfWorkFactory
 from adapters.system import SecureReferenceGenerator
+from application.callers import Staff
 from application.errors import ConcurrentUpdate, OrderPaid
 from application.gateway import Customer
 from application.reconciliation import AttemptReconciler, Reconciled, ReconcileOutcome
@@ -399,16 +400,19 @@ async def test_a_qris_start_racing_cash_or_a_cancel_never_leaves_a_live_qr_on_a_
         # Alternate which "process" starts the QR and which side is held after its read.
         qris_side, settle_side = (kasir.one, kasir.two) if round_ % 2 else (kasir.two, kasir.one)
 
-        qris = partial(kasir.start_qris(qris_side).execute, command)
+        qris = partial(kasir.start_qris(qris_side).execute, command, caller=Staff(STAFF))
         settle_order = (
             partial(
-                kasir.pay_cash(settle_side).execute, order.key, tendered=order.total, taken_by=STAFF
+                kasir.pay_cash(settle_side).execute,
+                order.key,
+                tendered=order.total,
+                caller=Staff(STAFF),
             )
             if settle == "cash"
             else partial(
                 CancelOrder(uow=settle_side, clock=kasir.clock, events=kasir.events).execute,
                 order.key,
-                cancelled_by=STAFF,
+                caller=Staff(STAFF),
             )
         )
 
@@ -443,7 +447,8 @@ async def test_two_confirmed_successes_racing_cash_pay_the_order_once_and_never_
     for round_ in range(SUCCESS_ROUNDS):
         order = await kasir.placed_order()
         started = await kasir.start_qris(kasir.one).execute(
-            StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER)
+            StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER),
+            caller=Staff(STAFF),
         )
         attempt = started.payment
         assert attempt.status is PaymentStatus.PENDING
@@ -455,7 +460,7 @@ async def test_two_confirmed_successes_racing_cash_pay_the_order_once_and_never_
         # callbacks' success is then a refund to make.
         till_hears_paid = round_ % 4 < 2
         till = kasir.pay_cash(kasir.two, None if till_hears_paid else FakePaymentGateway())
-        cash = partial(till.execute, order.key, tendered=order.total, taken_by=STAFF)
+        cash = partial(till.execute, order.key, tendered=order.total, caller=Staff(STAFF))
         first_success = partial(kasir.reconciler(kasir.one).check, attempt.order_uid)
         second_success = partial(kasir.reconciler(kasir.two).check, attempt.order_uid)
 

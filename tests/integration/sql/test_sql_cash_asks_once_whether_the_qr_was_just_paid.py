@@ -13,6 +13,7 @@ from adapters.in_memory.events import InMemoryEventPublisher
 from adapters.in_memory.gateway import FakePaymentGateway
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.system import SecureReferenceGenerator
+from application.callers import Staff
 from application.errors import OrderPaid
 from application.gateway import Customer
 from application.reconciliation import AttemptReconciler
@@ -66,7 +67,8 @@ class Service:
             self.reconciler,
         )
         started = await start.execute(
-            StartQrisPaymentCommand(order.key, order.total, Customer("Budi", "b@example.test"))
+            StartQrisPaymentCommand(order.key, order.total, Customer("Budi", "b@example.test")),
+            caller=Staff("staff:sari"),
         )
         return order, started.payment.order_uid
 
@@ -92,7 +94,7 @@ async def test_cash_for_a_qr_paid_moments_ago_is_refused_and_the_order_is_paid_b
     service.gateway.pay(uid)  # its callback has not arrived
 
     with pytest.raises(OrderPaid):
-        await service.pay_cash.execute(order.key, tendered=50_000, taken_by="staff:sari")
+        await service.pay_cash.execute(order.key, tendered=50_000, caller=Staff("staff:sari"))
 
     assert await service.state(order.key) == (
         OrderStatus.PAID,
@@ -111,7 +113,7 @@ async def test_a_budget_spent_by_another_process_is_no_answer_and_the_cash_is_ta
     service.gateway.pay(uid)
     service.gateway.status_checks.clear()
 
-    cash = await service.pay_cash.execute(order.key, tendered=50_000, taken_by="staff:sari")
+    cash = await service.pay_cash.execute(order.key, tendered=50_000, caller=Staff("staff:sari"))
 
     assert service.gateway.status_checks == []
     assert await service.state(order.key) == (

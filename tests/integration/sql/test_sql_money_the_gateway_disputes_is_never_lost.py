@@ -18,6 +18,7 @@ from adapters.in_memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.wakeups import LocalWakeups
+from application.callers import Staff
 from application.errors import GatewayRejected
 from application.gateway import Customer
 from application.ports import ReconciliationQueue, UnitOfWorkFactory
@@ -82,7 +83,7 @@ class Service:
             self.uow, self.gateway, self.clock, self.references, self.events, self.reconciler
         )
         command = StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER)
-        started = await use_case.execute(command)
+        started = await use_case.execute(command, caller=Staff("staff:sari"))
         assert started.created
         return started.payment
 
@@ -117,7 +118,7 @@ class Service:
 
     async def resolve(self, uid: str, note: str) -> None:
         use_case = ResolvePaymentReview(self.uow, self.clock, self.events)
-        await use_case.execute(uid, resolved_by="staff:sari", note=note)
+        await use_case.execute(uid, caller=Staff("staff:sari"), note=note)
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -154,7 +155,7 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
     assert (closed.refund_required_at, closed.refund_reason, closed.paid_at) == (now, REASON, None)
     assert await service.order_status(order) is OrderStatus.AWAITING_PAYMENT
     assert await service.reviewed() == [(attempt.order_uid, REASON)]
-    [refund] = await ListRefunds(service.uow).execute()
+    [refund] = await ListRefunds(service.uow).execute(caller=Staff("staff:sari"))
     assert (refund.order_uid, refund.refund_amount) == (attempt.order_uid, 1_000)
     second = await service.start(order)  # the order takes a new QR
     assert second.status is PaymentStatus.PENDING
@@ -166,7 +167,7 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
         service.gateway,
         service.reconciler,
     )
-    await cash.execute(order.key, tendered=50_000, taken_by="staff:sari")  # or cash
+    await cash.execute(order.key, tendered=50_000, caller=Staff("staff:sari"))  # or cash
     assert await service.order_status(order) is OrderStatus.PAID
     assert (await service.payment(attempt.order_uid)).refund_open
 
@@ -174,7 +175,7 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
 
     resolved = await service.payment(attempt.order_uid)
     assert (resolved.refund_resolved_by, resolved.refund_note) == ("staff:sari", "gave 1.000 back")
-    assert await ListRefunds(service.uow).execute() == []
+    assert await ListRefunds(service.uow).execute(caller=Staff("staff:sari")) == []
     assert await service.reviewed() == []
 
 

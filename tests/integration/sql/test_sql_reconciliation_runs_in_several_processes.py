@@ -18,6 +18,7 @@ from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.system import SecureReferenceGenerator
+from application.callers import Staff
 from application.errors import GatewayTimeout
 from application.gateway import Customer, GatewayStatus, QrisCharge, QrisChargeRequest
 from application.reconciliation import ABANDONED_REASON, AttemptReconciler
@@ -93,7 +94,9 @@ class Process:
             InMemoryEventPublisher(),
             self.reconciler,
         )
-        return await use_case.execute(StartQrisPaymentCommand(order.key, order.total, CUSTOMER))
+        return await use_case.execute(
+            StartQrisPaymentCommand(order.key, order.total, CUSTOMER), caller=Staff("staff:sari")
+        )
 
     async def payment(self, order_uid: str) -> Payment:
         return await GetPayment(self.uow).execute(order_uid)

@@ -26,6 +26,7 @@ from adapters.in_memory.repositories import (
 from adapters.in_memory.store import InMemoryStore
 from adapters.in_memory.unit_of_work import InMemoryUnitOfWork, InMemoryUnitOfWorkFactory
 from adapters.wakeups import LocalWakeups
+from application.callers import Staff
 from application.gateway import Customer
 from application.reconciliation import AttemptReconciler
 from application.scheduled_checks import ScheduledChecks
@@ -34,6 +35,7 @@ from application.use_cases.get_order import GetOrder, ListOrders
 from application.use_cases.get_payment import GetPayment
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
 from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
+from application.use_cases.notification_inbox import ListNotifications
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.place_order import (
     OrderItemRequest,
@@ -55,6 +57,7 @@ from entrypoints import gateways
 
 E = TypeVar("E")
 
+STAFF = Staff("staff:sari")  # who starts QRIS payments in these tests (staff may, for any order)
 CUSTOMER = Customer(name="Budi Santoso", email="budi@example.test", phone="081234567890")
 
 
@@ -303,6 +306,10 @@ class Kasir:
     def list_refunds(self) -> ListRefunds:
         return ListRefunds(self.uow)
 
+    @property
+    def list_notifications(self) -> ListNotifications:
+        return ListNotifications(self.uow)
+
     # --- driving -------------------------------------------------------------------------
     async def place(self, *lines: tuple[MenuItem, int]) -> Order:
         command = PlaceOrderCommand(
@@ -317,7 +324,8 @@ class Kasir:
                 order_id=order.key,
                 amount=order.total if amount is None else amount,
                 customer=CUSTOMER,
-            )
+            ),
+            caller=STAFF,
         )
 
     # --- inspecting (committed state only) -----------------------------------------------

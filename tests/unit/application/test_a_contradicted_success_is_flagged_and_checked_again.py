@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from application.callers import Staff
 from application.errors import GatewayTimeout
 from application.reconciliation_schedule import CHECK_SCHEDULE, ReviewReason
 from application.use_cases.handle_payment_notification import NotificationOutcome
@@ -57,7 +58,7 @@ async def test_a_contradicted_success_is_stored_flagged_with_both_facts_and_coun
         True,
         kasir.clock.now(),
     )
-    [review] = await kasir.list_payments_needing_review.execute()
+    [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert (review.payment.order_uid, review.review_reason, review.review_required_at) == (
         attempt.order_uid,
         detail(gateway_says),
@@ -91,7 +92,7 @@ async def test_a_later_paid_status_found_by_the_job_still_pays_the_order(
     assert report.outcomes == {attempt.order_uid: "order_paid"}
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
     assert kasir.order(order.key).paid_by == attempt.order_uid
-    assert await kasir.list_payments_needing_review.execute() == []
+    assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
 
 
 async def test_a_contradicted_attempt_is_checked_on_every_slot_and_stays_listed(
@@ -109,14 +110,14 @@ async def test_a_contradicted_attempt_is_checked_on_every_slot_and_stays_listed(
     assert (await kasir.run_reconciliation.execute()).claimed == 0
 
     assert kasir.gateway.status_checks == [attempt.order_uid] * len(CHECK_SCHEDULE)
-    [review] = await kasir.list_payments_needing_review.execute()
+    [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert review.review_reason == detail("not_found")
 
 
 async def test_a_contradicted_success_on_a_qr_cash_replaced_becomes_a_refund_when_paid_later(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.clock.advance(timedelta(seconds=31))  # past the status check the cashier made
     handled = await kasir.handle_notification.execute(contradicted(kasir, attempt, "failed"))
     assert handled.outcome is NotificationOutcome.CONTRADICTED
@@ -128,7 +129,9 @@ async def test_a_contradicted_success_on_a_qr_cash_replaced_becomes_a_refund_whe
 
     assert report.outcomes == {attempt.order_uid: "refund_required"}
     assert kasir.order(order.key).paid_by == cash.order_uid
-    assert [p.order_uid for p in await kasir.list_refunds.execute()] == [attempt.order_uid]
+    assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
+        attempt.order_uid
+    ]
 
 
 async def test_a_failure_notification_the_gateway_confirms_is_not_a_contradiction(
@@ -141,7 +144,7 @@ async def test_a_failure_notification_the_gateway_confirms_is_not_a_contradictio
     )
 
     assert handled.outcome is NotificationOutcome.FAILED
-    assert await kasir.list_payments_needing_review.execute() == []
+    assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
     assert kasir.published(PaymentFlaggedForReview) == []
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from application.callers import Staff
 from application.reconciliation import ReconcileOutcome
 from application.reconciliation_schedule import ReviewReason
 from application.use_cases.handle_payment_notification import NotificationOutcome
@@ -70,10 +71,10 @@ async def test_a_status_of_another_amount_closes_the_attempt_and_the_order_stays
         RefundRequired(attempt.order_uid, order.key, 1_000, REASON),
         PaymentFlaggedForReview(attempt.order_uid, ReviewReason.AMOUNT_MISMATCH.value, REASON),
     ]
-    [review] = await kasir.list_payments_needing_review.execute()
+    [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert (review.payment.order_uid, review.review_reason) == (attempt.order_uid, REASON)
     assert review.review_required_at == kasir.clock.now()
-    [refund] = await kasir.list_refunds.execute()
+    [refund] = await kasir.list_refunds.execute(caller=Staff("staff:sari"))
     assert (refund.order_uid, refund.refund_amount) == (attempt.order_uid, 1_000)
     assert kasir.store.inbox[handled.entry_id].needs_review
     # The money is recorded: nothing left for the job to ask the gateway about.
@@ -103,10 +104,12 @@ async def test_after_an_amount_mismatch_the_order_is_paid_in_cash_and_the_refund
     paid_another_amount(kasir, attempt)
     await kasir.handle_notification.execute(fields)
 
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert kasir.order(order.key).paid_by == cash.order_uid
-    assert [p.order_uid for p in await kasir.list_refunds.execute()] == [attempt.order_uid]
+    assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
+        attempt.order_uid
+    ]
 
 
 async def test_a_new_qr_request_past_the_expiry_resolves_the_mismatch_and_creates_a_new_qr(
@@ -163,7 +166,7 @@ async def test_the_same_mismatch_reported_again_changes_nothing(
 async def test_another_amount_paid_on_a_qr_cash_replaced_is_owed_back_and_keeps_its_status(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     paid_another_amount(kasir, attempt)
     kasir.clock.advance(timedelta(seconds=31))  # past the status check the cashier made
     kasir.forget_history()
@@ -173,7 +176,7 @@ async def test_another_amount_paid_on_a_qr_cash_replaced_is_owed_back_and_keeps_
     assert outcome is ReconcileOutcome.AMOUNT_MISMATCH
     assert_closed_with_a_refund_of(kasir, attempt, PaymentStatus.CANCELLED)
     assert kasir.payment(attempt.order_uid).status_reason == "paid in cash"
-    [review] = await kasir.list_payments_needing_review.execute()
+    [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert review.review_reason == REASON
     assert kasir.order(order.key).paid_by == cash.order_uid
     assert kasir.published(PaymentCancelled) == []
@@ -208,7 +211,7 @@ async def test_a_notification_of_another_amount_alone_closes_nothing(
 
     assert handled.outcome is NotificationOutcome.AMOUNT_MISMATCH
     assert kasir.snapshot() == before
-    assert await kasir.list_payments_needing_review.execute() == []
+    assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
 
 
 def test_a_matching_amount_or_a_cash_payment_cannot_be_closed_as_a_mismatch(

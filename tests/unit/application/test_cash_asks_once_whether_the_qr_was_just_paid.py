@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from application.callers import Staff
 from application.errors import GatewayUnavailable, OrderPaid
 from application.use_cases.pay_cash import CASH_STATUS_CHECK_TIMEOUT
 from domain.events import OrderPaid as OrderPaidEvent
@@ -28,7 +29,7 @@ async def test_a_qr_paid_just_before_the_cash_pays_the_order_and_the_cash_is_ref
     kasir.gateway.pay(attempt.order_uid)  # paid; its callback has not arrived yet
 
     with pytest.raises(OrderPaid):
-        await kasir.pay_cash.execute(order.key, tendered=100_000, taken_by="staff:sari")
+        await kasir.pay_cash.execute(order.key, tendered=100_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == [attempt.order_uid]
     paid = kasir.order(order.key)
@@ -57,7 +58,7 @@ async def test_a_gateway_that_does_not_answer_in_time_does_not_stop_the_cash(
     )
     started = time.perf_counter()
 
-    cash = await quick.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await quick.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert time.perf_counter() - started < 1
     assert kasir.order(order.key).paid_by == cash.order_uid
@@ -75,7 +76,7 @@ async def test_a_gateway_error_is_no_answer_and_is_not_retried(
 ) -> None:
     kasir.gateway.fail_next_status(GatewayUnavailable("down"))
 
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.order(order.key).paid_by == cash.order_uid
@@ -88,7 +89,7 @@ async def test_a_spent_status_check_budget_counts_as_no_answer(
     kasir.gateway.pay(attempt.order_uid)
     kasir.forget_history()
 
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == []
     assert kasir.order(order.key).paid_by == cash.order_uid
@@ -98,7 +99,7 @@ async def test_a_spent_status_check_budget_counts_as_no_answer(
 async def test_a_qr_still_pending_at_the_gateway_lets_the_cash_be_taken(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.order(order.key).paid_by == cash.order_uid
@@ -108,7 +109,7 @@ async def test_cash_that_would_be_refused_anyway_asks_the_gateway_nothing(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     with pytest.raises(Exception, match="less than the total"):
-        await kasir.pay_cash.execute(order.key, tendered=1_000, taken_by="staff:sari")
+        await kasir.pay_cash.execute(order.key, tendered=1_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == []
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.in_memory.gateway import FakePaymentGateway
 from adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
+from application.callers import Staff
 from application.errors import GatewayTimeout, GatewayUnavailable, PaymentInProgress
 from application.gateway import GatewayStatus, QrisCharge, QrisChargeRequest
 from application.reconciliation import ABANDONED_REASON
@@ -175,7 +176,7 @@ async def test_a_late_success_on_an_expired_attempt_of_a_still_unpaid_order_pays
 async def test_a_late_success_after_cash_is_flagged_for_refund_though_its_callback_was_lost(
     kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
 ) -> None:
-    cash = await kasir.pay_cash.execute(order.key, tendered=60_000, taken_by="siti")
+    cash = await kasir.pay_cash.execute(order.key, tendered=60_000, caller=Staff("siti"))
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
     kasir.gateway.pay(attempt.order_uid)  # the customer scanned the QR anyway
 
@@ -187,13 +188,15 @@ async def test_a_late_success_after_cash_is_flagged_for_refund_though_its_callba
     assert refunded.status is PaymentStatus.SUCCEEDED
     assert (refunded.refund_required_at, refunded.paid_at) == (kasir.clock.now(), kasir.clock.now())
     assert kasir.order(order.key).paid_by == cash.order_uid
-    assert [p.order_uid for p in await kasir.list_refunds.execute()] == [attempt.order_uid]
+    assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
+        attempt.order_uid
+    ]
 
 
 async def test_a_cancelled_attempt_the_gateway_confirms_closed_is_checked_only_once(
     kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
 ) -> None:
-    await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="siti")
+    await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("siti"))
     kasir.gateway.fail(attempt.order_uid)
 
     kasir.clock.set(expiry(attempt) + timedelta(minutes=2))

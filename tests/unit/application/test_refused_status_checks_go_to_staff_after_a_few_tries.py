@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from application.callers import Staff
 from application.errors import GatewayRejected, GatewayTimeout, GatewayUnavailable
 from application.reconciliation_schedule import (
     DEFAULT_CREATING_GRACE,
@@ -50,7 +51,7 @@ async def test_three_refused_checks_in_a_row_hand_the_attempt_to_staff_and_stop_
     assert [r.flagged_for_review for r in reports] == [[], [], [attempt.order_uid]]
     assert after.claimed == 0
     assert kasir.gateway.status_checks == [attempt.order_uid] * 3
-    [review] = await kasir.list_payments_needing_review.execute()
+    [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert (review.payment.order_uid, review.review_reason) == (attempt.order_uid, REASON)
     assert review.review_required_at == kasir.clock.now() - timedelta(days=2) - RETRY
     assert kasir.published(PaymentFlaggedForReview) == [
@@ -89,7 +90,7 @@ async def test_an_answer_between_refusals_starts_the_count_again(
         assert next_check_at is not None
         kasir.clock.set(next_check_at)
 
-    assert await kasir.list_payments_needing_review.execute() == []
+    assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
     assert kasir.store.bookkeeping[attempt.order_uid].rejected_check_count == 2
 
 
@@ -103,7 +104,7 @@ async def test_transient_errors_keep_the_schedule_however_many(
         assert (await kasir.run_reconciliation.execute()).errors == {attempt.order_uid: error.code}
         kasir.clock.advance(RETRY)
 
-    assert await kasir.list_payments_needing_review.execute() == []
+    assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
     assert kasir.store.bookkeeping[attempt.order_uid].next_check_at == kasir.clock.now()
 
 
@@ -120,7 +121,7 @@ async def test_a_creating_attempt_whose_checks_are_refused_goes_to_staff_too(
         await kasir.run_reconciliation.execute()
         kasir.clock.advance(RETRY)
 
-    [review] = await kasir.list_payments_needing_review.execute()
+    [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert review.payment.order_uid == lost.order_uid
     assert review.payment.status is PaymentStatus.CREATING
     kasir.clock.advance(timedelta(days=1))

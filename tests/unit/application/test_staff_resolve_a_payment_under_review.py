@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from application.callers import Staff
 from application.errors import GatewayRejected, NotFound
 from application.reconciliation_schedule import MAX_REJECTED_CHECKS
 from domain.errors import InvalidTransition
@@ -36,7 +37,7 @@ async def test_a_resolved_review_leaves_the_list_with_who_when_and_the_note(
     kasir.forget_history()
 
     resolved = await kasir.resolve_payment_review.execute(
-        attempt.order_uid, resolved_by="staff:sari", note="Duitku support: not paid"
+        attempt.order_uid, caller=Staff("staff:sari"), note="Duitku support: not paid"
     )
 
     assert (resolved.resolved_at, resolved.resolved_by, resolved.note) == (
@@ -51,7 +52,7 @@ async def test_a_resolved_review_leaves_the_list_with_who_when_and_the_note(
         "staff:sari",
         "Duitku support: not paid",
     )
-    assert await kasir.list_payments_needing_review.execute() == []
+    assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
     assert kasir.events.published == [PaymentReviewResolved(attempt.order_uid, "staff:sari")]
 
 
@@ -66,7 +67,7 @@ async def test_resolving_an_amount_mismatch_resolves_its_refund(
     kasir.forget_history()
 
     await kasir.resolve_payment_review.execute(
-        attempt.order_uid, resolved_by="staff:sari", note="gave 1.000 back in cash"
+        attempt.order_uid, caller=Staff("staff:sari"), note="gave 1.000 back in cash"
     )
 
     refunded = kasir.payment(attempt.order_uid)
@@ -75,7 +76,7 @@ async def test_resolving_an_amount_mismatch_resolves_its_refund(
         "staff:sari",
         "gave 1.000 back in cash",
     )
-    assert await kasir.list_refunds.execute() == []
+    assert await kasir.list_refunds.execute(caller=Staff("staff:sari")) == []
     assert kasir.events.published == [
         RefundResolved(attempt.order_uid, order.key, "staff:sari"),
         PaymentReviewResolved(attempt.order_uid, "staff:sari"),
@@ -88,7 +89,7 @@ async def test_a_payment_not_waiting_for_review_cannot_be_resolved(
     before = kasir.snapshot()
     with pytest.raises(InvalidTransition, match="not waiting for review"):
         await kasir.resolve_payment_review.execute(
-            attempt.order_uid, resolved_by="staff:sari", note="x"
+            attempt.order_uid, caller=Staff("staff:sari"), note="x"
         )
     assert kasir.snapshot() == before
     assert kasir.events.published == []
@@ -96,17 +97,17 @@ async def test_a_payment_not_waiting_for_review_cannot_be_resolved(
 
 async def test_a_review_cannot_be_resolved_twice(kasir: Kasir, attempt: Payment) -> None:
     await contradicted(kasir, attempt)
-    await kasir.resolve_payment_review.execute(attempt.order_uid, resolved_by="a", note="one")
+    await kasir.resolve_payment_review.execute(attempt.order_uid, caller=Staff("a"), note="one")
 
     with pytest.raises(InvalidTransition):
-        await kasir.resolve_payment_review.execute(attempt.order_uid, resolved_by="b", note="two")
+        await kasir.resolve_payment_review.execute(attempt.order_uid, caller=Staff("b"), note="two")
 
     assert kasir.store.bookkeeping[attempt.order_uid].review_resolved_by == "a"
 
 
 async def test_resolving_an_unknown_payment_is_not_found(kasir: Kasir) -> None:
     with pytest.raises(NotFound):
-        await kasir.resolve_payment_review.execute("KSR-NEVER", resolved_by="a", note="x")
+        await kasir.resolve_payment_review.execute("KSR-NEVER", caller=Staff("a"), note="x")
 
 
 async def test_a_resolved_refused_check_review_gives_the_attempt_back_to_the_job(
@@ -120,7 +121,7 @@ async def test_a_resolved_refused_check_review_gives_the_attempt_back_to_the_job
     assert (await kasir.run_reconciliation.execute()).claimed == 0
 
     await kasir.resolve_payment_review.execute(
-        attempt.order_uid, resolved_by="staff:admin", note="API key fixed"
+        attempt.order_uid, caller=Staff("staff:admin"), note="API key fixed"
     )
     kasir.gateway.pay(attempt.order_uid)
     report = await kasir.run_reconciliation.execute()
@@ -131,11 +132,11 @@ async def test_a_resolved_refused_check_review_gives_the_attempt_back_to_the_job
 
 async def test_a_new_flag_reopens_a_resolved_review(kasir: Kasir, attempt: Payment) -> None:
     await contradicted(kasir, attempt)
-    await kasir.resolve_payment_review.execute(attempt.order_uid, resolved_by="a", note="ok")
+    await kasir.resolve_payment_review.execute(attempt.order_uid, caller=Staff("a"), note="ok")
     kasir.clock.advance(timedelta(minutes=1))
 
     await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
 
-    [review] = await kasir.list_payments_needing_review.execute()
+    [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert review.review_required_at == kasir.clock.now()
     assert kasir.store.bookkeeping[attempt.order_uid].review_resolved_by is None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from application.callers import Staff
 from application.errors import NotFound
 from domain.errors import InsufficientCash, InvalidAmount, InvalidTransition, OrderNotPayable
 from domain.events import (
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 
 async def test_cash_pays_the_order_and_records_the_change_due(kasir: Kasir, order: Order) -> None:
-    cash = await kasir.pay_cash.execute(order.key, tendered=100_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=100_000, caller=Staff("staff:sari"))
 
     assert cash == kasir.payment("KSR-TEST-0001")
     assert (cash.method, cash.status, cash.amount) == (
@@ -51,7 +52,7 @@ async def test_cash_pays_the_order_and_records_the_change_due(kasir: Kasir, orde
 async def test_cash_cancels_the_open_qris_attempt_in_the_same_transaction(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     cancelled = kasir.payment(attempt.order_uid)
     assert (cancelled.status, cancelled.status_reason) == (
@@ -77,7 +78,7 @@ async def test_refused_cash_writes_nothing(
     before = kasir.snapshot()
 
     with pytest.raises(error):
-        await kasir.pay_cash.execute(order.key, tendered=tendered, taken_by="staff:sari")
+        await kasir.pay_cash.execute(order.key, tendered=tendered, caller=Staff("staff:sari"))
 
     assert kasir.snapshot() == before
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
@@ -86,12 +87,12 @@ async def test_refused_cash_writes_nothing(
 
 
 async def test_an_order_paid_in_cash_cannot_be_paid_again(kasir: Kasir, order: Order) -> None:
-    await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.forget_history()
     before = kasir.snapshot()
 
     with pytest.raises(OrderNotPayable):
-        await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:budi")
+        await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:budi"))
 
     assert kasir.snapshot() == before
     assert kasir.events.published == []
@@ -104,19 +105,19 @@ async def test_an_order_paid_by_qris_takes_no_cash(
     await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
 
     with pytest.raises(OrderNotPayable):
-        await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+        await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert [p.method for p in kasir.payments_of(order.key)] == [PaymentMethod.QRIS]
 
 
 async def test_cash_for_an_unknown_order_is_not_found(kasir: Kasir, order: Order) -> None:
     with pytest.raises(NotFound):
-        await kasir.pay_cash.execute(99, tendered=55_000, taken_by="staff:sari")
+        await kasir.pay_cash.execute(99, tendered=55_000, caller=Staff("staff:sari"))
     assert kasir.store.payments == {}
 
 
 async def test_staff_cancel_an_unpaid_order(kasir: Kasir, order: Order) -> None:
-    cancelled = await kasir.cancel_order.execute(order.key, cancelled_by="staff:sari")
+    cancelled = await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
 
     assert cancelled == kasir.order(order.key)
     assert (cancelled.status, cancelled.cancelled_by, cancelled.cancelled_at) == (
@@ -130,7 +131,7 @@ async def test_staff_cancel_an_unpaid_order(kasir: Kasir, order: Order) -> None:
 async def test_cancelling_an_order_cancels_its_open_qris_attempt_in_the_same_transaction(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    await kasir.cancel_order.execute(order.key, cancelled_by="staff:sari")
+    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
 
     closed = kasir.payment(attempt.order_uid)
     assert (closed.status, closed.status_reason) == (PaymentStatus.CANCELLED, "order cancelled")
@@ -148,14 +149,14 @@ async def test_a_paid_or_cancelled_order_cannot_be_cancelled(
     kasir: Kasir, order: Order, first: str
 ) -> None:
     if first == "cash":
-        await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+        await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     else:
-        await kasir.cancel_order.execute(order.key, cancelled_by="staff:sari")
+        await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
     kasir.forget_history()
     before = kasir.snapshot()
 
     with pytest.raises(InvalidTransition):
-        await kasir.cancel_order.execute(order.key, cancelled_by="staff:budi")
+        await kasir.cancel_order.execute(order.key, caller=Staff("staff:budi"))
 
     assert kasir.snapshot() == before
     assert kasir.events.published == []
@@ -163,13 +164,13 @@ async def test_a_paid_or_cancelled_order_cannot_be_cancelled(
 
 async def test_cancelling_an_unknown_order_is_not_found(kasir: Kasir) -> None:
     with pytest.raises(NotFound):
-        await kasir.cancel_order.execute(99, cancelled_by="staff:sari")
+        await kasir.cancel_order.execute(99, caller=Staff("staff:sari"))
 
 
 async def test_a_cancelled_order_takes_no_cash(kasir: Kasir, order: Order) -> None:
-    await kasir.cancel_order.execute(order.key, cancelled_by="staff:sari")
+    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
 
     with pytest.raises(OrderNotPayable):
-        await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+        await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert kasir.payments_of(order.key) == []

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from application.callers import Staff
 from application.errors import GatewayTimeout, GatewayUnavailable, NotFound
 from application.reconciliation import ReconcileOutcome
 from domain.errors import InvalidTransition
@@ -110,9 +111,9 @@ async def test_one_gateway_error_does_not_stop_the_other_expiries(
 async def test_an_order_is_read_with_all_its_attempts(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    cash = await kasir.pay_cash.execute(order.key, tendered=60_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=60_000, caller=Staff("staff:sari"))
 
-    details = await kasir.get_order.execute(order.key)
+    details = await kasir.get_order.execute(order.key, caller=Staff("staff:sari"))
 
     assert details.order == kasir.order(order.key)
     assert [p.order_uid for p in details.payments] == [attempt.order_uid, cash.order_uid]
@@ -120,19 +121,25 @@ async def test_an_order_is_read_with_all_its_attempts(
 
 async def test_reading_an_unknown_order_is_not_found(kasir: Kasir) -> None:
     with pytest.raises(NotFound):
-        await kasir.get_order.execute(1)
+        await kasir.get_order.execute(1, caller=Staff("staff:sari"))
 
 
 async def test_orders_are_listed_newest_first_by_status(
     kasir: Kasir, menu: Menu, order: Order
 ) -> None:
     second = await kasir.place((menu.es_teh, 1))
-    await kasir.pay_cash.execute(second.key, tendered=5_000, taken_by="staff:sari")
+    await kasir.pay_cash.execute(second.key, tendered=5_000, caller=Staff("staff:sari"))
 
-    assert [o.key for o in await kasir.list_orders.execute()] == [second.key, order.key]
-    paid = await kasir.list_orders.execute(status=OrderStatus.PAID)
+    assert [o.key for o in await kasir.list_orders.execute(caller=Staff("staff:sari"))] == [
+        second.key,
+        order.key,
+    ]
+    paid = await kasir.list_orders.execute(caller=Staff("staff:sari"), status=OrderStatus.PAID)
     assert [o.key for o in paid] == [second.key]
-    assert [o.key for o in await kasir.list_orders.execute(before_id=second.key)] == [order.key]
+    assert [
+        o.key
+        for o in await kasir.list_orders.execute(caller=Staff("staff:sari"), before_id=second.key)
+    ] == [order.key]
 
 
 async def test_a_payment_is_read_by_its_merchant_order_id(kasir: Kasir, attempt: Payment) -> None:
@@ -146,7 +153,7 @@ async def test_reading_an_unknown_payment_is_not_found(kasir: Kasir) -> None:
 
 async def _refund_owed(kasir: Kasir, order: Order, attempt: Payment) -> None:
     """The order is paid in cash, then its QR is paid too: that money must go back."""
-    await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.clock.advance(kasir.min_check_interval)  # the cashier's status check spent the budget
     kasir.gateway.pay(attempt.order_uid)
     await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
@@ -157,11 +164,13 @@ async def test_a_refund_is_resolved_by_a_named_staff_member_with_a_note(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     await _refund_owed(kasir, order, attempt)
-    assert [p.order_uid for p in await kasir.list_refunds.execute()] == [attempt.order_uid]
+    assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
+        attempt.order_uid
+    ]
     kasir.clock.advance(timedelta(hours=2))
 
     resolved = await kasir.resolve_refund.execute(
-        attempt.order_uid, resolved_by="staff:sari", note="returned 55.000 in cash"
+        attempt.order_uid, caller=Staff("staff:sari"), note="returned 55.000 in cash"
     )
 
     assert resolved == kasir.payment(attempt.order_uid)
@@ -171,8 +180,8 @@ async def test_a_refund_is_resolved_by_a_named_staff_member_with_a_note(
         "returned 55.000 in cash",
     )
     assert kasir.events.published == [RefundResolved(attempt.order_uid, order.key, "staff:sari")]
-    assert await kasir.list_refunds.execute() == []
-    everything = await kasir.list_refunds.execute(open_only=False)
+    assert await kasir.list_refunds.execute(caller=Staff("staff:sari")) == []
+    everything = await kasir.list_refunds.execute(caller=Staff("staff:sari"), open_only=False)
     assert [p.order_uid for p in everything] == [attempt.order_uid]
 
 
@@ -180,12 +189,12 @@ async def test_a_refund_cannot_be_resolved_twice(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     await _refund_owed(kasir, order, attempt)
-    await kasir.resolve_refund.execute(attempt.order_uid, resolved_by="staff:sari", note="done")
+    await kasir.resolve_refund.execute(attempt.order_uid, caller=Staff("staff:sari"), note="done")
     before = kasir.snapshot()
 
     with pytest.raises(InvalidTransition, match="no open refund"):
         await kasir.resolve_refund.execute(
-            attempt.order_uid, resolved_by="staff:budi", note="again"
+            attempt.order_uid, caller=Staff("staff:budi"), note="again"
         )
 
     assert kasir.snapshot() == before
@@ -198,11 +207,11 @@ async def test_a_payment_that_owes_no_refund_cannot_have_one_resolved(
     before = kasir.snapshot()
 
     with pytest.raises(InvalidTransition):
-        await kasir.resolve_refund.execute(attempt.order_uid, resolved_by="staff:sari", note="x")
+        await kasir.resolve_refund.execute(attempt.order_uid, caller=Staff("staff:sari"), note="x")
 
     assert kasir.snapshot() == before
 
 
 async def test_resolving_a_refund_of_an_unknown_payment_is_not_found(kasir: Kasir) -> None:
     with pytest.raises(NotFound):
-        await kasir.resolve_refund.execute("KSR-NEVER-ISSUED", resolved_by="staff:sari", note="x")
+        await kasir.resolve_refund.execute("KSR-NEVER-ISSUED", caller=Staff("staff:sari"), note="x")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from adapters.in_memory.gateway import FakePaymentGateway
+from application.callers import Staff
 from application.errors import (
     GatewayTimeout,
     GatewayUnavailable,
@@ -86,7 +87,7 @@ async def test_a_duplicate_success_notification_changes_nothing_and_calls_no_gat
 async def test_a_notification_for_a_cash_payment_is_already_settled_without_a_gateway_call(
     kasir: Kasir, order: Order
 ) -> None:
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.forget_history()
     fields = kasir.gateway.notification_for(cash.order_uid, amount=55_000)
 
@@ -271,7 +272,7 @@ async def test_a_non_success_notification_while_the_gateway_says_pending_is_stil
 async def test_a_non_success_notification_for_a_closed_attempt_needs_no_gateway_call(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    await kasir.cancel_order.execute(order.key, cancelled_by="staff:sari")
+    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
     kasir.forget_history()
     before = kasir.snapshot()
 
@@ -311,7 +312,7 @@ async def test_a_late_success_on_an_expired_attempt_pays_the_order(
 async def test_a_late_success_after_cash_requires_a_refund_and_keeps_the_cash_payment(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.forget_history()
     kasir.clock.advance(kasir.min_check_interval)  # the cashier's status check spent the budget
     kasir.gateway.pay(attempt.order_uid)
@@ -343,7 +344,7 @@ async def test_a_late_success_after_cash_requires_a_refund_and_keeps_the_cash_pa
 async def test_a_late_success_on_a_cancelled_order_requires_a_refund(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    await kasir.cancel_order.execute(order.key, cancelled_by="staff:sari")
+    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
     kasir.gateway.pay(attempt.order_uid)
 
     handled = await kasir.handle_notification.execute(

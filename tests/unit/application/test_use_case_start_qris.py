@@ -10,6 +10,7 @@ import pytest
 
 from adapters.in_memory.gateway import FakePaymentGateway
 from adapters.in_memory.store import InMemoryStore
+from application.callers import Staff
 from application.errors import (
     GatewayOutcomeUnknown,
     GatewayRejected,
@@ -116,7 +117,8 @@ async def test_an_unknown_order_is_not_found(kasir: Kasir, order: Order) -> None
                 order_id=99,
                 amount=55_000,
                 customer=Customer(name="Budi", email="budi@example.test"),
-            )
+            ),
+            caller=Staff("staff:sari"),
         )
     assert kasir.store.payments == {}
     assert kasir.gateway.create_requests == []
@@ -135,7 +137,7 @@ async def test_an_amount_other_than_the_order_total_is_refused(
 
 
 async def test_an_order_paid_in_cash_takes_no_qris_payment(kasir: Kasir, order: Order) -> None:
-    await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.forget_history()
 
     with pytest.raises(OrderNotPayable):
@@ -146,7 +148,7 @@ async def test_an_order_paid_in_cash_takes_no_qris_payment(kasir: Kasir, order: 
 
 
 async def test_a_cancelled_order_takes_no_qris_payment(kasir: Kasir, order: Order) -> None:
-    await kasir.cancel_order.execute(order.key, cancelled_by="staff:sari")
+    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
 
     with pytest.raises(OrderNotPayable):
         await kasir.start(order)

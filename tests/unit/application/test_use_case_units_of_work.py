@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from application.callers import Staff
 from application.errors import ConcurrentUpdate
 from application.retry import retry_on_conflict
 from domain.menu import MenuItem
@@ -74,7 +75,7 @@ async def test_a_use_case_whose_last_write_fails_leaves_nothing_written_and_publ
 
     with pytest.raises(Exception, match="could not be written") as caught:
         # cancels the QR and adds the cash payment, then fails to write the order
-        await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+        await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert caught.type.__name__ == "StorageFailure"
 
@@ -85,7 +86,7 @@ async def test_a_use_case_whose_last_write_fails_leaves_nothing_written_and_publ
     assert not kasir.store.write_lock.locked()
 
     kasir.uow.order_writes_fail = False
-    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, taken_by="staff:sari")
+    cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     assert kasir.order(order.key).paid_by == cash.order_uid
 
 

@@ -4,9 +4,9 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
+from application.callers import Staff
 from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
 from entrypoints.http.auth import STAFF_ONLY as STAFF
-from entrypoints.http.auth import StaffMember
 from entrypoints.http.errors import responses
 from entrypoints.http.schemas.constraints import PathId
 from entrypoints.http.schemas.menu import (
@@ -39,7 +39,7 @@ class MenuController(Controller):
         self,
         data: JSONBody[CreateMenuItemRequest],
         add_menu_item: NamedDependency[AddMenuItem],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
     ) -> MenuItemResponse:
         item = await add_menu_item.execute(
             name=data.name, price=data.price, available=data.available
@@ -57,7 +57,7 @@ class MenuController(Controller):
         item_id: PathId,
         data: JSONBody[UpdateMenuItemRequest],
         update_menu_item: NamedDependency[UpdateMenuItem],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
     ) -> MenuItemResponse:
         item = await update_menu_item.execute(
             item_id, name=data.name, price=data.price, available=data.available

@@ -7,13 +7,14 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
+from application.callers import Staff
 from application.inbox import InboxFilter, Verification
 from application.use_cases.notification_inbox import (
     ListNotifications,
     ReprocessNotification,
     ReviewNotification,
 )
-from entrypoints.http.auth import STAFF_ONLY, StaffMember
+from entrypoints.http.auth import STAFF_ONLY
 from entrypoints.http.errors import responses
 from entrypoints.http.schemas.constraints import MAX_ID, PathId
 from entrypoints.http.schemas.notifications import (
@@ -37,7 +38,7 @@ class NotificationController(Controller):
     async def list_entries(
         self,
         list_notifications: NamedDependency[ListNotifications],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
         order_uid: Annotated[str | None, QueryParameter(max_length=64)] = None,
         outcome: Annotated[str | None, QueryParameter(max_length=40)] = None,
         verification: FromQuery[Verification | None] = None,
@@ -57,7 +58,8 @@ class NotificationController(Controller):
                 received_until=received_until,
                 before_id=before_id,
                 limit=limit,
-            )
+            ),
+            caller=staff,
         )
         return NotificationListResponse(
             items=[NotificationResponse.of(entry) for entry in entries],
@@ -74,9 +76,9 @@ class NotificationController(Controller):
         self,
         entry_id: PathId,
         reprocess_notification: NamedDependency[ReprocessNotification],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
     ) -> ReprocessResponse:
-        handled = await reprocess_notification.execute(entry_id)
+        handled = await reprocess_notification.execute(entry_id, caller=staff)
         return ReprocessResponse(outcome=handled.outcome.value)
 
     @post(
@@ -90,7 +92,7 @@ class NotificationController(Controller):
         entry_id: PathId,
         data: JSONBody[ReviewRequest],
         review_notification: NamedDependency[ReviewNotification],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
     ) -> NotificationResponse:
-        entry = await review_notification.execute(entry_id, reviewed_by=staff.name, note=data.note)
+        entry = await review_notification.execute(entry_id, caller=staff, note=data.note)
         return NotificationResponse.of(entry)

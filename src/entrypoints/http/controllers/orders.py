@@ -7,11 +7,12 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
+from application.callers import Staff
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.get_order import GetOrder, ListOrders
 from application.use_cases.place_order import OrderItemRequest, PlaceOrder, PlaceOrderCommand
 from domain.orders import OrderStatus
-from entrypoints.http.auth import ORDER_TOKEN_HEADER, StaffMember, require_order_access
+from entrypoints.http.auth import ORDER_TOKEN_HEADER, order_caller
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
 from entrypoints.http.errors import responses
@@ -75,15 +76,10 @@ class OrderController(Controller):
         order_id: PathId,
         urls: NamedDependency[PublicUrls],
         get_order: NamedDependency[GetOrder],
-        maybe_staff: NamedDependency[StaffMember | None],
+        maybe_staff: NamedDependency[Staff | None],
         order_token: OrderToken = None,
     ) -> OrderResponse:
-        details = await get_order.execute(order_id)
-        require_order_access(
-            staff=maybe_staff,
-            order_token=order_token,
-            token_hash=details.order.access_token_hash,
-        )
+        details = await get_order.execute(order_id, caller=order_caller(maybe_staff, order_token))
         for_staff = maybe_staff is not None
         return OrderResponse.of(
             details.order,
@@ -103,12 +99,14 @@ class OrderController(Controller):
     async def list_orders(
         self,
         list_orders: NamedDependency[ListOrders],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
         status: FromQuery[OrderStatus | None] = None,
         before_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> OrderListResponse:
-        orders = await list_orders.execute(status=status, before_id=before_id, limit=limit)
+        orders = await list_orders.execute(
+            caller=staff, status=status, before_id=before_id, limit=limit
+        )
         next_before = orders[-1].key if len(orders) == limit else None
         return OrderListResponse(
             items=[OrderResponse.of(order, for_staff=True) for order in orders],
@@ -126,7 +124,7 @@ class OrderController(Controller):
         self,
         order_id: PathId,
         cancel_order: NamedDependency[CancelOrder],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
     ) -> OrderResponse:
-        cancelled = await cancel_order.execute(order_id, cancelled_by=staff.name)
+        cancelled = await cancel_order.execute(order_id, caller=staff)
         return OrderResponse.of(cancelled, for_staff=True)

@@ -8,10 +8,10 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
+from application.callers import Staff
 from application.errors import PaymentClosed
 from application.gateway import Customer
 from application.inbox import InboxFilter
-from application.use_cases.get_order import GetOrder
 from application.use_cases.get_payment import GetPayment
 from application.use_cases.notification_inbox import ListNotifications
 from application.use_cases.pay_cash import PayCash
@@ -21,7 +21,7 @@ from application.use_cases.run_reconciliation import ListPaymentsNeedingReview
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
-from entrypoints.http.auth import StaffMember, require_order_access
+from entrypoints.http.auth import order_caller
 from entrypoints.http.controllers.orders import OrderToken
 from entrypoints.http.errors import responses
 from entrypoints.http.idempotency import IDEMPOTENT, IdempotencyKey
@@ -67,25 +67,19 @@ class PaymentController(Controller):
         self,
         urls: NamedDependency[PublicUrls],
         data: JSONBody[CreateQrisPaymentRequest],
-        get_order: NamedDependency[GetOrder],
         start_qris_payment: NamedDependency[StartQrisPayment],
-        maybe_staff: NamedDependency[StaffMember | None],
+        maybe_staff: NamedDependency[Staff | None],
         order_token: OrderToken = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[QrisPaymentResponse]:
-        details = await get_order.execute(data.order_id)
-        require_order_access(
-            staff=maybe_staff,
-            order_token=order_token,
-            token_hash=details.order.access_token_hash,
-        )
         customer = data.customer_details
         started = await start_qris_payment.execute(
             StartQrisPaymentCommand(
                 order_id=data.order_id,
                 amount=data.amount,
                 customer=Customer(customer.name, customer.email, customer.phone),
-            )
+            ),
+            caller=order_caller(maybe_staff, order_token),
         )
         payment = started.payment
         if payment.qr_string is not None and not payment.shows_qr:
@@ -120,7 +114,7 @@ class PaymentController(Controller):
         urls: NamedDependency[PublicUrls],
         order_uid: OrderUid,
         get_payment: NamedDependency[GetPayment],
-        maybe_staff: NamedDependency[StaffMember | None],
+        maybe_staff: NamedDependency[Staff | None],
     ) -> PaymentResponse:
         payment = await get_payment.execute(order_uid)
         return PaymentResponse.of(
@@ -162,12 +156,10 @@ class PaymentController(Controller):
         self,
         data: JSONBody[CashPaymentRequest],
         pay_cash: NamedDependency[PayCash],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
         idempotency_key: IdempotencyKey = None,
     ) -> CashPaymentResponse:
-        payment = await pay_cash.execute(
-            data.order_id, tendered=data.amount_tendered, taken_by=staff.name
-        )
+        payment = await pay_cash.execute(data.order_id, tendered=data.amount_tendered, caller=staff)
         return CashPaymentResponse(
             order_uid=payment.order_uid,
             order_id=payment.order_id,
@@ -192,7 +184,7 @@ class PaymentController(Controller):
         list_refunds: NamedDependency[ListRefunds],
         list_notifications: NamedDependency[ListNotifications],
         list_payments_needing_review: NamedDependency[ListPaymentsNeedingReview],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
         refund_required: FromQuery[bool] = True,
         include_resolved: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
@@ -204,12 +196,16 @@ class PaymentController(Controller):
                 flagged_at=item.review_required_at,
                 status_checks=item.check_count,
             )
-            for item in await list_payments_needing_review.execute(limit=limit)
+            for item in await list_payments_needing_review.execute(caller=staff, limit=limit)
         ]
         if not refund_required:
             return PaymentListResponse(items=[], needs_review=needs_review)
-        found = await list_refunds.execute(open_only=not include_resolved, limit=limit)
-        flagged = await list_notifications.execute(InboxFilter(needs_review=True, limit=limit))
+        found = await list_refunds.execute(
+            caller=staff, open_only=not include_resolved, limit=limit
+        )
+        flagged = await list_notifications.execute(
+            InboxFilter(needs_review=True, limit=limit), caller=staff
+        )
         return PaymentListResponse(
             items=[
                 PaymentResponse.of(p, qris_url=urls.qris_image(p.order_uid), for_staff=True)
@@ -236,9 +232,9 @@ class PaymentController(Controller):
         order_uid: OrderUid,
         data: JSONBody[ResolveRefundRequest],
         resolve_refund: NamedDependency[ResolveRefund],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
     ) -> PaymentResponse:
-        payment = await resolve_refund.execute(order_uid, resolved_by=staff.name, note=data.note)
+        payment = await resolve_refund.execute(order_uid, caller=staff, note=data.note)
         return PaymentResponse.of(
             payment, qris_url=urls.qris_image(payment.order_uid), for_staff=True
         )
@@ -260,11 +256,9 @@ class PaymentController(Controller):
         order_uid: OrderUid,
         data: JSONBody[ResolveReviewRequest],
         resolve_payment_review: NamedDependency[ResolvePaymentReview],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[Staff],
     ) -> ReviewResolutionResponse:
-        resolved = await resolve_payment_review.execute(
-            order_uid, resolved_by=staff.name, note=data.note
-        )
+        resolved = await resolve_payment_review.execute(order_uid, caller=staff, note=data.note)
         return ReviewResolutionResponse(
             payment=PaymentResponse.of(resolved.payment, qris_url=None, for_staff=True),
             resolved_at=resolved.resolved_at,

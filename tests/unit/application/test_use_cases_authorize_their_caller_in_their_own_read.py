@@ -1,0 +1,117 @@
+"""Use cases receive the caller and authorize it themselves: staff act on every order, a
+customer only on the order whose token they hold, and a wrong or missing token looks exactly
+like an unknown order."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from application.callers import (
+    Anonymous,
+    Caller,
+    OrderTokenHolder,
+    Staff,
+    System,
+    require_order_access,
+    require_staff,
+)
+from application.errors import Forbidden, NotFound
+from application.gateway import Customer
+from application.inbox import InboxFilter
+from application.use_cases.start_qris_payment import StartQrisPaymentCommand
+
+if TYPE_CHECKING:
+    from tests.unit.application.conftest import Kasir
+
+    from domain.orders import Order
+
+CUSTOMER = Customer(name="Budi", email="budi@example.test")
+FIRST_TOKEN = "secret-access-token-0001"  # the `order` fixture is the first order placed
+STRANGERS: list[Caller] = [OrderTokenHolder.presenting("secret-access-token-0002"), Anonymous()]
+
+
+def command(order: Order) -> StartQrisPaymentCommand:
+    return StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER)
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [OrderTokenHolder.presenting(FIRST_TOKEN), Staff("staff:sari"), System("reconciliation")],
+)
+async def test_the_token_holder_staff_and_the_system_may_start_a_qris_payment(
+    kasir: Kasir, order: Order, caller: Caller
+) -> None:
+    started = await kasir.start_qris_payment.execute(command(order), caller=caller)
+
+    assert started.created
+
+
+@pytest.mark.parametrize("caller", STRANGERS)
+async def test_a_wrong_or_missing_token_is_told_the_order_does_not_exist_and_nothing_happens(
+    kasir: Kasir, order: Order, caller: Caller
+) -> None:
+    with pytest.raises(NotFound) as refused:
+        await kasir.start_qris_payment.execute(command(order), caller=caller)
+    with pytest.raises(NotFound) as unknown:
+        await kasir.get_order.execute(99, caller=Staff("staff:sari"))
+
+    assert refused.value.message == unknown.value.message == "order not found"
+    assert kasir.store.payments == {}
+    assert kasir.gateway.create_requests == []
+    assert kasir.uow.commits == []
+
+
+@pytest.mark.parametrize("caller", STRANGERS)
+async def test_only_the_token_holder_and_staff_read_an_order(
+    kasir: Kasir, order: Order, caller: Caller
+) -> None:
+    holder = OrderTokenHolder.presenting(FIRST_TOKEN)
+
+    assert (await kasir.get_order.execute(order.key, caller=holder)).order.key == order.key
+    with pytest.raises(NotFound, match=r"^order not found$"):
+        await kasir.get_order.execute(order.key, caller=caller)
+
+
+STAFF_ACTIONS: dict[str, Callable[[Kasir, Order, Caller], Awaitable[Any]]] = {
+    "list orders": lambda k, o, c: k.list_orders.execute(caller=c),
+    "cancel": lambda k, o, c: k.cancel_order.execute(o.key, caller=c),
+    "take cash": lambda k, o, c: k.pay_cash.execute(o.key, tendered=o.total, caller=c),
+    "list refunds": lambda k, o, c: k.list_refunds.execute(caller=c),
+    "resolve a refund": lambda k, o, c: k.resolve_refund.execute("KSR-X", caller=c, note="x"),
+    "list notifications": lambda k, o, c: k.list_notifications.execute(InboxFilter(), caller=c),
+}
+
+
+@pytest.mark.parametrize("action", STAFF_ACTIONS, ids=str)
+@pytest.mark.parametrize(
+    "caller", [OrderTokenHolder.presenting(FIRST_TOKEN), Anonymous(), System("job")], ids=repr
+)
+async def test_staff_actions_refuse_every_caller_who_is_not_staff_and_change_nothing(
+    kasir: Kasir, order: Order, action: str, caller: Caller
+) -> None:
+    before = kasir.snapshot()
+
+    with pytest.raises(Forbidden):
+        await STAFF_ACTIONS[action](kasir, order, caller)
+
+    assert kasir.snapshot() == before
+    assert kasir.uow.commits == []
+
+
+def test_a_caller_never_holds_the_order_token_itself() -> None:
+    holder = OrderTokenHolder.presenting(FIRST_TOKEN)
+
+    assert FIRST_TOKEN not in repr(holder)
+    assert holder.token_hash != FIRST_TOKEN
+
+
+async def test_the_checks_hand_back_what_they_checked(order: Order) -> None:
+    sari = Staff("staff:sari")
+
+    assert require_staff(sari) is sari
+    assert require_order_access(sari, order) is order
+    with pytest.raises(NotFound):
+        require_order_access(sari, None)

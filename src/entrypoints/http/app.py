@@ -20,6 +20,7 @@ from entrypoints.http.controllers.metrics import metrics
 from entrypoints.http.controllers.notifications import NotificationController
 from entrypoints.http.controllers.orders import OrderController
 from entrypoints.http.controllers.payments import PaymentController
+from entrypoints.http.controllers.staff_review import StaffReviewController
 from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.creation_limit import creation_limit_middleware
 from entrypoints.http.dependencies import dependencies
@@ -54,6 +55,7 @@ def create_app(
         MenuController,
         OrderController,
         PaymentController,
+        StaffReviewController,
         WebhookController,
         NotificationController,
         metrics,

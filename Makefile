@@ -35,6 +35,18 @@ migrate: $(STAMP) ## Apply database migrations to DATABASE_URL
 test: $(STAMP) ## Run the whole test suite
 	$(BIN)/pytest -q
 
+.PHONY: test-unit
+test-unit: $(STAMP) ## Unit tests only: the application on in-memory fakes, no I/O (seconds)
+	$(BIN)/pytest -q -m unit
+
+.PHONY: test-integration
+test-integration: $(STAMP) ## Integration tests: SQL adapter on SQLite/PostgreSQL, Duitku adapter, simulator
+	$(BIN)/pytest -q -m integration
+
+.PHONY: test-e2e
+test-e2e: $(STAMP) ## End-to-end tests: the HTTP API through the whole stack
+	$(BIN)/pytest -q -m e2e
+
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check src tests bench

@@ -36,8 +36,6 @@ from entrypoints.duitku_simulator.callbacks import build_callback_form
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
 
-pytestmark = pytest.mark.e2e
-
 BASE_URL = "http://testserver.local"
 STAFF = {"Authorization": "Bearer alice-token-0123456789"}
 WEBHOOK = "/api/v1/webhooks/duitku"

@@ -22,7 +22,6 @@ from entrypoints.background import run_pass
 if TYPE_CHECKING:
     from tests.e2e.conftest import FakeStack, PlacedOrder
 
-pytestmark = pytest.mark.e2e
 
 ORDERS = "/api/v1/orders"
 QRIS = "/api/v1/payments/qris"

@@ -24,8 +24,6 @@ from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
 
-pytestmark = pytest.mark.e2e
-
 BASE_URL = "http://testserver.local"
 STAFF = {"Authorization": "Bearer alice-token-0123456789"}
 QRIS = "/api/v1/payments/qris"

@@ -30,7 +30,6 @@ from entrypoints.settings import load_settings
 if TYPE_CHECKING:
     from tests.e2e.conftest import FakeStack
 
-pytestmark = pytest.mark.e2e
 
 BASE_URL = "http://testserver.local"
 STAFF = {"Authorization": "Bearer alice-token-0123456789"}

@@ -11,8 +11,6 @@ from entrypoints.settings import (
     with_run_secret_key,
 )
 
-pytestmark = pytest.mark.unit
-
 SECRET = "production-secret-0123456789-abcdefghij"
 SANDBOX = {
     "duitku_env": "sandbox",

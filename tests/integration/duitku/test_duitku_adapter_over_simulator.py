@@ -17,7 +17,7 @@ from application.gateway import (
 )
 from entrypoints.duitku_simulator import DEV_MERCHANT_CODE, DuitkuSimulator
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 GatewayFactory = Callable[..., DuitkuPaymentGateway]
 SimulatorFactory = Callable[..., Awaitable[DuitkuSimulator]]

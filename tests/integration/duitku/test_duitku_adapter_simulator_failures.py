@@ -18,7 +18,7 @@ from application.errors import (
 from application.gateway import Customer, GatewayPaymentState, QrisChargeRequest
 from entrypoints.duitku_simulator import DEV_API_KEY, DuitkuSimulator
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 GatewayFactory = Callable[..., DuitkuPaymentGateway]
 

@@ -22,8 +22,6 @@ from domain.payments import PaymentStatus
 from entrypoints.container import Container, build_container
 from entrypoints.settings import load_settings
 
-pytestmark = pytest.mark.integration
-
 CUSTOMER = Customer(name="Budi", email="budi@example.test")
 
 

@@ -25,8 +25,6 @@ from entrypoints.background import DUE_SLACK_SECONDS, ReconciliationLoop
 from entrypoints.container import Container, build_container
 from entrypoints.settings import load_settings
 
-pytestmark = pytest.mark.integration
-
 START = datetime(2026, 5, 6, 7, 0, tzinfo=UTC)
 INTERVAL = 60.0  # the job's interval: a scheduled check must not wait for it
 BUDGET = timedelta(seconds=30)

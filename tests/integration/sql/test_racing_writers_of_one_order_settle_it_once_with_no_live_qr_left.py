@@ -55,8 +55,6 @@ from domain.orders import Order, OrderStatus
 from domain.payments import OPEN_STATUSES, Payment, PaymentMethod, PaymentStatus
 from entrypoints.http.errors import ErrorBody, application_error_handler
 
-pytestmark = pytest.mark.integration
-
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 ROUNDS = 30
 SUCCESS_ROUNDS = 20

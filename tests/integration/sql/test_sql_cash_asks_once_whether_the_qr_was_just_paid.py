@@ -23,8 +23,6 @@ from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
 from domain.payments import PaymentMethod, PaymentStatus
 
-pytestmark = pytest.mark.integration
-
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
 

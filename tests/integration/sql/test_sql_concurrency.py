@@ -21,8 +21,6 @@ from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
 
-pytestmark = pytest.mark.integration
-
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 PROCESSES = 3
 TASKS = 50

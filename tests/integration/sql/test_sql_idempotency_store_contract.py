@@ -13,8 +13,6 @@ from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from application.idempotency import IdempotencyRecord, StoredResponse
 from application.ports import IdempotencyStore
 
-pytestmark = pytest.mark.integration
-
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
 RETENTION = timedelta(hours=24)

@@ -2,15 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from application.inbox import REMOVED, InboxEntry, InboxFilter, Verification
 from application.ports import UnitOfWorkFactory
 from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment
-
-pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 PERSONAL = frozenset({"customerName", "email"})

@@ -39,8 +39,6 @@ from domain.orders import Order, OrderStatus
 from domain.payments import ClosedReason, Payment, PaymentStatus
 from entrypoints.gateways import fake_gateway
 
-pytestmark = pytest.mark.integration
-
 CUSTOMER = Customer(name="Budi", email="budi@example.test")
 
 

@@ -4,14 +4,10 @@ transaction each, oldest entries first, on every backend (in-memory, SQLite, Pos
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from adapters.in_memory.clock import SettableClock
 from application.inbox import REMOVED, InboxEntry, InboxFilter
 from application.ports import UnitOfWork, UnitOfWorkFactory
 from application.use_cases.notification_inbox import RemoveExpiredPersonalData
-
-pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 OLD = NOW - timedelta(days=365)

@@ -19,8 +19,6 @@ from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
 from domain.settlement import take_cash
 
-pytestmark = pytest.mark.integration
-
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 EXPIRES = NOW + timedelta(minutes=10)
 LEASE = timedelta(minutes=5)

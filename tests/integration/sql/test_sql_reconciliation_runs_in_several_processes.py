@@ -36,8 +36,6 @@ from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
 from entrypoints import gateways
 
-pytestmark = pytest.mark.integration
-
 START = datetime(2026, 5, 6, 7, 0, tzinfo=UTC)
 CUSTOMER = Customer(name="Budi", email="budi@example.test")
 PAST_GRACE = DEFAULT_CREATING_GRACE + timedelta(seconds=1)

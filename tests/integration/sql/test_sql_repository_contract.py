@@ -12,8 +12,6 @@ from domain.orders import Order, OrderLine, OrderStatus
 from domain.payments import Payment, PaymentMethod, PaymentStatus
 from domain.settlement import apply_gateway_success
 
-pytestmark = pytest.mark.integration
-
 NOW = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 WIB = timezone(timedelta(hours=7))
 

@@ -17,8 +17,6 @@ from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.migrate import alembic_config
 from adapters.sqlalchemy.tables import metadata
 
-pytestmark = pytest.mark.integration
-
 TABLES = ("menu_items", "orders", "order_lines", "payments", "notification_inbox")
 
 

@@ -20,8 +20,6 @@ from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment
 
-pytestmark = pytest.mark.integration
-
 NOW = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
 WITA = timezone(timedelta(hours=8))
 

@@ -41,7 +41,6 @@ from entrypoints.duitku_simulator import DEV_API_KEY, DEV_MERCHANT_CODE
 # The processes start once for the module (about 8 s); the tests run on its event loop and
 # each works on its own orders.
 pytestmark = [
-    pytest.mark.integration,
     pytest.mark.postgres,
     pytest.mark.asyncio(loop_scope="module"),
 ]

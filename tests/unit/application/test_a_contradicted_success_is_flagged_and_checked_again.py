@@ -18,9 +18,8 @@ from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
+    from tests.support.kasir_on_fakes import Kasir
 
-pytestmark = pytest.mark.unit
 
 SAYS = {"failed": "reports it failed", "not_found": "has no such transaction"}
 

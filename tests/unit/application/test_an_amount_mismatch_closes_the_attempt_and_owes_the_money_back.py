@@ -24,9 +24,8 @@ from domain.orders import Order, OrderStatus
 from domain.payments import ClosedReason, Payment, PaymentStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
+    from tests.support.kasir_on_fakes import Kasir
 
-pytestmark = pytest.mark.unit
 
 REASON = "the gateway reports 1000 paid on an attempt of 55000"
 FIRST_SLOT = timedelta(minutes=12)  # the attempt's expiry (10 min) + the job's first 2 min

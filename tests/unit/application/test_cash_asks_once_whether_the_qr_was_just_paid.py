@@ -20,7 +20,7 @@ from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentMethod, PaymentStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
+    from tests.support.kasir_on_fakes import Kasir
 
 
 async def test_a_qr_paid_just_before_the_cash_pays_the_order_and_the_cash_is_refused(

@@ -17,8 +17,6 @@ from application.idempotency import (
 )
 from application.use_cases.idempotent_requests import DEFAULT_LEASE, IdempotentRequests
 
-pytestmark = pytest.mark.unit
-
 SCOPE = "POST /api/v1/orders client:10.0.0.7"
 SECRET = "test-secret-of-at-least-32-characters"
 CREATED = StoredResponse(status_code=201, body=b'{"id":7}', content_type="application/json")

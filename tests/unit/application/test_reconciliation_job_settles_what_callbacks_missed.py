@@ -23,9 +23,8 @@ from domain.payments import Payment, PaymentStatus
 from entrypoints import gateways
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir, Menu
+    from tests.support.kasir_on_fakes import Kasir, Menu
 
-pytestmark = pytest.mark.unit
 
 GRACE = DEFAULT_CREATING_GRACE
 SECOND = timedelta(seconds=1)

@@ -21,9 +21,8 @@ from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
+    from tests.support.kasir_on_fakes import Kasir
 
-pytestmark = pytest.mark.unit
 
 FIRST_SLOT = timedelta(minutes=12)
 RETRY = timedelta(minutes=5)

@@ -18,9 +18,7 @@ from domain.orders import Order
 from domain.payments import Payment
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
-
-pytestmark = pytest.mark.unit
+    from tests.support.kasir_on_fakes import Kasir
 
 
 async def contradicted(kasir: Kasir, attempt: Payment) -> None:

@@ -12,8 +12,6 @@ from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment
 
-pytestmark = pytest.mark.unit
-
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 

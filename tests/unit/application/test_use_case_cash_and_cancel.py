@@ -21,7 +21,7 @@ from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentMethod, PaymentStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
+    from tests.support.kasir_on_fakes import Kasir
 
 
 async def test_cash_pays_the_order_and_records_the_change_due(kasir: Kasir, order: Order) -> None:

@@ -12,7 +12,7 @@ from domain.events import PaymentCancelled
 from domain.payments import PaymentStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir, Menu
+    from tests.support.kasir_on_fakes import Kasir, Menu
 
 
 async def test_a_duplicate_waits_for_another_processs_running_check_and_answers_settled(
@@ -31,6 +31,7 @@ async def test_a_duplicate_waits_for_another_processs_running_check_and_answers_
         return await answer(order_uid)
 
     kasir.gateway.check_status = slow_check  # type: ignore[method-assign]
+    kasir.pause = asyncio.sleep  # B polls in real time while A's check runs
     first = asyncio.create_task(kasir.handle_notification.execute(notification))
     await asyncio.sleep(0.01)
     # Process B receives the duplicate meanwhile: its claim is refused, so it waits.

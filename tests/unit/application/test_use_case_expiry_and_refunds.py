@@ -17,7 +17,7 @@ from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir, Menu
+    from tests.support.kasir_on_fakes import Kasir, Menu
 
 VALIDITY = timedelta(minutes=10)
 FIRST_SLOT = VALIDITY + timedelta(minutes=2)  # the job's first check after the expiry

@@ -32,7 +32,7 @@ from domain.payments import Payment, PaymentStatus
 from entrypoints import gateways
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
+    from tests.support.kasir_on_fakes import Kasir
 
 
 async def test_a_confirmed_success_pays_the_order_once(
@@ -402,6 +402,7 @@ async def test_fifty_concurrent_duplicates_in_one_process_share_one_status_check
 ) -> None:
     kasir.gateway = gateways.verified_fake(YieldingGateway)
     kasir.uow.interleave = True
+    kasir.pause = asyncio.sleep  # the duplicates poll in real time while the one check runs
     attempt = (await kasir.start(order)).payment
     kasir.gateway.pay(attempt.order_uid)
     fields = kasir.gateway.notification_for(attempt.order_uid)

@@ -16,7 +16,7 @@ from domain.events import OrderPlaced
 from domain.orders import OrderLine, OrderStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir, Menu
+    from tests.support.kasir_on_fakes import Kasir, Menu
 
 
 def _command(*lines: tuple[int, int]) -> PlaceOrderCommand:

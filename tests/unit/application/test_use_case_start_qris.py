@@ -36,7 +36,7 @@ from domain.payments import Payment, PaymentStatus
 from entrypoints import gateways
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
+    from tests.support.kasir_on_fakes import Kasir
 
 GRACE = timedelta(seconds=30)
 PAST_GRACE = GRACE + timedelta(seconds=1)

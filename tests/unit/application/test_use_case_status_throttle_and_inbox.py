@@ -20,7 +20,7 @@ from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
+    from tests.support.kasir_on_fakes import Kasir
 
 INTERVAL = timedelta(seconds=30)
 

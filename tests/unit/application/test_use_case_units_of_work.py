@@ -16,7 +16,7 @@ from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir, Menu
+    from tests.support.kasir_on_fakes import Kasir, Menu
 
 
 class RuleBroken(Exception):

@@ -24,7 +24,7 @@ from application.inbox import InboxFilter
 from application.use_cases.start_qris_payment import StartQrisPaymentCommand
 
 if TYPE_CHECKING:
-    from tests.unit.application.conftest import Kasir
+    from tests.support.kasir_on_fakes import Kasir
 
     from domain.orders import Order
 

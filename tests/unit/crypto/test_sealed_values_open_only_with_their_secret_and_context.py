@@ -6,8 +6,6 @@ import pytest
 from adapters.crypto.aead import AesGcmSealer
 from application.sealing import UnreadableSeal
 
-pytestmark = pytest.mark.unit
-
 SECRET = "a-secret-of-at-least-thirty-two-characters"
 TOKEN = b'{"access_token":"tok_7c1f0b9e2d"}'
 

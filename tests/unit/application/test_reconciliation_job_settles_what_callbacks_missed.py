@@ -254,21 +254,36 @@ async def test_a_create_that_timed_out_at_the_gateway_is_abandoned_after_the_gra
     assert started.payment.status is PaymentStatus.PENDING
 
 
-async def test_a_process_killed_between_the_gateway_call_and_the_commit_is_resolved_by_the_job(
-    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order
+@pytest.mark.parametrize(
+    ("dies", "created_there", "outcome", "status"),
+    [
+        (DiesAfterCreate, True, "abandoned", PaymentStatus.CANCELLED),
+        (DiesBeforeCreate, False, "failed", PaymentStatus.FAILED),
+    ],
+    ids=["killed-after-the-gateway-created-it", "killed-before-the-gateway-heard-of-it"],
+)
+async def test_a_process_killed_around_the_gateway_call_leaves_an_attempt_the_job_resolves(
+    kasir: Kasir,
+    queue: InMemoryReconciliationQueue,
+    order: Order,
+    dies: type[FakePaymentGateway],
+    created_there: bool,
+    outcome: str,
+    status: PaymentStatus,
 ) -> None:
-    kasir.gateway = gateways.verified_fake(DiesAfterCreate)
+    """Created at the gateway but never recorded: abandoned; never created there: failed."""
+    kasir.gateway = gateways.verified_fake(dies)
     with pytest.raises(asyncio.CancelledError):
         await kasir.start(order)
     [lost] = kasir.payments_of(order.key)
     assert lost.status is PaymentStatus.CREATING
-    assert lost.order_uid in kasir.gateway.transactions  # the gateway did create it
+    assert (lost.order_uid in kasir.gateway.transactions) is created_there
 
     kasir.clock.advance(GRACE + SECOND)
     report = await run(kasir, queue)
 
-    assert report.outcomes == {lost.order_uid: "abandoned"}
-    assert kasir.payment(lost.order_uid).status is PaymentStatus.CANCELLED
+    assert report.outcomes == {lost.order_uid: outcome}
+    assert kasir.payment(lost.order_uid).status is status
     assert (await run(kasir, queue)).outcomes == {}
 
 
@@ -290,21 +305,6 @@ async def test_a_process_killed_after_the_gateway_call_is_resolved_by_the_next_q
     assert started.payment.order_uid != lost.order_uid
     assert kasir.payment(lost.order_uid).status is PaymentStatus.CANCELLED
     assert kasir.payment(lost.order_uid).status_reason == ABANDONED_REASON
-
-
-async def test_an_attempt_the_gateway_never_heard_of_fails_when_the_job_checks_it(
-    kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order
-) -> None:
-    kasir.gateway = gateways.verified_fake(DiesBeforeCreate)
-    with pytest.raises(asyncio.CancelledError):
-        await kasir.start(order)
-    [lost] = kasir.payments_of(order.key)
-
-    kasir.clock.advance(GRACE + SECOND)
-    report = await run(kasir, queue)
-
-    assert report.outcomes == {lost.order_uid: "failed"}
-    assert kasir.payment(lost.order_uid).status is PaymentStatus.FAILED
 
 
 async def test_a_creating_attempt_the_customer_somehow_paid_pays_the_order(

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from application.callers import Caller, require_staff
 from application.errors import NotFound
 from application.ports import UnitOfWorkFactory
 from domain.menu import MenuItem
@@ -9,11 +10,14 @@ from domain.menu import MenuItem
 
 @dataclass(frozen=True, slots=True)
 class AddMenuItem:
-    """Adds an item to the menu. Prices are whole rupiah and must be positive."""
+    """Staff add an item to the menu. Prices are whole rupiah and must be positive."""
 
     uow: UnitOfWorkFactory
 
-    async def execute(self, *, name: str, price: int, available: bool = True) -> MenuItem:
+    async def execute(
+        self, *, caller: Caller, name: str, price: int, available: bool = True
+    ) -> MenuItem:
+        require_staff(caller)
         item = MenuItem.create(name=name, price=price, available=available)
         async with self.uow() as uow:
             await uow.menu.add(item)
@@ -23,7 +27,7 @@ class AddMenuItem:
 
 @dataclass(frozen=True, slots=True)
 class UpdateMenuItem:
-    """Changes an item's name, price or availability; placed orders keep their prices."""
+    """Staff change an item's name, price or availability; placed orders keep their prices."""
 
     uow: UnitOfWorkFactory
 
@@ -31,10 +35,12 @@ class UpdateMenuItem:
         self,
         item_id: int,
         *,
+        caller: Caller,
         name: str | None = None,
         price: int | None = None,
         available: bool | None = None,
     ) -> MenuItem:
+        require_staff(caller)
         async with self.uow() as uow:
             item = await uow.menu.get(item_id)
             if item is None:

@@ -63,7 +63,9 @@ async def test_a_create_answering_at_its_deadline_keeps_its_attempt_and_its_qr(
     clock = service.clock()
     assert isinstance(gateway, SlowGateway)
     assert isinstance(clock, SettableClock)
-    item = await service.add_menu_item().execute(name="Nasi goreng", price=25_000)
+    item = await service.add_menu_item().execute(
+        caller=Staff("staff:sari"), name="Nasi goreng", price=25_000
+    )
     order = (
         await service.place_order().execute(
             PlaceOrderCommand(items=(OrderItemRequest(item.id or 0, 2),))

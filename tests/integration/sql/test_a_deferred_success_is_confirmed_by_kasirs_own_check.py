@@ -78,7 +78,9 @@ async def services(sql_engine: AsyncEngine) -> AsyncIterator[Services]:
 
 
 async def pending_attempt(service: Container) -> tuple[int, str]:
-    item = await service.add_menu_item().execute(name="Nasi goreng", price=25_000)
+    item = await service.add_menu_item().execute(
+        caller=Staff("staff:sari"), name="Nasi goreng", price=25_000
+    )
     placed = await service.place_order().execute(
         PlaceOrderCommand(items=(OrderItemRequest(item.id or 0, 2),))
     )

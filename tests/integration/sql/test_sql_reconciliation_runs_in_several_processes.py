@@ -77,7 +77,9 @@ class Process:
         )
 
     async def order(self) -> Order:
-        item = await AddMenuItem(self.uow).execute(name="Nasi goreng", price=25_000)
+        item = await AddMenuItem(self.uow).execute(
+            caller=Staff("staff:sari"), name="Nasi goreng", price=25_000
+        )
         placed = await PlaceOrder(
             self.uow, self.clock, SecureReferenceGenerator(), InMemoryEventPublisher()
         ).execute(PlaceOrderCommand(items=(OrderItemRequest(item.id or 0, 2),)))

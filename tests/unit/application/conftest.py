@@ -3,6 +3,7 @@
 import pytest
 from tests.support.kasir_on_fakes import Kasir, Menu
 
+from application.callers import Staff
 from domain.orders import Order
 from domain.payments import Payment
 
@@ -15,8 +16,12 @@ def kasir() -> Kasir:
 @pytest.fixture
 async def menu(kasir: Kasir) -> Menu:
     return Menu(
-        nasi_goreng=await kasir.add_menu_item.execute(name="Nasi goreng", price=25_000),
-        es_teh=await kasir.add_menu_item.execute(name="Es teh manis", price=5_000),
+        nasi_goreng=await kasir.add_menu_item.execute(
+            caller=Staff("staff:sari"), name="Nasi goreng", price=25_000
+        ),
+        es_teh=await kasir.add_menu_item.execute(
+            caller=Staff("staff:sari"), name="Es teh manis", price=5_000
+        ),
     )
 
 

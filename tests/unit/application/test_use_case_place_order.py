@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from application.callers import Staff
 from application.errors import NotFound
 from application.tokens import token_matches
 from application.use_cases.place_order import OrderItemRequest, PlaceOrderCommand
@@ -100,7 +101,7 @@ async def test_an_empty_order_or_a_bad_quantity_is_rejected_and_nothing_is_store
 
 
 async def test_an_unavailable_item_cannot_be_ordered(kasir: Kasir, menu: Menu) -> None:
-    await kasir.update_menu_item.execute(2, available=False)
+    await kasir.update_menu_item.execute(2, caller=Staff("staff:sari"), available=False)
 
     with pytest.raises(InvalidOrder, match="not available"):
         await kasir.place_order.execute(_command((1, 1), (2, 1)))
@@ -113,7 +114,9 @@ async def test_a_later_menu_price_change_does_not_alter_a_placed_order(
 ) -> None:
     placed = await kasir.place_order.execute(_command((1, 2)))
 
-    await kasir.update_menu_item.execute(1, name="Nasi goreng spesial", price=40_000)
+    await kasir.update_menu_item.execute(
+        1, caller=Staff("staff:sari"), name="Nasi goreng spesial", price=40_000
+    )
 
     stored = kasir.order(placed.order.key)
     assert stored.lines == (OrderLine(1, "Nasi goreng", 25_000, 2),)
@@ -122,8 +125,12 @@ async def test_a_later_menu_price_change_does_not_alter_a_placed_order(
 
 
 async def test_menu_items_are_stored_with_ids_and_listed_by_availability(kasir: Kasir) -> None:
-    rice = await kasir.add_menu_item.execute(name="  Nasi uduk ", price=20_000)
-    tea = await kasir.add_menu_item.execute(name="Teh tarik", price=8_000, available=False)
+    rice = await kasir.add_menu_item.execute(
+        caller=Staff("staff:sari"), name="  Nasi uduk ", price=20_000
+    )
+    tea = await kasir.add_menu_item.execute(
+        caller=Staff("staff:sari"), name="Teh tarik", price=8_000, available=False
+    )
 
     assert (rice.id, rice.name, tea.id) == (1, "Nasi uduk", 2)
     assert await kasir.list_menu_items.execute() == [rice, tea]
@@ -132,18 +139,20 @@ async def test_menu_items_are_stored_with_ids_and_listed_by_availability(kasir: 
 
 async def test_an_invalid_menu_item_is_not_stored(kasir: Kasir) -> None:
     with pytest.raises(InvalidMenuItem):
-        await kasir.add_menu_item.execute(name="Air putih", price=0)
+        await kasir.add_menu_item.execute(caller=Staff("staff:sari"), name="Air putih", price=0)
 
     assert kasir.store.menu == {}
 
 
 async def test_a_rejected_menu_update_changes_nothing(kasir: Kasir, menu: Menu) -> None:
     with pytest.raises(InvalidAmount):
-        await kasir.update_menu_item.execute(1, name="Renamed", price=-1)
+        await kasir.update_menu_item.execute(
+            1, caller=Staff("staff:sari"), name="Renamed", price=-1
+        )
 
     assert kasir.store.menu[1] == menu.nasi_goreng
 
 
 async def test_updating_an_unknown_menu_item_is_not_found(kasir: Kasir) -> None:
     with pytest.raises(NotFound):
-        await kasir.update_menu_item.execute(5, price=1_000)
+        await kasir.update_menu_item.execute(5, caller=Staff("staff:sari"), price=1_000)

@@ -42,7 +42,7 @@ class MenuController(Controller):
         staff: NamedDependency[Staff],
     ) -> MenuItemResponse:
         item = await add_menu_item.execute(
-            name=data.name, price=data.price, available=data.available
+            caller=staff, name=data.name, price=data.price, available=data.available
         )
         return MenuItemResponse.of(item)
 
@@ -60,6 +60,6 @@ class MenuController(Controller):
         staff: NamedDependency[Staff],
     ) -> MenuItemResponse:
         item = await update_menu_item.execute(
-            item_id, name=data.name, price=data.price, available=data.available
+            item_id, caller=staff, name=data.name, price=data.price, available=data.available
         )
         return MenuItemResponse.of(item)

@@ -130,21 +130,28 @@ async def test_a_server_error_on_create_is_an_unknown_outcome_with_its_message(
     assert raised.value.detail == "Internal Server Error"
 
 
-async def test_a_server_error_on_status_is_retried_and_the_retry_answers(
+@pytest.mark.parametrize(
+    ("fault", "failures"),
+    [("fail_next", 2), ("timeout_next", 1)],
+    ids=["server-errors", "a-timeout"],
+)
+async def test_a_failed_status_request_is_retried_and_the_retry_answers(
     simulator: DuitkuSimulator,
     make_gateway: GatewayFactory,
     http: httpx.AsyncClient,
     backoff_sleeps: list[float],
+    fault: str,
+    failures: int,
 ) -> None:
-    gateway = make_gateway(simulator)
+    gateway = make_gateway(simulator, **SHORT_READ_TIMEOUT)
     order_uid = new_order_uid()
     await gateway.create_qris(charge(order_uid))
-    await set_faults(http, simulator, fail_next=2)
+    await set_faults(http, simulator, **{fault: failures})
 
     status = await gateway.check_status(order_uid)
 
     assert status.state is GatewayPaymentState.PENDING
-    assert len(backoff_sleeps) == 2
+    assert len(backoff_sleeps) == failures
 
 
 async def test_persistent_server_errors_on_status_raise_unavailable_after_the_retries(
@@ -172,23 +179,6 @@ async def test_a_create_whose_answer_never_comes_is_a_timeout_though_duitku_crea
         await gateway.create_qris(charge(order_uid))
 
     assert (await gateway.check_status(order_uid)).state is GatewayPaymentState.PENDING
-
-
-async def test_a_status_timeout_is_retried_and_the_retry_answers(
-    simulator: DuitkuSimulator,
-    make_gateway: GatewayFactory,
-    http: httpx.AsyncClient,
-    backoff_sleeps: list[float],
-) -> None:
-    gateway = make_gateway(simulator, **SHORT_READ_TIMEOUT)
-    order_uid = new_order_uid()
-    await gateway.create_qris(charge(order_uid))
-    await set_faults(http, simulator, timeout_next=1)
-
-    status = await gateway.check_status(order_uid)
-
-    assert status.state is GatewayPaymentState.PENDING
-    assert len(backoff_sleeps) == 1
 
 
 async def test_status_timeouts_on_every_attempt_raise_a_timeout_after_the_retries(

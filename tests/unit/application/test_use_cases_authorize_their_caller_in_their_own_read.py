@@ -84,6 +84,10 @@ STAFF_ACTIONS: dict[str, Callable[[Kasir, Order, Caller], Awaitable[Any]]] = {
     "list refunds": lambda k, o, c: k.list_refunds.execute(caller=c),
     "resolve a refund": lambda k, o, c: k.resolve_refund.execute("KSR-X", caller=c, note="x"),
     "list notifications": lambda k, o, c: k.list_notifications.execute(InboxFilter(), caller=c),
+    "list payments to review": lambda k, o, c: k.list_payments_needing_review.execute(caller=c),
+    "resolve a review": lambda k, o, c: k.resolve_payment_review.execute(
+        "KSR-X", caller=c, note="x"
+    ),
 }
 
 

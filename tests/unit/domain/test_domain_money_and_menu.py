@@ -34,6 +34,8 @@ def test_the_money_error_names_what_was_wrong_and_has_a_stable_code() -> None:
     with pytest.raises(InvalidAmount, match=r"^price must") as caught:
         rupiah(-5, what="price")
     assert caught.value.code == "invalid_amount"
+    # The HTTP error body shows `message`, so it must be the same readable text.
+    assert caught.value.message == str(caught.value) == caught.value.args[0]
 
 
 def test_a_new_menu_item_is_unstored_available_and_has_a_trimmed_name() -> None:
@@ -59,7 +61,7 @@ def test_a_menu_item_price_of_zero_is_rejected() -> None:
 
 @pytest.mark.parametrize("price", [-1, 2_500.5, True])
 def test_a_menu_item_price_must_be_whole_non_negative_rupiah(price: int) -> None:
-    with pytest.raises(InvalidAmount):
+    with pytest.raises(InvalidAmount, match="^price must be "):
         MenuItem.create(name="Kerupuk", price=price)
 
 
@@ -73,20 +75,20 @@ def test_updating_a_menu_item_changes_only_what_is_given() -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "error"),
+    ("changes", "error", "message"),
     [
-        ({"name": "Renamed", "price": 0}, InvalidMenuItem),
-        ({"name": "Renamed", "price": -1}, InvalidAmount),
-        ({"name": "  ", "price": 40_000}, InvalidMenuItem),
-        ({"price": 40_000, "name": "", "available": False}, InvalidMenuItem),
+        ({"name": "Renamed", "price": 0}, InvalidMenuItem, "^price must be more than 0"),
+        ({"name": "Renamed", "price": -1}, InvalidAmount, "^price must be between"),
+        ({"name": "  ", "price": 40_000}, InvalidMenuItem, "^name must be"),
+        ({"price": 40_000, "name": "", "available": False}, InvalidMenuItem, "^name must be"),
     ],
 )
 def test_a_rejected_menu_update_changes_nothing_at_all(
-    changes: dict[str, object], error: type[Exception]
+    changes: dict[str, object], error: type[Exception], message: str
 ) -> None:
     item = MenuItem(id=3, name="Sate ayam", price=30_000)
 
-    with pytest.raises(error):
+    with pytest.raises(error, match=message):
         item.update(**changes)  # type: ignore[arg-type]
 
     assert item == MenuItem(id=3, name="Sate ayam", price=30_000, available=True)

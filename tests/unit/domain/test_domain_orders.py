@@ -108,7 +108,7 @@ def test_storing_an_order_gives_it_its_id_once_and_records_that_it_was_placed() 
 
     assert order.key == 41
     assert order.events == [OrderPlaced(order_id=41, total=55_000)]
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition, match="already has an id"):
         order.assign_id(42)
     assert order.key == 41
     assert len(order.events) == 1

@@ -187,6 +187,12 @@ def test_an_open_attempt_is_cancelled_with_its_reason(start: PaymentStatus) -> N
     assert payment.events == [PaymentCancelled("KSR-1", 7, "paid in cash")]
 
 
+_REFUSED_ACTION = {
+    "fail": "fail",
+    "expire": "expire",
+    "cancel": "cancel",
+    "mark_issued": "issue a QR for",
+}
 _CLOSE: dict[str, Callable[[Payment], None]] = {
     "fail": lambda p: p.fail(reason="late failure", now=LATER),
     "expire": lambda p: p.expire(now=LATER),
@@ -201,7 +207,8 @@ def test_terminal_states_are_sticky(terminal: PaymentStatus, action: str) -> Non
     payment = _in(terminal)
     before = dataclasses.replace(payment)
 
-    with pytest.raises(InvalidTransition, match=f"a {terminal.value} payment"):
+    refused = f"^cannot {_REFUSED_ACTION[action]} a {terminal.value} payment$"
+    with pytest.raises(InvalidTransition, match=refused):
         _CLOSE[action](payment)
 
     assert payment == before
@@ -265,7 +272,7 @@ def test_a_success_for_another_amount_is_refused(status: PaymentStatus, amount: 
     payment = _in(status)
     before = dataclasses.replace(payment)
 
-    with pytest.raises(AmountMismatch):
+    with pytest.raises(AmountMismatch, match=f"^gateway amount {amount} differs from attempt "):
         payment.confirm_success(amount=amount, now=LATER)
 
     assert payment == before
@@ -292,6 +299,7 @@ def test_cash_records_what_was_tendered_and_the_change_due() -> None:
     )
     assert (payment.cash_tendered, payment.change_due) == (60_000, 5_000)
     assert (payment.taken_by, payment.paid_at) == ("staff:sari", NOW)
+    assert (payment.created_at, payment.updated_at) == (NOW, NOW)
     assert payment.events == [
         PaymentRequested("KSR-C", 7, "cash", TOTAL),
         PaymentSucceeded("KSR-C", 7, "cash", TOTAL, "new"),
@@ -314,7 +322,7 @@ def test_less_cash_than_the_total_is_rejected() -> None:
 
 @pytest.mark.parametrize("tendered", [-1, 60_000.0, True])
 def test_cash_tendered_must_be_whole_rupiah(tendered: int) -> None:
-    with pytest.raises(InvalidAmount):
+    with pytest.raises(InvalidAmount, match="^amount tendered must be "):
         Payment.take_cash(
             order=_order(), order_uid="KSR-C", tendered=tendered, taken_by="s", now=NOW
         )
@@ -335,9 +343,10 @@ def test_a_success_that_cannot_pay_its_order_requires_a_refund_once() -> None:
     payment.require_refund(reason="again", now=LATER + timedelta(minutes=1))
 
     assert payment.refund_open
-    assert (payment.refund_required_at, payment.refund_reason) == (
+    assert (payment.refund_required_at, payment.refund_reason, payment.updated_at) == (
         LATER,
         "order 7 was already paid",
+        LATER,
     )
     assert payment.events == [RefundRequired("KSR-1", 7, TOTAL, "order 7 was already paid")]
 
@@ -345,7 +354,7 @@ def test_a_success_that_cannot_pay_its_order_requires_a_refund_once() -> None:
 @pytest.mark.parametrize("status", sorted(frozenset(PaymentStatus) - {PaymentStatus.SUCCEEDED}))
 def test_only_a_succeeded_payment_can_require_a_refund(status: PaymentStatus) -> None:
     payment = _in(status)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition, match=f"^cannot refund a {status.value} payment$"):
         payment.require_refund(reason="no money arrived", now=LATER)
     assert payment.refund_required_at is None
 
@@ -364,6 +373,7 @@ def test_resolving_a_refund_records_who_when_and_why_and_cannot_be_done_twice() 
         "staff:sari",
         "returned in cash",
     )
+    assert payment.updated_at == resolved_at
     assert payment.events == [RefundResolved("KSR-1", 7, "staff:sari")]
     with pytest.raises(InvalidTransition, match="no open refund"):
         payment.resolve_refund(by="staff:budi", note="again", now=resolved_at + timedelta(hours=1))
@@ -460,7 +470,7 @@ def test_a_succeeded_attempt_is_never_closed_as_a_mismatch() -> None:
 
 def test_an_amount_received_that_is_not_whole_rupiah_is_refused() -> None:
     payment = _in(PaymentStatus.PENDING)
-    with pytest.raises(InvalidAmount):
+    with pytest.raises(InvalidAmount, match="^amount received must be "):
         payment.close_amount_mismatch(amount_received=-1, now=LATER)
     assert payment.status is PaymentStatus.PENDING
 

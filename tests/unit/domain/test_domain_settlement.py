@@ -50,14 +50,20 @@ def _pending(order: Order, order_uid: str = "KSR-Q") -> Payment:
     return payment
 
 
-def _cash(order: Order, *, tendered: int = 60_000, open_qris: Payment | None = None) -> Payment:
+def _cash(
+    order: Order,
+    *,
+    tendered: int = 60_000,
+    open_qris: Payment | None = None,
+    now: datetime = NOW,
+) -> Payment:
     payment = take_cash(
         order=order,
         open_qris=open_qris,
         order_uid="KSR-C",
         tendered=tendered,
         taken_by="staff:sari",
-        now=NOW,
+        now=now,
     )
     return payment
 
@@ -177,11 +183,13 @@ def test_cash_pays_the_order_and_cancels_its_open_qris_attempt() -> None:
     order = _order()
     qris = _pending(order)
 
-    cash = _cash(order, tendered=100_000, open_qris=qris)
+    cash = _cash(order, tendered=100_000, open_qris=qris, now=LATER)
 
     assert (cash.status, cash.change_due) == (PaymentStatus.SUCCEEDED, 45_000)
-    assert (order.status, order.paid_by) == (OrderStatus.PAID, "KSR-C")
+    assert (cash.created_at, cash.updated_at, cash.paid_at) == (LATER, LATER, LATER)
+    assert (order.status, order.paid_by, order.paid_at) == (OrderStatus.PAID, "KSR-C", LATER)
     assert (qris.status, qris.status_reason) == (PaymentStatus.CANCELLED, "paid in cash")
+    assert qris.updated_at == LATER  # when it was closed, not when its QR was issued
     assert qris.events == [PaymentCancelled("KSR-Q", 7, "paid in cash")]
     assert cash.events == [
         PaymentRequested("KSR-C", 7, "cash", TOTAL),

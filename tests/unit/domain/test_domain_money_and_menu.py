@@ -55,7 +55,7 @@ def test_a_menu_item_name_of_exactly_120_characters_is_accepted() -> None:
 
 
 def test_a_menu_item_price_of_zero_is_rejected() -> None:
-    with pytest.raises(InvalidMenuItem, match="more than 0"):
+    with pytest.raises(InvalidMenuItem, match="^price must be more than 0 rupiah$"):
         MenuItem.create(name="Air putih", price=0)
 
 

@@ -283,7 +283,9 @@ def test_cash_is_not_confirmed_by_a_gateway() -> None:
     payment = Payment.take_cash(
         order=_order(), order_uid="KSR-C", tendered=TOTAL, taken_by="staff:sari", now=NOW
     )
-    with pytest.raises(InvalidTransition, match="gateway"):
+    with pytest.raises(
+        InvalidTransition, match="^only a gateway payment is confirmed by the gateway$"
+    ):
         payment.confirm_success(amount=TOTAL, now=LATER)
 
 
@@ -459,6 +461,29 @@ def test_the_same_mismatch_is_recorded_once() -> None:
 
     assert (payment.updated_at, payment.refund_required_at) == (LATER, LATER)
     assert payment.events == []
+
+
+def test_a_matching_amount_or_a_cash_payment_is_never_closed_as_a_mismatch() -> None:
+    payment = _in(PaymentStatus.PENDING)
+    with pytest.raises(InvalidTransition, match="^the amount received matches the attempt$"):
+        payment.close_amount_mismatch(amount_received=TOTAL, now=LATER)
+    cash = Payment.take_cash(
+        order=_order(), order_uid="KSR-C", tendered=TOTAL, taken_by="staff:sari", now=NOW
+    )
+    with pytest.raises(
+        InvalidTransition, match="^only a gateway payment can receive another amount$"
+    ):
+        cash.close_amount_mismatch(amount_received=1_000, now=LATER)
+    assert (payment.status, payment.closed_reason, payment.events) == (
+        PaymentStatus.PENDING,
+        None,
+        [],
+    )
+    assert (cash.status, cash.closed_reason, cash.refund_required_at) == (
+        PaymentStatus.SUCCEEDED,
+        None,
+        None,
+    )
 
 
 def test_a_succeeded_attempt_is_never_closed_as_a_mismatch() -> None:

@@ -47,7 +47,7 @@ def test_one_trillion_rupiah_is_the_largest_amount_of_money() -> None:
 
 def test_an_order_may_total_exactly_one_trillion_rupiah_but_not_one_more() -> None:
     assert _place((_item(1, 500_000_000_000), 2)).total == 1_000_000_000_000
-    with pytest.raises(InvalidOrder, match="too large"):
+    with pytest.raises(InvalidOrder, match="^order total is too large$"):
         _place((_item(1, 500_000_000_000), 2), (_item(2, 1), 1))
 
 

@@ -55,13 +55,13 @@ def test_a_menu_item_name_of_exactly_120_characters_is_accepted() -> None:
 
 
 def test_a_menu_item_price_of_zero_is_rejected() -> None:
-    with pytest.raises(InvalidMenuItem, match="^price must be more than 0 rupiah$"):
+    with pytest.raises(InvalidMenuItem, match=r"^price must be more than 0 rupiah$"):
         MenuItem.create(name="Air putih", price=0)
 
 
 @pytest.mark.parametrize("price", [-1, 2_500.5, True])
 def test_a_menu_item_price_must_be_whole_non_negative_rupiah(price: int) -> None:
-    with pytest.raises(InvalidAmount, match="^price must be "):
+    with pytest.raises(InvalidAmount, match=r"^price must be "):
         MenuItem.create(name="Kerupuk", price=price)
 
 

@@ -64,7 +64,7 @@ def test_a_later_menu_change_does_not_alter_a_placed_order() -> None:
 
 
 def test_an_order_needs_at_least_one_item() -> None:
-    with pytest.raises(InvalidOrder, match="^an order needs at least one item$"):
+    with pytest.raises(InvalidOrder, match=r"^an order needs at least one item$"):
         _place()
 
 
@@ -84,7 +84,7 @@ def test_an_unavailable_item_is_rejected() -> None:
 
 
 def test_an_item_that_was_never_stored_is_rejected() -> None:
-    with pytest.raises(InvalidOrder, match="^menu item is not stored$"):
+    with pytest.raises(InvalidOrder, match=r"^menu item is not stored$"):
         _place((MenuItem(name="Sate", price=30_000), 1))
 
 
@@ -97,7 +97,7 @@ def test_an_order_has_at_most_100_lines() -> None:
 
 def test_an_order_total_above_the_money_limit_is_rejected() -> None:
     expensive = _item(9, "Emas", MAX_RUPIAH)
-    with pytest.raises(InvalidOrder, match="^order total is too large$"):
+    with pytest.raises(InvalidOrder, match=r"^order total is too large$"):
         _place((expensive, 2))
 
 
@@ -108,7 +108,7 @@ def test_storing_an_order_gives_it_its_id_once_and_records_that_it_was_placed() 
 
     assert order.key == 41
     assert order.events == [OrderPlaced(order_id=41, total=55_000)]
-    with pytest.raises(InvalidTransition, match="^order already has an id$"):
+    with pytest.raises(InvalidTransition, match=r"^order already has an id$"):
         order.assign_id(42)
     assert order.key == 41
     assert len(order.events) == 1

@@ -207,7 +207,7 @@ def test_terminal_states_are_sticky(terminal: PaymentStatus, action: str) -> Non
     payment = _in(terminal)
     before = dataclasses.replace(payment)
 
-    refused = f"^cannot {_REFUSED_ACTION[action]} a {terminal.value} payment$"
+    refused = rf"^cannot {_REFUSED_ACTION[action]} a {terminal.value} payment$"
     with pytest.raises(InvalidTransition, match=refused):
         _CLOSE[action](payment)
 
@@ -272,7 +272,7 @@ def test_a_success_for_another_amount_is_refused(status: PaymentStatus, amount: 
     payment = _in(status)
     before = dataclasses.replace(payment)
 
-    with pytest.raises(AmountMismatch, match=f"^gateway amount {amount} differs from attempt "):
+    with pytest.raises(AmountMismatch, match=rf"^gateway amount {amount} differs from attempt "):
         payment.confirm_success(amount=amount, now=LATER)
 
     assert payment == before
@@ -284,7 +284,7 @@ def test_cash_is_not_confirmed_by_a_gateway() -> None:
         order=_order(), order_uid="KSR-C", tendered=TOTAL, taken_by="staff:sari", now=NOW
     )
     with pytest.raises(
-        InvalidTransition, match="^only a gateway payment is confirmed by the gateway$"
+        InvalidTransition, match=r"^only a gateway payment is confirmed by the gateway$"
     ):
         payment.confirm_success(amount=TOTAL, now=LATER)
 
@@ -324,7 +324,7 @@ def test_less_cash_than_the_total_is_rejected() -> None:
 
 @pytest.mark.parametrize("tendered", [-1, 60_000.0, True])
 def test_cash_tendered_must_be_whole_rupiah(tendered: int) -> None:
-    with pytest.raises(InvalidAmount, match="^amount tendered must be "):
+    with pytest.raises(InvalidAmount, match=r"^amount tendered must be "):
         Payment.take_cash(
             order=_order(), order_uid="KSR-C", tendered=tendered, taken_by="s", now=NOW
         )
@@ -356,7 +356,7 @@ def test_a_success_that_cannot_pay_its_order_requires_a_refund_once() -> None:
 @pytest.mark.parametrize("status", sorted(frozenset(PaymentStatus) - {PaymentStatus.SUCCEEDED}))
 def test_only_a_succeeded_payment_can_require_a_refund(status: PaymentStatus) -> None:
     payment = _in(status)
-    with pytest.raises(InvalidTransition, match=f"^cannot refund a {status.value} payment$"):
+    with pytest.raises(InvalidTransition, match=rf"^cannot refund a {status.value} payment$"):
         payment.require_refund(reason="no money arrived", now=LATER)
     assert payment.refund_required_at is None
 
@@ -465,13 +465,13 @@ def test_the_same_mismatch_is_recorded_once() -> None:
 
 def test_a_matching_amount_or_a_cash_payment_is_never_closed_as_a_mismatch() -> None:
     payment = _in(PaymentStatus.PENDING)
-    with pytest.raises(InvalidTransition, match="^the amount received matches the attempt$"):
+    with pytest.raises(InvalidTransition, match=r"^the amount received matches the attempt$"):
         payment.close_amount_mismatch(amount_received=TOTAL, now=LATER)
     cash = Payment.take_cash(
         order=_order(), order_uid="KSR-C", tendered=TOTAL, taken_by="staff:sari", now=NOW
     )
     with pytest.raises(
-        InvalidTransition, match="^only a gateway payment can receive another amount$"
+        InvalidTransition, match=r"^only a gateway payment can receive another amount$"
     ):
         cash.close_amount_mismatch(amount_received=1_000, now=LATER)
     assert (payment.status, payment.closed_reason, payment.events) == (
@@ -495,7 +495,7 @@ def test_a_succeeded_attempt_is_never_closed_as_a_mismatch() -> None:
 
 def test_an_amount_received_that_is_not_whole_rupiah_is_refused() -> None:
     payment = _in(PaymentStatus.PENDING)
-    with pytest.raises(InvalidAmount, match="^amount received must be "):
+    with pytest.raises(InvalidAmount, match=r"^amount received must be "):
         payment.close_amount_mismatch(amount_received=-1, now=LATER)
     assert payment.status is PaymentStatus.PENDING
 

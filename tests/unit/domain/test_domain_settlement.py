@@ -173,7 +173,7 @@ def test_a_success_is_never_applied_to_another_order() -> None:
     payment = _pending(_order(7))
     other = _order(8)
 
-    with pytest.raises(InvalidTransition, match="^payment belongs to another order$"):
+    with pytest.raises(InvalidTransition, match=r"^payment belongs to another order$"):
         apply_gateway_success(order=other, payment=payment, amount=TOTAL, now=LATER)
 
     assert (payment.status, other.status) == (PaymentStatus.PENDING, OrderStatus.AWAITING_PAYMENT)

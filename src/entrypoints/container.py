@@ -74,9 +74,12 @@ def _callback_allowlist(settings: Settings) -> SourceAllowlist:
     return SourceAllowlist(None if allowed is None else networks(allowed))
 
 
-def _simulator_if_mounted(settings: Settings) -> DuitkuSimulator | None:
+def _simulator_if_mounted(settings: Settings, clock: Clock) -> DuitkuSimulator | None:
+    # The mounted simulator tells time by the service's clock: one time for both sides.
     return (
-        gateways.mounted_simulator(settings) if gateways.uses_mounted_simulator(settings) else None
+        gateways.mounted_simulator(settings, clock)
+        if gateways.uses_mounted_simulator(settings)
+        else None
     )
 
 
@@ -101,7 +104,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     simulator: providers.Provider[DuitkuSimulator | None] = providers.Singleton(
-        _simulator_if_mounted, settings
+        _simulator_if_mounted, settings, clock
     )
     duitku_config: providers.Provider[DuitkuConfig] = providers.Singleton(
         gateways.duitku_config, settings

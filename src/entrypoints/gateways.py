@@ -12,6 +12,7 @@ from adapters.duitku.notifications import DuitkuNotificationVerifier
 from adapters.in_memory.auto_paying_gateway import AutoPayingFakeGateway
 from adapters.in_memory.gateway import FAKE_MERCHANT_CODE, FAKE_SIGNING_KEY, FakePaymentGateway
 from application.gateway import PaymentGateway
+from application.ports import Clock
 from entrypoints.duitku_simulator import (
     DEFAULT_MOUNT_PATH,
     DEV_API_KEY,
@@ -52,8 +53,9 @@ def duitku_config(settings: Settings) -> DuitkuConfig:
     )
 
 
-def mounted_simulator(settings: Settings) -> DuitkuSimulator:
-    """The simulator mounted inside the service (simulator mode without DUITKU_BASE_URL)."""
+def mounted_simulator(settings: Settings, clock: Clock) -> DuitkuSimulator:
+    """The simulator mounted inside the service (simulator mode without DUITKU_BASE_URL),
+    telling time by the service's `clock`, so a test that sets one clock moves both."""
     config = duitku_config(settings)
     return build_simulator(
         SimulatorConfig(
@@ -61,7 +63,8 @@ def mounted_simulator(settings: Settings) -> DuitkuSimulator:
             api_key=config.api_key,
             public_base_url=f"{settings.base_url}{DEFAULT_MOUNT_PATH}",
             **simulator_signatures(settings),
-        )
+        ),
+        clock=clock.now,
     )
 
 

@@ -101,9 +101,9 @@ class DuitkuSimulator:
             logging_config=None,
         )
 
-    async def pay(self, merchant_order_id: str) -> ControlOutcome:
+    async def pay(self, merchant_order_id: str, *, amount: int | None = None) -> ControlOutcome:
         """Pay a pending transaction and deliver its callback (see ``Controller.pay``)."""
-        return await self.controller.pay(merchant_order_id)
+        return await self.controller.pay(merchant_order_id, amount=amount)
 
     async def fail(self, merchant_order_id: str) -> ControlOutcome:
         """Fail a pending transaction and deliver its callback."""

@@ -38,7 +38,7 @@ def build_callback_form(
     ``payer`` is None for a failure: nobody paid, so issuer, name and settlement date are
     sent empty, as Duitku sends absent optional fields.
     """
-    amount = str(transaction.amount)
+    amount = str(transaction.reported_amount)
     signature = sign(
         callback_message(transaction.merchant_code, amount, transaction.merchant_order_id),
         api_key,

@@ -1,4 +1,6 @@
-"""What a test (or a developer) does in place of a real payer: pay, fail, expire, inspect.
+"""What a test (or a developer) does in place of a real payer: pay, fail, expire, inspect,
+and what the network between Duitku and the merchant may do to callbacks: hold them, then
+release them late, duplicated or reordered, or drop them.
 
 None of this exists on Duitku; it replaces the sandbox's "Demo Transaction Area" and the
 payer's banking app (API.md §12).
@@ -46,6 +48,28 @@ class ControlOutcome:
     deliveries: list[DeliveryAttempt]
 
 
+class InvalidControlRequest(ValueError):
+    """A control request with arguments that make no sense (a non-positive amount...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedCallback:
+    """One held callback sent on release: which one (its index when held) and how it went."""
+
+    index: int
+    result_code: str
+    amount: str
+    deliveries: list[DeliveryAttempt]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseOutcome:
+    """What a release sent, in order, and what is still held."""
+
+    transaction: Transaction
+    released: list[ReleasedCallback]
+
+
 class Controller:
     """Moves pending transactions to a final state and sends Duitku's callback for it."""
 
@@ -82,9 +106,17 @@ class Controller:
         """Every transaction, oldest first."""
         return self._store.all(now=self._clock())
 
-    async def pay(self, merchant_order_id: str) -> ControlOutcome:
-        """Mark paid with the transaction's own amount and deliver the ``00`` callback."""
+    async def pay(self, merchant_order_id: str, *, amount: int | None = None) -> ControlOutcome:
+        """Mark paid and deliver the ``00`` callback.
+
+        ``amount`` is what the payer paid, the transaction's own amount by default; another
+        amount (which a dynamic QRIS never allows) lets a test see how a merchant handles a
+        gateway that reports one. Callbacks and status answers then report it.
+        """
+        if amount is not None and (type(amount) is not int or amount <= 0):
+            raise InvalidControlRequest("amount must be a positive integer")
         transaction = self._take_pending(merchant_order_id, TransactionState.PAID)
+        transaction.paid_amount = amount
         transaction.settled_at = self._clock()
         transaction.publisher_order_id = new_publisher_order_id()
         payer = Payer(self._config.payer_issuer_code, self._config.payer_name)
@@ -99,6 +131,47 @@ class Controller:
         """Expire now, without a callback: whether Duitku sends one is unknown (§7.3)."""
         transaction = self._take_pending(merchant_order_id, TransactionState.EXPIRED)
         return ControlOutcome(transaction, [])
+
+    def hold_callbacks(self, merchant_order_id: str) -> Transaction:
+        """Keep this transaction's callbacks from now on instead of sending them."""
+        transaction = self.inspect(merchant_order_id)
+        transaction.holding_callbacks = True
+        return transaction
+
+    async def release_callbacks(
+        self,
+        merchant_order_id: str,
+        *,
+        order: list[int] | None = None,
+        keep_holding: bool = False,
+    ) -> ReleaseOutcome:
+        """Send held callbacks: all in the order they were held, or those at the indices of
+        ``order`` in that order (an index repeated sends a duplicate). Sent callbacks leave
+        the hold; with ``keep_holding`` later callbacks are still held, otherwise they are
+        sent as they happen again."""
+        transaction = self.inspect(merchant_order_id)
+        held = list(transaction.held_callbacks)
+        indices = list(range(len(held))) if order is None else order
+        if any(type(i) is not int or not 0 <= i < len(held) for i in indices):
+            raise InvalidControlRequest(
+                f"order must list indices of the {len(held)} held callbacks"
+            )
+        transaction.held_callbacks = [form for i, form in enumerate(held) if i not in indices]
+        transaction.holding_callbacks = keep_holding
+        released: list[ReleasedCallback] = []
+        for index in indices:
+            form = held[index]
+            deliveries = await self._sender.deliver(transaction.callback_url, form)
+            transaction.deliveries.extend(deliveries)
+            released.append(ReleasedCallback(index, form["resultCode"], form["amount"], deliveries))
+        return ReleaseOutcome(transaction, released)
+
+    def drop_callbacks(self, merchant_order_id: str, *, keep_holding: bool = False) -> Transaction:
+        """Forget every held callback, as if the network lost them all."""
+        transaction = self.inspect(merchant_order_id)
+        transaction.held_callbacks = []
+        transaction.holding_callbacks = keep_holding
+        return transaction
 
     def _take_pending(self, merchant_order_id: str, new_state: TransactionState) -> Transaction:
         transaction = self.inspect(merchant_order_id)
@@ -119,6 +192,9 @@ class Controller:
             payer=payer,
             wrong_signature=self._faults.settings.wrong_callback_signature,
         )
+        if transaction.holding_callbacks:
+            transaction.held_callbacks.append(form)
+            return ControlOutcome(transaction, [])
         deliveries = await self._sender.deliver(transaction.callback_url, form)
         transaction.deliveries.extend(deliveries)
         return ControlOutcome(transaction, deliveries)
@@ -145,7 +221,36 @@ def transaction_view(transaction: Transaction) -> dict[str, Any]:
         "expires_at": transaction.expires_at.isoformat(),
         "settled_at": transaction.settled_at.isoformat() if transaction.settled_at else None,
         "publisher_order_id": transaction.publisher_order_id,
+        "paid_amount": transaction.paid_amount,
         "callback_deliveries": [delivery_view(d) for d in transaction.deliveries],
+        "holding_callbacks": transaction.holding_callbacks,
+        "held_callbacks": [held_view(i, form) for i, form in enumerate(transaction.held_callbacks)],
+    }
+
+
+def held_view(index: int, form: dict[str, str]) -> dict[str, Any]:
+    """JSON shape of a held callback: enough to choose an order, not the whole signed form."""
+    return {"index": index, "result_code": form["resultCode"], "amount": form["amount"]}
+
+
+def release_view(outcome: ReleaseOutcome) -> dict[str, Any]:
+    """JSON shape of a release: each callback sent, in order, and what stays held."""
+    transaction = outcome.transaction
+    return {
+        "merchant_order_id": transaction.merchant_order_id,
+        "state": transaction.state.value,
+        "released": [
+            {
+                "index": item.index,
+                "result_code": item.result_code,
+                "amount": item.amount,
+                "callback_deliveries": [delivery_view(d) for d in item.deliveries],
+                "callback_delivered": any(d.succeeded for d in item.deliveries),
+            }
+            for item in outcome.released
+        ],
+        "holding_callbacks": transaction.holding_callbacks,
+        "held_callbacks": [held_view(i, form) for i, form in enumerate(transaction.held_callbacks)],
     }
 
 
@@ -157,4 +262,5 @@ def outcome_view(outcome: ControlOutcome) -> dict[str, Any]:
         "state": outcome.transaction.state.value,
         "callback_deliveries": [delivery_view(d) for d in outcome.deliveries],
         "callback_delivered": any(d.succeeded for d in outcome.deliveries),
+        "callbacks_held": len(outcome.transaction.held_callbacks),
     }

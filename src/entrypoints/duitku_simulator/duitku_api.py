@@ -288,7 +288,7 @@ class DuitkuApi:
             {
                 "merchantOrderId": transaction.merchant_order_id,
                 "reference": transaction.reference,
-                "amount": str(transaction.amount),
+                "amount": str(transaction.reported_amount),
                 "fee": "0.00",
                 "statusCode": status_code,
                 "statusMessage": status_message_text,

@@ -15,9 +15,11 @@ from litestar.params import FromPath, FromQuery
 from entrypoints.duitku_simulator.control import (
     Controller,
     ControlOutcome,
+    InvalidControlRequest,
     NotPendingError,
     TransactionNotFoundError,
     outcome_view,
+    release_view,
     transaction_view,
 )
 from entrypoints.duitku_simulator.duitku_api import ApiReply, DuitkuApi
@@ -112,8 +114,18 @@ def build_route_handlers(
         return json_response(transaction_view(transaction), 200)
 
     @post(f"{CONTROL_TRANSACTIONS_PATH}/{{merchant_order_id:str}}/pay", include_in_schema=False)
-    async def pay(merchant_order_id: FromPath[str]) -> Response[bytes]:
-        return await _control(merchant_order_id, controller.pay)
+    async def pay(
+        merchant_order_id: FromPath[str], request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
+        try:
+            options = _options(await request.body(), {"amount"})
+        except InvalidControlRequest as error:
+            return json_response({"error": str(error)}, 400)
+
+        async def pay_amount(order_id: str) -> ControlOutcome:
+            return await controller.pay(order_id, amount=options.get("amount"))
+
+        return await _control(merchant_order_id, pay_amount)
 
     @post(f"{CONTROL_TRANSACTIONS_PATH}/{{merchant_order_id:str}}/fail", include_in_schema=False)
     async def fail(merchant_order_id: FromPath[str]) -> Response[bytes]:
@@ -159,7 +171,81 @@ def build_route_handlers(
         show_faults,
         set_faults,
         reset_faults,
+        *_callback_control_handlers(controller),
     ]
+
+
+def _callback_control_handlers(controller: Controller) -> list[HTTPRouteHandler]:
+    """Hold a transaction's callbacks, then release (duplicated, reordered) or drop them."""
+    callbacks_path = f"{CONTROL_TRANSACTIONS_PATH}/{{merchant_order_id:str}}/callbacks"
+
+    @post(f"{callbacks_path}/hold", include_in_schema=False)
+    async def hold_callbacks(merchant_order_id: FromPath[str]) -> Response[bytes]:
+        try:
+            transaction = controller.hold_callbacks(merchant_order_id)
+        except TransactionNotFoundError:
+            return _not_found(merchant_order_id)
+        return json_response(transaction_view(transaction), 200)
+
+    @post(f"{callbacks_path}/release", include_in_schema=False)
+    async def release_callbacks(
+        merchant_order_id: FromPath[str], request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
+        try:
+            options = _options(await request.body(), {"order", "keep_holding"})
+            order = options.get("order")
+            if order is not None and not isinstance(order, list):
+                raise InvalidControlRequest("order must be a list of indices")
+            outcome = await controller.release_callbacks(
+                merchant_order_id,
+                order=order,
+                keep_holding=_flag(options, "keep_holding"),
+            )
+        except TransactionNotFoundError:
+            return _not_found(merchant_order_id)
+        except InvalidControlRequest as error:
+            return json_response({"error": str(error)}, 400)
+        return json_response(release_view(outcome), 200)
+
+    @post(f"{callbacks_path}/drop", include_in_schema=False)
+    async def drop_callbacks(
+        merchant_order_id: FromPath[str], request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
+        try:
+            options = _options(await request.body(), {"keep_holding"})
+            transaction = controller.drop_callbacks(
+                merchant_order_id, keep_holding=_flag(options, "keep_holding")
+            )
+        except TransactionNotFoundError:
+            return _not_found(merchant_order_id)
+        except InvalidControlRequest as error:
+            return json_response({"error": str(error)}, 400)
+        return json_response(transaction_view(transaction), 200)
+
+    return [hold_callbacks, release_callbacks, drop_callbacks]
+
+
+def _options(body: bytes, allowed: set[str]) -> dict[str, Any]:
+    """A control request's optional JSON object body; an empty body means no options."""
+    if not body.strip():
+        return {}
+    try:
+        options = msgspec.json.decode(body)
+    except msgspec.DecodeError as error:
+        raise InvalidControlRequest(f"the body is not JSON: {error}") from None
+    if not isinstance(options, dict):
+        raise InvalidControlRequest("expected a JSON object")
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise InvalidControlRequest(f"unknown option(s): {', '.join(unknown)}")
+    return options
+
+
+def _flag(options: dict[str, Any], name: str) -> bool:
+    value = options.get(name, False)
+    if type(value) is not bool:
+        raise InvalidControlRequest(f"{name} must be a boolean")
+    return value
 
 
 def _not_found(merchant_order_id: str) -> Response[bytes]:
@@ -175,6 +261,8 @@ async def _control(
         outcome = await action(merchant_order_id)
     except TransactionNotFoundError:
         return _not_found(merchant_order_id)
+    except InvalidControlRequest as error:
+        return json_response({"error": str(error)}, 400)
     except NotPendingError as error:
         return json_response(
             {

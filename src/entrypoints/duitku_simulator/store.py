@@ -56,7 +56,17 @@ class Transaction:
     state: TransactionState = TransactionState.PENDING
     publisher_order_id: str = ""
     settled_at: datetime | None = None
+    paid_amount: int | None = None
+    """What the payer paid; differs from ``amount`` only when a test pays another amount."""
     deliveries: list[DeliveryAttempt] = field(default_factory=list)
+    holding_callbacks: bool = False
+    """While set, callbacks are kept in ``held_callbacks`` instead of being sent."""
+    held_callbacks: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def reported_amount(self) -> int:
+        """The amount callbacks and status answers report: the one paid, once paid."""
+        return self.paid_amount if self.paid_amount is not None else self.amount
 
 
 class DuplicateOrderError(Exception):

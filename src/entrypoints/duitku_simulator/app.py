@@ -117,6 +117,11 @@ class DuitkuSimulator:
         """The transaction's current state; raises TransactionNotFoundError."""
         return self.controller.inspect(merchant_order_id)
 
+    def reset(self) -> None:
+        """Forget every transaction and clear the faults, as if just started."""
+        self.store.clear()
+        self.faults.reset()
+
     async def aclose(self) -> None:
         """Close the callback HTTP client; idempotent. Host apps call it on shutdown."""
         await self._sender.aclose()

@@ -87,6 +87,11 @@ class TransactionStore:
         self._by_order_id[transaction.merchant_order_id] = transaction
         self._order_id_by_reference[transaction.reference] = transaction.merchant_order_id
 
+    def clear(self) -> None:
+        """Forget every transaction (a fresh start for a test reusing one simulator)."""
+        self._by_order_id.clear()
+        self._order_id_by_reference.clear()
+
     def has_reference(self, reference: str) -> bool:
         """Whether a reference is already taken (references must be unique)."""
         return reference in self._order_id_by_reference

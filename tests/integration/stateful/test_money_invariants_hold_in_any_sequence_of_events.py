@@ -135,6 +135,7 @@ class MoneyInvariants(RuleBasedStateMachine):
         self.loop = self.running.loop
         self.stack: Stack = self.running.stack
         self.menu: list[int] = []
+        self.failed = False
         self.run(self.stack.reset())
         self.run(self._menu())
         self.known_uids: set[str] = set()
@@ -154,7 +155,11 @@ class MoneyInvariants(RuleBasedStateMachine):
             self.menu.append(response.json()["id"])
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(coroutine)
+        try:
+            return self.loop.run_until_complete(coroutine)
+        except BaseException:
+            self.failed = True  # teardown must not hide this failure behind another
+            raise
 
     # --- the world acting ----------------------------------------------------------------
 
@@ -380,19 +385,26 @@ class MoneyInvariants(RuleBasedStateMachine):
         running, after which every rupiah paid so far must be accounted for and every
         attempt past its last slot closed or flagged."""
 
-        async def settle() -> None:
-            if run == "one_pass":
-                await self._reconcile()
-                return
-            self.stack.clock.advance(LAST_SLOT + CREATE_EXPIRY + timedelta(minutes=5))
-            for _ in range(4):
-                await self._reconcile()
-                self.stack.clock.advance(timedelta(minutes=1))
-            for transaction in self.stack.simulator.store.all(now=self.stack.clock.now()):
-                if transaction.state is TransactionState.PAID:
-                    self.settled_paid.add(transaction.merchant_order_id)
+        if run == "one_pass":
+            self.run(self._reconcile())
+        else:
+            self.run(self._settle())
 
-        self.run(settle())
+    def teardown(self) -> None:
+        """Every example ends as the day after: everything settled, the invariants hold."""
+        if self.failed:
+            return
+        self.run(self._settle())
+        self.run(self._check())
+
+    async def _settle(self) -> None:
+        self.stack.clock.advance(LAST_SLOT + CREATE_EXPIRY + timedelta(minutes=5))
+        for _ in range(4):
+            await self._reconcile()
+            self.stack.clock.advance(timedelta(minutes=1))
+        for transaction in self.stack.simulator.store.all(now=self.stack.clock.now()):
+            if transaction.state is TransactionState.PAID:
+                self.settled_paid.add(transaction.merchant_order_id)
 
     async def _reconcile(self) -> None:
         now = self.stack.clock.now()

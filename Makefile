@@ -47,6 +47,11 @@ test-integration: $(STAMP) ## Integration tests: SQL adapter on SQLite/PostgreSQ
 test-e2e: $(STAMP) ## End-to-end tests: the HTTP API through the whole stack
 	$(BIN)/pytest -q -m e2e
 
+.PHONY: test-deep
+test-deep: $(STAMP) ## The stateful money-invariant test with far more examples, fresh randomness (minutes)
+	KASIR_STATEFUL_EXAMPLES=$${KASIR_STATEFUL_EXAMPLES:-1000} KASIR_STATEFUL_STEPS=$${KASIR_STATEFUL_STEPS:-50} \
+		$(BIN)/pytest -q -p no:cacheprovider tests/integration/stateful $(PYTEST_ARGS)
+
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check src tests bench

@@ -165,7 +165,7 @@ class Stack:
         container.duitku_config.override(providers.Object(duitku))
         # Only one request runs at a time here, so no concurrent status check can be waited
         # for: do not sleep 50 ms per poll for one.
-        container.handle_payment_notification.add_kwargs(  # type: ignore[attr-defined]
+        container.handle_payment_notification.add_kwargs(
             concurrent_check_polls=2, concurrent_check_poll_interval=0.0
         )
         app_slot = LateBoundApp()
@@ -219,7 +219,7 @@ class Stack:
         await empty_database(self.engine)
         self.simulator.reset()
         self.clock.set(START)
-        self.container.status_checks_in_flight.reset()
+        cast(providers.Singleton[Any], self.container.status_checks_in_flight).reset()
 
     # --- driving -------------------------------------------------------------------------
 
@@ -267,7 +267,7 @@ class Stack:
                 select(orders.c.id, orders.c.status, orders.c.total, orders.c.paid_by)
             ):
                 truth.orders[row.id] = OrderRow(row.id, row.status, row.total, row.paid_by)
-            for row in await connection.execute(
+            for payment in await connection.execute(
                 select(
                     payments.c.order_uid,
                     payments.c.order_id,
@@ -281,7 +281,7 @@ class Stack:
                     payments.c.status_checked_at,
                 )
             ):
-                truth.payments[row.order_uid] = PaymentRow(*row)
+                truth.payments[payment.order_uid] = PaymentRow(**payment._mapping)
             for (uid,) in await connection.execute(
                 select(notification_inbox.c.order_uid).where(
                     notification_inbox.c.needs_review.is_(True),

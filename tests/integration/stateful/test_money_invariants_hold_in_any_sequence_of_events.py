@@ -167,23 +167,23 @@ class MoneyInvariants(RuleBasedStateMachine):
     def a_first_order(self) -> Order:
         # Most rules need an order: without one, Hypothesis's swarm testing (a random subset
         # of rules per example) would spend whole examples on time and empty passes.
-        return self.place_order(0, 2)
+        return self.run(self._place(0, 2))
 
     @rule(target=orders, item=st.integers(0, len(MENU) - 1), quantity=st.integers(1, 3))
     def place_order(self, item: int, quantity: int) -> Order:
-        async def place() -> Order:
-            response = await self.stack.client.post(
-                "/api/v1/orders",
-                json={
-                    "items": [{"menu_item_id": self.menu[item], "quantity": quantity}],
-                    "table_number": "7",
-                },
-            )
-            assert response.status_code == 201, response.text
-            body = response.json()
-            return Order(body["id"], body["access_token"], body["total"])
+        return self.run(self._place(item, quantity))
 
-        return self.run(place())
+    async def _place(self, item: int, quantity: int) -> Order:
+        response = await self.stack.client.post(
+            "/api/v1/orders",
+            json={
+                "items": [{"menu_item_id": self.menu[item], "quantity": quantity}],
+                "table_number": "7",
+            },
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Order(body["id"], body["access_token"], body["total"])
 
     @rule(
         target=attempts,

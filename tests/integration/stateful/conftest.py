@@ -40,6 +40,7 @@ from adapters.observability.metrics import InstrumentedGateway
 from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.tables import metadata, notification_inbox, orders, payments
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from entrypoints import gateways
 from entrypoints.background import run_pass
 from entrypoints.container import Container, build_container
 from entrypoints.duitku_simulator import (
@@ -174,7 +175,7 @@ class Stack:
                 merchant_code=duitku.merchant_code,
                 api_key=duitku.api_key,
                 public_base_url=f"{BASE_URL}{DEFAULT_MOUNT_PATH}",
-                callback_signature=settings.duitku_signature,
+                **gateways.simulator_signatures(settings),
                 max_callback_attempts=2,
                 callback_retry_delay_s=0.0,
                 timeout_sleep_s=5.0,

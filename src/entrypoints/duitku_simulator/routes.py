@@ -231,7 +231,7 @@ def _options(body: bytes, allowed: set[str]) -> dict[str, Any]:
         return {}
     try:
         options = msgspec.json.decode(body)
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, ValueError, RecursionError) as error:  # bad UTF-8, deep nesting
         raise InvalidControlRequest(f"the body is not JSON: {error}") from None
     if not isinstance(options, dict):
         raise InvalidControlRequest("expected a JSON object")

@@ -96,6 +96,7 @@ class PaymentRow:
     refund_required_at: datetime | None
     review_required_at: datetime | None
     status_checked_at: datetime | None
+    next_check_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +281,7 @@ class Stack:
                     payments.c.refund_required_at,
                     payments.c.review_required_at,
                     payments.c.status_checked_at,
+                    payments.c.next_check_at,
                 )
             ):
                 truth.payments[payment.order_uid] = PaymentRow(**payment._mapping)

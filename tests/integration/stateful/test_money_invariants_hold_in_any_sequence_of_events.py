@@ -80,7 +80,7 @@ SETTINGS = settings(
 # Defects still open on main that the CI budget finds, as "issue N defect M: what (invariant)".
 # While one is listed the tests are expected to fail (strict: once fixed, they must pass and
 # the entry goes). Empty since issue 11's defect 3 was merged; defect 2 (I5) is found by
-# `make test-deep` until its fix lands (about 25 derandomized examples on SQLite).
+# `make test-deep` until its fix lands (50 examples into a derandomized 300-example run).
 KNOWN_DEFECTS: tuple[str, ...] = ()
 known_defects = pytest.mark.xfail(
     bool(KNOWN_DEFECTS), reason="; ".join(KNOWN_DEFECTS), strict=True, raises=AssertionError

@@ -41,7 +41,7 @@ async def test_the_mounted_simulator_uses_the_containers_clock(tmp_path: Path) -
     staff = {"Authorization": f"Bearer {STAFF_TOKEN}"}
     transport = httpx.ASGITransport(app=cast(Any, app))
     async with (
-        resources(app),
+        resources(container)(app),
         httpx.AsyncClient(transport=transport, base_url="http://kasir.test") as client,
     ):
         item = await client.post(

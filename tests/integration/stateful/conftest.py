@@ -167,7 +167,7 @@ class Stack:
         container.duitku_config.override(providers.Object(duitku))
         # Only one request runs at a time here, so no concurrent status check can be waited
         # for: do not sleep 50 ms per poll for one.
-        container.handle_payment_notification.add_kwargs(
+        cast(providers.Factory[Any], container.handle_payment_notification).add_kwargs(
             concurrent_check_polls=2, concurrent_check_poll_interval=0.0
         )
         app_slot = LateBoundApp()
@@ -188,7 +188,7 @@ class Stack:
         app = create_app(container)
         app_slot.target = app
         exits = AsyncExitStack()
-        await exits.enter_async_context(resources(app))
+        await exits.enter_async_context(resources(container)(app))
         client = await exits.enter_async_context(
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=cast(Any, app)), base_url=BASE_URL, timeout=10

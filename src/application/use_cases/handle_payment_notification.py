@@ -229,6 +229,16 @@ class HandlePaymentNotification:
             try:
                 status = await self.gateway.check_status(order_uid)
             except GatewayError as error:
+                if not success:
+                    # Nothing to confirm: the job watches the attempt on its schedule anyway,
+                    # and "scheduled" stays the mark of a signed success awaiting its check.
+                    await self._record(
+                        entry,
+                        Verification.VERIFIED,
+                        NotificationOutcome.STILL_PENDING,
+                        "the payment status could not be checked",
+                    )
+                    return NotificationOutcome.STILL_PENDING
                 return await self._defer(
                     entry, notification, "the payment status could not be checked", error
                 )

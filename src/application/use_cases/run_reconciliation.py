@@ -18,6 +18,7 @@ from typing import Any
 from application.callers import Caller, require_staff
 from application.errors import GatewayError, GatewayRejected, NotFound, StatusCheckDeferred
 from application.gateway import GatewayPaymentState
+from application.inbox import InboxFilter, Verification
 from application.ports import Clock, ReconciliationQueue
 from application.reconciliation import AttemptReconciler, Reconciled, ReconcileOutcome
 from application.reconciliation_schedule import (
@@ -29,12 +30,22 @@ from application.reconciliation_schedule import (
     ScheduledCheck,
     next_scheduled_check,
 )
+from application.use_cases.handle_payment_notification import NotificationOutcome
 from domain.events import PaymentFlaggedForReview
 from domain.payments import PaymentStatus
 
 DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_ERROR_RETRY = timedelta(minutes=5)
 _WATCHED = frozenset({PaymentStatus.PENDING, PaymentStatus.CANCELLED})
+# What the gateway says when it denies that an attempt was paid.
+_DENIALS = {
+    GatewayPaymentState.FAILED: "reports it failed or expired unpaid",
+    GatewayPaymentState.NOT_FOUND: "has no such transaction",
+}
+# Inbox outcomes of a signed success that waits for a status check to confirm it.
+_AWAITING_CONFIRMATION = frozenset(
+    {NotificationOutcome.SCHEDULED.value, NotificationOutcome.DEFERRED.value}
+)
 
 
 def new_runner_id() -> str:
@@ -160,7 +171,29 @@ class RunReconciliation:
         if result.outcome is ReconcileOutcome.AMOUNT_MISMATCH:
             report.flagged_for_review.append(uid)  # flagged with the change it made
         next_check_at, flag = self._next_step(item, result)
+        if flag is None and await self._denies_a_signed_success(item, result):
+            # A correctly signed success was answered "scheduled" and the gateway now says
+            # the money never came: Duitku is inconsistent or the API key has leaked. Staff
+            # see both facts; the schedule goes on from the flag, so a later paid status
+            # still settles it.
+            next_check_at = next_scheduled_check(self.clock.now(), self.clock.now(), self.schedule)
+            flag = (
+                ReviewReason.SUCCESS_CONTRADICTED,
+                "a correctly signed notification said this attempt was paid, but the gateway "
+                + _DENIALS[result.gateway.state],
+            )
         await self._record(item, report, next_check_at=next_check_at, counted=True, flag=flag)
+
+    async def _denies_a_signed_success(self, item: ScheduledCheck, result: Reconciled) -> bool:
+        """Whether the gateway now denies a signed success that was kept for this check."""
+        if item.flagged_at is not None or result.gateway.state not in _DENIALS:
+            return False
+        if result.payment.status is PaymentStatus.SUCCEEDED:
+            return False
+        where = InboxFilter(order_uid=item.order_uid, verification=Verification.VERIFIED, limit=500)
+        async with self.reconciler.uow(read_only=True) as uow:
+            entries = await uow.inbox.list(where)
+        return any(entry.outcome in _AWAITING_CONFIRMATION for entry in entries)
 
     def _next_step(
         self, item: ScheduledCheck, result: Reconciled

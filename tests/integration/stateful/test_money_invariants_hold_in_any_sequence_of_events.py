@@ -79,14 +79,9 @@ SETTINGS = settings(
 
 # Defects still open on main that the CI budget finds, as "issue N defect M: what (invariant)".
 # While one is listed the tests are expected to fail (strict: once fixed, they must pass and
-# the entry goes; the coordinator removes it when the fix is merged). Found on main with
-# h2-truth merged: order -> start QRIS -> a correctly signed success while Duitku says
-# pending (answered 200 `scheduled`) -> a day passes with the job: the attempt expires
-# unpaid and nothing tells staff that a signed success was false.
-KNOWN_DEFECTS: tuple[str, ...] = (
-    "issue 11 defect 2 (rest): a signed success answered 200 scheduled whose attempt then "
-    "ends unpaid is flagged nowhere (I5)",
-)
+# the entry goes). None is open: the last one (a signed success answered `scheduled` whose
+# attempt then expired unpaid was flagged nowhere) is fixed in RunReconciliation.
+KNOWN_DEFECTS: tuple[str, ...] = ()
 known_defects = pytest.mark.xfail(
     bool(KNOWN_DEFECTS), reason="; ".join(KNOWN_DEFECTS), strict=True, raises=AssertionError
 )

@@ -232,6 +232,8 @@ async def test_an_amount_that_differs_is_flagged_for_staff_and_reviewed_by_name(
 ) -> None:
     order = await fake_api.place_order()
     uid = await fake_api.started_qris(order)
+    fake_api.gateway.pay(uid)
+    fake_api.gateway.transactions[uid].amount = order.total - 1
     answer = await fake_api.notify(fake_api.notification(uid, amount=order.total - 1))
     assert answer.json()["outcome"] == "amount_mismatch"
     listed = await fake_api.client.get("/api/v1/payments", headers=STAFF)
@@ -242,7 +244,7 @@ async def test_an_amount_that_differs_is_flagged_for_staff_and_reviewed_by_name(
     assert reviewed.json()["reviewed_by"] == "alice"
     after = await fake_api.client.get("/api/v1/payments", headers=STAFF)
     assert after.json()["flagged_notifications"] == []
-    assert fake_api.gateway.status_checks == []
+    assert fake_api.gateway.status_checks == [uid]
 
 
 async def test_a_stored_notification_can_be_reprocessed_idempotently(fake_api: FakeStack) -> None:

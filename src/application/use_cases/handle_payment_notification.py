@@ -92,12 +92,14 @@ class HandlePaymentNotification:
 
     Every notification is stored in the inbox, verified or not, and before any money state
     changes. A notification is a trigger, not proof: its signature covers only merchant, amount
-    and order id. Local state decides first (a settled attempt needs no gateway call, an amount
-    that differs from the attempt changes nothing and is flagged for staff); otherwise the
-    gateway's own status decides, at most once per attempt per check interval (shared with
-    every process through the database). A success the gateway cannot confirm yet gets a
-    status check scheduled for when the budget allows (`scheduled`, answered 200), so the
-    order does not wait on the gateway's retries (application.scheduled_checks).
+    and order id. Local state decides first (an unknown attempt, a settled one, a failure for a
+    closed one need no gateway call); otherwise the gateway's own status decides, even for a
+    success signed for another amount (the gateway may confirm the attempt's own amount, or
+    another one, which closes the attempt with a refund to make), at most once per attempt per
+    check interval (shared with every process through the database). A success the gateway
+    cannot confirm yet gets a status check scheduled for when the budget allows (`scheduled`,
+    answered 200), so the order does not wait on the gateway's retries
+    (application.scheduled_checks).
 
     Two short write transactions at most, none held across the gateway call: the first stores
     the entry, reads the attempt, decides locally or claims the status check; the second applies
@@ -365,8 +367,6 @@ def _decided_locally(
         return NotificationOutcome.UNKNOWN_PAYMENT
     if payment.status is PaymentStatus.SUCCEEDED:
         return NotificationOutcome.ALREADY_SETTLED
-    if notification.amount != payment.amount:
-        return NotificationOutcome.AMOUNT_MISMATCH
     if notification.result is not NotificationResult.SUCCESS and not payment.is_open:
         return NotificationOutcome.NOTHING_TO_DO
     return None

@@ -198,17 +198,19 @@ async def test_another_amount_reported_for_a_succeeded_attempt_changes_nothing(
     assert kasir.order(order.key).paid_by == attempt.order_uid
 
 
-async def test_a_notification_of_another_amount_alone_closes_nothing(
+async def test_a_notification_of_another_amount_alone_closes_nothing_and_is_checked_later(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    """Unconfirmed: only the gateway's own status closes an attempt."""
+    """Unconfirmed: only the gateway's own status closes an attempt; until it answers paid,
+    the attempt stays open and its status check is scheduled (not left until expiry)."""
     before = kasir.snapshot()
 
     handled = await kasir.handle_notification.execute(
         kasir.gateway.notification_for(attempt.order_uid, amount=1_000)
     )
 
-    assert handled.outcome is NotificationOutcome.AMOUNT_MISMATCH
+    assert handled.outcome is NotificationOutcome.SCHEDULED
+    assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.snapshot() == before
     assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
 

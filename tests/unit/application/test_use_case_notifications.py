@@ -161,20 +161,35 @@ async def test_a_notification_for_an_unknown_order_uid_changes_nothing(
     assert kasir.events.published == []
 
 
-async def test_a_notification_for_another_amount_changes_nothing_and_checks_no_status(
+async def test_a_success_signed_for_another_amount_is_decided_by_the_gateways_status(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)  # the gateway confirms the attempt's own amount
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid, amount=1_000)
+    )
+
+    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.order(order.key).status is OrderStatus.PAID
+
+
+async def test_a_success_for_another_amount_the_gateway_confirms_closes_the_attempt_at_once(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     kasir.gateway.pay(attempt.order_uid)
-    before = kasir.snapshot()
+    kasir.gateway.transactions[attempt.order_uid].amount = 1_000
 
     handled = await kasir.handle_notification.execute(
         kasir.gateway.notification_for(attempt.order_uid, amount=1_000)
     )
 
     assert handled.outcome is NotificationOutcome.AMOUNT_MISMATCH
-    assert kasir.snapshot() == before
-    assert kasir.gateway.status_checks == []
-    assert kasir.events.published == []
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+    closed = kasir.payment(attempt.order_uid)
+    assert (closed.is_open, closed.refund_amount) == (False, 1_000)
+    assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
 
 
 async def test_a_success_the_gateway_still_reports_pending_changes_nothing_and_is_scheduled(

@@ -73,6 +73,20 @@ class PaymentNotification:
     signature_scheme: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceivedNotification:
+    """What kasir keeps of a notification as it arrives, verified or not.
+
+    Read by the gateway's adapter, which alone knows the gateway's field names: the
+    application stores and logs these values and never looks inside the raw fields.
+    """
+
+    order_uid: str | None  # the attempt the notification names (unverified, bounded)
+    signature: str | None  # as sent (bounded), for the audit trail
+    fields: dict[str, str]  # every field, the payer's personal data masked
+    fields_if_rejected: dict[str, str]  # the gateway's own field names only, bounded in size
+
+
 class PaymentGateway(Protocol):
     """Creates QRIS charges, reports a transaction's status and verifies notifications.
 
@@ -96,6 +110,13 @@ class PaymentGateway(Protocol):
         For a caller that cannot wait on the gateway's retries and bounds the call itself
         (`asyncio.timeout`): the cashier, who asks whether the order's QR was just paid before
         taking cash, and takes it when no answer comes in time.
+        """
+        ...
+
+    def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
+        """What to store and log of a notification before (and whatever) its verification.
+
+        Never raises: any fields, however malformed, give something to keep.
         """
         ...
 

@@ -20,7 +20,7 @@ from domain.events import (
 from domain.money import rupiah
 from domain.orders import Order
 
-MAX_ORDER_UID_LENGTH = 50  # Duitku's merchantOrderId limit
+MAX_ORDER_UID_LENGTH = 50  # the tightest gateway's limit (Duitku: 50)
 
 
 class PaymentMethod(StrEnum):

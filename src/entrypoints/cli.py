@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     actions = simulator.add_subparsers(metavar="ACTION")
     for action in ("pay", "fail", "expire"):
         control = actions.add_parser(action, help=f"{action} a simulated transaction")
-        control.add_argument("order_uid", help="the merchantOrderId (order_uid) to act on")
+        control.add_argument("order_uid", help="the attempt's order_uid to act on")
         control.add_argument(
             "--url",
             default=None,

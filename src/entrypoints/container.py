@@ -12,7 +12,6 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.crypto.aead import AesGcmSealer
-from adapters.duitku.callback_fields import CALLBACK_FIELDS
 from adapters.duitku.config import DuitkuConfig
 from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
 from adapters.observability.event_log import LoggingEventPublisher
@@ -198,8 +197,6 @@ class Container(containers.DeclarativeContainer):
         reconciler=reconciler,
         clock=clock,
         scheduled_checks=scheduled_checks,
-        personal_fields=PERSONAL_DATA_FIELDS,
-        known_fields=CALLBACK_FIELDS,
     )
     pay_cash: providers.Provider[PayCash] = providers.Factory(
         PayCash,

@@ -39,6 +39,7 @@ from application.gateway import (
     PaymentNotification,
     QrisCharge,
     QrisChargeRequest,
+    ReceivedNotification,
 )
 
 __all__ = ["INQUIRY_PATH", "STATUS_PATH", "DuitkuPaymentGateway", "Sleep", "make_http_client"]
@@ -184,6 +185,10 @@ class DuitkuPaymentGateway:
     async def check_status_once(self, order_uid: str) -> GatewayStatus:
         """One transactionStatus request, never retried; the caller bounds how long it waits."""
         return await self._check_status_once(order_uid)
+
+    def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
+        """The callback's merchantOrderId, signature and masked fields (API.md §7.2)."""
+        return self._notifications.read_notification(fields)
 
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         """Check a callback's form fields (API.md §7.2) and turn them into a notification.

@@ -8,13 +8,18 @@ import msgspec
 
 from adapters.duitku.amounts import parse_whole_rupiah
 from adapters.duitku.call_log import log_call
+from adapters.duitku.callback_fields import CALLBACK_FIELDS
 from adapters.duitku.config import CallbackSignatures
+from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
 from adapters.duitku.schemas import CallbackFields
 from adapters.duitku.signature import verify_callback_signature
 from application.errors import InvalidNotification, NotificationRejected
-from application.gateway import NotificationResult, PaymentNotification
+from application.gateway import NotificationResult, PaymentNotification, ReceivedNotification
+from application.inbox import bounded_fields, masked_fields
 
 REQUIRED_FIELDS = ("merchantCode", "amount", "merchantOrderId", "signature", "resultCode")
+MAX_STORED_ORDER_ID = 64  # Duitku's limit is 50: longer is junk, still kept for the trail
+MAX_STORED_SIGNATURE = 128  # a SHA-256 hex digest is 64
 
 _HEX_SIGNATURE = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{64}", re.ASCII)
 # API docs say 01 = failed, POP docs say 02 = failed; neither is ever "paid".
@@ -28,6 +33,19 @@ _RESULT_CODES = {
 def present_fields(fields: Mapping[str, str]) -> dict[str, str]:
     """The fields with a non-blank value: Duitku sends absent optional fields as ''."""
     return {name: value for name, value in fields.items() if value.strip()}
+
+
+def read_callback(fields: Mapping[str, str]) -> ReceivedNotification:
+    """What kasir stores of a Duitku callback before verifying it (API.md §7.2): the
+    merchantOrderId and signature it names, its fields with the payer's details masked, and
+    what a rejected one keeps (Duitku's own field names only, bounded)."""
+    masked = masked_fields(fields, PERSONAL_DATA_FIELDS)
+    return ReceivedNotification(
+        order_uid=(fields.get("merchantOrderId") or "")[:MAX_STORED_ORDER_ID] or None,
+        signature=(fields.get("signature") or "")[:MAX_STORED_SIGNATURE] or None,
+        fields=masked,
+        fields_if_rejected=bounded_fields(masked, CALLBACK_FIELDS),
+    )
 
 
 class DuitkuNotificationVerifier:
@@ -50,6 +68,9 @@ class DuitkuNotificationVerifier:
             f"DuitkuNotificationVerifier(merchant_code={self._merchant_code!r}, "
             f"accepted={self._accepted!r})"
         )
+
+    def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
+        return read_callback(fields)
 
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         """Check a callback's form fields (API.md §7.2) and turn them into a notification.

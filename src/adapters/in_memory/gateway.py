@@ -22,6 +22,7 @@ from application.gateway import (
     PaymentNotification,
     QrisCharge,
     QrisChargeRequest,
+    ReceivedNotification,
 )
 
 FAKE_MERCHANT_CODE = "FAKE01"
@@ -30,6 +31,8 @@ FAKE_SIGNING_KEY = "fake-signing-key"
 
 class NotificationVerifier(Protocol):
     """The notification half of the PaymentGateway port."""
+
+    def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification: ...
 
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification: ...
 
@@ -183,11 +186,18 @@ class FakePaymentGateway:
             await asyncio.Event().wait()  # no answer, until the caller gives up (cancels)
         return await self.check_status(order_uid)
 
+    def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
+        """Delegated, like verification: the fake knows no field names of its own."""
+        return self._verifier().read_notification(fields)
+
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         """Verification is delegated: this fake has no verification code of its own."""
+        return self._verifier().verify_notification(fields)
+
+    def _verifier(self) -> NotificationVerifier:
         if self.notifications is None:
             raise NoNotificationVerifier(
                 "FakePaymentGateway verifies no notifications itself: give it the production "
                 "verifier (entrypoints.gateways.fake_gateway)"
             )
-        return self.notifications.verify_notification(fields)
+        return self.notifications

@@ -18,6 +18,7 @@ from application.gateway import (
     PaymentNotification,
     QrisCharge,
     QrisChargeRequest,
+    ReceivedNotification,
 )
 from application.ports import EventPublisher
 from domain.events import DomainEvent, PaymentFlaggedForReview
@@ -102,6 +103,9 @@ class InstrumentedGateway:
     async def check_status_once(self, order_uid: str) -> GatewayStatus:
         with _Timed("check_status"):
             return await self._inner.check_status_once(order_uid)
+
+    def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
+        return self._inner.read_notification(fields)
 
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         notification = self._inner.verify_notification(fields)

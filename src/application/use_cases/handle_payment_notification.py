@@ -1,8 +1,8 @@
 """The gateway notifies kasir that something happened to a payment."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -19,13 +19,7 @@ from application.gateway import (
     PaymentGateway,
     PaymentNotification,
 )
-from application.inbox import (
-    MAX_DETAIL_CHARS,
-    InboxEntry,
-    Verification,
-    bounded_fields,
-    masked_fields,
-)
+from application.inbox import MAX_DETAIL_CHARS, InboxEntry, Verification
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
 from application.reconciliation_schedule import ReviewReason
@@ -111,10 +105,6 @@ class HandlePaymentNotification:
     reconciler: AttemptReconciler
     clock: Clock
     scheduled_checks: ScheduledChecks
-    personal_fields: Collection[str] = field(default_factory=frozenset)
-    # The gateway's own field names: all a rejected notification keeps (None keeps every one,
-    # still bounded in size).
-    known_fields: Collection[str] | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     concurrent_check_polls: int = 60
     concurrent_check_poll_interval: float = 0.05
@@ -129,14 +119,19 @@ class HandlePaymentNotification:
         """Raises NotificationRejected / InvalidNotification for forged or malformed input,
         and StatusUnconfirmed when a success cannot be confirmed yet and no status check could
         be scheduled for it (the sender retries)."""
+        received = self.gateway.read_notification(fields)
         entry = InboxEntry(
             received_at=self.clock.now(),
             source_address=source_address,
-            fields=masked_fields(fields, self.personal_fields),
-            order_uid=(fields.get("merchantOrderId") or "")[:64] or None,
-            signature=(fields.get("signature") or "")[:128] or None,
+            fields=received.fields,
+            order_uid=received.order_uid,
+            signature=received.signature,
         )
         return await self.process(entry, fields, source_allowed=source_allowed)
+
+    def attempt_named_in(self, fields: Mapping[str, str]) -> str | None:
+        """The attempt id a notification names, unverified: for logs only."""
+        return self.gateway.read_notification(fields).order_uid
 
     def is_authentic(self, fields: Mapping[str, str]) -> bool:
         """Whether the notification verifies (signature, merchant), storing nothing.
@@ -162,10 +157,10 @@ class HandlePaymentNotification:
             verdict = (
                 Verification.SOURCE_NOT_ALLOWED if not source_allowed else Verification.REJECTED
             )
-            await self._record_rejected(entry, verdict, error.message)
+            await self._record_rejected(entry, fields, verdict, error.message)
             raise
         except InvalidNotification as error:
-            await self._record_rejected(entry, Verification.INVALID, error.message)
+            await self._record_rejected(entry, fields, Verification.INVALID, error.message)
             raise
         entry.signature_scheme = notification.signature_scheme
         outcome = await retry_on_conflict(lambda: self._store_and_decide(entry, notification))
@@ -327,12 +322,16 @@ class HandlePaymentNotification:
             await uow.commit()
 
     async def _record_rejected(
-        self, entry: InboxEntry, verification: Verification, detail: str
+        self,
+        entry: InboxEntry,
+        fields: Mapping[str, str],
+        verification: Verification,
+        detail: str,
     ) -> None:
         """A notification that never verified keeps only bounded known fields (it may be a
         forger's junk) and is deleted after a short retention (DeleteExpiredRejected)."""
         if entry.id is None:
-            entry.fields = bounded_fields(entry.fields, self.known_fields)
+            entry.fields = self.gateway.read_notification(fields).fields_if_rejected
         await self._record(entry, verification, detail=detail[:MAX_DETAIL_CHARS])
 
     async def _settled_meanwhile(self, order_uid: str, *, polls: int) -> bool:

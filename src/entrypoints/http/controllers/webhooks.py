@@ -89,7 +89,7 @@ class WebhookController(Controller):
             logger.warning(
                 "notification rejected",
                 extra={
-                    "order_uid": fields.get("merchantOrderId"),
+                    "order_uid": handle_payment_notification.attempt_named_in(fields),
                     "reason": error.message,
                     "source": address,
                 },

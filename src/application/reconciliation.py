@@ -13,7 +13,8 @@ from enum import StrEnum
 from application.coalescing import SingleFlight
 from application.errors import NotFound, StatusCheckDeferred
 from application.events import drain
-from application.gateway import GatewayPaymentState, GatewayStatus, PaymentGateway
+from application.gateway import GatewayPaymentState, GatewayStatus
+from application.gateways import Gateways
 from application.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
 from application.reconciliation_schedule import ReviewReason, next_scheduled_check
 from application.retry import retry_on_conflict
@@ -81,7 +82,7 @@ class AttemptReconciler:
     """Asks the gateway about one attempt and applies what it says, idempotently."""
 
     uow: UnitOfWorkFactory
-    gateway: PaymentGateway
+    gateways: Gateways  # each attempt is asked about at the gateway that issued it
     clock: Clock
     events: EventPublisher
     min_check_interval: timedelta = timedelta(seconds=30)
@@ -116,9 +117,9 @@ class AttemptReconciler:
         For a caller that holds the attempt alone (the reconciliation job leases it), so it
         does not join other requests' checks in this process; the shared budget still holds.
         """
-        await self._claim_status_check(order_uid)
+        gateway = await self._claim_status_check(order_uid)
         try:
-            status = await self.gateway.check_status(order_uid)
+            status = await self.gateways.named(gateway).check_status(order_uid)
             outcome, payment = await retry_on_conflict(
                 lambda: self._apply(status, abandon_if_pending)
             )
@@ -130,18 +131,21 @@ class AttemptReconciler:
     async def _check_and_apply(self, order_uid: str, abandon_if_pending: bool) -> ReconcileOutcome:
         return (await self.check(order_uid, abandon_if_pending=abandon_if_pending)).outcome
 
-    async def _claim_status_check(self, order_uid: str) -> None:
+    async def _claim_status_check(self, order_uid: str) -> str | None:
+        """Take the attempt's status-check budget; returns the name of its gateway."""
         # Duitku blocks merchants that poll transactionStatus, so every caller in every process
         # shares one budget per attempt, kept in the database.
         async with self.uow() as uow:
-            claimed = await self.claim_in(uow, order_uid)
+            attempt = await uow.payments.get(order_uid)
+            claimed = attempt is not None and await self.claim_in(uow, order_uid)
             if claimed:
                 await uow.commit()
-        if not claimed:
+        if attempt is None or not claimed:
             raise StatusCheckDeferred(
                 f"payment {order_uid} was checked at the gateway moments ago",
                 retry_after=max(1, int(self.min_check_interval.total_seconds())),
             )
+        return attempt.gateway
 
     async def claim_in(self, uow: UnitOfWork, order_uid: str) -> bool:
         """Take this attempt's status-check budget inside the caller's write transaction."""

@@ -58,6 +58,8 @@ class Payment:
     status: PaymentStatus
     created_at: datetime
     updated_at: datetime
+    # The name of the gateway that issued the attempt, opaque here (None for cash).
+    gateway: str | None = None
     gateway_reference: str | None = None
     qr_string: str | None = None
     payment_url: str | None = None
@@ -78,8 +80,10 @@ class Payment:
     events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
-    def start_qris(cls, *, order: Order, order_uid: str, now: datetime) -> "Payment":
-        """A QRIS attempt for the order total, recorded before the gateway is asked for a QR."""
+    def start_qris(
+        cls, *, order: Order, order_uid: str, now: datetime, gateway: str | None = None
+    ) -> "Payment":
+        """A QRIS attempt for the order total, recorded before `gateway` is asked for a QR."""
         order.ensure_payable()
         _check_order_uid(order_uid)
         payment = cls(
@@ -90,6 +94,7 @@ class Payment:
             status=PaymentStatus.CREATING,
             created_at=now,
             updated_at=now,
+            gateway=gateway,
         )
         payment.events.append(
             PaymentRequested(order_uid, order.key, PaymentMethod.QRIS.value, payment.amount)

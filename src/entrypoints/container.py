@@ -24,6 +24,7 @@ from adapters.system import SecureReferenceGenerator, SystemClock
 from adapters.wakeups import LocalWakeups
 from application.coalescing import SingleFlight
 from application.gateway import PaymentGateway
+from application.gateways import Gateways
 from application.ports import (
     Clock,
     EventPublisher,
@@ -115,6 +116,9 @@ class Container(containers.DeclarativeContainer):
         InstrumentedGateway,
         providers.Singleton(gateways.payment_gateway, settings, duitku_config, http_client),
     )
+    # Every configured gateway by the name its attempts record; the default issues new ones.
+    # A Factory over the gateway Singleton, so a test that overrides `gateway` is heard.
+    payment_gateways: providers.Provider[Gateways] = providers.Factory(Gateways.only, gateway)
 
     # One per process: concurrent requests share a status check instead of repeating it.
     status_checks_in_flight: providers.Provider[SingleFlight[ReconcileOutcome]] = (
@@ -123,7 +127,7 @@ class Container(containers.DeclarativeContainer):
     reconciler: providers.Provider[AttemptReconciler] = providers.Factory(
         AttemptReconciler,
         uow=uow,
-        gateway=gateway,
+        gateways=payment_gateways,
         clock=clock,
         events=events,
         in_flight=status_checks_in_flight,
@@ -183,7 +187,7 @@ class Container(containers.DeclarativeContainer):
     start_qris_payment: providers.Provider[StartQrisPayment] = providers.Factory(
         StartQrisPayment,
         uow=uow,
-        gateway=gateway,
+        gateways=payment_gateways,
         clock=clock,
         references=references,
         events=events,
@@ -193,7 +197,7 @@ class Container(containers.DeclarativeContainer):
     handle_payment_notification: providers.Provider[HandlePaymentNotification] = providers.Factory(
         HandlePaymentNotification,
         uow=uow,
-        gateway=gateway,
+        gateways=payment_gateways,
         reconciler=reconciler,
         clock=clock,
         scheduled_checks=scheduled_checks,
@@ -204,7 +208,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         references=references,
         events=events,
-        gateway=gateway,
+        gateways=payment_gateways,
         reconciler=reconciler,
     )
     resolve_payment_review: providers.Provider[ResolvePaymentReview] = providers.Factory(

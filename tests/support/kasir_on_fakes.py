@@ -34,6 +34,7 @@ from adapters.in_memory.unit_of_work import InMemoryUnitOfWork, InMemoryUnitOfWo
 from adapters.wakeups import LocalWakeups
 from application.callers import Staff
 from application.gateway import Customer
+from application.gateways import Gateways
 from application.reconciliation import AttemptReconciler
 from application.scheduled_checks import ScheduledChecks
 from application.use_cases.cancel_order import CancelOrder
@@ -205,13 +206,13 @@ class Kasir:
         current = self._reconciler
         if (
             current is None
-            or current.gateway is not self.gateway
+            or current.gateways.issuing is not self.gateway
             or current.uow is not self.uow
             or current.min_check_interval != self.min_check_interval
         ):
             current = AttemptReconciler(
                 self.uow,
-                self.gateway,
+                Gateways.only(self.gateway),
                 self.clock,
                 self.events,
                 min_check_interval=self.min_check_interval,
@@ -254,7 +255,7 @@ class Kasir:
     def start_qris_payment(self) -> StartQrisPayment:
         return StartQrisPayment(
             self.uow,
-            self.gateway,
+            Gateways.only(self.gateway),
             self.clock,
             self.references,
             self.events,
@@ -265,14 +266,19 @@ class Kasir:
     @property
     def pay_cash(self) -> PayCash:
         return PayCash(
-            self.uow, self.clock, self.references, self.events, self.gateway, self.reconciler
+            self.uow,
+            self.clock,
+            self.references,
+            self.events,
+            Gateways.only(self.gateway),
+            self.reconciler,
         )
 
     @property
     def handle_notification(self) -> HandlePaymentNotification:
         return HandlePaymentNotification(
             self.uow,
-            self.gateway,
+            Gateways.only(self.gateway),
             self.reconciler,
             self.clock,
             self.scheduled_checks,
@@ -283,14 +289,14 @@ class Kasir:
         """A handler that shares the database and the gateway but no in-process state."""
         reconciler = AttemptReconciler(
             self.uow,
-            self.gateway,
+            Gateways.only(self.gateway),
             self.clock,
             self.events,
             min_check_interval=self.min_check_interval,
         )
         return HandlePaymentNotification(
             self.uow,
-            self.gateway,
+            Gateways.only(self.gateway),
             reconciler,
             self.clock,
             self.scheduled_checks,

@@ -22,6 +22,7 @@ _PAYMENT_FIELDS = (
     "amount",
     "created_at",
     "updated_at",
+    "gateway",
     "gateway_reference",
     "qr_string",
     "payment_url",
@@ -38,11 +39,12 @@ _PAYMENT_FIELDS = (
     "refund_note",
     "amount_received",
 )
-# Columns a payment update may change (the key, order, method, amount and creation never do).
+# Columns a payment update may change (the key, order, method, amount, gateway and creation
+# never do).
 _PAYMENT_MUTABLE = tuple(
     name
     for name in (*_PAYMENT_FIELDS, "status", "closed_reason")
-    if name not in {"order_uid", "order_id", "amount", "created_at"}
+    if name not in {"order_uid", "order_id", "amount", "gateway", "created_at"}
 )
 PAYMENT_COLUMNS = (*_PAYMENT_FIELDS, "method", "status", "closed_reason", "version")
 

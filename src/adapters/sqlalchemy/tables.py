@@ -155,6 +155,8 @@ class PaymentRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The name of the gateway that issued the attempt (migration 0005; NULL for cash).
+    gateway: Mapped[str | None] = mapped_column(String(32))
     gateway_reference: Mapped[str | None] = mapped_column(String(255), unique=True)
     qr_string: Mapped[str | None] = mapped_column(Text)
     payment_url: Mapped[str | None] = mapped_column(Text)

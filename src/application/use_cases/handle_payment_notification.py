@@ -19,6 +19,7 @@ from application.gateway import (
     PaymentGateway,
     PaymentNotification,
 )
+from application.gateways import Gateways
 from application.inbox import MAX_DETAIL_CHARS, InboxEntry, Verification
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
@@ -101,7 +102,7 @@ class HandlePaymentNotification:
     """
 
     uow: UnitOfWorkFactory
-    gateway: PaymentGateway
+    gateways: Gateways  # a notification names its gateway; it speaks only for its attempts
     reconciler: AttemptReconciler
     clock: Clock
     scheduled_checks: ScheduledChecks
@@ -115,11 +116,14 @@ class HandlePaymentNotification:
         *,
         source_address: str | None = None,
         source_allowed: bool = True,
+        gateway: str | None = None,
     ) -> HandledNotification:
-        """Raises NotificationRejected / InvalidNotification for forged or malformed input,
+        """Handle what the gateway named `gateway` (None: the default one) sent.
+
+        Raises NotificationRejected / InvalidNotification for forged or malformed input,
         and StatusUnconfirmed when a success cannot be confirmed yet and no status check could
         be scheduled for it (the sender retries)."""
-        received = self.gateway.read_notification(fields)
+        received = self.gateways.named(gateway).read_notification(fields)
         entry = InboxEntry(
             received_at=self.clock.now(),
             source_address=source_address,
@@ -127,51 +131,60 @@ class HandlePaymentNotification:
             order_uid=received.order_uid,
             signature=received.signature,
         )
-        return await self.process(entry, fields, source_allowed=source_allowed)
+        return await self.process(entry, fields, source_allowed=source_allowed, gateway=gateway)
 
-    def attempt_named_in(self, fields: Mapping[str, str]) -> str | None:
+    def attempt_named_in(
+        self, fields: Mapping[str, str], *, gateway: str | None = None
+    ) -> str | None:
         """The attempt id a notification names, unverified: for logs only."""
-        return self.gateway.read_notification(fields).order_uid
+        return self.gateways.named(gateway).read_notification(fields).order_uid
 
-    def is_authentic(self, fields: Mapping[str, str]) -> bool:
+    def is_authentic(self, fields: Mapping[str, str], *, gateway: str | None = None) -> bool:
         """Whether the notification verifies (signature, merchant), storing nothing.
 
         Lets a genuine notification through a failure limit that forgeries from the same
         address have filled: the limit is for what fails, never for the gateway itself.
         """
         try:
-            self.gateway.verify_notification(fields)
+            self.gateways.named(gateway).verify_notification(fields)
         except (NotificationRejected, InvalidNotification):
             return False
         return True
 
     async def process(
-        self, entry: InboxEntry, fields: Mapping[str, str], *, source_allowed: bool = True
+        self,
+        entry: InboxEntry,
+        fields: Mapping[str, str],
+        *,
+        source_allowed: bool = True,
+        gateway: str | None = None,
     ) -> HandledNotification:
         """Verify and apply an entry, new (no id yet) or stored (re-processing)."""
+        name = gateway or self.gateways.default
+        sender = self.gateways.named(name)
         try:
             if not source_allowed:
                 raise NotificationRejected("source address not allowed")
-            notification = self.gateway.verify_notification(fields)
+            notification = sender.verify_notification(fields)
         except NotificationRejected as error:
             verdict = (
                 Verification.SOURCE_NOT_ALLOWED if not source_allowed else Verification.REJECTED
             )
-            await self._record_rejected(entry, fields, verdict, error.message)
+            await self._record_rejected(entry, sender, fields, verdict, error.message)
             raise
         except InvalidNotification as error:
-            await self._record_rejected(entry, fields, Verification.INVALID, error.message)
+            await self._record_rejected(entry, sender, fields, Verification.INVALID, error.message)
             raise
         entry.signature_scheme = notification.signature_scheme
-        outcome = await retry_on_conflict(lambda: self._store_and_decide(entry, notification))
+        outcome = await retry_on_conflict(lambda: self._store_and_decide(entry, notification, name))
         if outcome is NotificationOutcome.DEFERRED:
             outcome = await self._deferred(entry, notification)
         elif outcome is None:
-            outcome = await self._confirm_with_gateway(entry, notification)
+            outcome = await self._confirm_with_gateway(entry, notification, sender)
         return HandledNotification(entry.key, notification, outcome)
 
     async def _store_and_decide(
-        self, entry: InboxEntry, notification: PaymentNotification
+        self, entry: InboxEntry, notification: PaymentNotification, gateway: str
     ) -> NotificationOutcome | None:
         """First transaction: store the entry; decide from local state or claim the check.
 
@@ -181,6 +194,8 @@ class HandlePaymentNotification:
         try:
             async with self.uow() as uow:
                 payment = await uow.payments.get(notification.order_uid)
+                if payment is not None and (payment.gateway or self.gateways.default) != gateway:
+                    payment = None  # another gateway's attempt: this one cannot speak for it
                 outcome = _decided_locally(payment, notification)
                 if outcome is None and not await self.reconciler.claim_in(
                     uow, notification.order_uid
@@ -217,14 +232,14 @@ class HandlePaymentNotification:
         return await self._defer(entry, notification, "the payment status was checked moments ago")
 
     async def _confirm_with_gateway(
-        self, entry: InboxEntry, notification: PaymentNotification
+        self, entry: InboxEntry, notification: PaymentNotification, gateway: PaymentGateway
     ) -> NotificationOutcome:
         """Ask the gateway (no transaction open), then apply its answer in the second one."""
         order_uid = notification.order_uid
         success = notification.result is NotificationResult.SUCCESS
         try:
             try:
-                status = await self.gateway.check_status(order_uid)
+                status = await gateway.check_status(order_uid)
             except GatewayError as error:
                 if not success:
                     # Nothing to confirm: the job watches the attempt on its schedule anyway,
@@ -324,6 +339,7 @@ class HandlePaymentNotification:
     async def _record_rejected(
         self,
         entry: InboxEntry,
+        sender: PaymentGateway,
         fields: Mapping[str, str],
         verification: Verification,
         detail: str,
@@ -331,7 +347,7 @@ class HandlePaymentNotification:
         """A notification that never verified keeps only bounded known fields (it may be a
         forger's junk) and is deleted after a short retention (DeleteExpiredRejected)."""
         if entry.id is None:
-            entry.fields = self.gateway.read_notification(fields).fields_if_rejected
+            entry.fields = sender.read_notification(fields).fields_if_rejected
         await self._record(entry, verification, detail=detail[:MAX_DETAIL_CHARS])
 
     async def _settled_meanwhile(self, order_uid: str, *, polls: int) -> bool:

@@ -8,7 +8,8 @@ from datetime import timedelta
 from application.callers import Caller, require_staff
 from application.errors import GatewayError, NotFound, OrderPaid
 from application.events import drain
-from application.gateway import GatewayPaymentState, GatewayStatus, PaymentGateway
+from application.gateway import GatewayPaymentState, GatewayStatus
+from application.gateways import Gateways
 from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
 from application.retry import retry_on_conflict
@@ -38,7 +39,7 @@ class PayCash:
     clock: Clock
     references: ReferenceGenerator
     events: EventPublisher
-    gateway: PaymentGateway
+    gateways: Gateways  # the open attempt is asked about at its own gateway
     reconciler: AttemptReconciler
     status_check_timeout: timedelta = CASH_STATUS_CHECK_TIMEOUT
 
@@ -51,12 +52,14 @@ class PayCash:
         return await retry_on_conflict(lambda: self._pay(order_id, tendered, taken_by))
 
     async def _refuse_if_the_qr_was_just_paid(self, order_id: int, tendered: int) -> None:
-        order_uid = await self._claim_status_check(order_id, tendered)
-        if order_uid is None:
+        attempt = await self._claim_status_check(order_id, tendered)
+        if attempt is None:
             return
+        order_uid = attempt.order_uid
         try:
             async with asyncio.timeout(self.status_check_timeout.total_seconds()):
-                status = await self.gateway.check_status_once(order_uid)
+                gateway = self.gateways.named(attempt.gateway)
+                status = await gateway.check_status_once(order_uid)
             if status.state is not GatewayPaymentState.PAID:
                 return
             outcome = await retry_on_conflict(lambda: self._apply(order_id, status))
@@ -76,7 +79,7 @@ class PayCash:
                 f"order {order_id} was just paid by QRIS (payment {order_uid}): take no cash"
             )
 
-    async def _claim_status_check(self, order_id: int, tendered: int) -> str | None:
+    async def _claim_status_check(self, order_id: int, tendered: int) -> Payment | None:
         """The open QRIS attempt to ask about, with its status-check budget taken; None when
         there is none to ask about or the budget is spent (which counts as no answer)."""
         async with self.uow() as uow:
@@ -87,7 +90,7 @@ class PayCash:
             if attempt is None or not await self.reconciler.claim_in(uow, attempt.order_uid):
                 return None
             await uow.commit()
-        return attempt.order_uid
+        return attempt
 
     async def _apply(self, order_id: int, status: GatewayStatus) -> ReconcileOutcome:
         """Apply the gateway's success as every confirmed success is applied."""

@@ -12,7 +12,8 @@ from application.errors import (
     StatusCheckDeferred,
 )
 from application.events import drain
-from application.gateway import Customer, PaymentGateway, QrisCharge, QrisChargeRequest
+from application.gateway import Customer, QrisCharge, QrisChargeRequest
+from application.gateways import Gateways
 from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
 from application.reconciliation import AttemptReconciler, ReconcileOutcome
 from application.reconciliation_schedule import DEFAULT_CREATING_GRACE
@@ -50,7 +51,7 @@ class StartQrisPayment:
     """
 
     uow: UnitOfWorkFactory
-    gateway: PaymentGateway
+    gateways: Gateways  # the default one issues the attempt, which records its name
     clock: Clock
     references: ReferenceGenerator
     events: EventPublisher
@@ -68,7 +69,7 @@ class StartQrisPayment:
         if not created:
             return StartedQrisPayment(attempt, created=False)
         try:
-            charge = await self.gateway.create_qris(
+            charge = await self.gateways.issuing.create_qris(
                 QrisChargeRequest(
                     order_uid=attempt.order_uid,
                     amount=attempt.amount,
@@ -108,7 +109,10 @@ class StartQrisPayment:
                 current = await uow.payments.find_open_qris(order.key)
                 if current is None:
                     attempt = Payment.start_qris(
-                        order=order, order_uid=self.references.new_order_uid(), now=now
+                        order=order,
+                        order_uid=self.references.new_order_uid(),
+                        now=now,
+                        gateway=self.gateways.default,
                     )
                     await uow.payments.add(attempt)
                     await uow.commit()

@@ -41,6 +41,7 @@ from adapters.system import SecureReferenceGenerator
 from application.callers import Staff
 from application.errors import ConcurrentUpdate, OrderPaid
 from application.gateway import Customer
+from application.gateways import Gateways
 from application.reconciliation import AttemptReconciler, Reconciled, ReconcileOutcome
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.pay_cash import PayCash
@@ -225,7 +226,7 @@ class Kasir:
     def start_qris(self, factory: RaceUnitOfWorkFactory) -> StartQrisPayment:
         return StartQrisPayment(
             uow=factory,
-            gateway=self.gateway,
+            gateways=Gateways.only(self.gateway),
             clock=self.clock,
             references=SecureReferenceGenerator(),
             events=self.events,
@@ -236,7 +237,7 @@ class Kasir:
         # Every confirmation is applied: this is about the writes, not the polling budget.
         return AttemptReconciler(
             uow=factory,
-            gateway=self.gateway,
+            gateways=Gateways.only(self.gateway),
             clock=self.clock,
             events=self.events,
             min_check_interval=timedelta(0),
@@ -253,10 +254,10 @@ class Kasir:
             clock=self.clock,
             references=SecureReferenceGenerator(),
             events=self.events,
-            gateway=gateway,
+            gateways=Gateways.only(gateway),
             reconciler=AttemptReconciler(
                 uow=factory,
-                gateway=gateway,
+                gateways=Gateways.only(gateway),
                 clock=self.clock,
                 events=self.events,
                 min_check_interval=timedelta(0),

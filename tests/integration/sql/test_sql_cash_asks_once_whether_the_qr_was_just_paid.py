@@ -16,6 +16,7 @@ from adapters.system import SecureReferenceGenerator
 from application.callers import Staff
 from application.errors import OrderPaid
 from application.gateway import Customer
+from application.gateways import Gateways
 from application.reconciliation import AttemptReconciler
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
@@ -36,7 +37,9 @@ class Service:
 
     @property
     def reconciler(self) -> AttemptReconciler:
-        return AttemptReconciler(self.uow, self.gateway, self.clock, InMemoryEventPublisher())
+        return AttemptReconciler(
+            self.uow, Gateways.only(self.gateway), self.clock, InMemoryEventPublisher()
+        )
 
     @property
     def pay_cash(self) -> PayCash:
@@ -45,7 +48,7 @@ class Service:
             self.clock,
             SecureReferenceGenerator(),
             InMemoryEventPublisher(),
-            self.gateway,
+            Gateways.only(self.gateway),
             self.reconciler,
         )
 
@@ -58,7 +61,7 @@ class Service:
             await uow.commit()
         start = StartQrisPayment(
             self.uow,
-            self.gateway,
+            Gateways.only(self.gateway),
             self.clock,
             SecureReferenceGenerator(),
             InMemoryEventPublisher(),

@@ -21,6 +21,7 @@ from adapters.wakeups import LocalWakeups
 from application.callers import Staff
 from application.errors import GatewayRejected
 from application.gateway import Customer
+from application.gateways import Gateways
 from application.ports import ReconciliationQueue, UnitOfWorkFactory
 from application.reconciliation import AttemptReconciler
 from application.reconciliation_schedule import CHECK_SCHEDULE, MAX_REJECTED_CHECKS
@@ -65,7 +66,9 @@ class Service:
     references: References = field(default_factory=References)
 
     def __post_init__(self) -> None:
-        self.reconciler = AttemptReconciler(self.uow, self.gateway, self.clock, self.events)
+        self.reconciler = AttemptReconciler(
+            self.uow, Gateways.only(self.gateway), self.clock, self.events
+        )
 
     async def order(self) -> Order:
         item = MenuItem.create(name="Nasi goreng", price=25_000)
@@ -78,7 +81,12 @@ class Service:
 
     async def start(self, order: Order) -> Payment:
         use_case = StartQrisPayment(
-            self.uow, self.gateway, self.clock, self.references, self.events, self.reconciler
+            self.uow,
+            Gateways.only(self.gateway),
+            self.clock,
+            self.references,
+            self.events,
+            self.reconciler,
         )
         command = StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER)
         started = await use_case.execute(command, caller=Staff("staff:sari"))
@@ -88,7 +96,7 @@ class Service:
     async def notify(self, fields: dict[str, str]) -> NotificationOutcome:
         checks = ScheduledChecks(self.queue, LocalWakeups(), self.clock)
         handler = HandlePaymentNotification(
-            self.uow, self.gateway, self.reconciler, self.clock, checks
+            self.uow, Gateways.only(self.gateway), self.reconciler, self.clock, checks
         )
         return (await handler.execute(fields)).outcome
 
@@ -162,7 +170,7 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
         service.clock,
         service.references,
         service.events,
-        service.gateway,
+        Gateways.only(service.gateway),
         service.reconciler,
     )
     await cash.execute(order.key, tendered=50_000, caller=Staff("staff:sari"))  # or cash

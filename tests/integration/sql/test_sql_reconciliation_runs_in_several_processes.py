@@ -21,6 +21,7 @@ from adapters.system import SecureReferenceGenerator
 from application.callers import Staff
 from application.errors import GatewayTimeout
 from application.gateway import Customer, GatewayStatus, QrisCharge, QrisChargeRequest
+from application.gateways import Gateways
 from application.reconciliation import ABANDONED_REASON, AttemptReconciler
 from application.reconciliation_schedule import DEFAULT_CREATING_GRACE
 from application.use_cases.get_payment import GetPayment
@@ -69,7 +70,9 @@ class Process:
 
     @property
     def reconciler(self) -> AttemptReconciler:
-        return AttemptReconciler(self.uow, self.gateway, self.clock, InMemoryEventPublisher())
+        return AttemptReconciler(
+            self.uow, Gateways.only(self.gateway), self.clock, InMemoryEventPublisher()
+        )
 
     def job(self) -> RunReconciliation:
         return RunReconciliation(
@@ -88,7 +91,7 @@ class Process:
     async def start(self, order: Order) -> StartedQrisPayment:
         use_case = StartQrisPayment(
             self.uow,
-            self.gateway,
+            Gateways.only(self.gateway),
             self.clock,
             SecureReferenceGenerator(),
             InMemoryEventPublisher(),

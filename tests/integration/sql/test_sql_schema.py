@@ -264,3 +264,23 @@ async def test_the_database_refuses_negative_money_and_unknown_states(db: AsyncE
     )
     await _execute(db, INSERT_PAYMENT, payment("KSR-4", amount=0))
     assert await _count(db, "payments") == 1
+
+
+async def test_every_qris_attempt_made_before_0005_was_issued_by_duitku_and_cash_by_none(
+    sqlite_engine: AsyncEngine, sqlite_database_url: str
+) -> None:
+    await _alembic(sqlite_database_url, sqlite_engine, "downgrade", "0004")
+    await _execute(sqlite_engine, INSERT_MENU, {"id": 1, "price": 1000})
+    await _execute(sqlite_engine, INSERT_ORDER, {"id": 1})
+    await _execute(sqlite_engine, INSERT_PAYMENT, payment("KSR-QRIS", status="expired"))
+    await _execute(
+        sqlite_engine, INSERT_PAYMENT, payment("KSR-CASH", method="cash", status="succeeded")
+    )
+
+    await _alembic(sqlite_database_url, sqlite_engine, "upgrade", "head")
+
+    async with sqlite_engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT order_uid, gateway FROM payments ORDER BY order_uid")
+        )
+        assert rows.all() == [("KSR-CASH", None), ("KSR-QRIS", "duitku")]

@@ -75,7 +75,7 @@ async def test_the_process_that_just_checked_does_not_wait_for_itself(
 
     handler = type(handler)(
         handler.uow,
-        handler.gateway,
+        handler.gateways,
         handler.reconciler,
         handler.clock,
         handler.scheduled_checks,

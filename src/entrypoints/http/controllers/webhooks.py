@@ -14,6 +14,7 @@ from application.errors import (
     NotificationRejected,
     StatusUnconfirmed,
 )
+from application.gateways import DUITKU
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
 from entrypoints.http.client_address import SourceAllowlist
 from entrypoints.http.errors import responses
@@ -21,6 +22,7 @@ from entrypoints.http.schemas.payments import WebhookAck
 from entrypoints.http.text_rules import has_control_characters
 from entrypoints.http.window_limiter import WindowLimiter
 
+GATEWAY = DUITKU  # the gateway this route hears from: its attempts are the only ones it settles
 FORM = "application/x-www-form-urlencoded"
 MAX_NOTIFICATION_BYTES = 16 * 1024  # a Duitku callback is well under 2 KiB
 
@@ -68,7 +70,7 @@ class WebhookController(Controller):
             # Verifying costs microseconds and writes nothing.
             fields = await _form_fields_or_none(request)
             if fields is None or not (
-                source_allowed and handle_payment_notification.is_authentic(fields)
+                source_allowed and handle_payment_notification.is_authentic(fields, gateway=GATEWAY)
             ):
                 count_callback("rate_limited")
                 raise HTTPException(
@@ -81,7 +83,7 @@ class WebhookController(Controller):
         try:
             _refuse_unreadable_text(fields)
             handled = await handle_payment_notification.execute(
-                fields, source_address=address, source_allowed=source_allowed
+                fields, source_address=address, source_allowed=source_allowed, gateway=GATEWAY
             )
         except (NotificationRejected, InvalidNotification) as error:
             limiter.record(address)
@@ -89,7 +91,9 @@ class WebhookController(Controller):
             logger.warning(
                 "notification rejected",
                 extra={
-                    "order_uid": handle_payment_notification.attempt_named_in(fields),
+                    "order_uid": handle_payment_notification.attempt_named_in(
+                        fields, gateway=GATEWAY
+                    ),
                     "reason": error.message,
                     "source": address,
                 },

@@ -45,7 +45,7 @@ class Order:
     access_token_hash: str
     placed_at: datetime
     paid_at: datetime | None = None
-    paid_by: str | None = None
+    paid_by_attempt: str | None = None  # the id of the attempt that paid it (column paid_by)
     cancelled_at: datetime | None = None
     cancelled_by: str | None = None
     version: int = 0
@@ -124,7 +124,7 @@ class Order:
         order_id = self.key
         self.status = OrderStatus.PAID
         self.paid_at = now
-        self.paid_by = order_uid
+        self.paid_by_attempt = order_uid
         self.events.append(OrderPaid(order_id=order_id, order_uid=order_uid))
 
     def cancel(self, *, by: str, now: datetime) -> None:

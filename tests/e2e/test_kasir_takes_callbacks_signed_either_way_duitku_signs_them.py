@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def verified_callbacks(scheme: str) -> float:
-    value = REGISTRY.get_sample_value("kasir_callback_signatures_total", {"scheme": scheme})
+    value = REGISTRY.get_sample_value("kasir_notification_signatures_total", {"scheme": scheme})
     return value or 0.0
 
 

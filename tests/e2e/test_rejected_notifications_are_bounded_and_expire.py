@@ -91,5 +91,5 @@ async def test_rejected_notifications_are_deleted_after_the_retention_and_stay_c
     after = (await fake_api.client.get("/metrics", headers=SCRAPER)).text
     deleted = "kasir_rejected_notifications_deleted_total"
     assert counter(after, deleted) - counter(before, deleted) == 4
-    rejected = 'kasir_callbacks_total{outcome="notification_rejected"}'
+    rejected = 'kasir_notifications_total{outcome="notification_rejected"}'
     assert counter(after, rejected) == counter(before, rejected) >= 3

@@ -322,6 +322,6 @@ class TestMetrics:
         await fake_api.notify(fake_api.notification(uid))
         scraper = {"Authorization": f"Bearer {METRICS_TOKEN}"}
         text = (await fake_api.client.get("/metrics", headers=scraper)).text
-        assert 'kasir_callbacks_total{outcome="order_paid"}' in text
+        assert 'kasir_notifications_total{outcome="order_paid"}' in text
         assert 'kasir_gateway_call_seconds_count{operation="check_status"}' in text
         assert 'kasir_payment_events_total{event="PaymentSucceeded"}' in text

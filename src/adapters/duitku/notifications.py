@@ -8,11 +8,11 @@ import msgspec
 
 from adapters.duitku.amounts import parse_whole_rupiah
 from adapters.duitku.call_log import log_call
-from adapters.duitku.callback_fields import CALLBACK_FIELDS
 from adapters.duitku.config import CallbackSignatures
+from adapters.duitku.notification_fields import NOTIFICATION_FIELDS
 from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
-from adapters.duitku.schemas import CallbackFields
-from adapters.duitku.signature import verify_callback_signature
+from adapters.duitku.schemas import NotificationFields
+from adapters.duitku.signature import verify_notification_signature
 from application.errors import InvalidNotification, NotificationRejected
 from application.gateway import NotificationResult, PaymentNotification, ReceivedNotification
 from application.inbox import bounded_fields, masked_fields
@@ -44,7 +44,7 @@ def read_callback(fields: Mapping[str, str]) -> ReceivedNotification:
         order_uid=(fields.get("merchantOrderId") or "")[:MAX_STORED_ORDER_ID] or None,
         signature=(fields.get("signature") or "")[:MAX_STORED_SIGNATURE] or None,
         fields=masked,
-        fields_if_rejected=bounded_fields(masked, CALLBACK_FIELDS),
+        fields_if_rejected=bounded_fields(masked, NOTIFICATION_FIELDS),
     )
 
 
@@ -81,7 +81,7 @@ class DuitkuNotificationVerifier:
         started = time.perf_counter()
         order_id = present_fields(fields).get("merchantOrderId")
         try:
-            notification = verify_callback(
+            notification = verify_notification_fields(
                 fields,
                 merchant_code=self._merchant_code,
                 api_key=self._api_key,
@@ -102,7 +102,7 @@ class DuitkuNotificationVerifier:
         return notification
 
 
-def verify_callback(
+def verify_notification_fields(
     fields: Mapping[str, str],
     *,
     merchant_code: str,
@@ -121,7 +121,7 @@ def verify_callback(
     if missing:
         raise InvalidNotification(f"Duitku notification is missing {', '.join(missing)}")
     try:
-        callback = msgspec.convert(present, CallbackFields)
+        callback = msgspec.convert(present, NotificationFields)
     except msgspec.ValidationError as exc:
         raise InvalidNotification(f"Duitku notification is malformed: {exc}") from exc
     try:
@@ -134,7 +134,7 @@ def verify_callback(
         raise InvalidNotification("Duitku notification signature is not a hex digest")
     if callback.merchant_code != merchant_code:
         raise NotificationRejected("Duitku notification is for another merchant")
-    scheme = verify_callback_signature(
+    scheme = verify_notification_signature(
         merchant_code=callback.merchant_code,
         amount=callback.amount,  # signed exactly as received, never re-rendered
         merchant_order_id=callback.merchant_order_id,

@@ -64,7 +64,7 @@ class ErrorBody(msgspec.Struct):
     message: str | None = msgspec.field(default=None, name="Message")
 
 
-class CallbackFields(msgspec.Struct, rename="camel", frozen=True):
+class NotificationFields(msgspec.Struct, rename="camel", frozen=True):
     """The form fields of a callback that kasir reads (API.md §7.2); others are ignored.
 
     Decoded from a dict in which empty values were already dropped, so empty equals missing.

@@ -75,7 +75,7 @@ def callback_signature(
     return _sign(callback_string_to_sign(merchant_code, amount, merchant_order_id), api_key, scheme)
 
 
-def verify_callback_signature(
+def verify_notification_signature(
     *,
     merchant_code: str,
     amount: str,

@@ -23,13 +23,13 @@ from application.gateway import (
 from application.ports import EventPublisher
 from domain.events import DomainEvent, PaymentFlaggedForReview
 
-CALLBACKS = Counter(
-    "kasir_callbacks_total",
+NOTIFICATIONS = Counter(
+    "kasir_notifications_total",
     "Gateway notifications received, by outcome (or rejection reason)",
     ["outcome"],
 )
-CALLBACK_SIGNATURES = Counter(
-    "kasir_callback_signatures_total",
+NOTIFICATION_SIGNATURES = Counter(
+    "kasir_notification_signatures_total",
     "Gateway notifications whose signature verified, by the scheme that verified it "
     "(hmac or md5): shows which scheme Duitku really uses for this merchant",
     ["scheme"],
@@ -60,7 +60,7 @@ GATEWAY_ERRORS = Counter(
 REJECTED_NOTIFICATIONS_DELETED = Counter(
     "kasir_rejected_notifications_deleted_total",
     "Notifications that never verified, deleted after NOTIFICATION_REJECTED_RETENTION_DAYS "
-    "(their arrival is counted in kasir_callbacks_total by rejection reason)",
+    "(their arrival is counted in kasir_notifications_total by rejection reason)",
 )
 
 
@@ -109,7 +109,7 @@ class InstrumentedGateway:
 
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         notification = self._inner.verify_notification(fields)
-        CALLBACK_SIGNATURES.labels(notification.signature_scheme).inc()
+        NOTIFICATION_SIGNATURES.labels(notification.signature_scheme).inc()
         return notification
 
 
@@ -128,8 +128,8 @@ class CountingEventPublisher:
         await self._inner.publish(events)
 
 
-def count_callback(outcome: str) -> None:
-    CALLBACKS.labels(outcome).inc()
+def count_notification(outcome: str) -> None:
+    NOTIFICATIONS.labels(outcome).inc()
 
 
 def count_rejected_notifications_deleted(count: int) -> None:

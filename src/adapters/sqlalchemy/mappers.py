@@ -80,6 +80,8 @@ _ORDER_FIELDS = (
 )
 _ORDER_MUTABLE = ("status", "paid_at", "paid_by", "cancelled_at", "cancelled_by")
 ORDER_COLUMNS = ("id", "status", "version", *_ORDER_FIELDS)
+# Order attributes whose column keeps an older, shorter name.
+_ORDER_ATTRIBUTE = {"paid_by": "paid_by_attempt"}
 ORDER_LINE_COLUMNS = ("order_id", "position", "menu_item_id", "name", "unit_price", "quantity")
 MENU_ITEM_COLUMNS = ("id", "name", "price", "available")
 
@@ -109,13 +111,13 @@ def order_from_rows(row: Row, line_rows: Iterable[Row]) -> Order:
         lines=lines,
         status=OrderStatus(row["status"]),
         version=row["version"],
-        **{name: row[name] for name in _ORDER_FIELDS},
+        **{_ORDER_ATTRIBUTE.get(name, name): row[name] for name in _ORDER_FIELDS},
     )
 
 
 def order_values(order: Order) -> dict[str, Any]:
     """Column values of a new order row (without its id, which the database assigns)."""
-    values = {name: getattr(order, name) for name in _ORDER_FIELDS}
+    values = {name: getattr(order, _ORDER_ATTRIBUTE.get(name, name)) for name in _ORDER_FIELDS}
     values.update(status=order.status.value, total=order.total, version=order.version)
     return values
 
@@ -136,7 +138,7 @@ def order_line_values(order_id: int, order: Order) -> list[dict[str, Any]]:
 
 def order_changes(order: Order) -> dict[str, Any]:
     """What an order update writes; the lines and the placing details never change."""
-    values = {name: getattr(order, name) for name in _ORDER_MUTABLE}
+    values = {name: getattr(order, _ORDER_ATTRIBUTE.get(name, name)) for name in _ORDER_MUTABLE}
     values["status"] = order.status.value
     return values
 

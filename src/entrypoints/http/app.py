@@ -14,14 +14,14 @@ from entrypoints.http.api_reference import ApiReferencePage
 from entrypoints.http.auth import ORDER_TOKEN_HEADER
 from entrypoints.http.body_deadline import body_deadline_middleware
 from entrypoints.http.controllers.bench import BenchmarkBaselines
+from entrypoints.http.controllers.gateway_notifications import GatewayNotificationController
 from entrypoints.http.controllers.health import HealthController
+from entrypoints.http.controllers.inbox import InboxController
 from entrypoints.http.controllers.menu import MenuController
 from entrypoints.http.controllers.metrics import metrics
-from entrypoints.http.controllers.notifications import NotificationController
 from entrypoints.http.controllers.orders import OrderController
 from entrypoints.http.controllers.payments import PaymentController
 from entrypoints.http.controllers.staff_review import StaffReviewController
-from entrypoints.http.controllers.webhooks import WebhookController
 from entrypoints.http.creation_limit import creation_limit_middleware
 from entrypoints.http.dependencies import dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
@@ -56,8 +56,8 @@ def create_app(
         OrderController,
         PaymentController,
         StaffReviewController,
-        WebhookController,
-        NotificationController,
+        GatewayNotificationController,
+        InboxController,
         metrics,
     ]
     simulator = container.simulator()

@@ -34,7 +34,7 @@ STATUS_PATH = "/webapi/api/merchant/transactionStatus"
 BodyFactory = Callable[..., dict[str, Any]]
 ClientFactory = Callable[[Litestar], httpx.AsyncClient]
 FAST = SimulatorConfig(callback_retry_delay_s=0.01, callback_timeout_s=2.0)
-CALLBACK_FIELDS = {
+NOTIFICATION_FIELDS = {
     "merchantCode",
     "amount",
     "merchantOrderId",
@@ -183,7 +183,7 @@ async def test_paying_posts_a_form_encoded_callback_with_every_duitku_field(
     assert callback.method == "POST"
     assert callback.content_type.startswith("application/x-www-form-urlencoded")
     form = callback.form
-    assert set(form) == CALLBACK_FIELDS
+    assert set(form) == NOTIFICATION_FIELDS
     assert form["merchantCode"] == DEV_MERCHANT_CODE
     assert form["amount"] == "40000"
     assert form["merchantOrderId"] == "ORDER-0001"

@@ -314,8 +314,10 @@ def money_invariants(order: Order, payments: list[Payment]) -> list[str]:
     ]
     if len(paying) > 1:
         broken.append(f"paid {len(paying)} times: {[p.order_uid for p in paying]}")
-    if order.status is OrderStatus.PAID and [p.order_uid for p in paying] != [order.paid_by]:
-        broken.append(f"paid by {order.paid_by}, succeeded {[p.order_uid for p in paying]}")
+    if order.status is OrderStatus.PAID and [p.order_uid for p in paying] != [
+        order.paid_by_attempt
+    ]:
+        broken.append(f"paid by {order.paid_by_attempt}, succeeded {[p.order_uid for p in paying]}")
     if order.status is not OrderStatus.PAID and paying:
         broken.append(f"order {order.status.value} kept a payment without a refund to make")
     if any(p.amount != order.total for p in paying):
@@ -493,7 +495,7 @@ async def test_two_confirmed_successes_racing_cash_pay_the_order_once_and_never_
         assert len(applied) + refused(paid_cash, OrderPaid) == 1, context
         if isinstance(paid_cash, Failed):
             assert applied in ([], [ReconcileOutcome.ORDER_PAID]), context
-            assert stored.paid_by == attempt.order_uid, context
+            assert stored.paid_by_attempt == attempt.order_uid, context
         else:
             # Cash came first: the late success is a refund to make.
             assert applied == [ReconcileOutcome.REFUND_REQUIRED], context

@@ -78,7 +78,7 @@ class Service:
             order = await uow.orders.get(order_id)
             found = await uow.payments.list_for_order(order_id)
         assert order is not None
-        return order.status, order.paid_by, sorted((p.method, p.status) for p in found)
+        return order.status, order.paid_by_attempt, sorted((p.method, p.status) for p in found)
 
 
 @pytest.fixture

@@ -551,7 +551,7 @@ async def test_committed_work_is_visible_to_the_next_unit_of_work(
         paid = await uow.payments.get("KSR-1")
     assert paid_order is not None
     assert paid_order.status is OrderStatus.PAID
-    assert paid_order.paid_by == "KSR-1"
+    assert paid_order.paid_by_attempt == "KSR-1"
     assert paid is not None
     assert paid.status is PaymentStatus.SUCCEEDED
 

@@ -51,7 +51,7 @@ STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 WEBHOOK = "/api/v1/webhooks/duitku"
 CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": None}
 START_TIMEOUT = 30.0
-CALLBACKS = 50
+NOTIFICATIONS = 50
 
 
 def free_port() -> int:
@@ -287,18 +287,18 @@ async def test_fifty_duplicate_callbacks_across_two_processes_pay_the_order_once
             asyncio.gather(
                 *(
                     client.post(f"{cluster.services[n % 2]}{WEBHOOK}", data=form)
-                    for n in range(CALLBACKS)
+                    for n in range(NOTIFICATIONS)
                 )
             ),
             timeout=60,
         )
         order = (await client.get(f"{a}/api/v1/orders/{placed['id']}", headers=STAFF)).json()
 
-    assert [answer.status_code for answer in answers] == [200] * CALLBACKS, [
+    assert [answer.status_code for answer in answers] == [200] * NOTIFICATIONS, [
         answer.text for answer in answers if answer.status_code != 200
     ]
     outcomes = Counter(answer.json()["outcome"] for answer in answers)
-    assert outcomes == {"order_paid": 1, "already_settled": CALLBACKS - 1}
+    assert outcomes == {"order_paid": 1, "already_settled": NOTIFICATIONS - 1}
     assert order["status"] == "paid"
     [payment] = order["payments"]
     assert payment["status"] == "succeeded"

@@ -90,7 +90,7 @@ async def test_a_later_paid_status_found_by_the_job_still_pays_the_order(
     assert early.claimed == 0
     assert report.outcomes == {attempt.order_uid: "order_paid"}
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
-    assert kasir.order(order.key).paid_by == attempt.order_uid
+    assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
     assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
 
 
@@ -127,7 +127,7 @@ async def test_a_contradicted_success_on_a_qr_cash_replaced_becomes_a_refund_whe
     report = await kasir.run_reconciliation.execute()
 
     assert report.outcomes == {attempt.order_uid: "refund_required"}
-    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
     assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
         attempt.order_uid
     ]

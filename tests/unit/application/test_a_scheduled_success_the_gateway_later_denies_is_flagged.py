@@ -82,7 +82,7 @@ async def test_a_scheduled_success_the_gateway_pays_later_still_pays_the_order(
     report = await kasir.run_reconciliation.execute()
 
     assert report.outcomes == {attempt.order_uid: "order_paid"}
-    assert kasir.order(order.key).paid_by == attempt.order_uid
+    assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
     assert await kasir.list_payments_needing_review.execute(caller=STAFF) == []
 
 

@@ -105,7 +105,7 @@ async def test_after_an_amount_mismatch_the_order_is_paid_in_cash_and_the_refund
 
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
-    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
     assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
         attempt.order_uid
     ]
@@ -177,7 +177,7 @@ async def test_another_amount_paid_on_a_qr_cash_replaced_is_owed_back_and_keeps_
     assert kasir.payment(attempt.order_uid).status_reason == "paid in cash"
     [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert review.review_reason == REASON
-    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
     assert kasir.published(PaymentCancelled) == []
 
 
@@ -195,7 +195,7 @@ async def test_another_amount_reported_for_a_succeeded_attempt_changes_nothing(
 
     assert outcome is ReconcileOutcome.NO_CHANGE
     assert kasir.snapshot() == before
-    assert kasir.order(order.key).paid_by == attempt.order_uid
+    assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
 
 
 async def test_a_notification_of_another_amount_alone_closes_nothing_and_is_checked_later(

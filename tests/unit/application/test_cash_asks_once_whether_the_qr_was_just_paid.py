@@ -33,7 +33,7 @@ async def test_a_qr_paid_just_before_the_cash_pays_the_order_and_the_cash_is_ref
 
     assert kasir.gateway.status_checks == [attempt.order_uid]
     paid = kasir.order(order.key)
-    assert (paid.status, paid.paid_by) == (OrderStatus.PAID, attempt.order_uid)
+    assert (paid.status, paid.paid_by_attempt) == (OrderStatus.PAID, attempt.order_uid)
     assert [p.method for p in kasir.payments_of(order.key)] == [PaymentMethod.QRIS]
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
     assert kasir.published(PaymentSucceeded) == [
@@ -61,7 +61,7 @@ async def test_a_gateway_that_does_not_answer_in_time_does_not_stop_the_cash(
     cash = await quick.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert time.perf_counter() - started < 1
-    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
     # The QR is paid after all: the late success becomes a refund to make, never dropped.
     kasir.gateway.pay(attempt.order_uid)
@@ -79,7 +79,7 @@ async def test_a_gateway_error_is_no_answer_and_is_not_retried(
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == [attempt.order_uid]
-    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
 
 
 async def test_a_spent_status_check_budget_counts_as_no_answer(
@@ -92,7 +92,7 @@ async def test_a_spent_status_check_budget_counts_as_no_answer(
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == []
-    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
 
 
@@ -102,7 +102,7 @@ async def test_a_qr_still_pending_at_the_gateway_lets_the_cash_be_taken(
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == [attempt.order_uid]
-    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
 
 
 async def test_cash_that_would_be_refused_anyway_asks_the_gateway_nothing(

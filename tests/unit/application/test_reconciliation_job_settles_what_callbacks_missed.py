@@ -186,7 +186,7 @@ async def test_a_late_success_after_cash_is_flagged_for_refund_though_its_callba
     refunded = kasir.payment(attempt.order_uid)
     assert refunded.status is PaymentStatus.SUCCEEDED
     assert (refunded.refund_required_at, refunded.paid_at) == (kasir.clock.now(), kasir.clock.now())
-    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
     assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
         attempt.order_uid
     ]

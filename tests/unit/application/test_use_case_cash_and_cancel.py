@@ -35,7 +35,7 @@ async def test_cash_pays_the_order_and_records_the_change_due(kasir: Kasir, orde
     )
     assert (cash.cash_tendered, cash.change_due, cash.taken_by) == (100_000, 45_000, "staff:sari")
     stored = kasir.order(order.key)
-    assert (stored.status, stored.paid_by, stored.paid_at) == (
+    assert (stored.status, stored.paid_by_attempt, stored.paid_at) == (
         OrderStatus.PAID,
         cash.order_uid,
         kasir.clock.now(),

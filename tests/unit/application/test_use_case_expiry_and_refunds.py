@@ -64,7 +64,7 @@ async def test_an_overdue_attempt_the_gateway_reports_paid_pays_the_order(
         kasir.clock.now(),
         kasir.clock.now(),
     )
-    assert kasir.order(order.key).paid_by == attempt.order_uid
+    assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
     assert kasir.events.published == [
         PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "pending"),
         OrderPaid(order.key, attempt.order_uid),

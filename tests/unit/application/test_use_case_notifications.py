@@ -53,7 +53,7 @@ async def test_a_confirmed_success_pays_the_order_once(
     paid = kasir.payment(attempt.order_uid)
     assert (paid.status, paid.paid_at) == (PaymentStatus.SUCCEEDED, kasir.clock.now())
     stored = kasir.order(order.key)
-    assert (stored.status, stored.paid_by, stored.version) == (
+    assert (stored.status, stored.paid_by_attempt, stored.version) == (
         OrderStatus.PAID,
         attempt.order_uid,
         1,
@@ -317,7 +317,7 @@ async def test_a_late_success_on_an_expired_attempt_pays_the_order(
 
     assert handled.outcome is NotificationOutcome.ORDER_PAID
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
-    assert kasir.order(order.key).paid_by == attempt.order_uid
+    assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
     assert kasir.events.published == [
         PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "expired"),
         OrderPaid(order.key, attempt.order_uid),
@@ -338,7 +338,7 @@ async def test_a_late_success_after_cash_requires_a_refund_and_keeps_the_cash_pa
 
     assert handled.outcome is NotificationOutcome.REFUND_REQUIRED
     stored = kasir.order(order.key)
-    assert (stored.status, stored.paid_by, stored.version) == (
+    assert (stored.status, stored.paid_by_attempt, stored.version) == (
         OrderStatus.PAID,
         cash.order_uid,
         1,
@@ -404,7 +404,7 @@ async def test_fifty_concurrent_identical_success_notifications_pay_the_order_on
     ]
     assert kasir.published(OrderPaid) == [OrderPaid(order.key, attempt.order_uid)]
     stored = kasir.order(order.key)
-    assert (stored.status, stored.paid_by, stored.version) == (
+    assert (stored.status, stored.paid_by_attempt, stored.version) == (
         OrderStatus.PAID,
         attempt.order_uid,
         1,

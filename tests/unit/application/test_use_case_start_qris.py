@@ -347,7 +347,7 @@ async def test_after_the_grace_period_an_attempt_paid_at_the_gateway_pays_the_or
     paid = kasir.payment(lost)
     assert paid.status is PaymentStatus.SUCCEEDED
     assert paid.gateway_reference == "FAKE01R00000001"  # learnt from the status check
-    assert (kasir.order(order.key).status, kasir.order(order.key).paid_by) == (
+    assert (kasir.order(order.key).status, kasir.order(order.key).paid_by_attempt) == (
         OrderStatus.PAID,
         lost,
     )
@@ -419,6 +419,6 @@ async def test_an_answer_arriving_after_the_attempt_was_settled_does_not_reopen_
     assert started.created
     assert started.payment.status is PaymentStatus.SUCCEEDED
     assert kasir.payment("KSR-TEST-0001").qr_string is None
-    assert kasir.order(order.key).paid_by == "KSR-TEST-0001"
+    assert kasir.order(order.key).paid_by_attempt == "KSR-TEST-0001"
     assert len(kasir.published(PaymentSucceeded)) == 1
     assert kasir.published(PaymentIssued) == []

@@ -87,7 +87,7 @@ async def test_a_use_case_whose_last_write_fails_leaves_nothing_written_and_publ
 
     kasir.uow.order_writes_fail = False
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
-    assert kasir.order(order.key).paid_by == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
 
 
 async def test_a_read_only_unit_of_work_refuses_writes(kasir: Kasir, menu: Menu) -> None:

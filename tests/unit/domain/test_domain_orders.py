@@ -125,7 +125,7 @@ def test_an_order_awaiting_payment_is_paid_by_one_attempt() -> None:
     order.mark_paid(order_uid="KSR-1", now=LATER)
 
     assert order.status is OrderStatus.PAID
-    assert (order.paid_at, order.paid_by) == (LATER, "KSR-1")
+    assert (order.paid_at, order.paid_by_attempt) == (LATER, "KSR-1")
     assert order.events == [OrderPaid(order_id=7, order_uid="KSR-1")]
 
 
@@ -161,7 +161,7 @@ def test_a_cancelled_order_cannot_be_paid_and_stays_cancelled() -> None:
         order.mark_paid(order_uid="KSR-1", now=LATER)
 
     assert order.status is OrderStatus.CANCELLED
-    assert (order.paid_at, order.paid_by) == (None, None)
+    assert (order.paid_at, order.paid_by_attempt) == (None, None)
     assert order.events == []
 
 
@@ -172,7 +172,7 @@ def test_a_paid_order_is_never_paid_again() -> None:
     with pytest.raises(OrderNotPayable):
         order.mark_paid(order_uid="KSR-2", now=LATER)
 
-    assert (order.paid_by, order.paid_at) == ("KSR-1", NOW)
+    assert (order.paid_by_attempt, order.paid_at) == ("KSR-1", NOW)
     assert order.events == [OrderPaid(order_id=7, order_uid="KSR-1")]
 
 
@@ -205,4 +205,4 @@ def test_an_unstored_order_is_neither_paid_nor_cancelled_halfway() -> None:
         order.cancel(by="staff:sari", now=NOW)
 
     assert order.status is OrderStatus.AWAITING_PAYMENT
-    assert (order.paid_by, order.cancelled_by) == (None, None)
+    assert (order.paid_by_attempt, order.cancelled_by) == (None, None)

@@ -82,7 +82,7 @@ def test_a_confirmed_success_pays_the_order_that_awaits_payment() -> None:
     assert outcome is SettlementOutcome.ORDER_PAID
     assert payment.status is PaymentStatus.SUCCEEDED
     assert order.status is OrderStatus.PAID
-    assert (order.paid_by, order.paid_at) == ("KSR-Q", LATER)
+    assert (order.paid_by_attempt, order.paid_at) == ("KSR-Q", LATER)
     assert payment.refund_required_at is None
     assert payment.events == [PaymentSucceeded("KSR-Q", 7, "qris", TOTAL, "pending")]
     assert order.events == [OrderPaid(7, "KSR-Q")]
@@ -97,7 +97,7 @@ def test_a_late_success_on_an_expired_attempt_of_an_unpaid_order_pays_the_order(
     outcome = apply_gateway_success(order=order, payment=payment, amount=TOTAL, now=LATER)
 
     assert outcome is SettlementOutcome.ORDER_PAID
-    assert (payment.status, order.status, order.paid_by) == (
+    assert (payment.status, order.status, order.paid_by_attempt) == (
         PaymentStatus.SUCCEEDED,
         OrderStatus.PAID,
         "KSR-Q",
@@ -115,7 +115,7 @@ def test_a_success_after_the_order_was_paid_in_cash_requires_a_refund() -> None:
     outcome = apply_gateway_success(order=order, payment=qris, amount=TOTAL, now=LATER)
 
     assert outcome is SettlementOutcome.REFUND_REQUIRED
-    assert (order.status, order.paid_by) == (OrderStatus.PAID, "KSR-C")
+    assert (order.status, order.paid_by_attempt) == (OrderStatus.PAID, "KSR-C")
     assert qris.status is PaymentStatus.SUCCEEDED
     assert qris.refund_open
     assert (qris.refund_required_at, qris.refund_reason) == (LATER, "order 7 was already paid")
@@ -187,7 +187,11 @@ def test_cash_pays_the_order_and_cancels_its_open_qris_attempt() -> None:
 
     assert (cash.status, cash.change_due) == (PaymentStatus.SUCCEEDED, 45_000)
     assert (cash.created_at, cash.updated_at, cash.paid_at) == (LATER, LATER, LATER)
-    assert (order.status, order.paid_by, order.paid_at) == (OrderStatus.PAID, "KSR-C", LATER)
+    assert (order.status, order.paid_by_attempt, order.paid_at) == (
+        OrderStatus.PAID,
+        "KSR-C",
+        LATER,
+    )
     assert (qris.status, qris.status_reason) == (PaymentStatus.CANCELLED, "paid in cash")
     assert qris.updated_at == LATER  # when it was closed, not when its QR was issued
     assert qris.events == [PaymentCancelled("KSR-Q", 7, "paid in cash")]
@@ -229,5 +233,5 @@ def test_an_order_is_never_paid_twice_in_cash() -> None:
     with pytest.raises(OrderNotPayable):
         _cash(order)
 
-    assert order.paid_by == "KSR-C"
+    assert order.paid_by_attempt == "KSR-C"
     assert order.events == []

@@ -15,7 +15,7 @@ from adapters.duitku.signature import (
     md5_legacy_hex,
     status_signature,
     status_string_to_sign,
-    verify_callback_signature,
+    verify_notification_signature,
 )
 
 API_KEY = "732B39FC61796845775D2C4FB05332AF"
@@ -79,7 +79,7 @@ def test_callback_amount_is_signed_as_the_exact_string_received() -> None:
 
 
 def test_verifier_reports_hmac_when_the_hmac_signature_matches() -> None:
-    scheme = verify_callback_signature(
+    scheme = verify_notification_signature(
         merchant_code="D0001",
         amount="10000",
         merchant_order_id="12345",
@@ -91,7 +91,7 @@ def test_verifier_reports_hmac_when_the_hmac_signature_matches() -> None:
 
 
 def test_verifier_accepts_upper_case_hex_because_case_carries_no_information() -> None:
-    scheme = verify_callback_signature(
+    scheme = verify_notification_signature(
         merchant_code="D0001",
         amount="10000",
         merchant_order_id="12345",
@@ -110,7 +110,7 @@ def test_verifier_tries_hmac_then_md5_and_the_setting_narrows_the_schemes(
     accepted: CallbackSignatures, hmac_result: str | None, md5_result: str | None
 ) -> None:
     def verify(signature: str) -> str | None:
-        return verify_callback_signature(
+        return verify_notification_signature(
             merchant_code="D0001",
             amount="10000",
             merchant_order_id="12345",
@@ -127,7 +127,7 @@ def test_verifier_rejects_a_signature_made_with_another_key() -> None:
     forged = independent_hmac("D00011000012345", key="0" * 32)
 
     assert (
-        verify_callback_signature(
+        verify_notification_signature(
             merchant_code="D0001",
             amount="10000",
             merchant_order_id="12345",
@@ -143,7 +143,7 @@ def test_verifier_rejects_a_valid_signature_moved_to_another_amount() -> None:
     signed_for_10000 = independent_hmac("D00011000012345")
 
     assert (
-        verify_callback_signature(
+        verify_notification_signature(
             merchant_code="D0001",
             amount="20000",
             merchant_order_id="12345",
@@ -156,7 +156,7 @@ def test_verifier_rejects_a_valid_signature_moved_to_another_amount() -> None:
 
 def test_verifier_survives_non_ascii_input_without_raising() -> None:
     assert (
-        verify_callback_signature(
+        verify_notification_signature(
             merchant_code="D0001",
             amount="10000",
             merchant_order_id="12345",

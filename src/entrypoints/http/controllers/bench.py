@@ -13,13 +13,13 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
-from entrypoints.http.controllers.webhooks import (
+from entrypoints.http.controllers.gateway_notifications import (
     MAX_NOTIFICATION_BYTES,
     _form_fields,
     _refuse_unreadable_text,
 )
 from entrypoints.http.schemas.constraints import PathId
-from entrypoints.http.schemas.payments import CreateQrisPaymentRequest, WebhookAck
+from entrypoints.http.schemas.payments import CreateQrisPaymentRequest, NotificationAck
 
 
 class BaselineAnswer(msgspec.Struct, kw_only=True):
@@ -32,12 +32,12 @@ class BenchmarkBaselines(Controller):
     include_in_schema = False
 
     @post("/form", status_code=200, request_max_body_size=MAX_NOTIFICATION_BYTES)
-    async def form(self, request: Request[Any, Any, State]) -> WebhookAck:
+    async def form(self, request: Request[Any, Any, State]) -> NotificationAck:
         """Decodes a Duitku callback's form body exactly as the webhook does."""
         fields = await _form_fields(request)
         _refuse_unreadable_text(fields)
         # How many fields were read, not any of them: their names are the gateway adapter's.
-        return WebhookAck(status="ok", outcome=f"{len(fields)} fields")
+        return NotificationAck(status="ok", outcome=f"{len(fields)} fields")
 
     @post("/json", status_code=200)
     async def json(self, data: JSONBody[CreateQrisPaymentRequest]) -> BaselineAnswer:

@@ -20,7 +20,7 @@ from application.use_cases.run_reconciliation import ListPaymentsNeedingReview
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.controllers.payments import OrderUid
 from entrypoints.http.errors import responses
-from entrypoints.http.schemas.notifications import NotificationResponse
+from entrypoints.http.schemas.inbox import NotificationResponse
 from entrypoints.http.schemas.payments import (
     PaymentListResponse,
     PaymentResponse,

@@ -6,7 +6,7 @@ import msgspec
 
 from domain.payments import Payment
 from entrypoints.http.schemas.constraints import Email, Id, Note, Phone, Rupiah, ShortText
-from entrypoints.http.schemas.notifications import NotificationResponse
+from entrypoints.http.schemas.inbox import NotificationResponse
 
 
 class CustomerDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -161,7 +161,7 @@ class ReviewResolutionResponse(msgspec.Struct, kw_only=True):
     note: str
 
 
-class WebhookAck(msgspec.Struct, kw_only=True):
+class NotificationAck(msgspec.Struct, kw_only=True):
     """Duitku only needs HTTP 200; the outcome helps operators reading their logs."""
 
     status: str

@@ -8,7 +8,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 
-from adapters.observability.metrics import count_callback
+from adapters.observability.metrics import count_notification
 from application.errors import (
     InvalidNotification,
     NotificationRejected,
@@ -18,7 +18,7 @@ from application.gateways import DUITKU
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
 from entrypoints.http.client_address import SourceAllowlist
 from entrypoints.http.errors import responses
-from entrypoints.http.schemas.payments import WebhookAck
+from entrypoints.http.schemas.payments import NotificationAck
 from entrypoints.http.text_rules import has_control_characters
 from entrypoints.http.window_limiter import WindowLimiter
 
@@ -26,10 +26,10 @@ GATEWAY = DUITKU  # the gateway this route hears from: its attempts are the only
 FORM = "application/x-www-form-urlencoded"
 MAX_NOTIFICATION_BYTES = 16 * 1024  # a Duitku callback is well under 2 KiB
 
-logger = logging.getLogger("kasir.webhooks")
+logger = logging.getLogger("kasir.notifications")
 
 
-class WebhookController(Controller):
+class GatewayNotificationController(Controller):
     path = "/api/v1/webhooks"
     tags = ["webhooks"]  # noqa: RUF012
 
@@ -61,7 +61,7 @@ class WebhookController(Controller):
         client_address: NamedDependency[str],
         callback_allowlist: NamedDependency[SourceAllowlist],
         callback_failures: NamedDependency[WindowLimiter],
-    ) -> WebhookAck:
+    ) -> NotificationAck:
         address, limiter, allowlist = client_address, callback_failures, callback_allowlist
         source_allowed = allowlist.allows(address)
         if limiter.blocked(address):
@@ -72,7 +72,7 @@ class WebhookController(Controller):
             if fields is None or not (
                 source_allowed and handle_payment_notification.is_authentic(fields, gateway=GATEWAY)
             ):
-                count_callback("rate_limited")
+                count_notification("rate_limited")
                 raise HTTPException(
                     status_code=429,
                     detail="too many rejected notifications from this address",
@@ -87,7 +87,7 @@ class WebhookController(Controller):
             )
         except (NotificationRejected, InvalidNotification) as error:
             limiter.record(address)
-            count_callback(error.code)
+            count_notification(error.code)
             logger.warning(
                 "notification rejected",
                 extra={
@@ -100,10 +100,10 @@ class WebhookController(Controller):
             )
             raise
         except StatusUnconfirmed:
-            count_callback("deferred")
+            count_notification("deferred")
             raise
-        count_callback(handled.outcome.value)
-        return WebhookAck(status="ok", outcome=handled.outcome.value)
+        count_notification(handled.outcome.value)
+        return NotificationAck(status="ok", outcome=handled.outcome.value)
 
 
 def _refuse_unreadable_text(fields: dict[str, str]) -> None:

@@ -17,7 +17,7 @@ from application.use_cases.notification_inbox import (
 from entrypoints.http.auth import STAFF_ONLY
 from entrypoints.http.errors import responses
 from entrypoints.http.schemas.constraints import MAX_ID, PathId
-from entrypoints.http.schemas.notifications import (
+from entrypoints.http.schemas.inbox import (
     NotificationListResponse,
     NotificationResponse,
     ReprocessResponse,
@@ -25,7 +25,7 @@ from entrypoints.http.schemas.notifications import (
 )
 
 
-class NotificationController(Controller):
+class InboxController(Controller):
     path = "/api/v1/notifications"
     tags = ["notifications"]  # noqa: RUF012
     security = STAFF_ONLY

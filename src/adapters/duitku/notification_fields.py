@@ -4,7 +4,7 @@ A notification that fails verification is stored with these fields only: whateve
 forger sends is dropped. Fields a genuine callback adds later are kept on verified ones.
 """
 
-CALLBACK_FIELDS = frozenset(
+NOTIFICATION_FIELDS = frozenset(
     {
         "merchantCode",
         "amount",

@@ -6,6 +6,7 @@ outcome is unknown), and expiry. The gateway is called outside any transaction; 
 then applied in a short write transaction that re-reads the attempt and decides again.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -106,6 +107,16 @@ class AttemptReconciler:
             return ReconcileOutcome.ALREADY_APPLIED
         return outcome
 
+    def note_checked(self, order_uid: str) -> None:
+        """This process has the gateway's answer about `order_uid` committed: a duplicate
+        within the check interval reads the attempt once instead of waiting for it. Call it
+        only after the commit."""
+        self.in_flight.note_finished(order_uid, self.clock.now())
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Hand committed events to the in-process listeners (logs, metrics)."""
+        await self.events.publish(events)
+
     def checked_here_recently(self, order_uid: str) -> bool:
         """Whether this process asked the gateway about `order_uid` within the check interval."""
         since = self.clock.now() - self.min_check_interval
@@ -125,7 +136,7 @@ class AttemptReconciler:
             )
         finally:
             # After the commit, so "checked here moments ago" implies the answer is applied.
-            self.in_flight.note_finished(order_uid, self.clock.now())
+            self.note_checked(order_uid)
         return Reconciled(outcome=outcome, gateway=status, payment=payment)
 
     async def _check_and_apply(self, order_uid: str, abandon_if_pending: bool) -> ReconcileOutcome:

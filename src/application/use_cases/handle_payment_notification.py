@@ -260,8 +260,8 @@ class HandlePaymentNotification:
         finally:
             # Only once the answer is committed: a duplicate that sees "checked here" reads
             # the attempt once and must find the success already applied.
-            self.reconciler.in_flight.note_finished(order_uid, self.clock.now())
-        await self.reconciler.events.publish(events)
+            self.reconciler.note_checked(order_uid)
+        await self.reconciler.publish(events)
         if success and outcome is NotificationOutcome.STILL_PENDING:
             return await self._defer(
                 entry, notification, "the gateway does not confirm the payment yet"

@@ -73,7 +73,7 @@ class PayCash:
             )
             return
         finally:
-            self.reconciler.in_flight.note_finished(order_uid, self.clock.now())
+            self.reconciler.note_checked(order_uid)
         if outcome is ReconcileOutcome.ORDER_PAID:
             raise OrderPaid(
                 f"order {order_id} was just paid by QRIS (payment {order_uid}): take no cash"

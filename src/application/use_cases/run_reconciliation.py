@@ -249,7 +249,7 @@ class RunReconciliation:
         )
         if flag is not None and recorded:
             report.flagged_for_review.append(item.order_uid)
-            await self.reconciler.events.publish(
+            await self.reconciler.publish(
                 [PaymentFlaggedForReview(item.order_uid, flag[0].value, flag[1])]
             )
 

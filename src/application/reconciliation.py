@@ -27,32 +27,44 @@ from domain.settlement import SettlementOutcome, apply_gateway_success
 ABANDONED_REASON = "abandoned: the gateway's answer was lost, its QR was never shown"
 
 
-class ReconcileOutcome(StrEnum):
+class AttemptOutcome(StrEnum):
+    """What became of an attempt when kasir asked about it or heard from its gateway: one
+    vocabulary for the status check, the job's report and the answer to a notification."""
+
     ORDER_PAID = "order_paid"
     REFUND_REQUIRED = "refund_required"
-    ALREADY_APPLIED = "already_applied"
+    ALREADY_SETTLED = "already_settled"
     STILL_PENDING = "still_pending"
-    ABANDONED = "abandoned"
+    ABANDONED = "abandoned"  # a `creating` attempt whose QR was never shown, closed
     FAILED = "failed"
     EXPIRED = "expired"
     AMOUNT_MISMATCH = "amount_mismatch"  # closed: another amount paid, a refund to make
     AMOUNT_UNKNOWN = "amount_unknown"  # reported paid without an amount: nothing changes
-    NO_CHANGE = "no_change"
+    NOTHING_TO_DO = "nothing_to_do"
+    # Only a notification ends these ways:
+    UNKNOWN_PAYMENT = "unknown_payment"  # names no attempt of its gateway
+    # A signed success the gateway's status contradicts (it says failed or not found): either
+    # the gateway is inconsistent or the signing key leaked. Flagged, and checked again later.
+    CONTRADICTED = "contradicted"
+    # Not confirmed yet: kasir committed its own status check for when the budget allows.
+    SCHEDULED = "scheduled"
+    # Not confirmed yet and nothing could be scheduled: answered 503 so the gateway resends it.
+    DEFERRED = "deferred"
 
 
 _NOTHING_TO_WRITE = frozenset(
     {
-        ReconcileOutcome.STILL_PENDING,
-        ReconcileOutcome.NO_CHANGE,
-        ReconcileOutcome.AMOUNT_UNKNOWN,
-        ReconcileOutcome.ALREADY_APPLIED,
+        AttemptOutcome.STILL_PENDING,
+        AttemptOutcome.NOTHING_TO_DO,
+        AttemptOutcome.AMOUNT_UNKNOWN,
+        AttemptOutcome.ALREADY_SETTLED,
     }
 )
 
 _SETTLED = {
-    SettlementOutcome.ORDER_PAID: ReconcileOutcome.ORDER_PAID,
-    SettlementOutcome.REFUND_REQUIRED: ReconcileOutcome.REFUND_REQUIRED,
-    SettlementOutcome.ALREADY_APPLIED: ReconcileOutcome.ALREADY_APPLIED,
+    SettlementOutcome.ORDER_PAID: AttemptOutcome.ORDER_PAID,
+    SettlementOutcome.REFUND_REQUIRED: AttemptOutcome.REFUND_REQUIRED,
+    SettlementOutcome.ALREADY_APPLIED: AttemptOutcome.ALREADY_SETTLED,
 }
 
 
@@ -60,7 +72,7 @@ _SETTLED = {
 class Applied:
     """A gateway answer applied in a transaction: the outcome, the attempt, events to publish."""
 
-    outcome: ReconcileOutcome
+    outcome: AttemptOutcome
     payment: Payment
     events: list[DomainEvent]
 
@@ -73,7 +85,7 @@ class Applied:
 class Reconciled:
     """What one status check found and did: the outcome, the gateway's answer, the attempt."""
 
-    outcome: ReconcileOutcome
+    outcome: AttemptOutcome
     gateway: GatewayStatus
     payment: Payment
 
@@ -87,11 +99,11 @@ class AttemptReconciler:
     clock: Clock
     events: EventPublisher
     min_check_interval: timedelta = timedelta(seconds=30)
-    in_flight: SingleFlight[ReconcileOutcome] = field(default_factory=SingleFlight)
+    in_flight: SingleFlight[AttemptOutcome] = field(default_factory=SingleFlight)
 
     async def reconcile(
         self, order_uid: str, *, abandon_if_pending: bool = False
-    ) -> ReconcileOutcome:
+    ) -> AttemptOutcome:
         """Check the attempt's status at the gateway and apply it.
 
         `abandon_if_pending` closes a `creating` attempt that the gateway holds as pending: its
@@ -104,7 +116,7 @@ class AttemptReconciler:
         )
         if not ran and outcome in _SETTLED.values():
             # Another request in this process applied the success: for this one it is a no-op.
-            return ReconcileOutcome.ALREADY_APPLIED
+            return AttemptOutcome.ALREADY_SETTLED
         return outcome
 
     def note_checked(self, order_uid: str) -> None:
@@ -139,7 +151,7 @@ class AttemptReconciler:
             self.note_checked(order_uid)
         return Reconciled(outcome=outcome, gateway=status, payment=payment)
 
-    async def _check_and_apply(self, order_uid: str, abandon_if_pending: bool) -> ReconcileOutcome:
+    async def _check_and_apply(self, order_uid: str, abandon_if_pending: bool) -> AttemptOutcome:
         return (await self.check(order_uid, abandon_if_pending=abandon_if_pending)).outcome
 
     async def _claim_status_check(self, order_uid: str) -> str | None:
@@ -181,7 +193,7 @@ class AttemptReconciler:
             await uow.orders.update(order)
             other = await self._close_other_open_attempt(uow, payment)
         events = drain(payment, order, other)
-        if outcome is ReconcileOutcome.AMOUNT_MISMATCH:
+        if outcome is AttemptOutcome.AMOUNT_MISMATCH:
             detail = payment.refund_reason or "the gateway reports another amount paid"
             events.append(
                 await self.flag_in(
@@ -235,7 +247,7 @@ class AttemptReconciler:
 
     async def _apply(
         self, status: GatewayStatus, abandon_if_pending: bool
-    ) -> tuple[ReconcileOutcome, Payment]:
+    ) -> tuple[AttemptOutcome, Payment]:
         async with self.uow() as uow:
             applied = await self.apply_in(uow, status, abandon_if_pending=abandon_if_pending)
             if applied.wrote:
@@ -259,19 +271,19 @@ class AttemptReconciler:
         order: Order,
         status: GatewayStatus,
         abandon_if_pending: bool,
-    ) -> tuple[ReconcileOutcome, Order | None]:
+    ) -> tuple[AttemptOutcome, Order | None]:
         """Change `payment` (and its order when it gets paid) as the status says; write nothing."""
         now = self.clock.now()
         if status.state is GatewayPaymentState.PAID:
             if status.amount is None:
-                return ReconcileOutcome.AMOUNT_UNKNOWN, None
+                return AttemptOutcome.AMOUNT_UNKNOWN, None
             if status.amount != payment.amount:
                 # The order is paid only by its exact total: the money is given back instead.
                 if payment.status is PaymentStatus.SUCCEEDED:
-                    return ReconcileOutcome.NO_CHANGE, None
+                    return AttemptOutcome.NOTHING_TO_DO, None
                 if not payment.close_amount_mismatch(amount_received=status.amount, now=now):
-                    return ReconcileOutcome.NO_CHANGE, None
-                return ReconcileOutcome.AMOUNT_MISMATCH, None
+                    return AttemptOutcome.NOTHING_TO_DO, None
+                return AttemptOutcome.AMOUNT_MISMATCH, None
             settled = apply_gateway_success(
                 order=order,
                 payment=payment,
@@ -281,20 +293,20 @@ class AttemptReconciler:
             )
             return _SETTLED[settled], order if settled is SettlementOutcome.ORDER_PAID else None
         if not payment.is_open:
-            return ReconcileOutcome.NO_CHANGE, None
+            return AttemptOutcome.NOTHING_TO_DO, None
         if status.state is GatewayPaymentState.PENDING:
             if abandon_if_pending and payment.status is PaymentStatus.CREATING:
                 payment.cancel(reason=ABANDONED_REASON, now=now)
-                return ReconcileOutcome.ABANDONED, None
-            return ReconcileOutcome.STILL_PENDING, None
+                return AttemptOutcome.ABANDONED, None
+            return AttemptOutcome.STILL_PENDING, None
         # FAILED or NOT_FOUND: nothing can be paid on this attempt at the gateway any more.
         if payment.is_overdue(now):
             payment.expire(now=now)
-            return ReconcileOutcome.EXPIRED, None
+            return AttemptOutcome.EXPIRED, None
         reason = (
             "the gateway has no such transaction"
             if status.state is GatewayPaymentState.NOT_FOUND
             else "the gateway reports it failed"
         )
         payment.fail(reason=reason, now=now)
-        return ReconcileOutcome.FAILED, None
+        return AttemptOutcome.FAILED, None

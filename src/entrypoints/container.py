@@ -33,7 +33,7 @@ from application.ports import (
     ReferenceGenerator,
     UnitOfWorkFactory,
 )
-from application.reconciliation import AttemptReconciler, ReconcileOutcome
+from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.reconciliation_schedule import creating_grace
 from application.scheduled_checks import ScheduledChecks
 from application.sealing import Sealer
@@ -121,8 +121,8 @@ class Container(containers.DeclarativeContainer):
     payment_gateways: providers.Provider[Gateways] = providers.Factory(Gateways.only, gateway)
 
     # One per process: concurrent requests share a status check instead of repeating it.
-    status_checks_in_flight: providers.Provider[SingleFlight[ReconcileOutcome]] = (
-        providers.Singleton(SingleFlight)
+    status_checks_in_flight: providers.Provider[SingleFlight[AttemptOutcome]] = providers.Singleton(
+        SingleFlight
     )
     reconciler: providers.Provider[AttemptReconciler] = providers.Factory(
         AttemptReconciler,

@@ -4,7 +4,6 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from application.errors import (
     GatewayError,
@@ -22,53 +21,21 @@ from application.gateway import (
 from application.gateways import Gateways
 from application.inbox import MAX_DETAIL_CHARS, InboxEntry, Verification
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from application.reconciliation import AttemptReconciler, ReconcileOutcome
+from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.reconciliation_schedule import ReviewReason
 from application.retry import retry_on_conflict
 from application.scheduled_checks import ScheduledChecks
 from domain.events import DomainEvent
 from domain.payments import Payment, PaymentStatus
 
-
-class NotificationOutcome(StrEnum):
-    UNKNOWN_PAYMENT = "unknown_payment"
-    ALREADY_SETTLED = "already_settled"
-    AMOUNT_MISMATCH = "amount_mismatch"
-    NOTHING_TO_DO = "nothing_to_do"
-    ORDER_PAID = "order_paid"
-    REFUND_REQUIRED = "refund_required"
-    STILL_PENDING = "still_pending"
-    FAILED = "failed"
-    EXPIRED = "expired"
-    # A signed success the gateway's status contradicts (it says failed or not found): either
-    # the gateway is inconsistent or the signing key leaked. Flagged, and checked again later.
-    CONTRADICTED = "contradicted"
-    # Not confirmed yet: kasir committed its own status check for when the budget allows.
-    SCHEDULED = "scheduled"
-    # Not confirmed yet and nothing could be scheduled: answered 503 so the gateway resends it.
-    DEFERRED = "deferred"
-
-
-_FROM_RECONCILE = {
-    ReconcileOutcome.ORDER_PAID: NotificationOutcome.ORDER_PAID,
-    ReconcileOutcome.REFUND_REQUIRED: NotificationOutcome.REFUND_REQUIRED,
-    ReconcileOutcome.ALREADY_APPLIED: NotificationOutcome.ALREADY_SETTLED,
-    ReconcileOutcome.STILL_PENDING: NotificationOutcome.STILL_PENDING,
-    ReconcileOutcome.ABANDONED: NotificationOutcome.NOTHING_TO_DO,
-    ReconcileOutcome.FAILED: NotificationOutcome.FAILED,
-    ReconcileOutcome.EXPIRED: NotificationOutcome.EXPIRED,
-    ReconcileOutcome.AMOUNT_MISMATCH: NotificationOutcome.AMOUNT_MISMATCH,
-    ReconcileOutcome.AMOUNT_UNKNOWN: NotificationOutcome.AMOUNT_MISMATCH,
-    ReconcileOutcome.NO_CHANGE: NotificationOutcome.NOTHING_TO_DO,
-}
-
 # Outcomes a human must look at: money that does not fit what kasir expected.
 FLAGGED_FOR_STAFF = frozenset(
     {
-        NotificationOutcome.AMOUNT_MISMATCH,
-        NotificationOutcome.REFUND_REQUIRED,
-        NotificationOutcome.UNKNOWN_PAYMENT,
-        NotificationOutcome.CONTRADICTED,
+        AttemptOutcome.AMOUNT_MISMATCH,
+        AttemptOutcome.AMOUNT_UNKNOWN,
+        AttemptOutcome.REFUND_REQUIRED,
+        AttemptOutcome.UNKNOWN_PAYMENT,
+        AttemptOutcome.CONTRADICTED,
     }
 )
 _CONTRADICTING = frozenset({GatewayPaymentState.FAILED, GatewayPaymentState.NOT_FOUND})
@@ -78,7 +45,7 @@ _CONTRADICTING = frozenset({GatewayPaymentState.FAILED, GatewayPaymentState.NOT_
 class HandledNotification:
     entry_id: int
     notification: PaymentNotification
-    outcome: NotificationOutcome
+    outcome: AttemptOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +144,7 @@ class HandlePaymentNotification:
             raise
         entry.signature_scheme = notification.signature_scheme
         outcome = await retry_on_conflict(lambda: self._store_and_decide(entry, notification, name))
-        if outcome is NotificationOutcome.DEFERRED:
+        if outcome is AttemptOutcome.DEFERRED:
             outcome = await self._deferred(entry, notification)
         elif outcome is None:
             outcome = await self._confirm_with_gateway(entry, notification, sender)
@@ -185,7 +152,7 @@ class HandlePaymentNotification:
 
     async def _store_and_decide(
         self, entry: InboxEntry, notification: PaymentNotification, gateway: str
-    ) -> NotificationOutcome | None:
+    ) -> AttemptOutcome | None:
         """First transaction: store the entry; decide from local state or claim the check.
 
         None means the status check was claimed and the gateway must be asked now.
@@ -200,7 +167,7 @@ class HandlePaymentNotification:
                 if outcome is None and not await self.reconciler.claim_in(
                     uow, notification.order_uid
                 ):
-                    outcome = NotificationOutcome.DEFERRED
+                    outcome = AttemptOutcome.DEFERRED
                 _mark(entry, Verification.VERIFIED, outcome, None, self.clock.now())
                 if outcome is None:
                     entry.processed_at = None  # verified; the gateway is being asked
@@ -213,11 +180,11 @@ class HandlePaymentNotification:
 
     async def _deferred(
         self, entry: InboxEntry, notification: PaymentNotification
-    ) -> NotificationOutcome:
+    ) -> AttemptOutcome:
         """The attempt was checked at the gateway moments ago (maybe right now elsewhere)."""
         if notification.result is not NotificationResult.SUCCESS:
-            await self._record(entry, Verification.VERIFIED, NotificationOutcome.STILL_PENDING)
-            return NotificationOutcome.STILL_PENDING
+            await self._record(entry, Verification.VERIFIED, AttemptOutcome.STILL_PENDING)
+            return AttemptOutcome.STILL_PENDING
         # Duitku sends duplicates together: another request may be confirming this very
         # payment. Wait briefly for its result instead of making Duitku retry; when this process
         # itself checked moments ago the answer is known, so look once.
@@ -227,13 +194,13 @@ class HandlePaymentNotification:
             else self.concurrent_check_polls
         )
         if await self._settled_meanwhile(notification.order_uid, polls=polls):
-            await self._record(entry, Verification.VERIFIED, NotificationOutcome.ALREADY_SETTLED)
-            return NotificationOutcome.ALREADY_SETTLED
+            await self._record(entry, Verification.VERIFIED, AttemptOutcome.ALREADY_SETTLED)
+            return AttemptOutcome.ALREADY_SETTLED
         return await self._defer(entry, notification, "the payment status was checked moments ago")
 
     async def _confirm_with_gateway(
         self, entry: InboxEntry, notification: PaymentNotification, gateway: PaymentGateway
-    ) -> NotificationOutcome:
+    ) -> AttemptOutcome:
         """Ask the gateway (no transaction open), then apply its answer in the second one."""
         order_uid = notification.order_uid
         success = notification.result is NotificationResult.SUCCESS
@@ -262,7 +229,7 @@ class HandlePaymentNotification:
             # the attempt once and must find the success already applied.
             self.reconciler.note_checked(order_uid)
         await self.reconciler.publish(events)
-        if success and outcome is NotificationOutcome.STILL_PENDING:
+        if success and outcome is AttemptOutcome.STILL_PENDING:
             return await self._defer(
                 entry, notification, "the gateway does not confirm the payment yet"
             )
@@ -270,12 +237,12 @@ class HandlePaymentNotification:
 
     async def _apply(
         self, entry: InboxEntry, status: GatewayStatus, notification: PaymentNotification
-    ) -> tuple[list[DomainEvent], NotificationOutcome]:
+    ) -> tuple[list[DomainEvent], AttemptOutcome]:
         success = notification.result is NotificationResult.SUCCESS
         async with self.uow() as uow:
             applied = await self.reconciler.apply_in(uow, status)
             events = applied.events
-            outcome = _FROM_RECONCILE[applied.outcome]
+            outcome = applied.outcome
             if (
                 success
                 and status.state in _CONTRADICTING
@@ -290,13 +257,13 @@ class HandlePaymentNotification:
                     keep_checking=True,  # a later paid status still settles it
                 )
                 events = [*events, flagged]
-                outcome = NotificationOutcome.CONTRADICTED
+                outcome = AttemptOutcome.CONTRADICTED
                 _mark(entry, Verification.VERIFIED, outcome, detail, self.clock.now())
-            elif success and outcome is NotificationOutcome.STILL_PENDING:
+            elif success and outcome is AttemptOutcome.STILL_PENDING:
                 _mark(
                     entry,
                     Verification.VERIFIED,
-                    NotificationOutcome.DEFERRED,
+                    AttemptOutcome.DEFERRED,
                     "the gateway does not confirm the payment yet",
                     self.clock.now(),
                 )
@@ -312,23 +279,23 @@ class HandlePaymentNotification:
         notification: PaymentNotification,
         reason: str,
         cause: BaseException | None = None,
-    ) -> NotificationOutcome:
+    ) -> AttemptOutcome:
         """Schedule the status check for when the budget allows; 503 only if none can be."""
         due = await self.scheduled_checks.request(
             notification.order_uid, min_interval=self.reconciler.min_check_interval
         )
         if due is not None:
             detail = f"{reason}; status check scheduled at {due.isoformat()}"
-            await self._record(entry, Verification.VERIFIED, NotificationOutcome.SCHEDULED, detail)
-            return NotificationOutcome.SCHEDULED
-        await self._record(entry, Verification.VERIFIED, NotificationOutcome.DEFERRED, reason)
+            await self._record(entry, Verification.VERIFIED, AttemptOutcome.SCHEDULED, detail)
+            return AttemptOutcome.SCHEDULED
+        await self._record(entry, Verification.VERIFIED, AttemptOutcome.DEFERRED, reason)
         raise StatusUnconfirmed(reason) from cause
 
     async def _record(
         self,
         entry: InboxEntry,
         verification: Verification,
-        outcome: NotificationOutcome | None = None,
+        outcome: AttemptOutcome | None = None,
         detail: str | None = None,
     ) -> None:
         _mark(entry, verification, outcome, detail, self.clock.now())
@@ -376,21 +343,21 @@ def _contradiction(status: GatewayStatus, notification: PaymentNotification) -> 
 
 def _decided_locally(
     payment: Payment | None, notification: PaymentNotification
-) -> NotificationOutcome | None:
+) -> AttemptOutcome | None:
     """What local state alone decides, or None when only the gateway can."""
     if payment is None:
-        return NotificationOutcome.UNKNOWN_PAYMENT
+        return AttemptOutcome.UNKNOWN_PAYMENT
     if payment.status is PaymentStatus.SUCCEEDED:
-        return NotificationOutcome.ALREADY_SETTLED
+        return AttemptOutcome.ALREADY_SETTLED
     if notification.result is not NotificationResult.SUCCESS and not payment.is_open:
-        return NotificationOutcome.NOTHING_TO_DO
+        return AttemptOutcome.NOTHING_TO_DO
     return None
 
 
 def _mark(
     entry: InboxEntry,
     verification: Verification,
-    outcome: NotificationOutcome | None,
+    outcome: AttemptOutcome | None,
     detail: str | None,
     now: datetime,
 ) -> None:

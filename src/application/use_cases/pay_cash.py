@@ -11,7 +11,7 @@ from application.events import drain
 from application.gateway import GatewayPaymentState, GatewayStatus
 from application.gateways import Gateways
 from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
-from application.reconciliation import AttemptReconciler, ReconcileOutcome
+from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.retry import retry_on_conflict
 from domain.payments import Payment
 from domain.settlement import take_cash
@@ -74,7 +74,7 @@ class PayCash:
             return
         finally:
             self.reconciler.note_checked(order_uid)
-        if outcome is ReconcileOutcome.ORDER_PAID:
+        if outcome is AttemptOutcome.ORDER_PAID:
             raise OrderPaid(
                 f"order {order_id} was just paid by QRIS (payment {order_uid}): take no cash"
             )
@@ -92,7 +92,7 @@ class PayCash:
             await uow.commit()
         return attempt
 
-    async def _apply(self, order_id: int, status: GatewayStatus) -> ReconcileOutcome:
+    async def _apply(self, order_id: int, status: GatewayStatus) -> AttemptOutcome:
         """Apply the gateway's success as every confirmed success is applied."""
         async with self.uow() as uow:
             await uow.orders.get(order_id, for_update=True)  # the order row first, then payment

@@ -20,7 +20,7 @@ from application.errors import GatewayError, GatewayRejected, NotFound, StatusCh
 from application.gateway import GatewayPaymentState
 from application.inbox import InboxFilter, Verification
 from application.ports import Clock, ReconciliationQueue
-from application.reconciliation import AttemptReconciler, Reconciled, ReconcileOutcome
+from application.reconciliation import AttemptOutcome, AttemptReconciler, Reconciled
 from application.reconciliation_schedule import (
     CHECK_SCHEDULE,
     DEFAULT_CREATING_GRACE,
@@ -168,7 +168,7 @@ class RunReconciliation:
             await self._record(item, report, next_check_at=None, counted=False)
             return
         report.outcomes[uid] = result.outcome.value
-        if result.outcome is ReconcileOutcome.AMOUNT_MISMATCH:
+        if result.outcome is AttemptOutcome.AMOUNT_MISMATCH:
             report.flagged_for_review.append(uid)  # flagged with the change it made
         next_check_at, flag = self._next_step(item, result)
         if flag is None and await self._denies_a_signed_success(item, result):
@@ -201,7 +201,7 @@ class RunReconciliation:
         """When to ask again (None: never), and why a human must look instead, if so."""
         payment = result.payment
         now = self.clock.now()
-        if result.outcome is ReconcileOutcome.AMOUNT_UNKNOWN:
+        if result.outcome is AttemptOutcome.AMOUNT_UNKNOWN:
             return None, (
                 ReviewReason.AMOUNT_UNKNOWN,
                 f"the gateway reports it paid without an amount (attempt of {payment.amount})",

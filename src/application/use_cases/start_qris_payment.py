@@ -15,7 +15,7 @@ from application.events import drain
 from application.gateway import Customer, QrisCharge, QrisChargeRequest
 from application.gateways import Gateways
 from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
-from application.reconciliation import AttemptReconciler, ReconcileOutcome
+from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.reconciliation_schedule import DEFAULT_CREATING_GRACE
 from application.retry import retry_on_conflict
 from domain.errors import AmountMismatch
@@ -134,7 +134,7 @@ class StartQrisPayment:
                     "a payment for this order is being checked with the gateway",
                     retry_after=deferred.retry_after,
                 ) from deferred
-            if outcome is ReconcileOutcome.STILL_PENDING:
+            if outcome is AttemptOutcome.STILL_PENDING:
                 # The gateway still offers this QR past its expiry; hand it out rather than
                 # polling again within one request.
                 return current, False

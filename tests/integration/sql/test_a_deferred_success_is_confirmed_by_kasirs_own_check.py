@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.in_memory.clock import SettableClock
 from application.callers import Staff
 from application.gateway import Customer
-from application.use_cases.handle_payment_notification import NotificationOutcome
+from application.reconciliation import AttemptOutcome
 from application.use_cases.place_order import OrderItemRequest, PlaceOrderCommand
 from application.use_cases.start_qris_payment import StartQrisPaymentCommand
 from domain.orders import OrderStatus
@@ -108,7 +108,7 @@ async def test_a_success_sent_while_the_budget_is_spent_pays_the_order_after_a_r
     # The real success comes within the budget: no gateway call, a check is scheduled.
     real = await notify.execute(services.gateway.notification_for(uid))
 
-    assert early.outcome is real.outcome is NotificationOutcome.SCHEDULED
+    assert early.outcome is real.outcome is AttemptOutcome.SCHEDULED
     assert services.gateway.status_checks == [uid]
     await services.stop(first)  # the process restarts before the check is due
 
@@ -158,7 +158,7 @@ async def test_a_runner_asleep_for_its_interval_is_woken_to_sleep_only_until_the
         async with asyncio.timeout(5):
             while len(waits) < 2:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
-        assert handled.outcome is NotificationOutcome.SCHEDULED
+        assert handled.outcome is AttemptOutcome.SCHEDULED
         assert alarm.last_due == services.clock.now() + BUDGET
         assert waits[1] == pytest.approx(BUDGET.total_seconds() + DUE_SLACK_SECONDS)
     finally:

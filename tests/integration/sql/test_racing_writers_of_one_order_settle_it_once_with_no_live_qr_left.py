@@ -42,7 +42,7 @@ from application.callers import Staff
 from application.errors import ConcurrentUpdate, OrderPaid
 from application.gateway import Customer
 from application.gateways import Gateways
-from application.reconciliation import AttemptReconciler, Reconciled, ReconcileOutcome
+from application.reconciliation import AttemptOutcome, AttemptReconciler, Reconciled
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.start_qris_payment import (
@@ -491,14 +491,14 @@ async def test_two_confirmed_successes_racing_cash_pay_the_order_once_and_never_
         [qris] = [p for p in payments if p.order_uid == attempt.order_uid]
         assert qris.status is PaymentStatus.SUCCEEDED, context  # the money is never dropped
         # The success is applied once: by one callback, or by the till that heard of it.
-        applied = [c.outcome for c in checked if c.outcome is not ReconcileOutcome.ALREADY_APPLIED]
+        applied = [c.outcome for c in checked if c.outcome is not AttemptOutcome.ALREADY_SETTLED]
         assert len(applied) + refused(paid_cash, OrderPaid) == 1, context
         if isinstance(paid_cash, Failed):
-            assert applied in ([], [ReconcileOutcome.ORDER_PAID]), context
+            assert applied in ([], [AttemptOutcome.ORDER_PAID]), context
             assert stored.paid_by_attempt == attempt.order_uid, context
         else:
             # Cash came first: the late success is a refund to make.
-            assert applied == [ReconcileOutcome.REFUND_REQUIRED], context
+            assert applied == [AttemptOutcome.REFUND_REQUIRED], context
             assert qris.refund_required_at is not None, context
     assert_every_pause_saw_its_rivals(kasir)
 

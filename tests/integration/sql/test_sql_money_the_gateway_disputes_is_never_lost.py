@@ -23,12 +23,11 @@ from application.errors import GatewayRejected
 from application.gateway import Customer
 from application.gateways import Gateways
 from application.ports import ReconciliationQueue, UnitOfWorkFactory
-from application.reconciliation import AttemptReconciler
+from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.reconciliation_schedule import CHECK_SCHEDULE, MAX_REJECTED_CHECKS
 from application.scheduled_checks import ScheduledChecks
 from application.use_cases.handle_payment_notification import (
     HandlePaymentNotification,
-    NotificationOutcome,
 )
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.refunds import ListRefunds
@@ -93,7 +92,7 @@ class Service:
         assert started.created
         return started.payment
 
-    async def notify(self, fields: dict[str, str]) -> NotificationOutcome:
+    async def notify(self, fields: dict[str, str]) -> AttemptOutcome:
         checks = ScheduledChecks(self.queue, LocalWakeups(), self.clock)
         handler = HandlePaymentNotification(
             self.uow, Gateways.only(self.gateway), self.reconciler, self.clock, checks
@@ -149,7 +148,7 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
     service.gateway.pay(attempt.order_uid)
     service.gateway.transactions[attempt.order_uid].amount = 1_000
 
-    assert await service.notify(fields) is NotificationOutcome.AMOUNT_MISMATCH
+    assert await service.notify(fields) is AttemptOutcome.AMOUNT_MISMATCH
 
     closed = await service.payment(attempt.order_uid)
     now = service.clock.now()
@@ -193,7 +192,7 @@ async def test_a_contradicted_success_is_flagged_and_a_later_paid_status_pays_th
     fields = service.gateway.notification_for(attempt.order_uid)
     service.gateway.fail(attempt.order_uid)
 
-    assert await service.notify(fields) is NotificationOutcome.CONTRADICTED
+    assert await service.notify(fields) is AttemptOutcome.CONTRADICTED
 
     assert (await service.payment(attempt.order_uid)).status is PaymentStatus.FAILED
     [(uid, reason)] = await service.reviewed()

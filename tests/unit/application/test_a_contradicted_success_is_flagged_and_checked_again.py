@@ -11,8 +11,8 @@ import pytest
 
 from application.callers import Staff
 from application.errors import GatewayTimeout
+from application.reconciliation import AttemptOutcome
 from application.reconciliation_schedule import CHECK_SCHEDULE, ReviewReason
-from application.use_cases.handle_payment_notification import NotificationOutcome
 from domain.events import PaymentFailed, PaymentFlaggedForReview
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
@@ -49,7 +49,7 @@ async def test_a_contradicted_success_is_stored_flagged_with_both_facts_and_coun
 
     handled = await kasir.handle_notification.execute(fields)
 
-    assert handled.outcome is NotificationOutcome.CONTRADICTED
+    assert handled.outcome is AttemptOutcome.CONTRADICTED
     entry = kasir.store.inbox[handled.entry_id]
     assert (entry.outcome, entry.detail, entry.needs_review, entry.processed_at) == (
         "contradicted",
@@ -104,7 +104,7 @@ async def test_a_contradicted_attempt_is_checked_on_every_slot_and_stays_listed(
     for offset in CHECK_SCHEDULE:
         kasir.clock.set(flagged_at + offset)
         report = await kasir.run_reconciliation.execute()
-        assert report.outcomes == {attempt.order_uid: "no_change"}
+        assert report.outcomes == {attempt.order_uid: "nothing_to_do"}
     kasir.clock.advance(timedelta(days=7))
     assert (await kasir.run_reconciliation.execute()).claimed == 0
 
@@ -119,7 +119,7 @@ async def test_a_contradicted_success_on_a_qr_cash_replaced_becomes_a_refund_whe
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.clock.advance(timedelta(seconds=31))  # past the status check the cashier made
     handled = await kasir.handle_notification.execute(contradicted(kasir, attempt, "failed"))
-    assert handled.outcome is NotificationOutcome.CONTRADICTED
+    assert handled.outcome is AttemptOutcome.CONTRADICTED
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
     kasir.gateway.pay(attempt.order_uid)
 
@@ -142,7 +142,7 @@ async def test_a_failure_notification_the_gateway_confirms_is_not_a_contradictio
         kasir.gateway.notification_for(attempt.order_uid, result_code="01")
     )
 
-    assert handled.outcome is NotificationOutcome.FAILED
+    assert handled.outcome is AttemptOutcome.FAILED
     assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
     assert kasir.published(PaymentFlaggedForReview) == []
 
@@ -162,5 +162,5 @@ async def test_a_notification_never_abandons_a_creating_attempt_the_gateway_hold
         kasir.gateway.notification_for(creating.order_uid, result_code="01")
     )
 
-    assert handled.outcome is NotificationOutcome.STILL_PENDING
+    assert handled.outcome is AttemptOutcome.STILL_PENDING
     assert kasir.payment(creating.order_uid).status is PaymentStatus.CREATING

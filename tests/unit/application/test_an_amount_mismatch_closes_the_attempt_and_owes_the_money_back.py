@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from application.callers import Staff
-from application.reconciliation import ReconcileOutcome
+from application.reconciliation import AttemptOutcome
 from application.reconciliation_schedule import ReviewReason
-from application.use_cases.handle_payment_notification import NotificationOutcome
 from domain.errors import InvalidTransition
 from domain.events import (
     PaymentAmountMismatch,
@@ -61,7 +60,7 @@ async def test_a_status_of_another_amount_closes_the_attempt_and_the_order_stays
 
     handled = await kasir.handle_notification.execute(fields)
 
-    assert handled.outcome is NotificationOutcome.AMOUNT_MISMATCH
+    assert handled.outcome is AttemptOutcome.AMOUNT_MISMATCH
     assert_closed_with_a_refund_of(kasir, attempt, PaymentStatus.FAILED)
     assert kasir.payment(attempt.order_uid).status_reason == REASON
     assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
@@ -137,7 +136,7 @@ async def test_the_job_closes_an_attempt_paid_with_another_amount_and_stops_chec
     kasir.clock.advance(timedelta(days=2))
     later = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.AMOUNT_MISMATCH.value}
+    assert report.outcomes == {attempt.order_uid: AttemptOutcome.AMOUNT_MISMATCH.value}
     assert report.flagged_for_review == [attempt.order_uid]
     assert later.claimed == 0
     assert kasir.gateway.status_checks == [attempt.order_uid]
@@ -157,7 +156,7 @@ async def test_the_same_mismatch_reported_again_changes_nothing(
 
     outcome = await kasir.reconciler.reconcile(attempt.order_uid)
 
-    assert outcome is ReconcileOutcome.NO_CHANGE
+    assert outcome is AttemptOutcome.NOTHING_TO_DO
     assert kasir.snapshot() == before
     assert kasir.events.published == []
 
@@ -172,7 +171,7 @@ async def test_another_amount_paid_on_a_qr_cash_replaced_is_owed_back_and_keeps_
 
     outcome = await kasir.reconciler.reconcile(attempt.order_uid)
 
-    assert outcome is ReconcileOutcome.AMOUNT_MISMATCH
+    assert outcome is AttemptOutcome.AMOUNT_MISMATCH
     assert_closed_with_a_refund_of(kasir, attempt, PaymentStatus.CANCELLED)
     assert kasir.payment(attempt.order_uid).status_reason == "paid in cash"
     [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
@@ -193,7 +192,7 @@ async def test_another_amount_reported_for_a_succeeded_attempt_changes_nothing(
 
     outcome = await kasir.reconciler.reconcile(attempt.order_uid)
 
-    assert outcome is ReconcileOutcome.NO_CHANGE
+    assert outcome is AttemptOutcome.NOTHING_TO_DO
     assert kasir.snapshot() == before
     assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
 
@@ -209,7 +208,7 @@ async def test_a_notification_of_another_amount_alone_closes_nothing_and_is_chec
         kasir.gateway.notification_for(attempt.order_uid, amount=1_000)
     )
 
-    assert handled.outcome is NotificationOutcome.SCHEDULED
+    assert handled.outcome is AttemptOutcome.SCHEDULED
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.snapshot() == before
     assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []

@@ -11,10 +11,9 @@ from tests.support.kasir_on_fakes import STAFF
 from adapters.in_memory.gateway import FakePaymentGateway
 from application.gateway import Customer
 from application.gateways import Gateways, UnknownGateway
-from application.reconciliation import AttemptReconciler
+from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.use_cases.handle_payment_notification import (
     HandlePaymentNotification,
-    NotificationOutcome,
 )
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
@@ -99,7 +98,7 @@ async def test_a_gateway_cannot_settle_an_attempt_another_gateway_issued(
 
     handled = await handler.execute(newer.notification_for(attempt.order_uid), gateway="newer")
 
-    assert handled.outcome is NotificationOutcome.UNKNOWN_PAYMENT
+    assert handled.outcome is AttemptOutcome.UNKNOWN_PAYMENT
     assert (kasir.gateway.status_checks, newer.status_checks) == ([], [])
     assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
 

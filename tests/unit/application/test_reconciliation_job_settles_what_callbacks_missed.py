@@ -14,9 +14,8 @@ from adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
 from application.callers import Staff
 from application.errors import GatewayTimeout, GatewayUnavailable, PaymentInProgress
 from application.gateway import GatewayStatus, QrisCharge, QrisChargeRequest
-from application.reconciliation import ABANDONED_REASON
+from application.reconciliation import ABANDONED_REASON, AttemptOutcome
 from application.reconciliation_schedule import CHECK_SCHEDULE, DEFAULT_CREATING_GRACE
-from application.use_cases.handle_payment_notification import NotificationOutcome
 from application.use_cases.run_reconciliation import ReconciliationReport, RunReconciliation
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
@@ -166,7 +165,7 @@ async def test_a_late_success_on_an_expired_attempt_of_a_still_unpaid_order_pays
         kasir.gateway.notification_for(attempt.order_uid)
     )
 
-    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert handled.outcome is AttemptOutcome.ORDER_PAID
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
     assert kasir.order(order.key).status is OrderStatus.PAID
     assert kasir.payment(attempt.order_uid).refund_required_at is None
@@ -203,7 +202,7 @@ async def test_a_cancelled_attempt_the_gateway_confirms_closed_is_checked_only_o
     kasir.clock.advance(timedelta(days=2))
     later = await run(kasir, queue)
 
-    assert first.outcomes == {attempt.order_uid: "no_change"}
+    assert first.outcomes == {attempt.order_uid: "nothing_to_do"}
     assert later.outcomes == {}
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
 

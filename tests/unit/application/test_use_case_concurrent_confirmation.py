@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from application.gateway import GatewayStatus
-from application.use_cases.handle_payment_notification import NotificationOutcome
+from application.reconciliation import AttemptOutcome
 from domain.events import PaymentCancelled
 from domain.payments import PaymentStatus
 
@@ -40,8 +40,8 @@ async def test_a_duplicate_waits_for_another_processs_running_check_and_answers_
     )
     await asyncio.sleep(0.01)
     gate.set()
-    assert (await first).outcome is NotificationOutcome.ORDER_PAID
-    assert (await second).outcome is NotificationOutcome.ALREADY_SETTLED
+    assert (await first).outcome is AttemptOutcome.ORDER_PAID
+    assert (await second).outcome is AttemptOutcome.ALREADY_SETTLED
     assert kasir.gateway.status_checks == [uid]
 
 
@@ -55,7 +55,7 @@ async def test_a_duplicate_that_nobody_confirms_meanwhile_is_left_to_the_schedul
     first = await kasir.handle_notification_in_another_process().execute(notification)
     other_process = kasir.handle_notification_in_another_process()
     second = await other_process.execute(notification)
-    assert first.outcome is second.outcome is NotificationOutcome.SCHEDULED
+    assert first.outcome is second.outcome is AttemptOutcome.SCHEDULED
     assert kasir.queue.bookkeeping[uid].next_check_at == kasir.clock.now() + timedelta(seconds=30)
     assert kasir.gateway.status_checks == [uid]
     assert kasir.payment(uid).status is PaymentStatus.PENDING
@@ -82,11 +82,11 @@ async def test_the_process_that_just_checked_does_not_wait_for_itself(
         sleep=counting_sleep,
     )
     for _ in range(3):
-        assert (await handler.execute(notification)).outcome is NotificationOutcome.SCHEDULED
+        assert (await handler.execute(notification)).outcome is AttemptOutcome.SCHEDULED
     assert waits == []
     kasir.clock.advance(timedelta(seconds=31))
     kasir.gateway.pay(uid)
-    assert (await handler.execute(notification)).outcome is NotificationOutcome.ORDER_PAID
+    assert (await handler.execute(notification)).outcome is AttemptOutcome.ORDER_PAID
 
 
 async def test_a_late_success_that_pays_the_order_cancels_its_newer_open_qr(
@@ -102,7 +102,7 @@ async def test_a_late_success_that_pays_the_order_cancels_its_newer_open_qr(
     kasir.clock.advance(timedelta(seconds=31))
     kasir.gateway.pay(old)  # the customer paid the old QR after all
     handled = await kasir.handle_notification.execute(kasir.gateway.notification_for(old))
-    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert handled.outcome is AttemptOutcome.ORDER_PAID
     cancelled = kasir.payment(new)
     assert (cancelled.status, cancelled.status_reason, cancelled.updated_at) == (
         PaymentStatus.CANCELLED,

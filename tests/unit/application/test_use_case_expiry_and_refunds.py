@@ -10,7 +10,7 @@ import pytest
 
 from application.callers import Staff
 from application.errors import GatewayTimeout, GatewayUnavailable, NotFound
-from application.reconciliation import ReconcileOutcome
+from application.reconciliation import AttemptOutcome
 from domain.errors import InvalidTransition
 from domain.events import OrderPaid, PaymentExpired, PaymentSucceeded, RefundResolved
 from domain.orders import Order, OrderStatus
@@ -35,7 +35,7 @@ async def test_an_overdue_attempt_the_gateway_did_not_collect_expires(
 
     report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.EXPIRED.value}
+    assert report.outcomes == {attempt.order_uid: AttemptOutcome.EXPIRED.value}
     assert report.errors == {}
     expired = kasir.payment(attempt.order_uid)
     assert (expired.status, expired.status_reason, expired.updated_at) == (
@@ -57,7 +57,7 @@ async def test_an_overdue_attempt_the_gateway_reports_paid_pays_the_order(
 
     report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: ReconcileOutcome.ORDER_PAID.value}
+    assert report.outcomes == {attempt.order_uid: AttemptOutcome.ORDER_PAID.value}
     paid = kasir.payment(attempt.order_uid)
     assert (paid.status, paid.paid_at, paid.updated_at) == (
         PaymentStatus.SUCCEEDED,
@@ -103,7 +103,7 @@ async def test_one_gateway_error_does_not_stop_the_other_expiries(
     report = await kasir.run_reconciliation.execute()
 
     assert report.errors == {attempt.order_uid: "gateway_unavailable"}
-    assert report.outcomes == {second.order_uid: ReconcileOutcome.EXPIRED.value}
+    assert report.outcomes == {second.order_uid: AttemptOutcome.EXPIRED.value}
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
     assert kasir.payment(second.order_uid).status is PaymentStatus.EXPIRED
 

@@ -19,7 +19,7 @@ from application.errors import (
     StatusUnconfirmed,
 )
 from application.gateway import GatewayStatus, NotificationResult
-from application.use_cases.handle_payment_notification import NotificationOutcome
+from application.reconciliation import AttemptOutcome
 from domain.events import (
     OrderPaid,
     PaymentExpired,
@@ -44,7 +44,7 @@ async def test_a_confirmed_success_pays_the_order_once(
         kasir.gateway.notification_for(attempt.order_uid)
     )
 
-    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert handled.outcome is AttemptOutcome.ORDER_PAID
     assert (handled.notification.order_uid, handled.notification.amount) == (
         attempt.order_uid,
         55_000,
@@ -77,7 +77,7 @@ async def test_a_duplicate_success_notification_changes_nothing_and_calls_no_gat
 
     handled = await kasir.handle_notification.execute(fields)
 
-    assert handled.outcome is NotificationOutcome.ALREADY_SETTLED
+    assert handled.outcome is AttemptOutcome.ALREADY_SETTLED
     assert kasir.snapshot() == before
     assert kasir.gateway.status_checks == []
     assert kasir.events.published == []
@@ -93,7 +93,7 @@ async def test_a_notification_for_a_cash_payment_is_already_settled_without_a_ga
 
     handled = await kasir.handle_notification.execute(fields)
 
-    assert handled.outcome is NotificationOutcome.ALREADY_SETTLED
+    assert handled.outcome is AttemptOutcome.ALREADY_SETTLED
     assert kasir.gateway.status_checks == []
 
 
@@ -155,7 +155,7 @@ async def test_a_notification_for_an_unknown_order_uid_changes_nothing(
         kasir.gateway.notification_for("KSR-NEVER-ISSUED", amount=55_000)
     )
 
-    assert handled.outcome is NotificationOutcome.UNKNOWN_PAYMENT
+    assert handled.outcome is AttemptOutcome.UNKNOWN_PAYMENT
     assert kasir.snapshot() == before
     assert kasir.gateway.status_checks == []
     assert kasir.events.published == []
@@ -170,7 +170,7 @@ async def test_a_success_signed_for_another_amount_is_decided_by_the_gateways_st
         kasir.gateway.notification_for(attempt.order_uid, amount=1_000)
     )
 
-    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert handled.outcome is AttemptOutcome.ORDER_PAID
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.order(order.key).status is OrderStatus.PAID
 
@@ -185,7 +185,7 @@ async def test_a_success_for_another_amount_the_gateway_confirms_closes_the_atte
         kasir.gateway.notification_for(attempt.order_uid, amount=1_000)
     )
 
-    assert handled.outcome is NotificationOutcome.AMOUNT_MISMATCH
+    assert handled.outcome is AttemptOutcome.AMOUNT_MISMATCH
     assert kasir.gateway.status_checks == [attempt.order_uid]
     closed = kasir.payment(attempt.order_uid)
     assert (closed.is_open, closed.refund_amount) == (False, 1_000)
@@ -201,7 +201,7 @@ async def test_a_success_the_gateway_still_reports_pending_changes_nothing_and_i
         kasir.gateway.notification_for(attempt.order_uid)
     )
 
-    assert handled.outcome is NotificationOutcome.SCHEDULED
+    assert handled.outcome is AttemptOutcome.SCHEDULED
     assert kasir.snapshot() == before
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.events.published == []
@@ -224,7 +224,7 @@ async def test_a_failing_status_check_changes_nothing_and_the_success_is_schedul
         kasir.gateway.notification_for(attempt.order_uid)
     )
 
-    assert handled.outcome is NotificationOutcome.SCHEDULED
+    assert handled.outcome is AttemptOutcome.SCHEDULED
     assert kasir.snapshot() == before
     assert kasir.events.published == []
     due = kasir.clock.now() + kasir.min_check_interval
@@ -240,7 +240,7 @@ async def test_a_failure_notification_the_gateway_confirms_fails_the_attempt(
         kasir.gateway.notification_for(attempt.order_uid, result_code="01")
     )
 
-    assert handled.outcome is NotificationOutcome.FAILED
+    assert handled.outcome is AttemptOutcome.FAILED
     failed = kasir.payment(attempt.order_uid)
     assert (failed.status, failed.status_reason, failed.updated_at) == (
         PaymentStatus.FAILED,
@@ -263,7 +263,7 @@ async def test_a_failure_notification_after_the_expiry_expires_the_attempt(
         kasir.gateway.notification_for(attempt.order_uid, result_code="01")
     )
 
-    assert handled.outcome is NotificationOutcome.EXPIRED
+    assert handled.outcome is AttemptOutcome.EXPIRED
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
     assert kasir.events.published == [PaymentExpired(attempt.order_uid, order.key)]
 
@@ -278,7 +278,7 @@ async def test_a_non_success_notification_while_the_gateway_says_pending_is_stil
         kasir.gateway.notification_for(attempt.order_uid, result_code=result_code)
     )
 
-    assert handled.outcome is NotificationOutcome.STILL_PENDING
+    assert handled.outcome is AttemptOutcome.STILL_PENDING
     assert kasir.snapshot() == before
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.events.published == []
@@ -295,7 +295,7 @@ async def test_a_non_success_notification_for_a_closed_attempt_needs_no_gateway_
         kasir.gateway.notification_for(attempt.order_uid, result_code="01")
     )
 
-    assert handled.outcome is NotificationOutcome.NOTHING_TO_DO
+    assert handled.outcome is AttemptOutcome.NOTHING_TO_DO
     assert kasir.snapshot() == before
     assert kasir.gateway.status_checks == []
 
@@ -315,7 +315,7 @@ async def test_a_late_success_on_an_expired_attempt_pays_the_order(
         kasir.gateway.notification_for(attempt.order_uid)
     )
 
-    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert handled.outcome is AttemptOutcome.ORDER_PAID
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
     assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
     assert kasir.events.published == [
@@ -336,7 +336,7 @@ async def test_a_late_success_after_cash_requires_a_refund_and_keeps_the_cash_pa
         kasir.gateway.notification_for(attempt.order_uid)
     )
 
-    assert handled.outcome is NotificationOutcome.REFUND_REQUIRED
+    assert handled.outcome is AttemptOutcome.REFUND_REQUIRED
     stored = kasir.order(order.key)
     assert (stored.status, stored.paid_by_attempt, stored.version) == (
         OrderStatus.PAID,
@@ -366,7 +366,7 @@ async def test_a_late_success_on_a_cancelled_order_requires_a_refund(
         kasir.gateway.notification_for(attempt.order_uid)
     )
 
-    assert handled.outcome is NotificationOutcome.REFUND_REQUIRED
+    assert handled.outcome is AttemptOutcome.REFUND_REQUIRED
     assert kasir.order(order.key).status is OrderStatus.CANCELLED
     assert kasir.payment(attempt.order_uid).refund_open
 
@@ -430,8 +430,8 @@ async def test_fifty_concurrent_duplicates_in_one_process_share_one_status_check
 
     outcomes = [r.outcome for r in results if not isinstance(r, BaseException)]
     deferred = [r for r in results if isinstance(r, BaseException)]
-    assert outcomes.count(NotificationOutcome.ORDER_PAID) == 1
-    assert set(outcomes) <= {NotificationOutcome.ORDER_PAID, NotificationOutcome.ALREADY_SETTLED}
+    assert outcomes.count(AttemptOutcome.ORDER_PAID) == 1
+    assert set(outcomes) <= {AttemptOutcome.ORDER_PAID, AttemptOutcome.ALREADY_SETTLED}
     assert all(isinstance(error, StatusUnconfirmed) for error in deferred)  # the sender retries
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert len(kasir.published(PaymentSucceeded)) == 1
@@ -440,5 +440,30 @@ async def test_fifty_concurrent_duplicates_in_one_process_share_one_status_check
 
     retried = await kasir.handle_notification.execute(fields)
 
-    assert retried.outcome is NotificationOutcome.ALREADY_SETTLED
+    assert retried.outcome is AttemptOutcome.ALREADY_SETTLED
     assert len(kasir.published(PaymentSucceeded)) == 1
+
+
+class AmountlessGateway(FakePaymentGateway):
+    """Reports a paid transaction without its amount, as a broken gateway answer might."""
+
+    async def check_status(self, order_uid: str) -> GatewayStatus:
+        status = await super().check_status(order_uid)
+        return GatewayStatus(order_uid, status.state, None, status.gateway_reference)
+
+
+async def test_a_success_the_gateway_reports_paid_without_an_amount_changes_nothing_and_is_flagged(
+    kasir: Kasir, order: Order
+) -> None:
+    kasir.gateway = gateways.verified_fake(AmountlessGateway)
+    attempt = (await kasir.start(order)).payment
+    kasir.gateway.pay(attempt.order_uid)
+    before = kasir.snapshot()
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid)
+    )
+
+    assert handled.outcome is AttemptOutcome.AMOUNT_UNKNOWN
+    assert kasir.snapshot().payments == before.payments
+    assert kasir.store.inbox[handled.entry_id].needs_review

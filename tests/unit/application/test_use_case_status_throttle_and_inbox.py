@@ -15,7 +15,7 @@ from application.errors import (
     PaymentInProgress,
 )
 from application.inbox import Verification
-from application.use_cases.handle_payment_notification import NotificationOutcome
+from application.reconciliation import AttemptOutcome
 from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
 
@@ -94,12 +94,12 @@ async def test_a_malformed_notification_is_kept_as_invalid(kasir: Kasir) -> None
 @pytest.mark.parametrize(
     ("order_uid", "amount", "outcome"),
     [
-        ("KSR-TEST-0001", 1_000, NotificationOutcome.AMOUNT_MISMATCH),
-        ("KSR-NEVER-ISSUED", 55_000, NotificationOutcome.UNKNOWN_PAYMENT),
+        ("KSR-TEST-0001", 1_000, AttemptOutcome.AMOUNT_MISMATCH),
+        ("KSR-NEVER-ISSUED", 55_000, AttemptOutcome.UNKNOWN_PAYMENT),
     ],
 )
 async def test_money_that_does_not_fit_is_flagged_for_staff(
-    kasir: Kasir, attempt: Payment, order_uid: str, amount: int, outcome: NotificationOutcome
+    kasir: Kasir, attempt: Payment, order_uid: str, amount: int, outcome: AttemptOutcome
 ) -> None:
     if order_uid in kasir.gateway.transactions:  # the gateway confirms the amount notified
         kasir.gateway.pay(order_uid)
@@ -124,7 +124,7 @@ async def test_a_success_checked_moments_ago_is_scheduled_without_asking_the_gat
 
     second = await kasir.handle_notification.execute(fields)
 
-    assert first.outcome is second.outcome is NotificationOutcome.SCHEDULED
+    assert first.outcome is second.outcome is AttemptOutcome.SCHEDULED
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.snapshot() == before
     assert [e.outcome for e in kasir.store.inbox.values()] == ["scheduled", "scheduled"]
@@ -134,7 +134,7 @@ async def test_a_success_checked_moments_ago_is_scheduled_without_asking_the_gat
     kasir.clock.advance(timedelta(seconds=1))
     handled = await kasir.handle_notification.execute(fields)
 
-    assert handled.outcome is NotificationOutcome.ORDER_PAID
+    assert handled.outcome is AttemptOutcome.ORDER_PAID
     assert kasir.gateway.status_checks == [attempt.order_uid] * 2
 
 
@@ -148,7 +148,7 @@ async def test_a_failed_status_check_still_uses_up_the_interval(
 
     second = await kasir.handle_notification.execute(fields)
 
-    assert first.outcome is second.outcome is NotificationOutcome.SCHEDULED
+    assert first.outcome is second.outcome is AttemptOutcome.SCHEDULED
     first_entry = next(iter(kasir.store.inbox.values()))
     assert (first_entry.detail or "").startswith("the payment status could not be checked")
     assert kasir.gateway.status_checks == [attempt.order_uid]
@@ -164,7 +164,7 @@ async def test_a_non_success_notification_checked_moments_ago_is_still_pending(
 
     handled = await kasir.handle_notification.execute(fields)
 
-    assert handled.outcome is NotificationOutcome.STILL_PENDING
+    assert handled.outcome is AttemptOutcome.STILL_PENDING
     assert kasir.gateway.status_checks == [attempt.order_uid]
     assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
 

@@ -39,7 +39,9 @@ class GatewayNotificationController(Controller):
         description=(
             "200 when handled (including duplicates and unknown orders). `outcome` says how: "
             "`order_paid`, `refund_required`, `already_settled`, `amount_mismatch`, "
-            "`unknown_payment`, `still_pending`, `failed`, `expired`, `nothing_to_do`, or "
+            "`amount_unknown` (Duitku reports it paid without an amount: nothing changes, "
+            "staff look), `unknown_payment`, `contradicted`, `still_pending`, `failed`, "
+            "`expired`, `nothing_to_do`, or "
             "`scheduled`: a success kasir cannot confirm with Duitku yet (its status was "
             "checked moments ago, could not be checked, or is still pending), for which kasir "
             "has committed its own status check at the moment the check budget allows, so "

@@ -79,13 +79,9 @@ class Service:
         return order
 
     async def start(self, order: Order) -> Payment:
+        issuing = Gateways.only(self.gateway)
         use_case = StartQrisPayment(
-            self.uow,
-            Gateways.only(self.gateway),
-            self.clock,
-            self.references,
-            self.events,
-            self.reconciler,
+            self.uow, issuing, self.clock, self.references, self.events, self.reconciler
         )
         command = StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER)
         started = await use_case.execute(command, caller=Staff("staff:sari"))

@@ -13,7 +13,6 @@ from enum import StrEnum
 
 from application.coalescing import SingleFlight
 from application.errors import NotFound, StatusCheckDeferred
-from application.events import drain
 from application.gateway import GatewayPaymentState, GatewayStatus
 from application.gateways import Gateways
 from application.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
@@ -70,11 +69,11 @@ _SETTLED = {
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """A gateway answer applied in a transaction: the outcome, the attempt, events to publish."""
+    """A gateway answer applied in a transaction: the outcome and the attempt (its events leave
+    with the unit of work's commit)."""
 
     outcome: AttemptOutcome
     payment: Payment
-    events: list[DomainEvent]
 
     @property
     def wrote(self) -> bool:
@@ -179,32 +178,22 @@ class AttemptReconciler:
     async def apply_in(
         self, uow: UnitOfWork, status: GatewayStatus, *, abandon_if_pending: bool = False
     ) -> Applied:
-        """Apply the gateway's answer inside the caller's write transaction, without committing.
-
-        The returned events must be published only after the caller committed.
-        """
+        """Apply the gateway's answer inside the caller's write transaction, without committing;
+        the unit of work publishes the events once the caller commits."""
         locked, payment = await self._lock_order_then_attempt(uow, status.order_uid)
         outcome, order = await self._decide(payment, locked, status, abandon_if_pending)
         if outcome in _NOTHING_TO_WRITE:
-            return Applied(outcome, payment, [])
+            return Applied(outcome, payment)
         await uow.payments.update(payment)
-        other = None
         if order is not None:
             await uow.orders.update(order)
-            other = await self._close_other_open_attempt(uow, payment)
-        events = drain(payment, order, other)
+            await self._close_other_open_attempt(uow, payment)
         if outcome is AttemptOutcome.AMOUNT_MISMATCH:
             detail = payment.refund_reason or "the gateway reports another amount paid"
-            events.append(
-                await self.flag_in(
-                    uow,
-                    payment.order_uid,
-                    ReviewReason.AMOUNT_MISMATCH,
-                    detail,
-                    keep_checking=False,
-                )
+            await self.flag_in(
+                uow, payment.order_uid, ReviewReason.AMOUNT_MISMATCH, detail, keep_checking=False
             )
-        return Applied(outcome, payment, events)
+        return Applied(outcome, payment)
 
     async def flag_in(
         self,
@@ -215,15 +204,17 @@ class AttemptReconciler:
         *,
         keep_checking: bool,
     ) -> PaymentFlaggedForReview:
-        """Hand the attempt to staff inside the caller's write transaction; the returned event
-        is published after the commit. `keep_checking` keeps it on the reconciliation
+        """Hand the attempt to staff inside the caller's write transaction; its event is
+        published with the commit. `keep_checking` keeps it on the reconciliation
         schedule, counted from now, so a later answer of the gateway still settles it."""
         now = self.clock.now()
         next_check_at = next_scheduled_check(now, now) if keep_checking else None
         await uow.payments.flag_for_review(
             order_uid, reason=detail, now=now, next_check_at=next_check_at
         )
-        return PaymentFlaggedForReview(order_uid, reason.value, detail)
+        flagged = PaymentFlaggedForReview(order_uid, reason.value, detail)
+        uow.record(flagged)
+        return flagged
 
     async def _lock_order_then_attempt(
         self, uow: UnitOfWork, order_uid: str
@@ -252,18 +243,16 @@ class AttemptReconciler:
             applied = await self.apply_in(uow, status, abandon_if_pending=abandon_if_pending)
             if applied.wrote:
                 await uow.commit()
-        await self.events.publish(applied.events)
         return applied.outcome, applied.payment
 
-    async def _close_other_open_attempt(self, uow: UnitOfWork, paid: Payment) -> Payment | None:
+    async def _close_other_open_attempt(self, uow: UnitOfWork, paid: Payment) -> None:
         """A late success on an old attempt paid the order while a newer QR is still shown:
         that QR is cancelled so it cannot take the customer's money a second time."""
         other = await uow.payments.find_open_qris(paid.order_id)
         if other is None or other.order_uid == paid.order_uid:
-            return None
+            return
         other.cancel(reason=f"order paid by attempt {paid.order_uid}", now=self.clock.now())
         await uow.payments.update(other)
-        return other
 
     async def _decide(
         self,

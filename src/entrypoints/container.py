@@ -99,8 +99,9 @@ class Container(containers.DeclarativeContainer):
     engine: providers.Provider[AsyncEngine] = providers.Singleton(
         create_engine_for, settings.provided.database_url
     )
+    # A committed unit of work hands its aggregates' new events to `events` (logs, metrics).
     uow: providers.Provider[UnitOfWorkFactory] = providers.Singleton(
-        SqlAlchemyUnitOfWorkFactory, engine
+        SqlAlchemyUnitOfWorkFactory, engine, events=events
     )
 
     simulator: providers.Provider[DuitkuSimulator | None] = providers.Singleton(
@@ -176,10 +177,10 @@ class Container(containers.DeclarativeContainer):
     )
     list_menu_items: providers.Provider[ListMenuItems] = providers.Factory(ListMenuItems, uow=uow)
     place_order: providers.Provider[PlaceOrder] = providers.Factory(
-        PlaceOrder, uow=uow, clock=clock, references=references, events=events
+        PlaceOrder, uow=uow, clock=clock, references=references
     )
     cancel_order: providers.Provider[CancelOrder] = providers.Factory(
-        CancelOrder, uow=uow, clock=clock, events=events
+        CancelOrder, uow=uow, clock=clock
     )
     get_order: providers.Provider[GetOrder] = providers.Factory(GetOrder, uow=uow)
     list_orders: providers.Provider[ListOrders] = providers.Factory(ListOrders, uow=uow)
@@ -190,7 +191,6 @@ class Container(containers.DeclarativeContainer):
         gateways=payment_gateways,
         clock=clock,
         references=references,
-        events=events,
         reconciler=reconciler,
         creating_grace=creating_grace,
     )
@@ -207,16 +207,15 @@ class Container(containers.DeclarativeContainer):
         uow=uow,
         clock=clock,
         references=references,
-        events=events,
         gateways=payment_gateways,
         reconciler=reconciler,
     )
     resolve_payment_review: providers.Provider[ResolvePaymentReview] = providers.Factory(
-        ResolvePaymentReview, uow=uow, clock=clock, events=events
+        ResolvePaymentReview, uow=uow, clock=clock
     )
     list_refunds: providers.Provider[ListRefunds] = providers.Factory(ListRefunds, uow=uow)
     resolve_refund: providers.Provider[ResolveRefund] = providers.Factory(
-        ResolveRefund, uow=uow, clock=clock, events=events
+        ResolveRefund, uow=uow, clock=clock
     )
     list_notifications: providers.Provider[ListNotifications] = providers.Factory(
         ListNotifications, uow=uow

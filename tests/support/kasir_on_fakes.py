@@ -118,16 +118,20 @@ class RecordingUnitOfWork(InMemoryUnitOfWork):
     def __init__(
         self, store: InMemoryStore, *, read_only: bool, factory: RecordingUnitOfWorkFactory
     ) -> None:
-        super().__init__(store, read_only=read_only)
+        super().__init__(store, read_only=read_only, events=factory.events)
         self._factory = factory
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         if self._factory.order_writes_fail:
             locks = RowLocks()
-            self._orders = _OrderWriteFails(self._store, read_only=self._read_only, locks=locks)
-            self._payments = InMemoryPaymentRepository(
-                self._store, read_only=self._read_only, orders=self._orders, locks=locks
+            self._orders = self._new_events.track(
+                _OrderWriteFails(self._store, read_only=self._read_only, locks=locks)
+            )
+            self._payments = self._new_events.track(
+                InMemoryPaymentRepository(
+                    self._store, read_only=self._read_only, orders=self._orders, locks=locks
+                )
             )
         if self._factory.interleave:
             await asyncio.sleep(0)  # let every other task run while this one holds its lock
@@ -198,6 +202,9 @@ class Kasir:
     _reconciler: AttemptReconciler | None = field(default=None, init=False, repr=False)
     _queue: InMemoryReconciliationQueue | None = field(default=None, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        self.uow.events = self.events  # committed units of work publish here
+
     # --- use cases -----------------------------------------------------------------------
     @property
     def reconciler(self) -> AttemptReconciler:
@@ -245,11 +252,11 @@ class Kasir:
 
     @property
     def place_order(self) -> PlaceOrder:
-        return PlaceOrder(self.uow, self.clock, self.references, self.events)
+        return PlaceOrder(self.uow, self.clock, self.references)
 
     @property
     def cancel_order(self) -> CancelOrder:
-        return CancelOrder(self.uow, self.clock, self.events)
+        return CancelOrder(self.uow, self.clock)
 
     @property
     def start_qris_payment(self) -> StartQrisPayment:
@@ -258,7 +265,6 @@ class Kasir:
             Gateways.only(self.gateway),
             self.clock,
             self.references,
-            self.events,
             self.reconciler,
             creating_grace=self.creating_grace,
         )
@@ -269,7 +275,6 @@ class Kasir:
             self.uow,
             self.clock,
             self.references,
-            self.events,
             Gateways.only(self.gateway),
             self.reconciler,
         )
@@ -314,7 +319,7 @@ class Kasir:
 
     @property
     def resolve_payment_review(self) -> ResolvePaymentReview:
-        return ResolvePaymentReview(self.uow, self.clock, self.events)
+        return ResolvePaymentReview(self.uow, self.clock)
 
     @property
     def get_order(self) -> GetOrder:
@@ -330,7 +335,7 @@ class Kasir:
 
     @property
     def resolve_refund(self) -> ResolveRefund:
-        return ResolveRefund(self.uow, self.clock, self.events)
+        return ResolveRefund(self.uow, self.clock)
 
     @property
     def list_refunds(self) -> ListRefunds:

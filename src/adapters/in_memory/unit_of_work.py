@@ -11,6 +11,9 @@ from adapters.in_memory.repositories import (
     RowLocks,
 )
 from adapters.in_memory.store import Bookkeeping, InMemoryStore
+from application.events import NewEvents
+from application.ports import EventPublisher
+from domain.events import DomainEvent
 
 R = TypeVar("R")
 
@@ -22,8 +25,16 @@ class InMemoryUnitOfWork:
     same serial order of writers that BEGIN IMMEDIATE gives on SQLite.
     """
 
-    def __init__(self, store: InMemoryStore, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        store: InMemoryStore,
+        *,
+        read_only: bool = False,
+        events: EventPublisher | None = None,
+    ) -> None:
         self._store = store
+        self._publisher = events
+        self._new_events = NewEvents()
         self._read_only = read_only
         self._locked = False
         self.committed = False
@@ -55,9 +66,13 @@ class InMemoryUnitOfWork:
         self.committed = False
         self._menu = InMemoryMenuRepository(self._store, read_only=self._read_only)
         locks = RowLocks()
-        self._orders = InMemoryOrderRepository(self._store, read_only=self._read_only, locks=locks)
-        self._payments = InMemoryPaymentRepository(
-            self._store, read_only=self._read_only, orders=self._orders, locks=locks
+        self._orders = self._new_events.track(
+            InMemoryOrderRepository(self._store, read_only=self._read_only, locks=locks)
+        )
+        self._payments = self._new_events.track(
+            InMemoryPaymentRepository(
+                self._store, read_only=self._read_only, orders=self._orders, locks=locks
+            )
         )
         self._inbox = InMemoryNotificationInbox(self._store, read_only=self._read_only)
         return self
@@ -89,10 +104,17 @@ class InMemoryUnitOfWork:
             entry = self._store.bookkeeping.setdefault(order_uid, Bookkeeping())
             for name, value in changes.items():
                 setattr(entry, name, value)
+        staged = self._new_events.collect_new_events()
         await self.rollback()
         self.committed = True
+        if self._publisher is not None and staged:
+            await self._publisher.publish(staged)
+
+    def record(self, event: DomainEvent) -> None:
+        self._new_events.record(event)
 
     async def rollback(self) -> None:
+        self._new_events.forget()
         for repository in (self.menu, self.orders, self.payments, self.inbox):
             repository.staged.clear()
         self.inbox.deleted.clear()
@@ -103,11 +125,14 @@ class InMemoryUnitOfWork:
 class InMemoryUnitOfWorkFactory:
     """Makes units of work over one shared store (a whole in-memory database)."""
 
-    def __init__(self, store: InMemoryStore | None = None) -> None:
+    def __init__(
+        self, store: InMemoryStore | None = None, *, events: EventPublisher | None = None
+    ) -> None:
         self.store = store or InMemoryStore()
+        self.events = events  # where committed units of work publish their new events
 
     def __call__(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store, read_only=read_only)
+        return InMemoryUnitOfWork(self.store, read_only=read_only, events=self.events)
 
 
 def _entered(repository: R | None) -> R:

@@ -23,6 +23,9 @@ from adapters.sqlalchemy.repositories import (
     SqlAlchemyOrderRepository,
     SqlAlchemyPaymentRepository,
 )
+from application.events import NewEvents
+from application.ports import EventPublisher
+from domain.events import DomainEvent
 
 
 class SqlAlchemyUnitOfWork:
@@ -40,8 +43,11 @@ class SqlAlchemyUnitOfWork:
         *,
         read_only: bool = False,
         write_gate: asyncio.Lock | None = None,
+        events: EventPublisher | None = None,
     ) -> None:
         self._engine = engine
+        self._publisher = events
+        self._new_events = NewEvents()
         self._read_only = read_only
         self._write_gate = write_gate
         self._gate_held = False
@@ -107,8 +113,13 @@ class SqlAlchemyUnitOfWork:
         self._session = session
         read_only = self._read_only
         self._menu = SqlAlchemyMenuRepository(session, read_only=read_only)
-        self._orders = SqlAlchemyOrderRepository(session, read_only=read_only)
-        self._payments = SqlAlchemyPaymentRepository(session, read_only=read_only)
+        self._new_events.forget()
+        self._orders = self._new_events.track(
+            SqlAlchemyOrderRepository(session, read_only=read_only)
+        )
+        self._payments = self._new_events.track(
+            SqlAlchemyPaymentRepository(session, read_only=read_only)
+        )
         self._inbox = SqlAlchemyNotificationInbox(session, read_only=read_only)
         return self
 
@@ -135,11 +146,19 @@ class SqlAlchemyUnitOfWork:
         try:
             await self._entered().commit()
         except DBAPIError as exc:
+            self._new_events.forget()
             if is_busy(exc):
                 raise busy_error(exc) from exc
             raise
+        staged = self._new_events.collect_new_events()
+        if self._publisher is not None and staged:
+            await self._publisher.publish(staged)
+
+    def record(self, event: DomainEvent) -> None:
+        self._new_events.record(event)
 
     async def rollback(self) -> None:
+        self._new_events.forget()
         await self._entered().rollback()
 
     def _entered(self) -> AsyncConnection:
@@ -156,8 +175,9 @@ class SqlAlchemyUnitOfWork:
 class SqlAlchemyUnitOfWorkFactory:
     """Makes a fresh unit of work per transaction over one engine (one per process)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, events: EventPublisher | None = None) -> None:
         self.engine = engine
+        self.events = events  # where committed units of work publish their new events
         is_sqlite = engine.dialect.name == "sqlite"
         write_engine = (
             engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if is_sqlite else engine
@@ -170,5 +190,5 @@ class SqlAlchemyUnitOfWorkFactory:
         if read_only:
             return SqlAlchemyUnitOfWork(self.engine, read_only=True)
         return SqlAlchemyUnitOfWork(
-            self._write_engine, read_only=False, write_gate=self._write_gate
+            self._write_engine, read_only=False, write_gate=self._write_gate, events=self.events
         )

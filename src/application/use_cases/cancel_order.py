@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from application.callers import Caller, require_staff
 from application.errors import NotFound
-from application.events import drain
-from application.ports import Clock, EventPublisher, UnitOfWorkFactory
+from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from domain.orders import Order
 
@@ -17,7 +16,6 @@ class CancelOrder:
 
     uow: UnitOfWorkFactory
     clock: Clock
-    events: EventPublisher
 
     async def execute(self, order_id: int, *, caller: Caller) -> Order:
         """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
@@ -32,11 +30,10 @@ class CancelOrder:
             if order is None:
                 raise NotFound("order not found")
             order.cancel(by=cancelled_by, now=now)
+            await uow.orders.update(order)  # its event first: the order was cancelled
             attempt = await uow.payments.find_open_qris(order_id)
             if attempt is not None:
                 attempt.cancel(reason="order cancelled", now=now)
                 await uow.payments.update(attempt)
-            await uow.orders.update(order)
             await uow.commit()
-        await self.events.publish(drain(order, attempt))
         return order

@@ -25,7 +25,6 @@ from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.reconciliation_schedule import ReviewReason
 from application.retry import retry_on_conflict
 from application.scheduled_checks import ScheduledChecks
-from domain.events import DomainEvent
 from domain.payments import Payment, PaymentStatus
 
 # Outcomes a human must look at: money that does not fit what kasir expected.
@@ -221,14 +220,11 @@ class HandlePaymentNotification:
                 return await self._defer(
                     entry, notification, "the payment status could not be checked", error
                 )
-            events, outcome = await retry_on_conflict(
-                lambda: self._apply(entry, status, notification)
-            )
+            outcome = await retry_on_conflict(lambda: self._apply(entry, status, notification))
         finally:
             # Only once the answer is committed: a duplicate that sees "checked here" reads
             # the attempt once and must find the success already applied.
             self.reconciler.note_checked(order_uid)
-        await self.reconciler.publish(events)
         if success and outcome is AttemptOutcome.STILL_PENDING:
             return await self._defer(
                 entry, notification, "the gateway does not confirm the payment yet"
@@ -237,11 +233,10 @@ class HandlePaymentNotification:
 
     async def _apply(
         self, entry: InboxEntry, status: GatewayStatus, notification: PaymentNotification
-    ) -> tuple[list[DomainEvent], AttemptOutcome]:
+    ) -> AttemptOutcome:
         success = notification.result is NotificationResult.SUCCESS
         async with self.uow() as uow:
             applied = await self.reconciler.apply_in(uow, status)
-            events = applied.events
             outcome = applied.outcome
             if (
                 success
@@ -249,14 +244,13 @@ class HandlePaymentNotification:
                 and applied.payment.status is not PaymentStatus.SUCCEEDED
             ):
                 detail = _contradiction(status, notification)
-                flagged = await self.reconciler.flag_in(
+                await self.reconciler.flag_in(
                     uow,
                     notification.order_uid,
                     ReviewReason.SUCCESS_CONTRADICTED,
                     detail,
                     keep_checking=True,  # a later paid status still settles it
                 )
-                events = [*events, flagged]
                 outcome = AttemptOutcome.CONTRADICTED
                 _mark(entry, Verification.VERIFIED, outcome, detail, self.clock.now())
             elif success and outcome is AttemptOutcome.STILL_PENDING:
@@ -271,7 +265,7 @@ class HandlePaymentNotification:
                 _mark(entry, Verification.VERIFIED, outcome, None, self.clock.now())
             await _save(uow, entry)
             await uow.commit()
-        return events, outcome
+        return outcome
 
     async def _defer(
         self,

@@ -7,10 +7,9 @@ from datetime import timedelta
 
 from application.callers import Caller, require_staff
 from application.errors import GatewayError, NotFound, OrderPaid
-from application.events import drain
 from application.gateway import GatewayPaymentState, GatewayStatus
 from application.gateways import Gateways
-from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
+from application.ports import Clock, ReferenceGenerator, UnitOfWorkFactory
 from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.retry import retry_on_conflict
 from domain.payments import Payment
@@ -38,7 +37,6 @@ class PayCash:
     uow: UnitOfWorkFactory
     clock: Clock
     references: ReferenceGenerator
-    events: EventPublisher
     gateways: Gateways  # the open attempt is asked about at its own gateway
     reconciler: AttemptReconciler
     status_check_timeout: timedelta = CASH_STATUS_CHECK_TIMEOUT
@@ -99,7 +97,6 @@ class PayCash:
             applied = await self.reconciler.apply_in(uow, status)
             if applied.wrote:
                 await uow.commit()
-        await self.events.publish(applied.events)
         return applied.outcome
 
     async def _pay(self, order_id: int, tendered: int, taken_by: str) -> Payment:
@@ -121,5 +118,4 @@ class PayCash:
             await uow.payments.add(payment)
             await uow.orders.update(order)
             await uow.commit()
-        await self.events.publish(drain(open_qris, payment, order))
         return payment

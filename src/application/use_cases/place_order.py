@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 
 from application.errors import NotFound
-from application.events import drain
-from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
+from application.ports import Clock, ReferenceGenerator, UnitOfWorkFactory
 from application.tokens import hash_token
 from domain.errors import InvalidOrder
 from domain.menu import MenuItem
@@ -39,7 +38,6 @@ class PlaceOrder:
     uow: UnitOfWorkFactory
     clock: Clock
     references: ReferenceGenerator
-    events: EventPublisher
 
     async def execute(self, command: PlaceOrderCommand) -> PlacedOrder:
         """Raises NotFound for an unknown menu item, InvalidOrder for bad lines."""
@@ -58,7 +56,6 @@ class PlaceOrder:
             )
             await uow.orders.add(order)
             await uow.commit()
-        await self.events.publish(drain(order))
         return PlacedOrder(order=order, access_token=token)
 
 

@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from application.callers import Caller, require_staff
 from application.errors import NotFound
-from application.events import drain
-from application.ports import Clock, EventPublisher, UnitOfWorkFactory
+from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from domain.payments import Payment
 
@@ -30,7 +29,6 @@ class ResolveRefund:
 
     uow: UnitOfWorkFactory
     clock: Clock
-    events: EventPublisher
 
     async def execute(self, order_uid: str, *, caller: Caller, note: str) -> Payment:
         """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
@@ -46,5 +44,4 @@ class ResolveRefund:
             payment.resolve_refund(by=resolved_by, note=note, now=self.clock.now())
             await uow.payments.update(payment)
             await uow.commit()
-        await self.events.publish(drain(payment))
         return payment

@@ -5,8 +5,7 @@ from datetime import datetime
 
 from application.callers import Caller, require_staff
 from application.errors import NotFound
-from application.events import drain
-from application.ports import Clock, EventPublisher, UnitOfWorkFactory
+from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from domain.errors import InvalidTransition
 from domain.events import PaymentReviewResolved
@@ -36,7 +35,6 @@ class ResolvePaymentReview:
 
     uow: UnitOfWorkFactory
     clock: Clock
-    events: EventPublisher
 
     async def execute(self, order_uid: str, *, caller: Caller, note: str) -> ResolvedReview:
         """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
@@ -55,6 +53,6 @@ class ResolvePaymentReview:
             if payment.closed_reason is ClosedReason.AMOUNT_MISMATCH and payment.refund_open:
                 payment.resolve_refund(by=resolved_by, note=note, now=now)
                 await uow.payments.update(payment)
+            uow.record(PaymentReviewResolved(order_uid, resolved_by))
             await uow.commit()
-        await self.events.publish([*drain(payment), PaymentReviewResolved(order_uid, resolved_by)])
         return ResolvedReview(payment=payment, resolved_at=now, resolved_by=resolved_by, note=note)

@@ -11,10 +11,9 @@ from application.errors import (
     PaymentInProgress,
     StatusCheckDeferred,
 )
-from application.events import drain
 from application.gateway import Customer, QrisCharge, QrisChargeRequest
 from application.gateways import Gateways
-from application.ports import Clock, EventPublisher, ReferenceGenerator, UnitOfWorkFactory
+from application.ports import Clock, ReferenceGenerator, UnitOfWorkFactory
 from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.reconciliation_schedule import DEFAULT_CREATING_GRACE
 from application.retry import retry_on_conflict
@@ -54,7 +53,6 @@ class StartQrisPayment:
     gateways: Gateways  # the default one issues the attempt, which records its name
     clock: Clock
     references: ReferenceGenerator
-    events: EventPublisher
     reconciler: AttemptReconciler
     description: str = "Restaurant order {order_id}"
     creating_grace: timedelta = DEFAULT_CREATING_GRACE
@@ -116,7 +114,6 @@ class StartQrisPayment:
                     )
                     await uow.payments.add(attempt)
                     await uow.commit()
-                    await self.events.publish(drain(attempt))
                     return attempt, True
             if not self._needs_gateway_check(current):
                 if current.status is PaymentStatus.PENDING:
@@ -159,7 +156,6 @@ class StartQrisPayment:
             attempt.fail(reason=reason, now=self.clock.now())
             await uow.payments.update(attempt)
             await uow.commit()
-        await self.events.publish(drain(attempt))
 
     async def _record_charge(self, order_uid: str, charge: QrisCharge) -> Payment:
         now = self.clock.now()
@@ -178,5 +174,4 @@ class StartQrisPayment:
             )
             await uow.payments.update(attempt)
             await uow.commit()
-        await self.events.publish(drain(attempt))
         return attempt

@@ -229,7 +229,6 @@ class Kasir:
             gateways=Gateways.only(self.gateway),
             clock=self.clock,
             references=SecureReferenceGenerator(),
-            events=self.events,
             reconciler=self.reconciler(factory),
         )
 
@@ -253,7 +252,6 @@ class Kasir:
             uow=factory,
             clock=self.clock,
             references=SecureReferenceGenerator(),
-            events=self.events,
             gateways=Gateways.only(gateway),
             reconciler=AttemptReconciler(
                 uow=factory,
@@ -411,7 +409,7 @@ async def test_a_qris_start_racing_cash_or_a_cancel_never_leaves_a_live_qr_on_a_
             )
             if settle == "cash"
             else partial(
-                CancelOrder(uow=settle_side, clock=kasir.clock, events=kasir.events).execute,
+                CancelOrder(uow=settle_side, clock=kasir.clock).execute,
                 order.key,
                 caller=Staff(STAFF),
             )

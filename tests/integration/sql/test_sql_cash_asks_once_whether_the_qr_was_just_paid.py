@@ -47,7 +47,6 @@ class Service:
             self.uow,
             self.clock,
             SecureReferenceGenerator(),
-            InMemoryEventPublisher(),
             Gateways.only(self.gateway),
             self.reconciler,
         )
@@ -64,7 +63,6 @@ class Service:
             Gateways.only(self.gateway),
             self.clock,
             SecureReferenceGenerator(),
-            InMemoryEventPublisher(),
             self.reconciler,
         )
         started = await start.execute(

@@ -80,9 +80,7 @@ class Service:
 
     async def start(self, order: Order) -> Payment:
         issuing = Gateways.only(self.gateway)
-        use_case = StartQrisPayment(
-            self.uow, issuing, self.clock, self.references, self.events, self.reconciler
-        )
+        use_case = StartQrisPayment(self.uow, issuing, self.clock, self.references, self.reconciler)
         command = StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER)
         started = await use_case.execute(command, caller=Staff("staff:sari"))
         assert started.created
@@ -118,7 +116,7 @@ class Service:
         ]
 
     async def resolve(self, uid: str, note: str) -> None:
-        use_case = ResolvePaymentReview(self.uow, self.clock, self.events)
+        use_case = ResolvePaymentReview(self.uow, self.clock)
         await use_case.execute(uid, caller=Staff("staff:sari"), note=note)
 
 
@@ -164,7 +162,6 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
         service.uow,
         service.clock,
         service.references,
-        service.events,
         Gateways.only(service.gateway),
         service.reconciler,
     )

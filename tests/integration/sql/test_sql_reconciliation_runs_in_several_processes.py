@@ -83,9 +83,9 @@ class Process:
         item = await AddMenuItem(self.uow).execute(
             caller=Staff("staff:sari"), name="Nasi goreng", price=25_000
         )
-        placed = await PlaceOrder(
-            self.uow, self.clock, SecureReferenceGenerator(), InMemoryEventPublisher()
-        ).execute(PlaceOrderCommand(items=(OrderItemRequest(item.id or 0, 2),)))
+        placed = await PlaceOrder(self.uow, self.clock, SecureReferenceGenerator()).execute(
+            PlaceOrderCommand(items=(OrderItemRequest(item.id or 0, 2),))
+        )
         return placed.order
 
     async def start(self, order: Order) -> StartedQrisPayment:
@@ -94,7 +94,6 @@ class Process:
             Gateways.only(self.gateway),
             self.clock,
             SecureReferenceGenerator(),
-            InMemoryEventPublisher(),
             self.reconciler,
         )
         return await use_case.execute(

@@ -5,8 +5,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from adapters.in_memory.events import InMemoryEventPublisher
+from adapters.in_memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from application.errors import ConcurrentUpdate
 from application.ports import UnitOfWorkFactory
+from domain.events import OrderCancelled, OrderPlaced, PaymentReviewResolved
 from domain.menu import MenuItem
 from domain.orders import Order, OrderLine, OrderStatus
 from domain.payments import Payment, PaymentMethod, PaymentStatus
@@ -139,7 +143,7 @@ async def test_an_order_gets_its_id_and_reads_back_with_its_lines_and_without_ev
 ) -> None:
     order = await place_order(uow_factory, now=datetime(2026, 3, 4, 12, 0, tzinfo=WIB))
     assert order.id is not None
-    assert [type(event).__name__ for event in order.events] == ["OrderPlaced"]
+    assert order.events == []  # the committed unit of work took them, to publish them
     async with uow_factory(read_only=True) as uow:
         stored = await uow.orders.get(order.id)
     assert stored == order
@@ -149,6 +153,39 @@ async def test_an_order_gets_its_id_and_reads_back_with_its_lines_and_without_ev
     assert stored.lines[0] == OrderLine(order.lines[0].menu_item_id, "Nasi goreng", 25_000, 2)
     assert stored.placed_at == datetime(2026, 3, 4, 5, 0, tzinfo=UTC)
     assert stored.version == 0
+
+
+async def test_a_committed_unit_of_work_publishes_what_it_stored_and_a_rolled_back_one_nothing(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    assert isinstance(uow_factory, InMemoryUnitOfWorkFactory | SqlAlchemyUnitOfWorkFactory)
+    published = InMemoryEventPublisher()
+    uow_factory.events = published
+    order = await place_order(uow_factory)
+    assert [type(event) for event in published.published] == [OrderPlaced]
+    published.published.clear()
+
+    async with uow_factory() as uow:
+        stored = await uow.orders.get(order.key, for_update=True)
+        assert stored is not None
+        stored.cancel(by="staff:sari", now=NOW)
+        await uow.orders.update(stored)
+        uow.record(PaymentReviewResolved("KSR-1", "staff:sari"))
+        await uow.rollback()
+    assert published.published == []
+
+    async with uow_factory() as uow:
+        stored = await uow.orders.get(order.key, for_update=True)
+        assert stored is not None
+        stored.cancel(by="staff:sari", now=NOW)
+        await uow.orders.update(stored)
+        await uow.orders.update(stored)  # stored twice, published once
+        uow.record(PaymentReviewResolved("KSR-1", "staff:sari"))
+        await uow.commit()
+    assert published.published == [
+        OrderCancelled(order.key, "staff:sari"),
+        PaymentReviewResolved("KSR-1", "staff:sari"),
+    ]
 
 
 async def test_orders_get_increasing_ids(uow_factory: UnitOfWorkFactory) -> None:

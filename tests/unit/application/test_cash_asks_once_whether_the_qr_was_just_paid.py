@@ -51,7 +51,6 @@ async def test_a_gateway_that_does_not_answer_in_time_does_not_stop_the_cash(
         cash_desk.uow,
         cash_desk.clock,
         cash_desk.references,
-        cash_desk.events,
         cash_desk.gateways,
         cash_desk.reconciler,
         status_check_timeout=timedelta(milliseconds=20),

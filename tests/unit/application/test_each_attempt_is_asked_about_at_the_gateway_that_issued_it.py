@@ -48,7 +48,7 @@ async def test_a_new_attempt_is_issued_by_the_default_gateway_and_records_its_na
     kasir: Kasir, order: Order, newer: FakePaymentGateway, both: Gateways
 ) -> None:
     start = StartQrisPayment(
-        kasir.uow, both, kasir.clock, kasir.references, kasir.events, reconciler(kasir, both)
+        kasir.uow, both, kasir.clock, kasir.references, reconciler(kasir, both)
     )
     started = await start.execute(
         StartQrisPaymentCommand(order.key, order.total, CUSTOMER), caller=STAFF
@@ -76,9 +76,7 @@ async def test_a_status_check_goes_to_the_gateway_that_issued_the_attempt(
 async def test_the_check_before_cash_asks_the_attempts_own_gateway(
     kasir: Kasir, order: Order, attempt: Payment, newer: FakePaymentGateway, both: Gateways
 ) -> None:
-    cash = PayCash(
-        kasir.uow, kasir.clock, kasir.references, kasir.events, both, reconciler(kasir, both)
-    )
+    cash = PayCash(kasir.uow, kasir.clock, kasir.references, both, reconciler(kasir, both))
 
     await cash.execute(order.key, tendered=order.total, caller=STAFF)
 

@@ -213,10 +213,10 @@ class HandlePaymentNotification:
                     await self._record(
                         entry,
                         Verification.VERIFIED,
-                        NotificationOutcome.STILL_PENDING,
+                        AttemptOutcome.STILL_PENDING,
                         "the payment status could not be checked",
                     )
-                    return NotificationOutcome.STILL_PENDING
+                    return AttemptOutcome.STILL_PENDING
                 return await self._defer(
                     entry, notification, "the payment status could not be checked", error
                 )

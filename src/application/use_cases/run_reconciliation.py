@@ -30,7 +30,6 @@ from application.reconciliation_schedule import (
     ScheduledCheck,
     next_scheduled_check,
 )
-from application.use_cases.handle_payment_notification import NotificationOutcome
 from domain.events import PaymentFlaggedForReview
 from domain.payments import PaymentStatus
 
@@ -43,9 +42,7 @@ _DENIALS = {
     GatewayPaymentState.NOT_FOUND: "has no such transaction",
 }
 # Inbox outcomes of a signed success that waits for a status check to confirm it.
-_AWAITING_CONFIRMATION = frozenset(
-    {NotificationOutcome.SCHEDULED.value, NotificationOutcome.DEFERRED.value}
-)
+_AWAITING_CONFIRMATION = frozenset({AttemptOutcome.SCHEDULED.value, AttemptOutcome.DEFERRED.value})
 
 
 def new_runner_id() -> str:

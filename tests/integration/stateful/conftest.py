@@ -207,7 +207,7 @@ class Stack:
         gateway = container.gateway()
         assert isinstance(gateway, InstrumentedGateway)
         assert isinstance(vars(gateway)["_inner"], DuitkuPaymentGateway)
-        assert container.handle_payment_notification().gateway is gateway
+        assert container.handle_payment_notification().gateways.issuing is gateway
         assert container.simulator() is self.simulator
         assert container.clock() is self.clock
 

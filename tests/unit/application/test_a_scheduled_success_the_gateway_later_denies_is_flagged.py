@@ -12,8 +12,8 @@ import pytest
 
 from application.callers import Staff
 from application.errors import GatewayUnavailable
+from application.reconciliation import AttemptOutcome
 from application.reconciliation_schedule import CHECK_SCHEDULE, ReviewReason
-from application.use_cases.handle_payment_notification import NotificationOutcome
 from domain.events import PaymentFlaggedForReview
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
@@ -33,7 +33,7 @@ async def scheduled_success(kasir: Kasir, attempt: Payment) -> None:
     handled = await kasir.handle_notification.execute(
         kasir.gateway.notification_for(attempt.order_uid)
     )
-    assert handled.outcome is NotificationOutcome.SCHEDULED
+    assert handled.outcome is AttemptOutcome.SCHEDULED
 
 
 def deny(kasir: Kasir, attempt: Payment, gateway_says: str) -> None:
@@ -122,6 +122,6 @@ async def test_a_failure_notification_whose_check_fails_is_not_kept_as_a_success
         kasir.gateway.notification_for(attempt.order_uid, result_code="02")
     )
 
-    assert handled.outcome is NotificationOutcome.STILL_PENDING
+    assert handled.outcome is AttemptOutcome.STILL_PENDING
     entry = kasir.store.inbox[handled.entry_id]
     assert entry.outcome == "still_pending"

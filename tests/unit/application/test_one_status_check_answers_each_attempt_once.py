@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from adapters.in_memory.gateway import FakePaymentGateway
-from application.errors import StatusCheckDeferred
+from application.errors import GatewayTimeout, StatusCheckDeferred
 from application.gateway import GatewayStatus
 from application.reconciliation import ReconcileOutcome
+from domain.payments import PaymentStatus
 from entrypoints import gateways
 
 if TYPE_CHECKING:
@@ -102,3 +103,18 @@ async def test_a_check_refused_by_the_spent_budget_says_to_ask_again_after_the_i
 
     assert deferred.value.retry_after == retry_after
     assert kasir.gateway.status_checks == [attempt.order_uid]
+
+
+async def test_a_check_abandons_an_attempt_whose_answer_was_lost_only_when_asked_to(
+    kasir: Kasir, order: Order
+) -> None:
+    kasir.gateway.time_out_next_create()
+    with pytest.raises(GatewayTimeout):
+        await kasir.start(order)
+    [lost] = kasir.payments_of(order.key)
+
+    checked = await kasir.reconciler.check(lost.order_uid)
+
+    # Only a caller that knows its QR was never shown may close it (the job, after the grace).
+    assert checked.outcome is ReconcileOutcome.STILL_PENDING
+    assert kasir.payment(lost.order_uid).status is PaymentStatus.CREATING

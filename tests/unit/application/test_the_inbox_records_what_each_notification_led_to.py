@@ -1,6 +1,7 @@
 """Every notification's inbox entry says what happened to it: verified or not, its outcome, why
 (for staff), and when it was processed, in each of the paths a notification can take. It keeps
-only what fits its columns, and a rolled-back first transaction never leaves a second entry."""
+only a bounded order id and signature, and a rolled-back first transaction never leaves a
+second entry."""
 
 from __future__ import annotations
 
@@ -259,7 +260,7 @@ async def test_a_success_the_gateway_contradicts_is_recorded_as_verified(
 # --- what an entry keeps ---------------------------------------------------------------------
 
 
-async def test_the_stored_order_id_and_signature_are_cut_to_their_column_widths(
+async def test_the_stored_order_id_and_signature_are_bounded_whatever_length_is_sent(
     kasir: Kasir,
 ) -> None:
     long_uid, long_signature = "K" * 100, "f" * 300

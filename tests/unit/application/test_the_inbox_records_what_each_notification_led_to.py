@@ -29,6 +29,7 @@ from application.errors import (
 from application.gateway import GatewayStatus
 from application.inbox import MAX_REJECTED_FIELD_CHARS, InboxEntry, Verification
 from application.use_cases.notification_inbox import ReprocessNotification
+from domain.orders import OrderStatus
 from entrypoints import gateways
 
 if TYPE_CHECKING:
@@ -336,7 +337,7 @@ async def test_staff_reprocessing_a_genuine_notification_from_a_refused_address_
     )
 
     assert handled.outcome.value == "order_paid"
-    assert kasir.order(order.key).paid_by == attempt.order_uid
+    assert kasir.order(order.key).status is OrderStatus.PAID
     assert kasir.store.inbox[stored].verification is Verification.VERIFIED
 
 

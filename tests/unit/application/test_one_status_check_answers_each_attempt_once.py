@@ -13,7 +13,7 @@ import pytest
 from adapters.in_memory.gateway import FakePaymentGateway
 from application.errors import GatewayTimeout, StatusCheckDeferred
 from application.gateway import GatewayStatus
-from application.reconciliation import ReconcileOutcome
+from application.reconciliation import AttemptOutcome
 from domain.payments import PaymentStatus
 from entrypoints import gateways
 
@@ -46,7 +46,7 @@ async def test_concurrent_checks_of_one_paid_attempt_pay_it_once_and_the_joiner_
     )
 
     # The first request ran the check; the second joined it and did not pay anything itself.
-    assert list(outcomes) == [ReconcileOutcome.ORDER_PAID, ReconcileOutcome.ALREADY_APPLIED]
+    assert list(outcomes) == [AttemptOutcome.ORDER_PAID, AttemptOutcome.ALREADY_SETTLED]
     assert kasir.gateway.status_checks == [attempt.order_uid]
 
 
@@ -62,7 +62,7 @@ async def test_a_request_that_joins_a_check_finding_it_pending_is_told_it_is_pen
         kasir.reconciler.reconcile(attempt.order_uid),
     )
 
-    assert list(outcomes) == [ReconcileOutcome.STILL_PENDING, ReconcileOutcome.STILL_PENDING]
+    assert list(outcomes) == [AttemptOutcome.STILL_PENDING, AttemptOutcome.STILL_PENDING]
     assert kasir.gateway.status_checks == [attempt.order_uid]
 
 
@@ -80,7 +80,7 @@ async def test_concurrent_checks_of_different_attempts_each_ask_the_gateway_abou
         kasir.reconciler.reconcile(pending.order_uid),
     )
 
-    assert list(outcomes) == [ReconcileOutcome.ORDER_PAID, ReconcileOutcome.STILL_PENDING]
+    assert list(outcomes) == [AttemptOutcome.ORDER_PAID, AttemptOutcome.STILL_PENDING]
     assert kasir.gateway.status_checks == [paid.order_uid, pending.order_uid]
 
 
@@ -116,5 +116,5 @@ async def test_a_check_abandons_an_attempt_whose_answer_was_lost_only_when_asked
     checked = await kasir.reconciler.check(lost.order_uid)
 
     # Only a caller that knows its QR was never shown may close it (the job, after the grace).
-    assert checked.outcome is ReconcileOutcome.STILL_PENDING
+    assert checked.outcome is AttemptOutcome.STILL_PENDING
     assert kasir.payment(lost.order_uid).status is PaymentStatus.CREATING

@@ -369,3 +369,22 @@ async def test_reprocessing_whose_first_transaction_loses_a_race_keeps_one_entry
     assert handled.entry_id == stored
     assert list(kasir.store.inbox) == [stored]
     assert kasir.store.inbox[stored].outcome == "order_paid"
+
+
+async def test_a_failure_notification_whose_status_check_fails_is_recorded_still_pending(
+    kasir: Kasir, attempt: Payment
+) -> None:
+    kasir.gateway.fail_next_status(GatewayUnavailable("status endpoint down"))
+
+    handled = await kasir.handle_notification.execute(
+        kasir.gateway.notification_for(attempt.order_uid, result_code="02")
+    )
+
+    # Nothing to confirm: no resend asked, no check scheduled; the job watches the attempt.
+    assert handled.outcome.value == "still_pending"
+    assert_recorded(
+        kasir.store.inbox[handled.entry_id],
+        "still_pending",
+        "the payment status could not be checked",
+        kasir.clock.now(),
+    )

@@ -1,0 +1,87 @@
+"""A notification is read and verified by the gateway it names, not by the one that issues
+new attempts: each gateway signs with its own merchant code and key, and has its own fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import pytest
+
+from adapters.in_memory.gateway import FakePaymentGateway
+from application.errors import NotificationRejected
+from application.gateway import ReceivedNotification
+from application.gateways import Gateways
+from application.inbox import Verification
+from application.reconciliation import AttemptOutcome, AttemptReconciler
+from application.use_cases.handle_payment_notification import HandlePaymentNotification
+from domain.orders import OrderStatus
+from entrypoints import gateways
+
+if TYPE_CHECKING:
+    from tests.support.kasir_on_fakes import Kasir
+
+    from domain.orders import Order
+    from domain.payments import Payment
+
+
+class OtherFields(FakePaymentGateway):
+    """A gateway whose notifications name their attempt in fields Duitku does not have."""
+
+    def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
+        return ReceivedNotification(
+            order_uid=fields.get("transactionId"),
+            signature=None,
+            fields=dict(fields),
+            fields_if_rejected={},
+        )
+
+
+def handler_for_both(kasir: Kasir) -> HandlePaymentNotification:
+    """Duitku issued the attempt; a newer gateway, with its own merchant, key and fields,
+    issues new attempts now."""
+    newer = gateways.verified_fake(OtherFields, merchant_code="NEWER01", signing_key="newer-key")
+    both = Gateways({"duitku": kasir.gateway, "newer": newer}, default="newer")
+    reconciler = AttemptReconciler(kasir.uow, both, kasir.clock, kasir.events)
+    return HandlePaymentNotification(
+        kasir.uow, both, reconciler, kasir.clock, kasir.scheduled_checks
+    )
+
+
+async def test_a_notification_is_verified_by_the_gateway_it_names(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    handler = handler_for_both(kasir)
+    kasir.gateway.pay(attempt.order_uid)
+    fields = kasir.gateway.notification_for(attempt.order_uid)
+
+    assert handler.is_authentic(fields, gateway="duitku")
+    assert not handler.is_authentic(fields)  # the newer gateway never signed it
+    handled = await handler.execute(fields, gateway="duitku")
+
+    assert handled.outcome is AttemptOutcome.ORDER_PAID
+    assert kasir.order(order.key).status is OrderStatus.PAID
+    entry = kasir.store.inbox[handled.entry_id]
+    assert (entry.order_uid, entry.signature) == (attempt.order_uid, fields["signature"])
+    assert handler.attempt_named_in(fields, gateway="duitku") == attempt.order_uid
+
+
+async def test_a_notification_signed_by_another_gateway_than_it_names_is_rejected(
+    kasir: Kasir, attempt: Payment
+) -> None:
+    handler = handler_for_both(kasir)
+    kasir.gateway.pay(attempt.order_uid)
+
+    with pytest.raises(NotificationRejected):
+        await handler.execute(kasir.gateway.notification_for(attempt.order_uid))
+
+    [entry] = kasir.store.inbox.values()
+    assert entry.verification is Verification.REJECTED
+    assert kasir.gateway.status_checks == []
+
+
+def test_the_attempt_a_notification_names_is_read_without_verifying_it(kasir: Kasir) -> None:
+    forged = kasir.gateway.notification_for("KSR-TEST-0042") | {"signature": "f" * 64}
+
+    assert kasir.handle_notification.attempt_named_in(forged) == "KSR-TEST-0042"
+    assert kasir.handle_notification.attempt_named_in({}) is None

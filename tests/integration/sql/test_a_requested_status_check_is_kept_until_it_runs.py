@@ -4,23 +4,14 @@ budget allows, a runner recording its own check never postpones it, and a runner
 until it (`next_due_at`). The same rules on the in-memory, SQLite and PostgreSQL queues."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support.queue_attempts import BACKENDS, EXPIRES, NOW, QueueAttempts, queue_attempts
 
-from adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
-from adapters.in_memory.unit_of_work import InMemoryUnitOfWorkFactory
-from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
-from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from application.ports import ReconciliationQueue, UnitOfWorkFactory
-from domain.menu import MenuItem
-from domain.orders import Order
-from domain.payments import Payment, PaymentStatus
+from domain.payments import PaymentStatus
 from domain.settlement import take_cash
 
-NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
-EXPIRES = NOW + timedelta(minutes=10)
 INTERVAL = timedelta(seconds=30)
 LEASE = timedelta(minutes=5)
 GRACE = timedelta(seconds=75)
@@ -28,10 +19,7 @@ FIRST_CHECK = timedelta(minutes=2)
 
 
 @dataclass
-class Backend:
-    uow: UnitOfWorkFactory
-    queue: ReconciliationQueue
-
+class Backend(QueueAttempts):
     async def uids(self, owner: str, now: datetime) -> list[str]:
         claimed = await self.queue.claim_due(
             owner=owner,
@@ -55,57 +43,10 @@ class Backend:
     async def next_due(self, now: datetime) -> datetime | None:
         return await self.queue.next_due_at(now=now, creating_before=now - GRACE)
 
-    async def order(self) -> Order:
-        item = MenuItem.create(name="Nasi goreng", price=25_000)
-        async with self.uow() as uow:
-            await uow.menu.add(item)
-            order = Order.place(items=[(item, 2)], access_token_hash="h", now=NOW)
-            await uow.orders.add(order)
-            await uow.commit()
-        return order
 
-    async def add(self, payment: Payment) -> Payment:
-        async with self.uow() as uow:
-            await uow.payments.add(payment)
-            await uow.commit()
-        return payment
-
-    async def creating(self, uid: str) -> Payment:
-        return await self.add(Payment.start_qris(order=await self.order(), order_uid=uid, now=NOW))
-
-    async def pending(self, uid: str) -> Payment:
-        payment = Payment.start_qris(order=await self.order(), order_uid=uid, now=NOW)
-        payment.mark_issued(
-            gateway_reference=f"REF-{uid}",
-            qr_string="000201",
-            payment_url="https://pay.example/qr",
-            expires_at=EXPIRES,
-            now=NOW,
-        )
-        return await self.add(payment)
-
-    async def settle(self, uid: str, status: PaymentStatus) -> None:
-        async with self.uow() as uow:
-            payment = await uow.payments.get(uid)
-            assert payment is not None
-            if status is PaymentStatus.SUCCEEDED:
-                payment.confirm_success(amount=payment.amount, now=NOW)
-            elif status is PaymentStatus.EXPIRED:
-                payment.expire(now=NOW)
-            else:
-                payment.fail(reason="the gateway reports it failed", now=NOW)
-            await uow.payments.update(payment)
-            await uow.commit()
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Backend:
-    if request.param == "memory":
-        factory = InMemoryUnitOfWorkFactory()
-        return Backend(factory, InMemoryReconciliationQueue(factory.store))
-    engine: AsyncEngine = request.getfixturevalue(f"{request.param}_engine")
-    sql = SqlAlchemyUnitOfWorkFactory(engine)
-    return Backend(sql, SqlAlchemyReconciliationQueue(sql))
+    return queue_attempts(request, Backend)
 
 
 async def test_a_requested_check_is_due_when_the_budget_allows_long_before_any_slot(
@@ -154,7 +95,7 @@ async def test_no_check_is_requested_for_a_settled_attempt(
     backend: Backend, status: PaymentStatus
 ) -> None:
     await backend.pending("KSR-1")
-    await backend.settle("KSR-1", status)
+    await backend.change("KSR-1", status)
 
     assert await backend.request("KSR-1", NOW) is None
     assert await backend.next_due(NOW) is None

@@ -2,34 +2,26 @@
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support.queue_attempts import BACKENDS, EXPIRES, NOW, QueueAttempts, queue_attempts
 
-from adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
-from adapters.in_memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from application.ports import ReconciliationQueue, UnitOfWorkFactory
 from application.reconciliation_schedule import ScheduledCheck
-from domain.menu import MenuItem
-from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
 from domain.settlement import take_cash
 
-NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
-EXPIRES = NOW + timedelta(minutes=10)
 LEASE = timedelta(minutes=5)
 GRACE = timedelta(seconds=60)
 FIRST_CHECK = timedelta(minutes=2)
 
 
 @dataclass
-class Backend:
-    uow: UnitOfWorkFactory
-    queue: ReconciliationQueue
+class Backend(QueueAttempts):
     last_claim: datetime = NOW
 
     async def claim(
@@ -86,56 +78,10 @@ class Backend:
             await uow.commit()
         return resolved
 
-    async def order(self) -> Order:
-        item = MenuItem.create(name="Nasi goreng", price=25_000)
-        async with self.uow() as uow:
-            await uow.menu.add(item)
-            order = Order.place(items=[(item, 2)], access_token_hash="h", now=NOW)
-            await uow.orders.add(order)
-            await uow.commit()
-        return order
 
-    async def add(self, payment: Payment) -> Payment:
-        async with self.uow() as uow:
-            await uow.payments.add(payment)
-            await uow.commit()
-        return payment
-
-    async def pending(self, uid: str, *, expires_at: datetime = EXPIRES) -> Payment:
-        payment = Payment.start_qris(order=await self.order(), order_uid=uid, now=NOW)
-        payment.mark_issued(
-            gateway_reference=f"REF-{uid}",
-            qr_string="000201",
-            payment_url="https://pay.example/qr",
-            expires_at=expires_at,
-            now=NOW,
-        )
-        return await self.add(payment)
-
-    async def change(self, uid: str, status: PaymentStatus) -> None:
-        async with self.uow() as uow:
-            payment = await uow.payments.get(uid)
-            assert payment is not None
-            if status is PaymentStatus.EXPIRED:
-                payment.expire(now=NOW)
-            elif status is PaymentStatus.SUCCEEDED:
-                payment.confirm_success(amount=payment.amount, now=NOW)
-            elif status is PaymentStatus.FAILED:
-                payment.fail(reason="the gateway reports it failed", now=NOW)
-            else:
-                payment.cancel(reason="order cancelled", now=NOW)
-            await uow.payments.update(payment)
-            await uow.commit()
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Backend:
-    if request.param == "memory":
-        factory = InMemoryUnitOfWorkFactory()
-        return Backend(factory, InMemoryReconciliationQueue(factory.store))
-    engine: AsyncEngine = request.getfixturevalue(f"{request.param}_engine")
-    sql = SqlAlchemyUnitOfWorkFactory(engine)
-    return Backend(sql, SqlAlchemyReconciliationQueue(sql))
+    return queue_attempts(request, Backend)
 
 
 async def test_a_pending_attempt_is_first_due_two_minutes_after_its_expiry(

@@ -17,17 +17,29 @@ ORDER_NOT_FOUND = "order not found"  # the same words for an unknown order and a
 
 
 class Role(enum.StrEnum):
-    """What a staff member may do. Staff are API tokens today, and every token is an admin."""
+    """What a staff member may do: an admin manages staff, menu and approvals; a cashier takes
+    payments, runs a cash drawer shift, voids unpaid orders and requests refunds."""
 
     ADMIN = "admin"
+    CASHIER = "cashier"
 
 
 @dataclass(frozen=True, slots=True)
 class Staff:
-    """A staff member, authenticated by the entrypoint; money actions record the name."""
+    """A staff member, authenticated by the entrypoint; money actions record the name.
+
+    `staff_id` is the stable identity that shifts, refunds and the audit log key on: a stored
+    account's id (`"account:<n>"`) or, for a machine API token, `"token:<name>"` (the default).
+    The name is what people read on receipts and reports.
+    """
 
     name: str
     role: Role = Role.ADMIN
+    staff_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.staff_id:
+            object.__setattr__(self, "staff_id", f"token:{self.name}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.audit import AuditQuery
 from application.idempotency import IdempotencyRecord, StoredResponse
 from application.inbox import InboxEntry, InboxFilter
 from application.reconciliation_schedule import ReviewItem, ScheduledCheck
+from domain.audit import AuditEntry, AuditRecord
 from domain.events import DomainEvent
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
@@ -146,6 +148,18 @@ class NotificationInbox(Protocol):
         ...
 
 
+class AuditLog(Protocol):
+    """The append-only audit log (domain.audit). `append` writes inside the unit of work's
+    transaction, so a record commits or rolls back with the action it describes. There is no
+    update and no delete: not in this port, not in any adapter."""
+
+    async def append(self, record: AuditRecord) -> None: ...
+
+    async def list(self, query: AuditQuery) -> list[AuditEntry]:
+        """Committed entries matching `query`, newest (highest id) first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Rolls back on exit unless `commit` was called.
 
@@ -164,6 +178,9 @@ class UnitOfWork(Protocol):
 
     @property
     def inbox(self) -> NotificationInbox: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from adapters.sqlalchemy.migrate import upgrade_database
-from adapters.sqlalchemy.tables import metadata
+from adapters.sqlalchemy.schema import metadata
 from entrypoints import gateways
 from entrypoints.container import build_container
 from entrypoints.duitku_simulator import DEFAULT_MOUNT_PATH, build_simulator

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.inbox import InboxEntry
+from domain.audit import AuditEntry
 from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment
@@ -40,6 +41,7 @@ class InMemoryStore:
     inbox: dict[int, InboxEntry] = field(default_factory=dict)
     status_checked_at: dict[str, datetime] = field(default_factory=dict)
     bookkeeping: dict[str, Bookkeeping] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
     last_inbox_id: int = 0
     last_menu_id: int = 0
     last_order_id: int = 0

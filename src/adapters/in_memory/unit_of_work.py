@@ -3,6 +3,7 @@
 from types import TracebackType
 from typing import Self, TypeVar
 
+from adapters.in_memory.audit import InMemoryAuditLog
 from adapters.in_memory.repositories import (
     InMemoryMenuRepository,
     InMemoryNotificationInbox,
@@ -42,6 +43,7 @@ class InMemoryUnitOfWork:
         self._orders: InMemoryOrderRepository | None = None
         self._payments: InMemoryPaymentRepository | None = None
         self._inbox: InMemoryNotificationInbox | None = None
+        self._audit: InMemoryAuditLog | None = None
 
     @property
     def menu(self) -> InMemoryMenuRepository:
@@ -59,6 +61,10 @@ class InMemoryUnitOfWork:
     def inbox(self) -> InMemoryNotificationInbox:
         return _entered(self._inbox)
 
+    @property
+    def audit(self) -> InMemoryAuditLog:
+        return _entered(self._audit)
+
     async def __aenter__(self) -> Self:
         if not self._read_only:
             await self._store.write_lock.acquire()
@@ -75,6 +81,7 @@ class InMemoryUnitOfWork:
             )
         )
         self._inbox = InMemoryNotificationInbox(self._store, read_only=self._read_only)
+        self._audit = InMemoryAuditLog(self._store, read_only=self._read_only)
         return self
 
     async def __aexit__(
@@ -87,7 +94,7 @@ class InMemoryUnitOfWork:
             if not self.committed:
                 await self.rollback()
         finally:
-            self._menu = self._orders = self._payments = self._inbox = None
+            self._menu = self._orders = self._payments = self._inbox = self._audit = None
             if self._locked:
                 self._locked = False
                 self._store.write_lock.release()
@@ -100,6 +107,7 @@ class InMemoryUnitOfWork:
         for entry_id in self.inbox.deleted:
             self._store.inbox.pop(entry_id, None)
         self._store.status_checked_at.update(self.payments.staged_checks)
+        self.audit.commit()
         for order_uid, changes in self.payments.staged_bookkeeping.items():
             entry = self._store.bookkeeping.setdefault(order_uid, Bookkeeping())
             for name, value in changes.items():
@@ -120,6 +128,7 @@ class InMemoryUnitOfWork:
         self.inbox.deleted.clear()
         self.payments.staged_checks.clear()
         self.payments.staged_bookkeeping.clear()
+        self.audit.staged.clear()
 
 
 class InMemoryUnitOfWorkFactory:

@@ -15,6 +15,7 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sqlalchemy.audit import SqlAlchemyAuditLog
 from adapters.sqlalchemy.engine import SQLITE_BEGIN
 from adapters.sqlalchemy.errors import busy_error, is_busy
 from adapters.sqlalchemy.inbox import SqlAlchemyNotificationInbox
@@ -56,6 +57,7 @@ class SqlAlchemyUnitOfWork:
         self._orders: SqlAlchemyOrderRepository | None = None
         self._payments: SqlAlchemyPaymentRepository | None = None
         self._inbox: SqlAlchemyNotificationInbox | None = None
+        self._audit: SqlAlchemyAuditLog | None = None
 
     @property
     def read_only(self) -> bool:
@@ -90,6 +92,12 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("use the unit of work inside `async with`")
         return self._inbox
 
+    @property
+    def audit(self) -> SqlAlchemyAuditLog:
+        if self._audit is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._audit
+
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("unit of work is already entered")
@@ -121,6 +129,7 @@ class SqlAlchemyUnitOfWork:
             SqlAlchemyPaymentRepository(session, read_only=read_only)
         )
         self._inbox = SqlAlchemyNotificationInbox(session, read_only=read_only)
+        self._audit = SqlAlchemyAuditLog(session, read_only=read_only)
         return self
 
     async def __aexit__(
@@ -131,6 +140,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         session = self._session
         self._session = self._menu = self._orders = self._payments = self._inbox = None
+        self._audit = None
         if session is None:
             return
         try:

@@ -24,20 +24,15 @@ from sqlalchemy.pool import NullPool
 from adapters.in_memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.migrate import upgrade_database
+from adapters.sqlalchemy.schema import metadata
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from application.ports import UnitOfWorkFactory
 
 T = TypeVar("T")
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-TABLES = (
-    "idempotency_keys",
-    "notification_inbox",
-    "payments",
-    "order_lines",
-    "orders",
-    "menu_items",
-)
+# Every table of the schema (topic modules included), emptied before each PostgreSQL test.
+TABLES = tuple(table.name for table in reversed(metadata.sorted_tables))
 
 
 def run_in_thread(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.migrate import alembic_config
-from adapters.sqlalchemy.tables import metadata
+from adapters.sqlalchemy.schema import metadata
 
-TABLES = ("menu_items", "orders", "order_lines", "payments", "notification_inbox")
+TABLES = tuple(table.name for table in metadata.sorted_tables)
 
 
 def _differences(connection: Connection) -> list[Any]:

@@ -38,7 +38,8 @@ from adapters.duitku.gateway import DuitkuPaymentGateway
 from adapters.in_memory.clock import SettableClock
 from adapters.observability.metrics import InstrumentedGateway
 from adapters.sqlalchemy.migrate import upgrade_database
-from adapters.sqlalchemy.tables import metadata, notification_inbox, orders, payments
+from adapters.sqlalchemy.schema import metadata
+from adapters.sqlalchemy.tables import notification_inbox, orders, payments
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from entrypoints import gateways
 from entrypoints.background import run_pass

@@ -1,0 +1,13 @@
+"""The whole schema on one MetaData: the core tables and every topic module's.
+
+Topic tables live in their own modules (`tables_<topic>.py`) on `tables.Base`; importing this
+module registers them all, so migrations and schema checks see every table. Import `metadata`
+from here, not from a topic module.
+"""
+
+from adapters.sqlalchemy import tables_audit
+from adapters.sqlalchemy.tables import metadata
+
+TOPIC_MODULES = (tables_audit,)
+
+__all__ = ["TOPIC_MODULES", "metadata"]

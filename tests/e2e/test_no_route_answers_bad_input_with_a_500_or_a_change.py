@@ -83,8 +83,8 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
         "customer_details": {"name": "Budi", "email": "budi@example.test"},
     },
 }
-# Routes that read a form (Duitku's callback and its benchmark baseline).
-FORM_ROUTES = {"POST /api/v1/webhooks/duitku", "POST /bench/form"}
+# Routes that read a form (Duitku's callback and its benchmark baselines).
+FORM_ROUTES = {"POST /api/v1/webhooks/duitku", "POST /bench/form", "POST /bench/callback"}
 CALLBACK = {
     "merchantCode": "E2EFAKE",
     "amount": "50000",

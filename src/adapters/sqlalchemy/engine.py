@@ -7,8 +7,9 @@ SQLite (`sqlite+aiosqlite:///./kasir.db`):
 - the sqlite3 driver's own transaction handling is switched off (`isolation_level = None`) and
   SQLAlchemy's `begin` event emits the BEGIN itself: `BEGIN IMMEDIATE` when the connection
   carries the execution option `SQLITE_BEGIN=IMMEDIATE` (write units of work), else a plain
-  deferred `BEGIN`. The write lock is thus taken when a write transaction starts, not at its
-  first write, so two read-decide-write transactions cannot interleave;
+  deferred `BEGIN` (none on an AUTOCOMMIT connection, where each statement commits by
+  itself). The write lock is thus taken when a write transaction starts, not at its first
+  write, so two read-decide-write transactions cannot interleave;
 - `:memory:` databases use a StaticPool (one shared connection, so one database).
 
 PostgreSQL (`postgresql+asyncpg://...`): a connection pool, default READ COMMITTED; the
@@ -114,5 +115,9 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: ConnectionPoolE
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
-    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
-    connection.exec_driver_sql(_BEGIN_STATEMENTS[mode])
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        # SQLAlchemy's AUTOCOMMIT: every statement commits by itself. A BEGIN here would open
+        # a transaction nobody commits, and the statement would be rolled back at close.
+        return
+    connection.exec_driver_sql(_BEGIN_STATEMENTS[options.get(SQLITE_BEGIN, "DEFERRED")])

@@ -62,6 +62,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "urls": _deliver(container.public_urls),
         "settings": _deliver(container.settings),
         "database_engine": _deliver(container.engine),
+        "payment_gateways": _deliver(container.payment_gateways),
         "client_address": Provide(provide_client_address),
         "staff": Provide(provide_staff),
         "maybe_staff": Provide(provide_optional_staff),

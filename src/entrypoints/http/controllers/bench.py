@@ -1,9 +1,15 @@
 """Baseline routes for `make bench`: the cheapest answers the same server can give.
 
 Mounted only with KASIR_BENCHMARK_ROUTES=true, which settings refuse unless DUITKU_ENV=fake,
-and never listed in the OpenAPI schema. Each route does what the kasir endpoint it is
+and never listed in the OpenAPI schema. Each bare route does what the kasir endpoint it is
 compared with must do before any of kasir's own work (same app, middleware, server, body
-decoding and size limits), then answers a small body. See docs/benchmarks.md.
+decoding and size limits), then answers a small body.
+
+`POST /bench/callback` is the other yardstick: the simplest integration of Duitku a developer
+would write. It verifies the callback's signature with kasir's production verifier, then runs
+one autocommit `UPDATE` of the order the callback names by its id (`merchantOrderId` is the
+order's id there), through kasir's own engine: no inbox, no status check, no idempotency, no
+second transaction. kasir's callback is reported as a ratio of it. See docs/benchmarks.md.
 """
 
 from typing import Any
@@ -11,15 +17,26 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from application.errors import InvalidNotification
+from application.gateways import Gateways
+from domain.orders import OrderStatus
 from entrypoints.http.controllers.gateway_notifications import (
+    GATEWAY,
     MAX_NOTIFICATION_BYTES,
     _form_fields,
     _refuse_unreadable_text,
 )
 from entrypoints.http.schemas.constraints import PathId
 from entrypoints.http.schemas.payments import CreateQrisPaymentRequest, NotificationAck
+
+# The one statement of the naive handler: pay the order if it still awaits payment.
+NAIVE_PAY = text("UPDATE orders SET status = :paid WHERE id = :id AND status = :awaiting")
+MAX_ORDER_ID = 2**63 - 1
 
 
 class BaselineAnswer(msgspec.Struct, kw_only=True):
@@ -48,3 +65,34 @@ class BenchmarkBaselines(Controller):
     async def read(self, order_id: PathId) -> BaselineAnswer:
         """Parses the path of `GET /api/v1/orders/{id}`."""
         return BaselineAnswer(status="ok", id=order_id)
+
+    @post("/callback", status_code=200, request_max_body_size=MAX_NOTIFICATION_BYTES)
+    async def naive_callback(
+        self,
+        request: Request[Any, Any, State],
+        payment_gateways: NamedDependency[Gateways],
+        database_engine: NamedDependency[AsyncEngine],
+    ) -> NotificationAck:
+        """The naive callback handler: verify the signature, then one autocommit UPDATE.
+
+        A forged or malformed callback is refused as by the webhook (403, 400) and changes
+        nothing; a genuine one for an order not awaiting payment changes nothing either."""
+        fields = await _form_fields(request)
+        _refuse_unreadable_text(fields)
+        notification = payment_gateways.named(GATEWAY).verify_notification(fields)
+        order_id = notification.order_uid
+        if not (order_id.isascii() and order_id.isdigit()) or not 0 < int(order_id) <= MAX_ORDER_ID:
+            raise InvalidNotification("the naive handler takes an order id as merchantOrderId")
+        async with database_engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = await autocommit.execute(
+                NAIVE_PAY,
+                {
+                    "id": int(order_id),
+                    "paid": OrderStatus.PAID.value,
+                    "awaiting": OrderStatus.AWAITING_PAYMENT.value,
+                },
+            )
+        return NotificationAck(
+            status="ok", outcome="order_paid" if result.rowcount else "nothing_to_do"
+        )

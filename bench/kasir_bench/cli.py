@@ -2,23 +2,30 @@
 
 Per database it measures, in one server process and one run:
 
-  callback      a valid Duitku callback for a different pending attempt each request (pays it)
-  dup_callback  the same callback again for an attempt already settled
-  qris          POST /api/v1/payments/qris for a fresh order each request
-  get_order     GET /api/v1/orders/{id} with the order's token
-  base_form     POST /bench/form: decodes the same form body as the callback, then returns
-  base_json     POST /bench/json: decodes the same JSON body as the QRIS request, then returns
-  base_get      GET /bench/orders/{id}: parses the same path, then returns
+  callback        a valid Duitku callback for a different pending attempt each request (pays it)
+  naive_callback  POST /bench/callback: the simplest Duitku integration, a signature check and
+                  one autocommit UPDATE, for a different order awaiting payment each request
+  dup_callback    the same callback again for an attempt already settled
+  qris            POST /api/v1/payments/qris for a fresh order each request
+  get_order       GET /api/v1/orders/{id} with the order's token
+  base_form       POST /bench/form: decodes the same form body as the callback, then returns
+  base_json       POST /bench/json: decodes the same JSON body as the QRIS request, then returns
+  base_get        GET /bench/orders/{id}: parses the same path, then returns
 
-and prints each figure as a ratio to its baseline. Suites: `server` (uvicorn loop/parser and
-worker count compared), `sqlite`, `pg` (one worker), `pg2` (two workers), `scale-sqlite` and
-`scale-pg` (the callback with 1,000,000 orders, payments and callbacks already stored).
+and prints each figure as a ratio to its baseline (the paying callback also to the naive one),
+with the CPU per request of kasir's server and of PostgreSQL's backends. Suites: `server`
+(uvicorn loop/parser and worker count compared), `sqlite`, `pg` (one worker), `pg2` (two
+workers), `scale-sqlite` and `scale-pg` (the callback with 1,000,000 orders, payments and
+callbacks already stored). `--servers uvicorn,granian` runs sqlite, pg and pg2 again on
+granian (suites `sqlite@granian`...). At the end, every goal of docs/benchmarks.md with its
+value, target and whether it was met.
 Results: bench/results/<run>.json (and .md); SVG charts in docs/benchmarks/ for full runs.
 
     .venv/bin/python bench/run.py                 # everything (about 20 minutes)
     .venv/bin/python bench/run.py --quick         # a smoke run of the same steps
     .venv/bin/python bench/run.py --suites sqlite --quick    # the shortest smoke run
     .venv/bin/python bench/run.py --suites pg,scale-pg --duration 15
+    .venv/bin/python bench/run.py --suites sqlite,pg --servers uvicorn,granian
 
 Every process it starts (servers, wrk) is stopped when it ends, also on Ctrl-C.
 """
@@ -37,7 +44,16 @@ from typing import Any
 from kasir_bench import processes
 from kasir_bench.charts import charts
 from kasir_bench.console import log, say
-from kasir_bench.constants import ALL_SUITES, BENCH, CHARTS, PG_SUITES, RESULTS, ROOT, TMP
+from kasir_bench.constants import (
+    ALL_SUITES,
+    BENCH,
+    CHARTS,
+    PG_SUITES,
+    RESULTS,
+    ROOT,
+    SERVERS,
+    TMP,
+)
 from kasir_bench.databases import Database, pg_available, pg_settings
 from kasir_bench.full_suite import full_suite
 from kasir_bench.goals import evaluate
@@ -59,6 +75,12 @@ def parser() -> argparse.ArgumentParser:
         "--suites",
         default=",".join(ALL_SUITES),
         help=f"comma-separated, from {', '.join(ALL_SUITES)}",
+    )
+    parser.add_argument(
+        "--servers",
+        default="uvicorn",
+        help=f"comma-separated, from {', '.join(SERVERS)}: run the sqlite, pg and pg2 suites "
+        "on each (uvicorn is `kasir serve`; the others only for comparison)",
     )
     parser.add_argument("--duration", type=float, default=12.0, help="seconds of wrk per scenario")
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -115,9 +137,25 @@ def redraw(results: Sequence[Path]) -> int:
     return 0
 
 
+SERVED_SUITES = ("sqlite", "pg", "pg2")  # the suites `--servers` runs on another server too
+
+
+def with_servers(suites: Sequence[str], servers: Sequence[str]) -> list[str]:
+    """The suites, each of SERVED_SUITES followed by its runs on the other servers (uvicorn,
+    `kasir serve` itself, always runs: the goals are its)."""
+    others = [server for server in servers if server != "uvicorn"]
+    named: list[str] = []
+    for suite in suites:
+        named.append(suite)
+        if suite in SERVED_SUITES:
+            named += [f"{suite}@{server}" for server in others]
+    return named
+
+
 def _suite_runner(run: Run, suite: str) -> Callable[[], dict[str, Any]]:
     # Database names carry the process id: two runs never drop each other's.
-    tag = f"kasir_bench_{os.getpid()}"
+    base, _, server = suite.partition("@")
+    tag = f"kasir_bench_{os.getpid()}" + (f"_{server}" if server else "")
 
     def pg(name: str) -> Database:
         return Database.postgres(run.pg_url, f"{tag}_{name}")
@@ -127,20 +165,20 @@ def _suite_runner(run: Run, suite: str) -> Callable[[], dict[str, Any]]:
 
     runners: dict[str, Callable[[], dict[str, Any]]] = {
         "server": lambda: server_suite(run, pg("server")),
-        "sqlite": lambda: full_suite(run, suite, lite("sqlite"), 1),
-        "pg": lambda: full_suite(run, suite, pg("pg"), 1),
-        "pg2": lambda: full_suite(run, suite, pg("pg2"), 2),
+        "sqlite": lambda: full_suite(run, suite, lite("sqlite"), 1, server or "uvicorn"),
+        "pg": lambda: full_suite(run, suite, pg("pg"), 1, server or "uvicorn"),
+        "pg2": lambda: full_suite(run, suite, pg("pg2"), 2, server or "uvicorn"),
         "scale-sqlite": lambda: scale_suite(run, suite, lite("small"), lite("large")),
         "scale-pg": lambda: scale_suite(run, suite, pg("small"), pg("large")),
     }
-    return runners[suite]
+    return runners[base]
 
 
 def _run_suites(run: Run, suites: Sequence[str], result: dict[str, Any], has_pg: bool) -> None:
     """Each suite in turn; a failed suite is recorded and must not lose the others' figures."""
     try:
         for suite in suites:
-            if suite in PG_SUITES and not has_pg:
+            if suite.partition("@")[0] in PG_SUITES and not has_pg:
                 result["skipped"].append(suite)
                 continue
             log(f"=== suite {suite}")
@@ -170,6 +208,7 @@ def _new_result(args: argparse.Namespace, run_id: str, has_pg: bool) -> dict[str
             "base_rows": args.base_rows,
             "scale_rows": args.scale_rows,
             "load_generator": "wrk on 127.0.0.1, same machine",
+            "servers": args.servers,
             "server_env": recorded_env(),
             "postgres_url": args.pg_url if has_pg else None,
             "postgres": pg_settings(args.pg_url) if has_pg else None,
@@ -206,6 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = set(suites) - set(ALL_SUITES)
     if unknown:
         parser().error(f"unknown suites: {', '.join(sorted(unknown))}")
+    servers = [s.strip() for s in args.servers.split(",") if s.strip()]
+    if set(servers) - set(SERVERS):
+        parser().error(f"unknown servers: {', '.join(sorted(set(servers) - set(SERVERS)))}")
+    suites = with_servers(suites, servers)
     write_charts = args.charts if args.charts is not None else not args.quick
 
     processes.stop_on_signals()

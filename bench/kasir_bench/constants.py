@@ -37,15 +37,47 @@ class Measured:
 
 MEASURED = (
     Measured("callback", "base_form", "callback (pays a pending attempt)"),
+    Measured("naive_callback", "base_form", "naive callback (verify, one UPDATE)"),
     Measured("dup_callback", "base_form", "duplicate callback"),
     Measured("qris", "base_json", "POST /payments/qris"),
     Measured("get_order", "base_get", "GET /orders/{id}"),
 )
 BASELINE_OF = {m.scenario: m.baseline for m in MEASURED}
-GOALS = {
-    "callback_ratio_pg": 0.25,
-    "callback_ratio_sqlite": 0.20,
-    "dup_callback_ratio": 0.5,
-    "callback_p99_ms": 50.0,
-    "scale_ratio": 0.9,
+NAIVE_PATH = "/bench/callback"
+# kasir's paying callback as a ratio of the naive handler's: the price of kasir's safety.
+SAFETY_PRICE = ("callback", "naive_callback")
+# Servers `--servers` can run the same scenarios on, side by side; `kasir serve` uses uvicorn.
+SERVERS = ("uvicorn", "granian")
+
+# The goals of issue #17, as docs/benchmarks.md lists them, per database suite (1 worker).
+# Ratios are rps against the scenario's baseline in the same run (higher is better); p99 in
+# milliseconds and CPU in microseconds of kasir's server processes per request (lower).
+GOAL_CONNECTIONS = 16  # the p99 goal holds at this many wrk connections
+GOALS: dict[str, dict[str, float]] = {
+    "pg": {
+        "callback_ratio": 0.25,
+        "dup_callback_ratio": 0.50,
+        "qris_ratio": 0.25,
+        "get_order_ratio": 0.50,
+        "callback_p99_ms": 50.0,
+        "callback_cpu_us": 800.0,
+        "dup_callback_cpu_us": 400.0,
+        "callback_vs_naive": 0.4,
+    },
+    "sqlite": {
+        "callback_ratio": 0.20,
+        "dup_callback_ratio": 0.40,
+        "qris_ratio": 0.20,
+        "get_order_ratio": 0.40,
+        "callback_p99_ms": 50.0,
+        "callback_cpu_us": 1000.0,
+        "dup_callback_cpu_us": 400.0,
+        "callback_vs_naive": 0.4,
+    },
 }
+# The callback with this many stored orders runs at least SCALE_RATIO of its rate with
+# `--base-rows` (1,000) stored.
+SCALE_GOAL_ROWS = 1_000_000
+SCALE_RATIO = 0.9
+# Suites whose server must not grow in memory over a second pass of the steady scenarios.
+MEMORY_SUITES = ("sqlite", "pg", "pg2")

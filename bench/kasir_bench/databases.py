@@ -17,6 +17,7 @@ from typing import Any
 
 from kasir_bench import processes
 from kasir_bench.constants import KASIR, TMP
+from kasir_bench.seed import NAIVE_TABLE
 
 _ADMIN_DATABASES = ("postgres", "test", "template1")
 
@@ -148,6 +149,14 @@ class Database:
             f"WHERE id > {int(after_id)} GROUP BY 1"
         )
         return {str(k): int(v) for k, v in rows}
+
+    def naive_paid(self) -> int:
+        """How many of the naive scenario's orders (kasir_bench.seed) are paid."""
+        sql = (
+            "SELECT count(*) FROM orders WHERE status = 'paid' "  # noqa: S608 - a constant
+            f"AND table_number = '{NAIVE_TABLE}'"
+        )
+        return int(self.query(sql)[0][0])
 
     def payment_count(self, status: str) -> int:
         sql = f"SELECT count(*) FROM payments WHERE status = '{status}'"  # noqa: S608 - a constant

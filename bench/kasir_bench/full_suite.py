@@ -2,8 +2,9 @@
 
 One server, one database seeded with `base_rows` orders. After a warm-up that measures the
 pace, the setup prepares enough fresh attempts and orders for one run of each single-use
-scenario; then every scenario and baseline runs once, and the two steady scenarios a second
-time for the memory verdict.
+scenario (the naive callback's orders straight in the database, kasir_bench.seed); then every
+scenario and baseline runs once, and the two steady scenarios a second time for the memory
+verdict. `server` is uvicorn (`kasir serve` as it is) or another server (`--servers`).
 """
 
 import time
@@ -11,13 +12,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from kasir_bench import seed as seeding
 from kasir_bench.console import log
-from kasir_bench.constants import WEBHOOK
+from kasir_bench.constants import NAIVE_PATH, WEBHOOK
 from kasir_bench.databases import Database
 from kasir_bench.load import Figure, Traffic, describe, run_wrk
 from kasir_bench.memory import memory_report
 from kasir_bench.profiling import finish_profile, start_profile
-from kasir_bench.scenarios import Setup, callback_lines, get_lines, qris_lines
+from kasir_bench.scenarios import Setup, callback_lines, get_lines, naive_lines, qris_lines
 from kasir_bench.server import MemorySampler, Server
 from kasir_bench.suites import ORDERS_PATH, QRIS_PATH, Run, add_ratios, prepare, size_for, warm_up
 
@@ -31,6 +33,7 @@ class _Lines(NamedTuple):
 
     dup: Path
     callbacks: Path
+    naive: Path
     qris: Path
     gets: Path
 
@@ -46,13 +49,16 @@ class _Measured:
 
 
 class FullSuite:
-    def __init__(self, run: Run, name: str, database: Database, workers: int) -> None:
+    def __init__(
+        self, run: Run, name: str, database: Database, workers: int, server: str = "uvicorn"
+    ) -> None:
         self.run = run
         self.name = name
         self.database = database
         self.workers = workers
-        self.work = run.workdir / name
+        self.work = run.workdir / name.replace("@", "-")
         self.server = Server(name, database.url, workers, self.work, run.server_env(workers))
+        self.server.server = server
         self.sampler = MemorySampler(self.server)
         self.measured = _Measured()
 
@@ -75,8 +81,8 @@ class FullSuite:
             "name": self.name,
             "database": self.database.kind,
             "workers": self.workers,
-            "server_command": f"kasir serve --workers {self.workers} "
-            "(uvicorn auto: uvloop + httptools)",
+            "server": self.server.server,
+            "server_command": " ".join(self.server.command()[1:]),
             "seeded": seeded,
             "timings": self.measured.timings,
             "figures": {k: asdict(v) for k, v in figures.items()},
@@ -90,15 +96,22 @@ class FullSuite:
         settings, timings = self.run.settings, self.measured.timings
         setup = Setup(self.server.base_url, item_id=1)
         self.sampler.phase = "warmup"
-        dup = warm_up(self.server, setup, self.work, settings, timings, qris=True)
+        dup = warm_up(
+            self.server, setup, self.work, settings, timings, qris=True, naive=self.database
+        )
         # Enough fresh attempts and orders for one run at the pace the warm-up measured.
         count = size_for(timings["warm_callback_rps"], settings)
         orders = size_for(timings["warm_qris_rps"], settings)
+        awaiting = size_for(timings["warm_naive_callback_rps"], settings)
         self.sampler.phase = "setup"
-        log(f"{self.name}: creating {count:,} QRIS attempts and {orders:,} orders through the API")
+        log(
+            f"{self.name}: creating {count:,} QRIS attempts and {orders:,} orders through the "
+            f"API, {awaiting:,} orders awaiting payment in the database"
+        )
         t = time.monotonic()
         attempts = setup.attempts(count)
         fresh_orders = setup.orders(orders)
+        naive_orders = seeding.awaiting_orders(self.database.url, awaiting, setup.item_id)
         timings["setup_seconds"] = round(time.monotonic() - t, 1)
         timings["setup_requests_per_second"] = round(
             (2 * count + orders) / timings["setup_seconds"], 1
@@ -106,12 +119,18 @@ class FullSuite:
         return _Lines(
             dup,
             callback_lines(self.work / "callback.lines", attempts),
+            naive_lines(self.work / "naive.lines", naive_orders),
             qris_lines(self.work / "qris.lines", fresh_orders),
             get_lines(self.work / "get.lines", [a.order for a in attempts]),
         )
 
     def _scenarios(self, lines: _Lines) -> None:
         self._measure(Traffic("base_form", "/bench/form", lines.dup, "form"))
+        paid_before = self.database.naive_paid()
+        naive = self._measure(
+            Traffic("naive_callback", NAIVE_PATH, lines.naive, "form", cycle=False)
+        )
+        naive.outcomes = {"order_paid": self.database.naive_paid() - paid_before}
         self._measure(Traffic("callback", WEBHOOK, lines.callbacks, "form", cycle=False))
         self._measure(Traffic("dup_callback", WEBHOOK, lines.dup, "form"))
         self._measure(Traffic("base_json", "/bench/json", lines.qris, "json"))
@@ -190,5 +209,7 @@ class FullSuite:
         return final_rss
 
 
-def full_suite(run: Run, name: str, database: Database, workers: int) -> dict[str, Any]:
-    return FullSuite(run, name, database, workers)()
+def full_suite(
+    run: Run, name: str, database: Database, workers: int, server: str = "uvicorn"
+) -> dict[str, Any]:
+    return FullSuite(run, name, database, workers, server)()

@@ -2,7 +2,9 @@
 
 Besides wrk's own numbers (rate and latency percentiles from bench/lua/lines.lua), a figure
 holds where the machine's CPU went during the run: the server's processes, its PostgreSQL
-backends, wrk itself, and everything else ("others", the noise of a shared machine).
+backends, wrk itself, and everything else ("others", the noise of a shared machine); and per
+request, the CPU of kasir's server processes and of the PostgreSQL backends serving the
+bench's database (kasir_bench.pg_backends).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from kasir_bench import processes
 from kasir_bench.constants import LUA
+from kasir_bench.pg_backends import BackendCpu
 from kasir_bench.procfs import CORES, TCK, cmdline, cpu_ticks, machine_busy_ticks, uid_processes
 from kasir_bench.server import MemorySampler, Server
 
@@ -64,6 +67,8 @@ class Figure:
     errors: dict[str, int]
     exhausted: bool
     server_cpu_us_per_request: float
+    # The backends of the bench's PostgreSQL database (None on SQLite), per request.
+    postgres_backend_cpu_us_per_request: float | None
     load_generator_cpu_pct: float
     postgres_cpu_pct: float
     other_cpu_pct: float
@@ -76,17 +81,25 @@ class Figure:
     outcomes: dict[str, int] | None = None
     baseline: str | None = None
     ratio: float | None = None
+    ratio_to_naive: float | None = None  # the paying callback against the naive one
     p99_vs_baseline: float | None = None
     runs_rps: list[float] | None = None
     runs_cpu_us: list[float] | None = None
+    postgres_backends: int | None = None  # how many served the run
+
+
+def _database_name(server: Server) -> str | None:
+    if "postgresql" not in server.database_url:
+        return None
+    return server.database_url.rsplit("/", 1)[1]
 
 
 def _postgres_pids(server: Server) -> list[int]:
     """This server's PostgreSQL backends (by database name) and the shared WAL processes;
     other databases' backends (other people's tests) count as other load."""
-    if "postgresql" not in server.database_url:
+    database = _database_name(server)
+    if database is None:
         return []
-    database = server.database_url.rsplit("/", 1)[1]
     return [
         pid
         for pid in uid_processes("postgres")
@@ -202,8 +215,13 @@ def run_wrk(
         sampler.phase = traffic.scenario
     pids = server.pids()
     rss_before = sampler.now_kib() if sampler else 0
+    database = _database_name(server)
+    backends = BackendCpu(database) if database else None
     start = _Cpu.read(server, pids)
+    if backends:
+        backends.start()
     output, wrk_seconds = _run_wrk_process(server, traffic, duration, settings)
+    backend_ticks = backends.stop() if backends else None
     usage = _Usage.between(start, _Cpu.read(server, pids), wrk_seconds)
     time.sleep(1.0)  # requests still in flight when wrk stopped finish before anything else
     rss_after = sampler.now_kib() if sampler else 0
@@ -224,7 +242,11 @@ def run_wrk(
         seconds=round(seconds, 3),
         errors=data["errors"],
         exhausted=data["exhausted"] > 0,
-        server_cpu_us_per_request=round(usage.server / TCK / max(requests, 1) * 1e6, 1),
+        server_cpu_us_per_request=_per_request_us(usage.server, requests),
+        postgres_backend_cpu_us_per_request=(
+            None if backend_ticks is None else _per_request_us(backend_ticks, requests)
+        ),
+        postgres_backends=backends.backends if backends else None,
         load_generator_cpu_pct=usage.pct(usage.wrk),
         postgres_cpu_pct=usage.pct(usage.postgres),
         other_cpu_pct=usage.pct(usage.other),
@@ -234,6 +256,10 @@ def run_wrk(
     )
 
 
+def _per_request_us(ticks: float, requests: int) -> float:
+    return round(ticks / TCK / max(requests, 1) * 1e6, 1)
+
+
 def describe(figure: Figure) -> str:
     """One line for the progress log."""
     ratio = f"  ×{figure.ratio:.3f} of {figure.baseline}" if figure.ratio is not None else ""
@@ -241,8 +267,10 @@ def describe(figure: Figure) -> str:
     flags = (" ERRORS=" + str(bad) if bad else "") + (" EXHAUSTED" if figure.exhausted else "")
     if figure.worker_cpu_share:
         flags += f" workers {figure.worker_cpu_share}"
+    backend = figure.postgres_backend_cpu_us_per_request
+    pg = f" + pg {backend:5.0f} µs/req" if backend is not None else ""
     return (
         f"{figure.scenario:<13} {figure.rps:8.0f} rps  p50 {figure.p50_ms:7.2f} ms  "
         f"p99 {figure.p99_ms:7.2f} ms  cpu {figure.server_cpu_us_per_request:6.0f} µs/req"
-        f"{ratio}{flags}  [others {figure.other_cpu_pct:.0f}% cpu]"
+        f"{pg}{ratio}{flags}  [others {figure.other_cpu_pct:.0f}% cpu]"
     )

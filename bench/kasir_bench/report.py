@@ -14,6 +14,7 @@ from kasir_bench.procfs import CORES, load_average
 PACKAGES = (
     "litestar",
     "uvicorn",
+    "granian",
     "uvloop",
     "httptools",
     "msgspec",
@@ -70,19 +71,25 @@ def _flags(f: dict[str, Any]) -> str:
     return flags
 
 
+def _us(value: float | None) -> str:
+    return f"{value:.0f}" if value is not None else "–"
+
+
 def _suite(name: str, suite: dict[str, Any]) -> list[str]:
     lines = [
         f"## {name} ({suite['database']}, {suite['workers']} worker(s), "
-        f"{suite['seeded']['orders']:,} orders stored)",
+        f"{suite.get('server', 'uvicorn')}, {suite['seeded']['orders']:,} orders stored)",
         "",
-        "| scenario | rps | p50 ms | p99 ms | server CPU µs/req | vs baseline | others' CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | rps | p50 ms | p99 ms | server CPU µs/req | PostgreSQL backend CPU µs/req "
+        "| vs baseline | vs naive callback | others' CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario, f in suite["figures"].items():
         lines.append(
             f"| {scenario}{_flags(f)} | {f['rps']:.0f} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f} | "
-            f"{f['server_cpu_us_per_request']:.0f} | {ratio_str(f['ratio'])} | "
-            f"{f['other_cpu_pct']:.0f}% |"
+            f"{_us(f['server_cpu_us_per_request'])} | "
+            f"{_us(f.get('postgres_backend_cpu_us_per_request'))} | {ratio_str(f['ratio'])} | "
+            f"{ratio_str(f.get('ratio_to_naive'))} | {f['other_cpu_pct']:.0f}% |"
         )
     mem = suite["memory"]
     return [
@@ -93,6 +100,51 @@ def _suite(name: str, suite: dict[str, Any]) -> list[str]:
         f"{'GREW' if mem['grew'] else 'no growth'}.",
         "",
     ]
+
+
+def _compared(title: str, names: tuple[str, str], compared: dict[str, Any]) -> list[str]:
+    """Two runs of the same scenarios: each one's rate and CPU per request, and the ratio."""
+    one, other = names
+    lines = [
+        f"## {title}",
+        "",
+        f"| scenario | {one} rps | {other} rps | {other} / {one} | {one} CPU µs/req "
+        f"| {other} CPU µs/req |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for scenario, c in compared.items():
+        lines.append(
+            f"| {scenario} | {c['rps'][0]:.0f} | {c['rps'][1]:.0f} | {c['ratio']:.3f}× | "
+            f"{_us(c['server_cpu_us_per_request'][0])} | {_us(c['server_cpu_us_per_request'][1])} |"
+        )
+    return [*lines, ""]
+
+
+def _verdict(goal: dict[str, Any]) -> str:
+    if goal["met"] is None:
+        return "not measured"
+    return "met" if goal["met"] else "NOT met"
+
+
+def _goals(goals: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "## Goals (issue #17)",
+        "",
+        "| goal | value | target | verdict |",
+        "|---|---:|---:|---|",
+    ]
+    for goal in goals:
+        sign = "≥" if goal["higher"] else "≤"
+        value = "–" if goal["value"] is None else f"{goal['value']:g} {goal['unit']}"
+        note = f" ({goal['note']})" if goal["note"] else ""
+        lines.append(
+            f"| {goal['goal']} | {value} | {sign} {goal['target']:g} {goal['unit']} | "
+            f"{_verdict(goal)}{note} |"
+        )
+    met = sum(1 for g in goals if g["met"])
+    missed = sum(1 for g in goals if g["met"] is False)
+    unmeasured = sum(1 for g in goals if g["met"] is None)
+    return [*lines, "", f"{met} met, {missed} not met, {unmeasured} not measured.", ""]
 
 
 def _server(server: dict[str, Any]) -> list[str]:
@@ -147,13 +199,14 @@ def markdown(result: dict[str, Any]) -> str:
         lines += _server(result["suites"]["server"])
     if result.get("scale"):
         lines += _scale(result["scale"])
+    if result.get("workers"):
+        title = "2 workers vs 1 on PostgreSQL (informational: two shared cores)"
+        lines += _compared(title, ("pg", "pg2"), result["workers"])
+    for name, servers in result.get("servers", {}).items():
+        title = f"{name} vs {servers['against']} (uvicorn): the same scenarios on another server"
+        lines += _compared(title, (servers["against"], name), servers["scenarios"])
     for suite_name, error in result.get("failed", {}).items():
         lines += [f"## {suite_name}: FAILED", "", "```", error.strip()[-2000:], "```", ""]
     if result.get("goals"):
-        lines += ["## Goals", ""]
-        lines += [
-            f"- {goal['goal']}: {goal['value']} → {'met' if goal['met'] else 'NOT met'}"
-            for goal in result["goals"]
-        ]
-        lines.append("")
+        lines += _goals(result["goals"])
     return "\n".join(lines)

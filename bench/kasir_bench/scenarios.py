@@ -159,6 +159,18 @@ def callback_lines(path: Path, attempts: Sequence[Attempt]) -> Path:
     )
 
 
+def naive_lines(path: Path, orders: Sequence[tuple[int, int]]) -> Path:
+    """One signed callback per (order id, total), the order's id as merchantOrderId: what the
+    naive handler (`POST /bench/callback`) takes (mode `form`)."""
+    return write_lines(
+        path,
+        [
+            callback_body(str(order_id), total, f"NAIVE{i:010d}", i)
+            for i, (order_id, total) in enumerate(orders)
+        ],
+    )
+
+
 def qris_lines(path: Path, orders: Sequence[PlacedOrder]) -> Path:
     """One QRIS request per order, after its token (mode `json`)."""
     return write_lines(

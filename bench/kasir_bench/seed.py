@@ -228,3 +228,68 @@ def seed(database_url: str, n: int, menu: Sequence[tuple[str, int]]) -> SeedRepo
         return seed_sqlite(database_url.split(":///", 1)[1], n, menu)
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
     return asyncio.run(seed_postgres(dsn, n, menu))
+
+
+# ---------------------------------------------------------------------------------------------
+# Orders awaiting payment, for the naive callback (one UPDATE each, so one order each request)
+
+NAIVE_TABLE = "bench-naive"  # their table number: how the bench finds them again
+
+
+def _awaiting_pg(n: int, item: int) -> str:
+    return (
+        "WITH item AS (SELECT id, name, price FROM menu_items WHERE id = "  # noqa: S608
+        f"{int(item)}), placed AS (INSERT INTO orders (status, table_number, access_token_hash, "
+        "total, placed_at, version) SELECT 'awaiting_payment', "
+        f"'{NAIVE_TABLE}', md5(i::text) || md5((i + 7)::text), item.price, now(), 0 "
+        f"FROM generate_series(1, {int(n)}) AS i CROSS JOIN item RETURNING id, total), "
+        "lines AS (INSERT INTO order_lines (order_id, position, menu_item_id, name, unit_price, "
+        "quantity) SELECT placed.id, 0, item.id, item.name, item.price, 1 FROM placed "
+        "CROSS JOIN item) SELECT id, total FROM placed ORDER BY id"
+    )
+
+
+async def _awaiting_postgres(dsn: str, n: int, item: int) -> list[tuple[int, int]]:
+    import asyncpg  # noqa: PLC0415 - only the PostgreSQL runs need it
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(_awaiting_pg(n, item))
+    finally:
+        await connection.close()
+    return [(int(r["id"]), int(r["total"])) for r in rows]
+
+
+def _awaiting_sqlite(path: str, n: int, item: int) -> list[tuple[int, int]]:
+    connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        connection.execute("BEGIN IMMEDIATE")  # the server's own settings stay (WAL, NORMAL)
+        placed = connection.execute(
+            f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {int(n)}) "  # noqa: S608
+            "INSERT INTO orders (status, table_number, access_token_hash, total, placed_at, "
+            f"version) SELECT 'awaiting_payment', '{NAIVE_TABLE}', printf('%064x', i), "
+            "(SELECT price FROM menu_items WHERE id = "
+            f"{int(item)}), strftime('%Y-%m-%d %H:%M:%f000', 'now'), 0 FROM s "
+            "RETURNING id, total"
+        ).fetchall()
+        connection.executemany(
+            "INSERT INTO order_lines (order_id, position, menu_item_id, name, unit_price, "
+            "quantity) SELECT ?, 0, id, name, price, 1 FROM menu_items WHERE id = ?",
+            [(order_id, item) for order_id, _ in placed],
+        )
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+    return sorted((int(i), int(total)) for i, total in placed)
+
+
+def awaiting_orders(database_url: str, n: int, item: int) -> list[tuple[int, int]]:
+    """Insert `n` orders of one `item` awaiting payment; their ids and totals.
+
+    Straight into the database: the naive scenario pays thousands per second, more than the
+    API could place in the time of the setup. Only the rows the naive UPDATE touches matter,
+    and they look like kasir's own (one line, a token hash, the item's price)."""
+    if database_url.startswith("sqlite"):
+        return _awaiting_sqlite(database_url.split(":///", 1)[1], n, item)
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    return asyncio.run(_awaiting_postgres(dsn, n, item))

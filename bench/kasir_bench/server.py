@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from kasir_bench.constants import KASIR, PACKAGE
 from kasir_bench.procfs import cmdline, process_tree, rss_kib
 
 READY_WITHIN_SECONDS = 90
+GRANIAN_WORKER = re.compile(r" worker-\d+\b")
 # Never part of a run's recorded settings: paths, users, secrets, per-run addresses.
 PRIVATE_ENV = (
     "PATH",
@@ -65,8 +67,9 @@ class Server:
     workers: int
     workdir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
-    loop: str | None = None  # None: `kasir serve` as is (uvicorn's auto: uvloop + httptools)
-    http: str | None = None
+    loop: str | None = None  # None: `kasir serve` as is (uvicorn's auto loop: uvloop)
+    http: str | None = None  # None: kasir's HTTP_PARSER setting (h11 by default)
+    server: str = "uvicorn"  # or granian (kasir_bench.serve)
     port: int = 0
     process: subprocess.Popen[Any] | None = None
     log_path: Path | None = None
@@ -80,11 +83,11 @@ class Server:
 
     def command(self) -> list[str]:
         serve = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
-        if self.loop is None and self.http is None:
+        if self.loop is None and self.http is None and self.server == "uvicorn":
             return [str(KASIR), "serve", *serve]
-        loop, http = self.loop or "auto", self.http or "auto"
-        serve_py = str(PACKAGE / "serve.py")
-        return [sys.executable, serve_py, "--loop", loop, "--http", http, "--", *serve]
+        options = ["--server", self.server, "--loop", self.loop or "auto"]
+        options += ["--http", self.http] if self.http else []
+        return [sys.executable, str(PACKAGE / "serve.py"), *options, "--", *serve]
 
     def start(self) -> None:
         """Start the server and wait until it answers /ready with every worker up."""
@@ -112,10 +115,16 @@ class Server:
         return False
 
     def pids(self) -> list[int]:
-        """The serving processes: the one process, or uvicorn's workers (not the supervisor)."""
+        """The serving processes: the one process, or the workers (not the supervisor).
+
+        uvicorn serves one worker in its own process and starts several as multiprocessing
+        children; granian always serves from children it titles `... worker-<n>` (its main
+        process only watches them)."""
         if self.process is None:
             return []
         tree = process_tree(self.process.pid)
+        if self.server == "granian":
+            return [p for p in tree if GRANIAN_WORKER.search(cmdline(p))]
         if self.workers == 1:
             return tree
         return [p for p in tree if p != self.process.pid and "spawn_main" in cmdline(p)]

@@ -8,10 +8,10 @@ from typing import Any
 
 from kasir_bench import seed as seeding
 from kasir_bench.console import log
-from kasir_bench.constants import BASELINE_OF, WEBHOOK
+from kasir_bench.constants import BASELINE_OF, NAIVE_PATH, SAFETY_PRICE, WEBHOOK
 from kasir_bench.databases import Database
 from kasir_bench.load import Figure, LoadSettings, Traffic, run_wrk
-from kasir_bench.scenarios import Setup, callback_lines, get_lines, qris_lines
+from kasir_bench.scenarios import Setup, callback_lines, get_lines, naive_lines, qris_lines
 from kasir_bench.server import Server
 
 QRIS_PATH = "/api/v1/payments/qris"
@@ -66,11 +66,13 @@ def warm_up(
     timings: dict[str, float],
     *,
     qris: bool,
+    naive: Database | None = None,
 ) -> Path:
     """Warm the server (discarded runs: connections, statement caches, first requests) and
     measure the pace of the scenarios that use each prepared request once, on a small batch,
-    so the setup prepares enough for one measured run and not much more. Returns the lines
-    of the duplicate callback (an attempt settled here)."""
+    so the setup prepares enough for one measured run and not much more: the paying callback,
+    with `qris` the QRIS creation, with `naive` (the server's database) the naive callback.
+    Returns the lines of the duplicate callback (an attempt settled here)."""
     settled = setup.first_settled()
     dup = callback_lines(work / "dup.lines", [settled])
     get_warm = get_lines(work / "get_warm.lines", [settled.order])
@@ -94,6 +96,11 @@ def warm_up(
     if qris:
         lines = qris_lines(work / "warm_qris.lines", setup.orders(batch))
         probes.append(Traffic("warm_qris", QRIS_PATH, lines, "json", cycle=False))
+    if naive is not None:
+        # The naive handler runs several times faster than kasir's callback: a larger batch.
+        orders = seeding.awaiting_orders(naive.url, batch * 4, setup.item_id)
+        lines = naive_lines(work / "warm_naive.lines", orders)
+        probes.append(Traffic("warm_naive_callback", NAIVE_PATH, lines, "form", cycle=False))
     for traffic in probes:
         warm = run_wrk(server, traffic, duration=settings.warmup, settings=settings)
         timings[f"{traffic.scenario}_rps"] = round(warm.rps, 1)
@@ -109,6 +116,9 @@ def add_ratios(figures: dict[str, Figure]) -> None:
             figure.ratio = round(figure.rps / figures[baseline].rps, 4)
             if figures[baseline].p99_ms:
                 figure.p99_vs_baseline = round(figure.p99_ms / figures[baseline].p99_ms, 2)
+    kasir, naive = SAFETY_PRICE
+    if kasir in figures and naive in figures and figures[naive].rps:
+        figures[kasir].ratio_to_naive = round(figures[kasir].rps / figures[naive].rps, 4)
 
 
 def median_figure(runs: Sequence[Figure]) -> Figure:

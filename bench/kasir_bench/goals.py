@@ -126,7 +126,7 @@ def goal_list(result: dict[str, Any]) -> list[Goal]:
     base_rows = result["settings"].get("base_rows", 1_000)
     goals += [
         Goal(
-            f"{suite}.scale_ratio",
+            f"{db}.scale_ratio",
             f"{db}: paying callback with {SCALE_GOAL_ROWS:,} orders stored vs {base_rows:,}",
             SCALE_RATIO,
             "×",

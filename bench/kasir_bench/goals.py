@@ -21,7 +21,14 @@ from kasir_bench.constants import (
 )
 
 SCALE_SUITES = (("sqlite", "scale-sqlite"), ("postgresql", "scale-pg"))
-DATABASE_OF = {"pg": "PostgreSQL", "sqlite": "SQLite", "pg2": "PostgreSQL, 2 workers"}
+DATABASE_OF = {
+    "pg": "PostgreSQL",
+    "sqlite": "SQLite",
+    "pg2": "PostgreSQL, 2 workers",
+    "postgresql": "PostgreSQL",
+}
+# The memory verdict allows the few MiB SQLite's overflow connections bring and take.
+MEMORY_TARGET = "no growth beyond connection churn"
 FULL_SUITE_SCENARIOS = ("callback", "naive_callback", "dup_callback", "qris", "get_order")
 
 
@@ -34,6 +41,7 @@ class Goal:
     target: float
     unit: str
     higher: bool  # True: met when value >= target; False: when value <= target
+    target_text: str = ""  # the target in words, when a number alone would mislead
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class Verdict:
     target: float
     unit: str
     higher: bool
+    target_text: str
     value: float | None
     met: bool | None  # None: not measured by this run (see note)
     note: str = ""
@@ -95,7 +104,7 @@ _SUITE_GOALS: dict[str, tuple[str, str, bool, Callable[[dict[str, Any]], Any]]] 
         "paying callback vs naive callback (the price of kasir's safety)",
         "×",
         True,
-        lambda f: f["callback"]["ratio_to_naive"],
+        lambda f: f["callback"].get("ratio_to_naive"),
     ),
 }
 # The figures each goal depends on: errors in any of them spoil the goal's value.
@@ -120,14 +129,22 @@ def goal_list(result: dict[str, Any]) -> list[Goal]:
         for title, unit, higher, _ in [_SUITE_GOALS[name]]
     ]
     goals += [
-        Goal(f"{suite}.memory_growth", f"{DATABASE_OF[suite]}: no memory growth", 0, "MiB", False)
+        Goal(
+            f"{suite}.memory_growth",
+            f"{DATABASE_OF[suite]}: memory growth in a second pass",
+            0,
+            "MiB",
+            False,
+            MEMORY_TARGET,
+        )
         for suite in MEMORY_SUITES
     ]
     base_rows = result["settings"].get("base_rows", 1_000)
     goals += [
         Goal(
             f"{db}.scale_ratio",
-            f"{db}: paying callback with {SCALE_GOAL_ROWS:,} orders stored vs {base_rows:,}",
+            f"{DATABASE_OF[db]}: paying callback with {SCALE_GOAL_ROWS:,} orders stored "
+            f"vs {base_rows:,}",
             SCALE_RATIO,
             "×",
             True,
@@ -199,7 +216,7 @@ def _memory_verdict(result: dict[str, Any], goal: Goal) -> tuple[float, bool]:
 
 def judge(result: dict[str, Any], goal: Goal) -> Verdict:
     """The goal's verdict in this run."""
-    fixed = (goal.key, goal.title, goal.target, goal.unit, goal.higher)
+    fixed = (goal.key, goal.title, goal.target, goal.unit, goal.higher, goal.target_text)
     note = ""
     try:
         if goal.key.endswith(".memory_growth"):

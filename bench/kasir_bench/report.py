@@ -126,6 +126,10 @@ def _verdict(goal: dict[str, Any]) -> str:
     return "met" if goal["met"] else "NOT met"
 
 
+def _amount(value: float, unit: str) -> str:
+    return f"{value:g}×" if unit == "×" else f"{value:,.4g} {unit}"
+
+
 def _goals(goals: list[dict[str, Any]]) -> list[str]:
     lines = [
         "## Goals (issue #17)",
@@ -134,13 +138,12 @@ def _goals(goals: list[dict[str, Any]]) -> list[str]:
         "|---|---:|---:|---|",
     ]
     for goal in goals:
-        sign = "≥" if goal["higher"] else "≤"
-        value = "–" if goal["value"] is None else f"{goal['value']:g} {goal['unit']}"
-        note = f" ({goal['note']})" if goal["note"] else ""
-        lines.append(
-            f"| {goal['goal']} | {value} | {sign} {goal['target']:g} {goal['unit']} | "
-            f"{_verdict(goal)}{note} |"
+        value = "–" if goal["value"] is None else _amount(goal["value"], goal["unit"])
+        target = goal["target_text"] or (
+            f"{'≥' if goal['higher'] else '≤'} {_amount(goal['target'], goal['unit'])}"
         )
+        note = f" ({goal['note']})" if goal["note"] else ""
+        lines.append(f"| {goal['goal']} | {value} | {target} | {_verdict(goal)}{note} |")
     met = sum(1 for g in goals if g["met"])
     missed = sum(1 for g in goals if g["met"] is False)
     unmeasured = sum(1 for g in goals if g["met"] is None)

@@ -115,7 +115,9 @@ class FullSuite:
         return _Lines(
             dup,
             callback_lines(self.work / "callback.lines", attempts),
-            size_for(timings["warm_naive_callback_rps"], settings),
+            # The bare form route's pace bounds the naive handler's (it does that and more);
+            # the naive warm-up run itself is too short to size on: it may run out.
+            size_for(timings["warm_form_rps"], settings),
             qris_lines(self.work / "qris.lines", fresh_orders),
             get_lines(self.work / "get.lines", [a.order for a in attempts]),
         )

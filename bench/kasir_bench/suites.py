@@ -71,7 +71,8 @@ def warm_up(
     """Warm the server (discarded runs: connections, statement caches, first requests) and
     measure the pace of the scenarios that use each prepared request once, on a small batch,
     so the setup prepares enough for one measured run and not much more: the paying callback,
-    with `qris` the QRIS creation, with `naive` (the server's database) the naive callback.
+    with `qris` the QRIS creation; with `naive` (the server's database) the naive callback is
+    warmed too (its run is sized on the bare form route's pace, which bounds it).
     Returns the lines of the duplicate callback (an attempt settled here)."""
     settled = setup.first_settled()
     dup = callback_lines(work / "dup.lines", [settled])
@@ -97,8 +98,7 @@ def warm_up(
         lines = qris_lines(work / "warm_qris.lines", setup.orders(batch))
         probes.append(Traffic("warm_qris", QRIS_PATH, lines, "json", cycle=False))
     if naive is not None:
-        # The naive handler runs several times faster than kasir's callback: a larger batch.
-        orders = seeding.awaiting_orders(naive.url, batch * 4, setup.item_id)
+        orders = seeding.awaiting_orders(naive.url, batch, setup.item_id)
         lines = naive_lines(work / "warm_naive.lines", orders)
         probes.append(Traffic("warm_naive_callback", NAIVE_PATH, lines, "form", cycle=False))
     for traffic in probes:

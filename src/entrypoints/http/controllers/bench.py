@@ -7,9 +7,10 @@ decoding and size limits), then answers a small body.
 
 `POST /bench/callback` is the other yardstick: the simplest integration of Duitku a developer
 would write. It verifies the callback's signature with kasir's production verifier, then runs
-one autocommit `UPDATE` of the order the callback names by its id (`merchantOrderId` is the
-order's id there), through kasir's own engine: no inbox, no status check, no idempotency, no
-second transaction. kasir's callback is reported as a ratio of it. See docs/benchmarks.md.
+one autocommit `UPDATE` of the order the callback names by its id (such an integration sends
+its order's id where kasir sends the attempt's), through kasir's own engine: no inbox, no
+status check, no idempotency, no second transaction. kasir's callback is reported as a ratio
+of it. See docs/benchmarks.md.
 """
 
 from typing import Any
@@ -82,7 +83,7 @@ class BenchmarkBaselines(Controller):
         notification = payment_gateways.named(GATEWAY).verify_notification(fields)
         order_id = notification.order_uid
         if not (order_id.isascii() and order_id.isdigit()) or not 0 < int(order_id) <= MAX_ORDER_ID:
-            raise InvalidNotification("the naive handler takes an order id as merchantOrderId")
+            raise InvalidNotification("the naive handler takes the order's id as the attempt id")
         async with database_engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
             result = await autocommit.execute(

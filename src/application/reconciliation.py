@@ -2,8 +2,13 @@
 
 The gateway's status is the one source that confirms money arrived. This is shared by the
 notification handler (to confirm a notification), the QRIS start (to resolve an attempt whose
-outcome is unknown), and expiry. The gateway is called outside any transaction; the answer is
-then applied in a short write transaction that re-reads the attempt and decides again.
+outcome is unknown), cash (to ask once whether the QR was just paid) and the reconciliation
+job. The gateway is called outside any transaction; the answer is then applied in a short
+write transaction that re-reads the attempt and decides again.
+
+What an attempt's news means is decided here and nowhere else: what local state alone
+decides (`decide_locally`), and what the gateway's answer means for the attempt as it is now
+(`apply_in`), a signed success the gateway contradicts included.
 """
 
 from collections.abc import Sequence
@@ -60,6 +65,9 @@ _NOTHING_TO_WRITE = frozenset(
     }
 )
 
+# A gateway answer that contradicts a signed success: nothing can be paid on the attempt.
+_CONTRADICTING = frozenset({GatewayPaymentState.FAILED, GatewayPaymentState.NOT_FOUND})
+
 _SETTLED = {
     SettlementOutcome.ORDER_PAID: AttemptOutcome.ORDER_PAID,
     SettlementOutcome.REFUND_REQUIRED: AttemptOutcome.REFUND_REQUIRED,
@@ -69,11 +77,12 @@ _SETTLED = {
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """A gateway answer applied in a transaction: the outcome and the attempt (its events leave
-    with the unit of work's commit)."""
+    """A gateway answer applied in a transaction: the outcome, the attempt (its events leave
+    with the unit of work's commit), and for staff what was flagged, if anything."""
 
     outcome: AttemptOutcome
     payment: Payment
+    detail: str | None = None
 
     @property
     def wrote(self) -> bool:
@@ -169,6 +178,25 @@ class AttemptReconciler:
             )
         return attempt.gateway
 
+    async def decide_locally(
+        self, uow: UnitOfWork, order_uid: str, *, gateway: str, reports_success: bool
+    ) -> AttemptOutcome | None:
+        """What local state alone decides about news from `gateway` of attempt `order_uid`,
+        read in the caller's transaction; None when only the gateway's status can decide.
+
+        Local state decides first: an attempt this gateway did not issue is unknown to it (it
+        cannot speak for another gateway's attempts), a settled one needs no gateway call,
+        and nothing but a success changes a closed one.
+        """
+        payment = await uow.payments.get(order_uid)
+        if payment is None or (payment.gateway or self.gateways.default) != gateway:
+            return AttemptOutcome.UNKNOWN_PAYMENT
+        if payment.status is PaymentStatus.SUCCEEDED:
+            return AttemptOutcome.ALREADY_SETTLED
+        if not reports_success and not payment.is_open:
+            return AttemptOutcome.NOTHING_TO_DO
+        return None
+
     async def claim_in(self, uow: UnitOfWork, order_uid: str) -> bool:
         """Take this attempt's status-check budget inside the caller's write transaction."""
         return await uow.payments.claim_status_check(
@@ -176,12 +204,39 @@ class AttemptReconciler:
         )
 
     async def apply_in(
-        self, uow: UnitOfWork, status: GatewayStatus, *, abandon_if_pending: bool = False
+        self,
+        uow: UnitOfWork,
+        status: GatewayStatus,
+        *,
+        abandon_if_pending: bool = False,
+        signed_success_amount: int | None = None,
     ) -> Applied:
         """Apply the gateway's answer inside the caller's write transaction, without committing;
-        the unit of work publishes the events once the caller commits."""
+        the unit of work publishes the events once the caller commits.
+
+        `signed_success_amount` is what a correctly signed notification said was paid: when
+        the gateway answers failed or not found and the attempt is not settled, the
+        contradiction is handed to staff (`contradicted`) and the attempt stays on the
+        schedule, so a later paid status still settles it.
+        """
         locked, payment = await self._lock_order_then_attempt(uow, status.order_uid)
         outcome, order = await self._decide(payment, locked, status, abandon_if_pending)
+        if (
+            signed_success_amount is not None
+            and status.state in _CONTRADICTING
+            and payment.status is not PaymentStatus.SUCCEEDED
+        ):
+            if outcome not in _NOTHING_TO_WRITE:
+                await uow.payments.update(payment)
+            detail = _contradiction(status, signed_success_amount)
+            await self.flag_in(
+                uow,
+                payment.order_uid,
+                ReviewReason.SUCCESS_CONTRADICTED,
+                detail,
+                keep_checking=True,
+            )
+            return Applied(AttemptOutcome.CONTRADICTED, payment, detail)
         if outcome in _NOTHING_TO_WRITE:
             return Applied(outcome, payment)
         await uow.payments.update(payment)
@@ -299,3 +354,16 @@ class AttemptReconciler:
         )
         payment.fail(reason=reason, now=now)
         return AttemptOutcome.FAILED, None
+
+
+def _contradiction(status: GatewayStatus, signed_amount: int) -> str:
+    """Both facts, for staff: what the signed notification said and what the gateway says."""
+    says = (
+        "has no such transaction"
+        if status.state is GatewayPaymentState.NOT_FOUND
+        else "reports it failed"
+    )
+    return (
+        f"a correctly signed notification said {signed_amount} was paid, but the "
+        f"gateway {says}: either the gateway is inconsistent or its key has leaked"
+    )

@@ -12,7 +12,6 @@ from application.errors import (
     StatusUnconfirmed,
 )
 from application.gateway import (
-    GatewayPaymentState,
     GatewayStatus,
     NotificationResult,
     PaymentGateway,
@@ -22,10 +21,9 @@ from application.gateways import Gateways
 from application.inbox import MAX_DETAIL_CHARS, InboxEntry, Verification
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from application.reconciliation import AttemptOutcome, AttemptReconciler
-from application.reconciliation_schedule import ReviewReason
 from application.retry import retry_on_conflict
 from application.scheduled_checks import ScheduledChecks
-from domain.payments import Payment, PaymentStatus
+from domain.payments import PaymentStatus
 
 # Outcomes a human must look at: money that does not fit what kasir expected.
 FLAGGED_FOR_STAFF = frozenset(
@@ -37,7 +35,6 @@ FLAGGED_FOR_STAFF = frozenset(
         AttemptOutcome.CONTRADICTED,
     }
 )
-_CONTRADICTING = frozenset({GatewayPaymentState.FAILED, GatewayPaymentState.NOT_FOUND})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +51,9 @@ class HandlePaymentNotification:
     Every notification is stored in the inbox, verified or not, and before any money state
     changes. A notification is a trigger, not proof: its signature covers only merchant, amount
     and order id. Local state decides first (an unknown attempt, a settled one, a failure for a
-    closed one need no gateway call); otherwise the gateway's own status decides, even for a
-    success signed for another amount (the gateway may confirm the attempt's own amount, or
+    closed one need no gateway call; the reconciler decides what local state and the gateway's
+    answer mean, application.reconciliation); otherwise the gateway's own status decides, even
+    for a success signed for another amount (the gateway may confirm the attempt's own amount, or
     another one, which closes the attempt with a refund to make), at most once per attempt per
     check interval (shared with every process through the database). A success the gateway
     cannot confirm yet gets a status check scheduled for when the budget allows (`scheduled`,
@@ -159,10 +157,12 @@ class HandlePaymentNotification:
         stored_id = entry.id
         try:
             async with self.uow() as uow:
-                payment = await uow.payments.get(notification.order_uid)
-                if payment is not None and (payment.gateway or self.gateways.default) != gateway:
-                    payment = None  # another gateway's attempt: this one cannot speak for it
-                outcome = _decided_locally(payment, notification)
+                outcome = await self.reconciler.decide_locally(
+                    uow,
+                    notification.order_uid,
+                    gateway=gateway,
+                    reports_success=notification.result is NotificationResult.SUCCESS,
+                )
                 if outcome is None and not await self.reconciler.claim_in(
                     uow, notification.order_uid
                 ):
@@ -234,26 +234,14 @@ class HandlePaymentNotification:
     async def _apply(
         self, entry: InboxEntry, status: GatewayStatus, notification: PaymentNotification
     ) -> AttemptOutcome:
+        """Second transaction: the gateway's answer applied, and the entry's outcome recorded."""
         success = notification.result is NotificationResult.SUCCESS
         async with self.uow() as uow:
-            applied = await self.reconciler.apply_in(uow, status)
+            applied = await self.reconciler.apply_in(
+                uow, status, signed_success_amount=notification.amount if success else None
+            )
             outcome = applied.outcome
-            if (
-                success
-                and status.state in _CONTRADICTING
-                and applied.payment.status is not PaymentStatus.SUCCEEDED
-            ):
-                detail = _contradiction(status, notification)
-                await self.reconciler.flag_in(
-                    uow,
-                    notification.order_uid,
-                    ReviewReason.SUCCESS_CONTRADICTED,
-                    detail,
-                    keep_checking=True,  # a later paid status still settles it
-                )
-                outcome = AttemptOutcome.CONTRADICTED
-                _mark(entry, Verification.VERIFIED, outcome, detail, self.clock.now())
-            elif success and outcome is AttemptOutcome.STILL_PENDING:
+            if success and outcome is AttemptOutcome.STILL_PENDING:
                 _mark(
                     entry,
                     Verification.VERIFIED,
@@ -262,7 +250,7 @@ class HandlePaymentNotification:
                     self.clock.now(),
                 )
             else:
-                _mark(entry, Verification.VERIFIED, outcome, None, self.clock.now())
+                _mark(entry, Verification.VERIFIED, outcome, applied.detail, self.clock.now())
             await _save(uow, entry)
             await uow.commit()
         return outcome
@@ -320,32 +308,6 @@ class HandlePaymentNotification:
             if payment is not None and payment.status is PaymentStatus.SUCCEEDED:
                 return True
         return False
-
-
-def _contradiction(status: GatewayStatus, notification: PaymentNotification) -> str:
-    """Both facts, for staff: what the signed notification said and what the gateway says."""
-    says = (
-        "has no such transaction"
-        if status.state is GatewayPaymentState.NOT_FOUND
-        else "reports it failed"
-    )
-    return (
-        f"a correctly signed notification said {notification.amount} was paid, but the "
-        f"gateway {says}: either the gateway is inconsistent or its key has leaked"
-    )
-
-
-def _decided_locally(
-    payment: Payment | None, notification: PaymentNotification
-) -> AttemptOutcome | None:
-    """What local state alone decides, or None when only the gateway can."""
-    if payment is None:
-        return AttemptOutcome.UNKNOWN_PAYMENT
-    if payment.status is PaymentStatus.SUCCEEDED:
-        return AttemptOutcome.ALREADY_SETTLED
-    if notification.result is not NotificationResult.SUCCESS and not payment.is_open:
-        return AttemptOutcome.NOTHING_TO_DO
-    return None
 
 
 def _mark(

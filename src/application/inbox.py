@@ -38,6 +38,8 @@ class InboxEntry:
 
     id: int | None = None
     received_at: datetime
+    # The gateway whose route received it: it verifies the entry, and re-processing goes to it.
+    gateway: str
     source_address: str | None
     fields: dict[str, str]
     order_uid: str | None

@@ -61,6 +61,7 @@ _INBOX_MUTABLE = (
 )
 _INBOX_RECEIVED = (
     "received_at",
+    "gateway",
     "source_address",
     "order_uid",
     "signature",

@@ -87,15 +87,17 @@ class HandlePaymentNotification:
         Raises NotificationRejected / InvalidNotification for forged or malformed input,
         and StatusUnconfirmed when a success cannot be confirmed yet and no status check could
         be scheduled for it (the sender retries)."""
-        received = self.gateways.named(gateway).read_notification(fields)
+        name = gateway or self.gateways.default
+        received = self.gateways.named(name).read_notification(fields)
         entry = InboxEntry(
             received_at=self.clock.now(),
+            gateway=name,
             source_address=source_address,
             fields=received.fields,
             order_uid=received.order_uid,
             signature=received.signature,
         )
-        return await self.process(entry, fields, source_allowed=source_allowed, gateway=gateway)
+        return await self.process(entry, fields, source_allowed=source_allowed)
 
     def attempt_named_in(
         self, fields: Mapping[str, str], *, gateway: str | None = None
@@ -121,10 +123,10 @@ class HandlePaymentNotification:
         fields: Mapping[str, str],
         *,
         source_allowed: bool = True,
-        gateway: str | None = None,
     ) -> HandledNotification:
-        """Verify and apply an entry, new (no id yet) or stored (re-processing)."""
-        name = gateway or self.gateways.default
+        """Verify and apply an entry, new (no id yet) or stored (re-processing), at the gateway
+        that sent it (`entry.gateway`)."""
+        name = entry.gateway
         sender = self.gateways.named(name)
         try:
             if not source_allowed:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from application.callers import Caller, require_staff
-from application.errors import NotFound
+from application.errors import Conflict, NotFound
+from application.gateways import UnknownGateway
 from application.inbox import InboxEntry, InboxFilter
 from application.ports import Clock, UnitOfWorkFactory
 from application.use_cases.handle_payment_notification import (
@@ -39,8 +40,10 @@ class ListNotifications:
 class ReprocessNotification:
     """Runs a stored notification through verification and processing again.
 
-    Idempotent like the first run: a success already applied changes nothing. The signature
-    is verified again; the source-address check is not, since a staff member asked for it.
+    Idempotent like the first run: a success already applied changes nothing. The entry goes
+    to the gateway that sent it, which verifies its signature again (409 `conflict` when that
+    gateway is no longer configured); the source-address check is not made again, since a
+    staff member asked for it.
     """
 
     uow: UnitOfWorkFactory
@@ -52,6 +55,13 @@ class ReprocessNotification:
             entry = await uow.inbox.get(entry_id)
         if entry is None:
             raise NotFound("notification not found")
+        try:
+            self.handler.gateways.named(entry.gateway)
+        except UnknownGateway:
+            raise Conflict(
+                f"notification {entry_id} came from the gateway {entry.gateway!r}, "
+                "which this service is not configured with"
+            ) from None
         return await self.handler.process(entry, entry.fields)
 
 

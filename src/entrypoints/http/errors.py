@@ -271,7 +271,7 @@ _DESCRIPTIONS = {
     403: "Not allowed (code forbidden or notification_rejected)",
     404: "Not found (code not_found)",
     409: "Conflict with the current state (order_not_payable, order_paid, invalid_transition, "
-    "payment_in_progress or idempotency_key_in_flight with Retry-After)",
+    "conflict, payment_in_progress or idempotency_key_in_flight with Retry-After)",
     410: "The payment attempt is closed: its QR is never shown again (code payment_closed)",
     413: "Request body too large (code request_too_large)",
     415: "Unsupported media type (code unsupported_media_type)",

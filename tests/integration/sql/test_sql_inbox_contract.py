@@ -17,6 +17,7 @@ def received(
 ) -> InboxEntry:
     return InboxEntry(
         received_at=at,
+        gateway="duitku",
         source_address="203.0.113.7",
         fields={"merchantOrderId": order_uid or "", "amount": "55000", "customerName": name},
         order_uid=order_uid,
@@ -37,6 +38,7 @@ async def test_an_inbox_entry_gets_an_id_and_reads_back_with_every_field(
     plain = received()
     full = InboxEntry(
         received_at=NOW,
+        gateway="another-gateway",  # each entry keeps the name of the gateway that sent it
         source_address=None,
         fields={"merchantOrderId": "KSR-2", "resultCode": "00"},
         order_uid="KSR-2",

@@ -30,6 +30,7 @@ class CountingFactory:
 async def _add(uow_factory: UnitOfWorkFactory, count: int, *, at: datetime) -> list[int]:
     entries = [
         InboxEntry(
+            gateway="duitku",
             received_at=at + timedelta(seconds=index),
             source_address=None,
             fields={"merchantOrderId": f"KSR-{index}", "customerName": "Budi Santoso"},

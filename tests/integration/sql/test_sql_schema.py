@@ -1,6 +1,7 @@
 """The migrated schema equals the models, and the database itself enforces every rule."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -284,3 +285,34 @@ async def test_every_qris_attempt_made_before_0005_was_issued_by_duitku_and_cash
             text("SELECT order_uid, gateway FROM payments ORDER BY order_uid")
         )
         assert rows.all() == [("KSR-CASH", None), ("KSR-QRIS", "duitku")]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def unmigrated_url(request: pytest.FixtureRequest, sqlite_database_url: str) -> str:
+    """An empty database on each backend, for a test that walks the migrations itself."""
+    if request.param == "sqlite":
+        return sqlite_database_url
+    url: str = request.getfixturevalue("scratch_postgres_url")
+    return url
+
+
+async def test_every_notification_received_before_0006_came_from_duitku(
+    unmigrated_url: str,
+) -> None:
+    engine = create_engine_for(unmigrated_url)
+    try:
+        await _alembic(unmigrated_url, engine, "upgrade", "0005")
+        await _execute(
+            engine,
+            "INSERT INTO notification_inbox (received_at, fields, verification, needs_review) "
+            "VALUES (:at, '{}', 'verified', false)",
+            {"at": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+
+        await _alembic(unmigrated_url, engine, "upgrade", "head")
+
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT gateway FROM notification_inbox"))
+            assert rows.all() == [("duitku",)]
+    finally:
+        await engine.dispose()

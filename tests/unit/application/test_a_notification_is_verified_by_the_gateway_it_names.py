@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from adapters.in_memory.gateway import FakePaymentGateway
-from application.errors import NotificationRejected
+from application.callers import Staff
+from application.errors import Conflict, NotificationRejected
 from application.gateway import ReceivedNotification
 from application.gateways import Gateways
 from application.inbox import Verification
 from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
+from application.use_cases.notification_inbox import ReprocessNotification
 from domain.orders import OrderStatus
 from entrypoints import gateways
 
@@ -37,11 +39,12 @@ class OtherFields(FakePaymentGateway):
         )
 
 
-def handler_for_both(kasir: Kasir) -> HandlePaymentNotification:
+def handler_for_both(kasir: Kasir, *, duitku_configured: bool = True) -> HandlePaymentNotification:
     """Duitku issued the attempt; a newer gateway, with its own merchant, key and fields,
-    issues new attempts now."""
+    issues new attempts now (and, without `duitku_configured`, is the only one left)."""
     newer = gateways.verified_fake(OtherFields, merchant_code="NEWER01", signing_key="newer-key")
-    both = Gateways({"duitku": kasir.gateway, "newer": newer}, default="newer")
+    configured = {"duitku": kasir.gateway} if duitku_configured else {}
+    both = Gateways({**configured, "newer": newer}, default="newer")
     reconciler = AttemptReconciler(kasir.uow, both, kasir.clock, kasir.events)
     return HandlePaymentNotification(
         kasir.uow, both, reconciler, kasir.clock, kasir.scheduled_checks
@@ -85,3 +88,51 @@ def test_the_attempt_a_notification_names_is_read_without_verifying_it(kasir: Ka
 
     assert kasir.handle_notification.attempt_named_in(forged) == "KSR-TEST-0042"
     assert kasir.handle_notification.attempt_named_in({}) is None
+
+
+async def refused_for_its_address(
+    kasir: Kasir, handler: HandlePaymentNotification, uid: str
+) -> int:
+    """Duitku's genuine success for `uid`, stored but refused for its source address: an
+    entry staff re-process."""
+    with pytest.raises(NotificationRejected):
+        await handler.execute(
+            kasir.gateway.notification_for(uid), gateway="duitku", source_allowed=False
+        )
+    [stored] = kasir.store.inbox
+    return stored
+
+
+async def test_each_inbox_entry_is_reprocessed_at_the_gateway_that_sent_it(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    handler = handler_for_both(kasir)  # the newer gateway is the default now
+    kasir.gateway.pay(attempt.order_uid)
+    stored = await refused_for_its_address(kasir, handler, attempt.order_uid)
+
+    handled = await ReprocessNotification(kasir.uow, handler).execute(
+        stored, caller=Staff("staff:sari")
+    )
+
+    assert handled.outcome is AttemptOutcome.ORDER_PAID
+    assert kasir.order(order.key).status is OrderStatus.PAID
+    assert kasir.gateway.status_checks == [attempt.order_uid]
+    entry = kasir.store.inbox[stored]
+    assert (entry.gateway, entry.verification) == ("duitku", Verification.VERIFIED)
+
+
+async def test_an_entry_from_a_gateway_no_longer_configured_is_not_reprocessed(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    kasir.gateway.pay(attempt.order_uid)
+    stored = await refused_for_its_address(kasir, handler_for_both(kasir), attempt.order_uid)
+    before = kasir.snapshot()
+    only_newer = handler_for_both(kasir, duitku_configured=False)
+
+    with pytest.raises(Conflict):
+        await ReprocessNotification(kasir.uow, only_newer).execute(
+            stored, caller=Staff("staff:sari")
+        )
+
+    assert kasir.snapshot() == before
+    assert kasir.store.inbox[stored].verification is Verification.SOURCE_NOT_ALLOWED

@@ -15,6 +15,7 @@ async def stored(factory: InMemoryUnitOfWorkFactory, count: int, *, age: timedel
         for n in range(count):
             await uow.inbox.add(
                 InboxEntry(
+                    gateway="duitku",
                     received_at=NOW - age,
                     source_address="198.51.100.1",
                     fields={"merchantOrderId": f"KSR-{n}"},

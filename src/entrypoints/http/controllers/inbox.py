@@ -70,7 +70,7 @@ class InboxController(Controller):
         "/{entry_id:int}/reprocess",
         summary="Process a stored notification again (staff)",
         status_code=200,
-        responses=responses(400, 401, 403, 404, 503),
+        responses=responses(400, 401, 403, 404, 409, 503),
     )
     async def reprocess(
         self,

@@ -1,6 +1,7 @@
 """Notification inbox schemas."""
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
@@ -11,6 +12,10 @@ from entrypoints.http.schemas.constraints import Note
 class NotificationResponse(msgspec.Struct, kw_only=True):
     id: int
     received_at: datetime
+    gateway: Annotated[
+        str,
+        msgspec.Meta(description="the gateway that sent it, e.g. duitku; re-processing goes to it"),
+    ]
     source_address: str | None
     order_uid: str | None
     verification: str
@@ -30,6 +35,7 @@ class NotificationResponse(msgspec.Struct, kw_only=True):
         return cls(
             id=entry.key,
             received_at=entry.received_at,
+            gateway=entry.gateway,
             source_address=entry.source_address,
             order_uid=entry.order_uid,
             verification=entry.verification.value,

@@ -1,11 +1,13 @@
 """The Litestar application factory (`entrypoints.http.app:create_app`)."""
 
-from litestar import Litestar
+from collections.abc import Collection
+
+from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, Middleware
 
 from entrypoints.background import background_jobs as run_background_jobs
 from entrypoints.container import Container, build_container
@@ -25,7 +27,7 @@ from entrypoints.http.controllers.staff_review import StaffReviewController
 from entrypoints.http.creation_limit import creation_limit_middleware
 from entrypoints.http.dependencies import dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
-from entrypoints.http.idempotency import idempotency_middleware
+from entrypoints.http.idempotency import IDEMPOTENT_OPT, idempotency_middleware
 from entrypoints.http.input_guard import input_guard_middleware
 from entrypoints.http.lifespan import resources
 from entrypoints.http.request_id import request_id_middleware
@@ -50,11 +52,22 @@ def create_app(
     if container is None:
         container = build_container(load_settings())
     settings = container.settings()
+    # The endpoints that create something pass the per-address creation limit and the
+    # Idempotency-Key middleware (innermost); every other route, a gateway's notification
+    # included, skips both.
+    limited = creation_limit_middleware(container.creation_limits())
+    idempotent = idempotency_middleware(
+        container.idempotent_requests, container.staff_authenticator, container.client_address
+    )
+    creating = Router(
+        path="/",
+        route_handlers=[OrderController, PaymentController],
+        middleware=[limited, idempotent],
+    )
     handlers: list[ControllerRouterHandler] = [
         HealthController,
         MenuController,
-        OrderController,
-        PaymentController,
+        creating,
         StaffReviewController,
         GatewayNotificationController,
         InboxController,
@@ -65,7 +78,7 @@ def create_app(
         handlers.append(simulator_mount(simulator))
     if settings.kasir_benchmark_routes:  # `make bench` only; settings allow it in fake mode
         handlers.append(BenchmarkBaselines)
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
@@ -76,13 +89,6 @@ def create_app(
             request_id_middleware,
             body_deadline_middleware(settings.request_body_timeout_seconds),
             input_guard_middleware,
-            creation_limit_middleware(container.creation_limits()),
-            # Acts only on the handlers that opt in (`opt=IDEMPOTENT`), innermost.
-            idempotency_middleware(
-                container.idempotent_requests,
-                container.staff_authenticator,
-                container.client_address,
-            ),
         ],
         before_send=[security_headers(https=settings.public_base_url.startswith("https://"))],
         request_max_body_size=MAX_REQUEST_BYTES,
@@ -95,6 +101,24 @@ def create_app(
         openapi_config=_openapi(),
         debug=False,
     )
+    check_creating_routes(app, limited, idempotent, container.creation_limits().paths)
+    return app
+
+
+def check_creating_routes(
+    app: Litestar, limited: Middleware, idempotent: Middleware, limited_paths: Collection[str]
+) -> None:
+    """Refuse to start when a route that opts into `Idempotency-Key`, or a POST to a
+    rate-limited path, does not pass its middleware: a route handler added outside the
+    `creating` router would silently lose its guard."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            middleware = handler.resolve_middleware()
+            if handler.opt.get(IDEMPOTENT_OPT) and idempotent not in middleware:
+                raise RuntimeError(f"{route.path} opts into Idempotency-Key outside `creating`")
+            posts = "POST" in handler.http_methods
+            if posts and route.path in limited_paths and limited not in middleware:
+                raise RuntimeError(f"POST {route.path} is rate limited outside `creating`")
 
 
 def _openapi() -> OpenAPIConfig:

@@ -34,6 +34,7 @@ class CreationLimits:
         client_address: Callable[[Request[Any, Any, Any]], str],
     ) -> None:
         self.per_minute = per_minute
+        self.paths = paths
         self.client_address = client_address
         self.counters: Mapping[str, WindowLimiter] = {
             path: WindowLimiter(per_minute, window=WINDOW_SECONDS) for path in paths

@@ -1,7 +1,9 @@
 """The `Idempotency-Key` header on the endpoints that create something.
 
-`idempotency_middleware` is built once with the app, and acts only on the route handlers that
-opt in (`opt=IDEMPOTENT` in their decorator). Without the header the request runs as usual.
+`idempotency_middleware` is built once with the app and wraps only the routes that create
+something (the `creating` router of `entrypoints.http.app`, which refuses to start when an
+opted-in handler is outside it); it acts only on the route handlers that opt in
+(`opt=IDEMPOTENT` in their decorator). Without the header the request runs as usual.
 With it:
 
 - the key must be 1 to 255 printable ASCII characters, else 400 `invalid_request`;
@@ -58,7 +60,8 @@ REPLAYED_HEADER = b"idempotent-replayed"
 MAX_BUFFERED_BODY = 64 * 1024
 _ANONYMOUS = "client:"  # the scope prefix of a caller known only by its address
 # The route handlers' `opt` that turns the header on for them.
-IDEMPOTENT: dict[str, Any] = {"idempotency_key": True}
+IDEMPOTENT_OPT = "idempotency_key"
+IDEMPOTENT: dict[str, Any] = {IDEMPOTENT_OPT: True}
 
 logger = logging.getLogger("kasir.idempotency")
 
@@ -133,7 +136,7 @@ def idempotency_middleware(
 
 def _opted_in(scope: Scope) -> bool:
     handler = scope.get("route_handler")
-    return handler is not None and bool(handler.opt.get("idempotency_key"))
+    return handler is not None and bool(handler.opt.get(IDEMPOTENT_OPT))
 
 
 async def _run_once(

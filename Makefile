@@ -85,6 +85,10 @@ bench: $(STAMP) ## Benchmarks vs a bare baseline (~20 min; not in check; install
 	@command -v wrk >/dev/null || { echo "installing wrk"; $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq wrk; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+.PHONY: walk
+walk: $(STAMP) ## Count the files of src/ one paying Duitku callback runs through until the order is paid
+	$(BIN)/python bench/kasir_bench/walk.py
+
 .PHONY: lock
 lock: $(STAMP) ## Re-resolve requirements*.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock

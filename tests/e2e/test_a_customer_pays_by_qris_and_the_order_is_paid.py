@@ -108,12 +108,13 @@ async def test_the_readme_flow_pays_an_order_through_the_simulator(api: Simulato
     assert payment["status"] == "succeeded"
     assert payment["paid_at"] is not None
 
-    # The callback was stored in the inbox, verified, with its outcome.
+    # The callback was stored in the inbox, from Duitku, verified, with its outcome.
     inbox = await api.client.get("/api/v1/notifications", headers=api.staff)
     assert inbox.status_code == 200
-    assert [(n["order_uid"], n["verification"], n["outcome"]) for n in inbox.json()["items"]] == [
-        (uid, "verified", "order_paid")
-    ]
+    assert [
+        (n["order_uid"], n["gateway"], n["verification"], n["outcome"])
+        for n in inbox.json()["items"]
+    ] == [(uid, "duitku", "verified", "order_paid")]
 
 
 async def test_a_pending_attempt_is_handed_out_again_not_created_twice(

@@ -210,7 +210,7 @@ class NotificationInboxRow(Base):
 
     id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # The gateway whose route received it; entries from before revision 0006 are Duitku's.
+    # The gateway whose route received it; entries from before revision 0007 are Duitku's.
     gateway: Mapped[str] = mapped_column(String(32), server_default=text("'duitku'"))
     source_address: Mapped[str | None] = mapped_column(Text)
     fields: Mapped[dict[str, str]] = mapped_column(JSON)

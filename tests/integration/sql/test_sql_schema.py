@@ -296,12 +296,12 @@ def unmigrated_url(request: pytest.FixtureRequest, sqlite_database_url: str) -> 
     return url
 
 
-async def test_every_notification_received_before_0006_came_from_duitku(
+async def test_every_notification_received_before_0007_came_from_duitku(
     unmigrated_url: str,
 ) -> None:
     engine = create_engine_for(unmigrated_url)
     try:
-        await _alembic(unmigrated_url, engine, "upgrade", "0005")
+        await _alembic(unmigrated_url, engine, "upgrade", "0006")
         await _execute(
             engine,
             "INSERT INTO notification_inbox (received_at, fields, verification, needs_review) "

@@ -12,6 +12,7 @@ from application.errors import (
     StatusUnconfirmed,
 )
 from application.gateway import (
+    GatewayPaymentState,
     GatewayStatus,
     NotificationResult,
     PaymentGateway,
@@ -243,6 +244,16 @@ class HandlePaymentNotification:
                 uow, status, signed_success_amount=notification.amount if success else None
             )
             outcome = applied.outcome
+            if (
+                success
+                and status.state is GatewayPaymentState.PENDING
+                and outcome is AttemptOutcome.NOTHING_TO_DO
+            ):
+                # The attempt was closed here (cash, a void) but its QR lives on at the
+                # gateway, which does not confirm the signed success yet: the money may be on
+                # its way, so it is checked again like an open attempt's. A later paid status
+                # is late money (a refund to make); a later denial goes to staff.
+                outcome = AttemptOutcome.STILL_PENDING
             if success and outcome is AttemptOutcome.STILL_PENDING:
                 _mark(
                     entry,

@@ -165,3 +165,39 @@ async def test_a_runner_asleep_for_its_interval_is_woken_to_sleep_only_until_the
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+@pytest.mark.parametrize("gateway_then", ["pays", "denies"])
+async def test_a_signed_success_for_a_voided_order_the_gateway_has_not_confirmed_is_watched(
+    services: Services, gateway_then: str
+) -> None:
+    # The order was voided while its QR lived on at the gateway (Duitku cannot cancel a QR),
+    # then a correctly signed success came that the gateway does not confirm yet. The money may
+    # be on its way: kasir checks again, so late money is owed back and a denial reaches staff.
+    service = services.start()
+    order_id, uid = await pending_attempt(service)
+    await service.cancel_order().execute(order_id, caller=Staff("staff:sari"))
+
+    handled = await service.handle_payment_notification().execute(
+        services.gateway.notification_for(uid)
+    )
+
+    assert handled.outcome is AttemptOutcome.SCHEDULED
+    if gateway_then == "pays":
+        services.gateway.pay(uid)
+    else:
+        services.gateway.fail(uid)
+    services.clock.advance(BUDGET + timedelta(seconds=1))
+    await ReconciliationLoop(service, interval=INTERVAL).run_once()
+
+    payment = await service.get_payment().execute(uid)
+    order = (await service.get_order().execute(order_id, caller=Staff("staff:sari"))).order
+    flagged = await service.list_payments_needing_review().execute(caller=Staff("staff:sari"))
+    assert order.status is OrderStatus.CANCELLED
+    if gateway_then == "pays":
+        assert payment.status is PaymentStatus.SUCCEEDED
+        assert payment.refund_required_at is not None  # late money, to be given back
+    else:
+        assert payment.status is PaymentStatus.CANCELLED
+        assert [item.payment.order_uid for item in flagged] == [uid]
+        assert "correctly signed notification" in flagged[0].review_reason

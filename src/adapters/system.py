@@ -25,3 +25,9 @@ class SecureReferenceGenerator:
 
     def new_access_token(self) -> str:
         return secrets.token_urlsafe(24)
+
+
+def new_event_id() -> str:
+    """The public id of an outbox event (`evt_` + 32 hex characters): the `webhook-id` of its
+    deliveries, unique across databases so receivers may deduplicate on it."""
+    return f"evt_{secrets.token_hex(16)}"

@@ -25,8 +25,8 @@ class NewEvents:
 
     It remembers the orders and payments its repositories stored (`add`, `update`), in that
     order, and the events no aggregate owns (a flag for review); after the commit they leave
-    together. One helper for every unit of work (SQL, in-memory), and the one place where an
-    event outbox will write them inside the transaction instead.
+    together. One helper for every unit of work (SQL, in-memory); before the commit the unit of
+    work writes the same events to its outbox (`pending`, application.outbox).
     """
 
     def __init__(self) -> None:
@@ -41,6 +41,14 @@ class NewEvents:
 
     def record(self, event: DomainEvent) -> None:
         self._recorded.append(event)
+
+    def pending(self) -> list[tuple[DomainEvent, Order | Payment | None]]:
+        """What `collect_new_events` will hand out, each event with the aggregate that recorded
+        it (None for a recorded one), left in place: the outbox writes these before commit."""
+        return [
+            *((event, aggregate) for aggregate in self._stored for event in aggregate.events),
+            *((event, None) for event in self._recorded),
+        ]
 
     def collect_new_events(self) -> list[DomainEvent]:
         """The stored aggregates' new events (taken from them), then the recorded ones."""

@@ -13,6 +13,7 @@ from typing import Protocol, Self
 from application.audit import AuditQuery
 from application.idempotency import IdempotencyRecord, StoredResponse
 from application.inbox import InboxEntry, InboxFilter
+from application.outbox import OutboxWriter
 from application.reconciliation_schedule import ReviewItem, ScheduledCheck
 from domain.audit import AuditEntry, AuditRecord
 from domain.events import DomainEvent
@@ -182,6 +183,12 @@ class UnitOfWork(Protocol):
     @property
     def audit(self) -> AuditLog: ...
 
+    @property
+    def outbox(self) -> OutboxWriter:
+        """The order and payment events this transaction commits (application.outbox);
+        `commit` writes them itself, readers use `for_order`."""
+        ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -196,7 +203,8 @@ class UnitOfWork(Protocol):
         ...
 
     async def commit(self) -> None:
-        """Commit, then hand the new events of every order and payment stored in this unit of
+        """Write the new events to the outbox in this transaction, commit, then hand the new
+        events of every order and payment stored in this unit of
         work (and the recorded ones) to the in-process publisher, in the order stored."""
         ...
 

@@ -4,6 +4,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from adapters.in_memory.audit import InMemoryAuditLog
+from adapters.in_memory.outbox import InMemoryOutbox
 from adapters.in_memory.repositories import (
     InMemoryMenuRepository,
     InMemoryNotificationInbox,
@@ -12,8 +13,10 @@ from adapters.in_memory.repositories import (
     RowLocks,
 )
 from adapters.in_memory.store import Bookkeeping, InMemoryStore
+from adapters.system import SystemClock, new_event_id
 from application.events import NewEvents
-from application.ports import EventPublisher
+from application.outbox import drafts_for
+from application.ports import Clock, EventPublisher
 from domain.events import DomainEvent
 
 R = TypeVar("R")
@@ -32,9 +35,11 @@ class InMemoryUnitOfWork:
         *,
         read_only: bool = False,
         events: EventPublisher | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._store = store
         self._publisher = events
+        self._clock = clock or SystemClock()
         self._new_events = NewEvents()
         self._read_only = read_only
         self._locked = False
@@ -44,6 +49,7 @@ class InMemoryUnitOfWork:
         self._payments: InMemoryPaymentRepository | None = None
         self._inbox: InMemoryNotificationInbox | None = None
         self._audit: InMemoryAuditLog | None = None
+        self._outbox: InMemoryOutbox | None = None
 
     @property
     def menu(self) -> InMemoryMenuRepository:
@@ -65,6 +71,10 @@ class InMemoryUnitOfWork:
     def audit(self) -> InMemoryAuditLog:
         return _entered(self._audit)
 
+    @property
+    def outbox(self) -> InMemoryOutbox:
+        return _entered(self._outbox)
+
     async def __aenter__(self) -> Self:
         if not self._read_only:
             await self._store.write_lock.acquire()
@@ -82,6 +92,7 @@ class InMemoryUnitOfWork:
         )
         self._inbox = InMemoryNotificationInbox(self._store, read_only=self._read_only)
         self._audit = InMemoryAuditLog(self._store, read_only=self._read_only)
+        self._outbox = InMemoryOutbox(self._store, read_only=self._read_only)
         return self
 
     async def __aexit__(
@@ -95,11 +106,17 @@ class InMemoryUnitOfWork:
                 await self.rollback()
         finally:
             self._menu = self._orders = self._payments = self._inbox = self._audit = None
+            self._outbox = None
             if self._locked:
                 self._locked = False
                 self._store.write_lock.release()
 
     async def commit(self) -> None:
+        try:
+            await self._write_outbox()
+        except BaseException:
+            await self.rollback()
+            raise
         self._store.menu.update(self.menu.staged)
         self._store.orders.update(self.orders.staged)
         self._store.payments.update(self.payments.staged)
@@ -108,6 +125,7 @@ class InMemoryUnitOfWork:
             self._store.inbox.pop(entry_id, None)
         self._store.status_checked_at.update(self.payments.staged_checks)
         self.audit.commit()
+        self.outbox.commit()
         for order_uid, changes in self.payments.staged_bookkeeping.items():
             entry = self._store.bookkeeping.setdefault(order_uid, Bookkeeping())
             for name, value in changes.items():
@@ -117,6 +135,20 @@ class InMemoryUnitOfWork:
         self.committed = True
         if self._publisher is not None and staged:
             await self._publisher.publish(staged)
+
+    async def _write_outbox(self) -> None:
+        """The new events into the outbox, staged with this unit of work (application.outbox)."""
+        pending = self._new_events.pending()
+        if not pending or self._read_only:
+            return
+        drafts = await drafts_for(
+            pending,
+            now=self._clock.now(),
+            new_id=new_event_id,
+            get_order=self.orders.get,
+            get_payment=self.payments.get,
+        )
+        await self.outbox.append(drafts)
 
     def record(self, event: DomainEvent) -> None:
         self._new_events.record(event)
@@ -129,19 +161,27 @@ class InMemoryUnitOfWork:
         self.payments.staged_checks.clear()
         self.payments.staged_bookkeeping.clear()
         self.audit.staged.clear()
+        self.outbox.staged.clear()
 
 
 class InMemoryUnitOfWorkFactory:
     """Makes units of work over one shared store (a whole in-memory database)."""
 
     def __init__(
-        self, store: InMemoryStore | None = None, *, events: EventPublisher | None = None
+        self,
+        store: InMemoryStore | None = None,
+        *,
+        events: EventPublisher | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store or InMemoryStore()
         self.events = events  # where committed units of work publish their new events
+        self.clock = clock or SystemClock()  # stamps the outbox events
 
     def __call__(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store, read_only=read_only, events=self.events)
+        return InMemoryUnitOfWork(
+            self.store, read_only=read_only, events=self.events, clock=self.clock
+        )
 
 
 def _entered(repository: R | None) -> R:

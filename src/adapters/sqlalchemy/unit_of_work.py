@@ -19,13 +19,16 @@ from adapters.sqlalchemy.audit import SqlAlchemyAuditLog
 from adapters.sqlalchemy.engine import SQLITE_BEGIN
 from adapters.sqlalchemy.errors import busy_error, is_busy
 from adapters.sqlalchemy.inbox import SqlAlchemyNotificationInbox
+from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyMenuRepository,
     SqlAlchemyOrderRepository,
     SqlAlchemyPaymentRepository,
 )
+from adapters.system import SystemClock, new_event_id
 from application.events import NewEvents
-from application.ports import EventPublisher
+from application.outbox import drafts_for
+from application.ports import Clock, EventPublisher
 from domain.events import DomainEvent
 
 
@@ -45,9 +48,11 @@ class SqlAlchemyUnitOfWork:
         read_only: bool = False,
         write_gate: asyncio.Lock | None = None,
         events: EventPublisher | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._engine = engine
         self._publisher = events
+        self._clock = clock or SystemClock()
         self._new_events = NewEvents()
         self._read_only = read_only
         self._write_gate = write_gate
@@ -58,6 +63,7 @@ class SqlAlchemyUnitOfWork:
         self._payments: SqlAlchemyPaymentRepository | None = None
         self._inbox: SqlAlchemyNotificationInbox | None = None
         self._audit: SqlAlchemyAuditLog | None = None
+        self._outbox: SqlAlchemyOutbox | None = None
 
     @property
     def read_only(self) -> bool:
@@ -98,6 +104,12 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("use the unit of work inside `async with`")
         return self._audit
 
+    @property
+    def outbox(self) -> SqlAlchemyOutbox:
+        if self._outbox is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._outbox
+
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("unit of work is already entered")
@@ -130,6 +142,7 @@ class SqlAlchemyUnitOfWork:
         )
         self._inbox = SqlAlchemyNotificationInbox(session, read_only=read_only)
         self._audit = SqlAlchemyAuditLog(session, read_only=read_only)
+        self._outbox = SqlAlchemyOutbox(session, read_only=read_only)
         return self
 
     async def __aexit__(
@@ -140,7 +153,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         session = self._session
         self._session = self._menu = self._orders = self._payments = self._inbox = None
-        self._audit = None
+        self._audit = self._outbox = None
         if session is None:
             return
         try:
@@ -154,6 +167,11 @@ class SqlAlchemyUnitOfWork:
 
     async def commit(self) -> None:
         try:
+            await self._write_outbox()
+        except BaseException:
+            self._new_events.forget()
+            raise
+        try:
             await self._entered().commit()
         except DBAPIError as exc:
             self._new_events.forget()
@@ -163,6 +181,20 @@ class SqlAlchemyUnitOfWork:
         staged = self._new_events.collect_new_events()
         if self._publisher is not None and staged:
             await self._publisher.publish(staged)
+
+    async def _write_outbox(self) -> None:
+        """The new events into the outbox, in this transaction (application.outbox)."""
+        pending = self._new_events.pending()
+        if not pending or self._read_only:
+            return
+        drafts = await drafts_for(
+            pending,
+            now=self._clock.now(),
+            new_id=new_event_id,
+            get_order=self.orders.get,
+            get_payment=self.payments.get,
+        )
+        await self.outbox.append(drafts)
 
     def record(self, event: DomainEvent) -> None:
         self._new_events.record(event)
@@ -185,9 +217,16 @@ class SqlAlchemyUnitOfWork:
 class SqlAlchemyUnitOfWorkFactory:
     """Makes a fresh unit of work per transaction over one engine (one per process)."""
 
-    def __init__(self, engine: AsyncEngine, *, events: EventPublisher | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        events: EventPublisher | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.engine = engine
         self.events = events  # where committed units of work publish their new events
+        self.clock = clock or SystemClock()  # stamps the outbox events
         is_sqlite = engine.dialect.name == "sqlite"
         write_engine = (
             engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if is_sqlite else engine
@@ -198,7 +237,11 @@ class SqlAlchemyUnitOfWorkFactory:
 
     def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         if read_only:
-            return SqlAlchemyUnitOfWork(self.engine, read_only=True)
+            return SqlAlchemyUnitOfWork(self.engine, read_only=True, clock=self.clock)
         return SqlAlchemyUnitOfWork(
-            self._write_engine, read_only=False, write_gate=self._write_gate, events=self.events
+            self._write_engine,
+            read_only=False,
+            write_gate=self._write_gate,
+            events=self.events,
+            clock=self.clock,
         )

@@ -7,7 +7,11 @@ that runner's next interval, and every runner finds the due check on its own.
 """
 
 import asyncio
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from application.ports import EventPublisher
+from domain.events import DomainEvent
 
 
 class LocalWakeups:
@@ -30,3 +34,19 @@ class LocalWakeups:
             return False
         self._event.clear()
         return True
+
+
+class WakingEventPublisher:
+    """Hands committed events to `inner` (logs, metrics), then wakes this process's webhook
+    dispatcher: a committed event has deliveries waiting. Best effort, like LocalWakeups: a
+    dispatcher that was not woken finds them at its next interval."""
+
+    def __init__(self, inner: EventPublisher, wakeups: LocalWakeups) -> None:
+        self._inner = inner
+        self._wakeups = wakeups
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        try:
+            await self._inner.publish(events)
+        finally:
+            self._wakeups.wake_at(datetime.now(UTC))

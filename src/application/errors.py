@@ -113,3 +113,15 @@ class StatusCheckDeferred(ApplicationError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class WebhookDestinationRefused(ApplicationError):
+    """A subscription URL kasir may not call (application.destinations says why)."""
+
+    code = "webhook_destination_refused"
+
+
+class UnknownEventType(ApplicationError):
+    """A subscription asked for an event type kasir does not publish."""
+
+    code = "unknown_event_type"

@@ -11,13 +11,14 @@ still pending for that subscription.
 
 import builtins
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from application.outbox import OutboxEvent
+from domain.audit import AuditRecord
 
 # At least this long between an event's first failed attempt and giving up on it.
 RETRY_WINDOW = timedelta(hours=24)
@@ -147,7 +148,9 @@ class WebhookStore(Protocol):
     time (`claim`), and a dispatcher whose lease ran out cannot record over another's.
     """
 
-    async def add_subscription(self, new: NewSubscription) -> None: ...
+    async def add_subscription(self, new: NewSubscription, *, audit: AuditRecord) -> None:
+        """Store it, with the audit record of who did, in one transaction."""
+        ...
 
     async def get_subscription(self, subscription_id: str) -> Subscription | None: ...
 
@@ -162,8 +165,10 @@ class WebhookStore(Protocol):
         *,
         reason: str | None,
         now: datetime,
+        audit: AuditRecord | None = None,
     ) -> Subscription | None:
-        """Pause (with `reason`) or resume; None for an unknown subscription."""
+        """Pause (with `reason`) or resume; None for an unknown subscription. The audit
+        record, when given, is written in the same transaction."""
         ...
 
     async def upsert_setting_subscription(
@@ -204,12 +209,14 @@ class WebhookStore(Protocol):
 
     async def list_deliveries(self, query: DeliveryQuery) -> builtins.list[Delivery]: ...
 
-    async def replay(self, delivery_id: int, *, now: datetime) -> Delivery | None:
+    async def replay(
+        self, delivery_id: int, *, now: datetime, audit: AuditRecord
+    ) -> Delivery | None:
         """Make one delivery pending and due now, whatever its status (a fresh schedule)."""
         ...
 
     async def replay_from(
-        self, subscription_id: str, event_id: str, *, now: datetime
+        self, subscription_id: str, event_id: str, *, now: datetime, audit: AuditRecord
     ) -> int | None:
         """Make every delivery of the subscription from the event `event_id` on (by outbox
         position) pending and due now, creating the missing ones for its types; how many.
@@ -219,7 +226,3 @@ class WebhookStore(Protocol):
     async def next_due_at(self, *, now: datetime) -> datetime | None:
         """The earliest due time of a pending delivery of an active subscription."""
         ...
-
-
-def subscription_takes(event_types: Sequence[str], event_type: str) -> bool:
-    return event_type in event_types

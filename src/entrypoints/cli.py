@@ -16,7 +16,7 @@ from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from entrypoints import gateways
 from entrypoints.background import process_runner_id, run_pass
-from entrypoints.container import build_container
+from entrypoints.container import SIMULATOR_RECEIVER_PATH, build_container
 from entrypoints.demo_data import seed_demo_menu
 from entrypoints.duitku_simulator import (
     DEFAULT_MOUNT_PATH,
@@ -35,6 +35,7 @@ from entrypoints.settings import (
     with_local_staff_token,
     with_run_secret_key,
 )
+from entrypoints.webhook_receiver import listener_app
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,6 +67,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     reconcile.set_defaults(run=_reconcile)
 
+    listen = commands.add_parser(
+        "listen", help="receive kasir's webhook feed and print every verified delivery"
+    )
+    listen.add_argument("--host", default="127.0.0.1")
+    listen.add_argument("--port", type=int, default=8200)
+    listen.add_argument(
+        "--secret",
+        default=None,
+        help="the subscription's whsec_ secret (default: the WEBHOOK_SECRET setting)",
+    )
+    listen.set_defaults(run=_listen)
     simulator = commands.add_parser("simulator", help="the Duitku simulator, standalone or driven")
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=8100)
@@ -128,6 +140,23 @@ async def _prepare_database(settings: Settings) -> None:
             await engine.dispose()
 
 
+def _listen(args: argparse.Namespace) -> int:
+    """Print every verified delivery of the feed (register http://HOST:PORT/ with its secret)."""
+    secret = args.secret or os.environ.get("WEBHOOK_SECRET", "").strip()
+    if not secret.startswith("whsec_"):
+        print("kasir: listen needs --secret whsec_... (or WEBHOOK_SECRET)", file=sys.stderr)
+        return 2
+    print(f"listening for kasir webhooks on http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(
+        listener_app(secret),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        server_header=False,
+    )
+    return 0
+
+
 def _print_banner(settings: Settings, local_token: str | None) -> None:
     lines = [f"kasir on {settings.base_url}  (database: {_safe_url(settings.database_url)})"]
     if settings.simulated:
@@ -136,6 +165,11 @@ def _print_banner(settings: Settings, local_token: str | None) -> None:
         )
         if settings.duitku_env == "simulator" and not settings.duitku_base_url:
             lines.append(f"Duitku simulator mounted at {settings.base_url}{DEFAULT_MOUNT_PATH}")
+        if not settings.webhook_url and gateways.uses_mounted_simulator(settings):
+            lines.append(
+                f"Webhook feed: every event is delivered, signed, to the receiver at "
+                f"{settings.base_url}{SIMULATOR_RECEIVER_PATH} (logged as kasir.webhooks.receiver)"
+            )
     else:
         lines.append(f"Duitku {settings.duitku_env}: REAL payments.")
     if local_token:

@@ -5,13 +5,14 @@ live in the Litestar lifespan. Tests override providers (`container.gateway.over
 on a fresh container per test.
 """
 
+import base64
 from datetime import timedelta
 
 import httpx
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.crypto.aead import AesGcmSealer
+from adapters.crypto.aead import AesGcmSealer, derive_key
 from adapters.duitku.config import DuitkuConfig
 from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
 from adapters.observability.event_log import LoggingEventPublisher
@@ -20,11 +21,16 @@ from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
 from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from adapters.sqlalchemy.webhooks import SqlAlchemyWebhookStore
 from adapters.system import SecureReferenceGenerator, SystemClock
-from adapters.wakeups import LocalWakeups
+from adapters.wakeups import LocalWakeups, WakingEventPublisher
+from adapters.webhooks.sender import HttpWebhookSender, SystemResolver
+from adapters.webhooks.sender import http_client as webhook_client
 from application.coalescing import SingleFlight
+from application.destinations import DestinationPolicy, Resolver, parse_networks
 from application.gateway import PaymentGateway
 from application.gateways import Gateways
+from application.outbox import ALL_EVENT_TYPES
 from application.ports import (
     Clock,
     EventPublisher,
@@ -38,6 +44,7 @@ from application.reconciliation_schedule import creating_grace
 from application.scheduled_checks import ScheduledChecks
 from application.sealing import Sealer
 from application.use_cases.cancel_order import CancelOrder
+from application.use_cases.dispatch_webhooks import DispatchWebhooks, WebhookSender
 from application.use_cases.get_order import GetOrder, ListOrders
 from application.use_cases.get_payment import GetPayment
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
@@ -56,6 +63,15 @@ from application.use_cases.refunds import ListRefunds, ResolveRefund
 from application.use_cases.resolve_payment_review import ResolvePaymentReview
 from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
 from application.use_cases.start_qris_payment import StartQrisPayment
+from application.use_cases.webhook_feed import (
+    CreateSubscription,
+    ListDeliveries,
+    ListSubscriptions,
+    ReplayDeliveries,
+    SetSubscriptionStatus,
+    SubscriptionFactory,
+)
+from application.webhooks import WebhookStore
 from entrypoints import gateways
 from entrypoints.duitku_simulator import DuitkuSimulator
 from entrypoints.http.auth import StaffAuthenticator
@@ -67,6 +83,33 @@ from entrypoints.settings import Settings, secret_key_for_run
 
 # The public endpoints that create something, limited per client address.
 RATE_LIMITED_PATHS = frozenset({"/api/v1/orders", "/api/v1/payments/qris"})
+# Where simulator mode mounts its webhook receiver (entrypoints/webhook_receiver.py).
+SIMULATOR_RECEIVER_PATH = "/simulator/webhooks"
+
+
+def _destination_policy(settings: Settings) -> DestinationPolicy:
+    return DestinationPolicy(
+        allowed_networks=parse_networks(settings.webhook_allowed_private_networks),
+        anywhere=settings.simulated,
+    )
+
+
+def receiver_secret(run_secret: str) -> str:
+    """The secret of simulator mode's mounted receiver, the same in every worker of a run
+    (derived from KASIR_SECRET_KEY, or the run's generated one)."""
+    return (
+        "whsec_" + base64.b64encode(derive_key(run_secret, b"webhook-simulator-receiver")).decode()
+    )
+
+
+def setting_subscriber(settings: Settings, run_secret: str) -> tuple[str, str] | None:
+    """(url, secret) of the fixed subscriber: WEBHOOK_URL, else in simulator mode with the
+    mounted simulator the mounted receiver, else none."""
+    if settings.webhook_url and settings.webhook_secret is not None:
+        return settings.webhook_url, settings.webhook_secret.get_secret_value()
+    if gateways.uses_mounted_simulator(settings):
+        return settings.base_url + SIMULATOR_RECEIVER_PATH, receiver_secret(run_secret)
+    return None
 
 
 def _callback_allowlist(settings: Settings) -> SourceAllowlist:
@@ -92,16 +135,21 @@ class Container(containers.DeclarativeContainer):
     references: providers.Provider[ReferenceGenerator] = providers.Singleton(
         SecureReferenceGenerator
     )
+    # Woken when this process commits an event: the webhook dispatcher has work.
+    webhook_wakeups: providers.Provider[LocalWakeups] = providers.Singleton(LocalWakeups)
     events: providers.Provider[EventPublisher] = providers.Singleton(
-        CountingEventPublisher, providers.Singleton(LoggingEventPublisher)
+        WakingEventPublisher,
+        providers.Singleton(CountingEventPublisher, providers.Singleton(LoggingEventPublisher)),
+        webhook_wakeups,
     )
 
     engine: providers.Provider[AsyncEngine] = providers.Singleton(
         create_engine_for, settings.provided.database_url
     )
     # A committed unit of work hands its aggregates' new events to `events` (logs, metrics).
+    # Before committing, it writes them to the outbox, stamped by `clock`.
     uow: providers.Provider[UnitOfWorkFactory] = providers.Singleton(
-        SqlAlchemyUnitOfWorkFactory, engine, events=events
+        SqlAlchemyUnitOfWorkFactory, engine, events=events, clock=clock
     )
 
     simulator: providers.Provider[DuitkuSimulator | None] = providers.Singleton(
@@ -144,10 +192,9 @@ class Container(containers.DeclarativeContainer):
         SqlAlchemyIdempotencyStore, uow
     )
     # One per process, from the one secret every process shares (KASIR_SECRET_KEY).
+    run_secret: providers.Provider[str] = providers.Singleton(secret_key_for_run, settings)
     replay_sealer: providers.Provider[Sealer] = providers.Singleton(
-        AesGcmSealer,
-        providers.Singleton(secret_key_for_run, settings),
-        purpose=b"idempotent-replays",
+        AesGcmSealer, run_secret, purpose=b"idempotent-replays"
     )
     idempotent_requests: providers.Provider[IdempotentRequests] = providers.Factory(
         IdempotentRequests, store=idempotency_store, clock=clock, sealer=replay_sealer
@@ -247,6 +294,57 @@ class Container(containers.DeclarativeContainer):
         )
     )
 
+    # The signed webhook feed (docs/events.md): subscriptions' secrets sealed under a key of
+    # their own, destinations checked at registration and at every delivery.
+    webhook_sealer: providers.Provider[Sealer] = providers.Singleton(
+        AesGcmSealer, run_secret, purpose=b"webhook-secrets"
+    )
+    webhook_store: providers.Provider[WebhookStore] = providers.Singleton(
+        SqlAlchemyWebhookStore, uow
+    )
+    destination_policy: providers.Provider[DestinationPolicy] = providers.Singleton(
+        _destination_policy, settings
+    )
+    resolver: providers.Provider[Resolver] = providers.Singleton(SystemResolver)
+    # One client for every subscriber of this process; each is bounded by its own batch.
+    webhook_http_client: providers.Provider[httpx.AsyncClient] = providers.Singleton(
+        webhook_client, settings.provided.webhook_timeout_seconds
+    )
+    webhook_sender: providers.Provider[WebhookSender] = providers.Singleton(
+        HttpWebhookSender, webhook_http_client, policy=destination_policy, resolver=resolver
+    )
+    subscription_factory: providers.Provider[SubscriptionFactory] = providers.Singleton(
+        SubscriptionFactory, sealer=webhook_sealer, clock=clock
+    )
+    dispatch_webhooks: providers.Provider[DispatchWebhooks] = providers.Factory(
+        DispatchWebhooks,
+        store=webhook_store,
+        sender=webhook_sender,
+        sealer=webhook_sealer,
+        clock=clock,
+        batch=settings.provided.webhook_concurrency_per_subscriber,
+    )
+    create_subscription: providers.Provider[CreateSubscription] = providers.Factory(
+        CreateSubscription,
+        store=webhook_store,
+        factory=subscription_factory,
+        policy=destination_policy,
+        resolver=resolver,
+        clock=clock,
+    )
+    list_subscriptions: providers.Provider[ListSubscriptions] = providers.Factory(
+        ListSubscriptions, store=webhook_store
+    )
+    set_subscription_status: providers.Provider[SetSubscriptionStatus] = providers.Factory(
+        SetSubscriptionStatus, store=webhook_store, clock=clock
+    )
+    list_deliveries: providers.Provider[ListDeliveries] = providers.Factory(
+        ListDeliveries, store=webhook_store
+    )
+    replay_deliveries: providers.Provider[ReplayDeliveries] = providers.Factory(
+        ReplayDeliveries, store=webhook_store, clock=clock
+    )
+
     # The HTTP edge: who is calling, from where, and how often (one of each per process).
     staff_authenticator: providers.Provider[StaffAuthenticator] = providers.Singleton(
         StaffAuthenticator, settings.provided.kasir_staff_tokens
@@ -268,6 +366,22 @@ class Container(containers.DeclarativeContainer):
     )
     public_urls: providers.Provider[PublicUrls] = providers.Singleton(
         PublicUrls, settings.provided.base_url
+    )
+
+
+async def ensure_setting_subscription(container: Container) -> None:
+    """Bring the fixed subscriber (WEBHOOK_URL, or simulator mode's receiver) in step with
+    the settings: created once, its URL, types and secret updated at every start."""
+    settings = container.settings()
+    subscriber = setting_subscriber(settings, container.run_secret())
+    if subscriber is None:
+        return
+    url, secret = subscriber
+    factory = container.subscription_factory()
+    types = settings.webhook_event_types or ALL_EVENT_TYPES
+    new, _ = factory.make(url, types, created_by="setting", secret=secret, from_setting=True)
+    await container.webhook_store().upsert_setting_subscription(
+        new, seal=lambda subscription_id: factory.seal(subscription_id, secret)
     )
 
 

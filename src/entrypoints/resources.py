@@ -4,7 +4,8 @@ from entrypoints.container import Container
 
 
 async def close_resources(container: Container) -> None:
-    """Close the mounted simulator, the gateway's HTTP client and the database engine.
+    """Close the mounted simulator, the gateway's and the webhooks' HTTP clients and the
+    database engine.
 
     The one shutdown path: the Litestar lifespan calls it when the service stops and the CLI
     when a command is done, so a resource added to the container is closed in both.
@@ -13,4 +14,5 @@ async def close_resources(container: Container) -> None:
     if simulator is not None:
         await simulator.aclose()
     await container.http_client().aclose()
+    await container.webhook_http_client().aclose()
     await container.engine().dispose()

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from application.destinations import parse_networks
+from application.outbox import ALL_EVENT_TYPES
 from entrypoints.http.client_address import DUITKU_CALLBACK_ADDRESSES, networks
 
 DuitkuEnv = Literal["simulator", "sandbox", "production", "fake"]
@@ -23,6 +25,7 @@ _STAFF_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_STAFF_TOKEN_LENGTH = 16
 MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./kasir.db"
+_WHSEC = re.compile(r"^whsec_[A-Za-z0-9+/]{32,}={0,2}$")
 
 
 class SettingsError(ValueError):
@@ -87,6 +90,19 @@ class Settings(BaseSettings):
     request_body_timeout_seconds: float = Field(default=10, gt=0, le=300)
     http_parser: Literal["h11", "httptools"] = "h11"
     server_limit_concurrency: int = Field(default=1000, ge=1)
+    # The signed webhook feed (docs/events.md). WEBHOOK_URL registers one fixed subscriber
+    # (kept in step with these settings at start-up; WEBHOOK_SECRET its `whsec_` secret,
+    # WEBHOOK_EVENT_TYPES its types, all when empty). In simulator mode without WEBHOOK_URL
+    # the fixed subscriber is the receiver mounted at /simulator/webhooks.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_event_types: Annotated[tuple[str, ...], NoDecode] = ()
+    # Private networks (CIDR) a subscriber may be on, over http too (a LAN kitchen display).
+    webhook_allowed_private_networks: Annotated[tuple[str, ...], NoDecode] = ()
+    # Seconds between two looks for due deliveries when nothing wakes the dispatcher; 0 = off.
+    webhook_dispatch_interval_seconds: float = Field(default=5, ge=0, le=3600)
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    webhook_concurrency_per_subscriber: int = Field(default=4, ge=1, le=64)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
@@ -137,7 +153,18 @@ class Settings(BaseSettings):
             )
         return SecretStr(value.get_secret_value().strip())
 
-    @field_validator("cors_allow_origins", "trusted_proxies", mode="before")
+    @field_validator("webhook_secret", "webhook_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator(
+        "cors_allow_origins",
+        "trusted_proxies",
+        "webhook_event_types",
+        "webhook_allowed_private_networks",
+        mode="before",
+    )
     @classmethod
     def _parse_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -184,6 +211,7 @@ class Settings(BaseSettings):
                 f"DUITKU_ENV={self.duitku_env} must not point DUITKU_BASE_URL at Duitku"
             )
         self._check_benchmark_knobs()
+        self._check_webhooks()
         try:
             networks(self.trusted_proxies)
             networks(self.callback_allowlist() or ())
@@ -192,6 +220,22 @@ class Settings(BaseSettings):
                 "TRUSTED_PROXIES and DUITKU_CALLBACK_ALLOWLIST take addresses or CIDR blocks"
             ) from error
         return self
+
+    def _check_webhooks(self) -> None:
+        try:
+            parse_networks(self.webhook_allowed_private_networks)
+        except ValueError:
+            raise SettingsError("WEBHOOK_ALLOWED_PRIVATE_NETWORKS takes CIDR blocks") from None
+        unknown = sorted(set(self.webhook_event_types) - set(ALL_EVENT_TYPES))
+        if unknown:
+            raise SettingsError(f"WEBHOOK_EVENT_TYPES names unknown types {unknown}")
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else None
+        if secret is not None and not _WHSEC.match(secret):
+            raise SettingsError(
+                "WEBHOOK_SECRET must be whsec_ followed by base64 of at least 24 bytes"
+            )
+        if self.webhook_url and secret is None:
+            raise SettingsError("WEBHOOK_URL needs WEBHOOK_SECRET (whsec_...), shared with it")
 
     def _check_benchmark_knobs(self) -> None:
         knobs = {

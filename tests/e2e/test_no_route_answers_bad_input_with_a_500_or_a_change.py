@@ -77,6 +77,12 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/payments/{order_uid}/refund/resolve": {"note": "refunded"},
     "POST /api/v1/payments/{order_uid}/review/resolve": {"note": "dismissed"},
     "POST /api/v1/notifications/{entry_id}/review": {"note": "settled"},
+    "POST /api/v1/webhook-subscriptions": {
+        "url": "https://hooks.example.test/kasir",
+        "event_types": ["order.paid"],
+    },
+    "PATCH /api/v1/webhook-subscriptions/{subscription_id}": {"status": "paused"},
+    "POST /api/v1/webhook-subscriptions/{subscription_id}/replay": {"from_event_id": "evt_00"},
     "POST /bench/json": {
         "order_id": "{order}",
         "amount": 50_000,

@@ -47,6 +47,7 @@ from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.schema import metadata
 from entrypoints import gateways
 from entrypoints.container import build_container
+from tests.support.resolvers import StaticResolver
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
 
@@ -88,6 +89,12 @@ OPERATIONS = [
     "GET /api/v1/notifications",
     "POST /api/v1/notifications/{entry_id}/reprocess",
     "POST /api/v1/notifications/{entry_id}/review",
+    "GET /api/v1/webhook-subscriptions",
+    "POST /api/v1/webhook-subscriptions",
+    "PATCH /api/v1/webhook-subscriptions/{subscription_id}",
+    "POST /api/v1/webhook-subscriptions/{subscription_id}/replay",
+    "GET /api/v1/webhook-deliveries",
+    "POST /api/v1/webhook-deliveries/{delivery_id}/replay",
 ]
 
 
@@ -164,6 +171,8 @@ def fuzz_target(database_url: str) -> Iterator[FuzzTarget]:
         )
     )
     container.gateway.override(providers.Object(gateways.fake_gateway(merchant_code="E2EFAKE")))
+    # Subscription URLs never reach the network's resolver: no name resolves.
+    container.resolver.override(providers.Object(StaticResolver()))
     app = create_app(container)
     try:
         # Litestar types its scope as TypedDicts, narrower than schemathesis' plain dicts.

@@ -10,7 +10,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler, Middleware
 
 from entrypoints.background import background_jobs as run_background_jobs
-from entrypoints.container import Container, build_container
+from entrypoints.background import process_runner_id
+from entrypoints.container import (
+    SIMULATOR_RECEIVER_PATH,
+    Container,
+    build_container,
+    receiver_secret,
+)
 from entrypoints.duitku_simulator import simulator_mount
 from entrypoints.http.api_reference import ApiReferencePage
 from entrypoints.http.auth import ORDER_TOKEN_HEADER
@@ -24,6 +30,10 @@ from entrypoints.http.controllers.metrics import metrics
 from entrypoints.http.controllers.orders import OrderController
 from entrypoints.http.controllers.payments import PaymentController
 from entrypoints.http.controllers.staff_review import StaffReviewController
+from entrypoints.http.controllers.webhooks import (
+    WebhookDeliveryController,
+    WebhookSubscriptionController,
+)
 from entrypoints.http.creation_limit import creation_limit_middleware
 from entrypoints.http.dependencies import dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
@@ -33,6 +43,8 @@ from entrypoints.http.lifespan import resources
 from entrypoints.http.request_id import request_id_middleware
 from entrypoints.http.security_headers import security_headers
 from entrypoints.settings import load_settings
+from entrypoints.webhook_dispatcher import webhook_dispatch
+from entrypoints.webhook_receiver import log_printer, receiver_handler
 
 API_VERSION = "1.0.0"
 MAX_REQUEST_BYTES = 64 * 1024
@@ -43,9 +55,10 @@ def create_app(
 ) -> Litestar:
     """Build the app from a container (tests) or from the environment's settings.
 
-    `background_jobs` starts the reconciliation job with the app (every
-    RECONCILE_INTERVAL_SECONDS, 0 = off); by default only an app built from the environment
-    (the service) runs it, never one handed a container unless asked.
+    `background_jobs` starts the reconciliation job (every RECONCILE_INTERVAL_SECONDS, 0 =
+    off) and the webhook dispatcher (WEBHOOK_DISPATCH_INTERVAL_SECONDS) with the app; by
+    default only an app built from the environment (the service) runs them, never one handed
+    a container unless asked.
     """
     if background_jobs is None:
         background_jobs = container is None
@@ -71,11 +84,19 @@ def create_app(
         StaffReviewController,
         GatewayNotificationController,
         InboxController,
+        WebhookSubscriptionController,
+        WebhookDeliveryController,
         metrics,
     ]
     simulator = container.simulator()
     if simulator is not None:
         handlers.append(simulator_mount(simulator))
+        # The receiver the fixed subscriber of simulator mode points at (kasir.webhooks.receiver).
+        handlers.append(
+            receiver_handler(
+                receiver_secret(container.run_secret()), SIMULATOR_RECEIVER_PATH, log_printer
+            )
+        )
     if settings.kasir_benchmark_routes:  # `make bench` only; settings allow it in fake mode
         handlers.append(BenchmarkBaselines)
     app = Litestar(
@@ -83,7 +104,11 @@ def create_app(
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
         # Entered in order, left in reverse: the job stops before the resources close.
-        lifespan=[resources(container), run_background_jobs(container, enabled=background_jobs)],
+        lifespan=[
+            resources(container),
+            run_background_jobs(container, enabled=background_jobs),
+            webhook_dispatch(container, enabled=background_jobs, owner=process_runner_id()),
+        ],
         # The input guard refuses malformed input before anything else reads it.
         middleware=[
             request_id_middleware,

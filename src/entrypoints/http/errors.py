@@ -46,6 +46,8 @@ from application.errors import (
     PaymentClosed,
     PaymentInProgress,
     StatusUnconfirmed,
+    UnknownEventType,
+    WebhookDestinationRefused,
 )
 from domain.errors import (
     AmountMismatch,
@@ -115,6 +117,8 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     InvalidNotification: HTTP_400_BAD_REQUEST,
     StatusUnconfirmed: HTTP_503_SERVICE_UNAVAILABLE,
     ConcurrentUpdate: HTTP_503_SERVICE_UNAVAILABLE,
+    WebhookDestinationRefused: HTTP_422_UNPROCESSABLE_ENTITY,
+    UnknownEventType: HTTP_422_UNPROCESSABLE_ENTITY,
 }
 
 _HTTP_CODES = {

@@ -1,0 +1,1 @@
+"""Sending the signed webhook feed over HTTP (Standard Webhooks), with its SSRF guard."""

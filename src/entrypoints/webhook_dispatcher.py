@@ -1,0 +1,123 @@
+"""The webhook dispatcher of a serving process (application.use_cases.dispatch_webhooks).
+
+One asyncio task looks for active subscriptions with due deliveries and gives each its own
+task, which leases and sends a batch (at most WEBHOOK_CONCURRENCY_PER_SUBSCRIBER at once)
+and goes on while there is more: a slow or dead subscriber only ever occupies its own task,
+never another subscriber's, never a request. The loop then sleeps until the earliest due
+delivery, at most WEBHOOK_DISPATCH_INTERVAL_SECONDS, and is woken at once when this process
+commits an event (the container's `webhook_wakeups`). Several processes on one database
+share the work through the deliveries' leases.
+
+Started and stopped by the lifespan (`webhook_dispatch`), after the fixed subscriber of the
+settings (or of simulator mode) has been brought in step with them.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from litestar import Litestar
+
+from entrypoints.container import Container, ensure_setting_subscription
+
+logger = logging.getLogger("kasir.webhooks")
+
+MIN_PAUSE_SECONDS = 0.05
+
+
+class WebhookDispatcher:
+    """Runs until cancelled; `tasks` holds the running batch of each subscription."""
+
+    def __init__(self, container: Container, *, owner: str, interval: float) -> None:
+        self._container = container
+        self.owner = owner
+        self._interval = interval
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def run_forever(self) -> None:
+        wakeups = self._container.webhook_wakeups()
+        try:
+            while True:
+                await self.start_due()
+                await wakeups.wait(await self._pause())
+        finally:
+            for task in self.tasks.values():
+                task.cancel()
+            for task in self.tasks.values():
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def start_due(self) -> None:
+        """A batch task for every active subscription that has none running."""
+        try:
+            subscriptions = await self._container.dispatch_webhooks().active_subscriptions()
+        except Exception:
+            logger.exception("reading the webhook subscriptions failed")
+            return
+        for subscription_id in subscriptions:
+            running = self.tasks.get(subscription_id)
+            if running is None or running.done():
+                self.tasks[subscription_id] = asyncio.create_task(
+                    self._drain(subscription_id), name=f"kasir-webhooks-{subscription_id}"
+                )
+
+    async def _drain(self, subscription_id: str) -> None:
+        dispatch = self._container.dispatch_webhooks()
+        while True:
+            try:
+                report = await dispatch.deliver_due(subscription_id, owner=self.owner)
+            except Exception:
+                logger.exception(
+                    "delivering webhooks failed", extra={"subscription": subscription_id}
+                )
+                return
+            if report.failed or report.gave_up:
+                logger.warning(
+                    "webhook deliveries failed",
+                    extra={
+                        "subscription": subscription_id,
+                        "failed": report.failed,
+                        "gave_up": report.gave_up,
+                    },
+                )
+            if not (report.delivered or report.failed or report.gave_up):
+                return
+
+    async def _pause(self) -> float:
+        try:
+            due = await self._container.dispatch_webhooks().seconds_until_due()
+        except Exception:
+            logger.exception("reading the next due webhook delivery failed")
+            return self._interval
+        if due is None:
+            return self._interval
+        return min(self._interval, max(due, MIN_PAUSE_SECONDS))
+
+
+def webhook_dispatch(
+    container: Container, *, enabled: bool, owner: str
+) -> Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]:
+    """Lifespan: bring the fixed subscriber in step with the settings, run the dispatcher
+    when `enabled` and WEBHOOK_DISPATCH_INTERVAL_SECONDS is above 0, cancel it at shutdown."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        interval = container.settings().webhook_dispatch_interval_seconds
+        if not enabled or interval <= 0:
+            yield
+            return
+        await ensure_setting_subscription(container)
+        dispatcher = WebhookDispatcher(container, owner=owner, interval=interval)
+        task = asyncio.create_task(dispatcher.run_forever(), name="kasir-webhooks")
+        app.state.webhook_dispatcher = dispatcher
+        logger.info("webhook dispatcher started", extra={"interval_s": interval})
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            logger.info("webhook dispatcher stopped")
+
+    return lifespan

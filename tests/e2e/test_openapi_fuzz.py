@@ -42,12 +42,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+from tests.support.resolvers import StaticResolver
 
 from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.schema import metadata
 from entrypoints import gateways
 from entrypoints.container import build_container
-from tests.support.resolvers import StaticResolver
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
 

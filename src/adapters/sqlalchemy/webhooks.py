@@ -62,7 +62,7 @@ _HELD_BACK = exists().where(
     _earlier.c.seq < _D.c.seq,
 )
 _DUE = and_(
-    _D.c.subscription_id == bindparam("subscription_id"),
+    _D.c.subscription_id == bindparam("for_subscription"),
     _D.c.status == _PENDING,
     _D.c.next_attempt_at <= bindparam("now"),
     or_(_D.c.lease_until.is_(None), _D.c.lease_until <= bindparam("now")),
@@ -264,7 +264,7 @@ class SqlAlchemyWebhookStore:
         if limit <= 0:
             return []
         params = {
-            "subscription_id": subscription_id,
+            "for_subscription": subscription_id,
             "owner": owner,
             "now": now,
             "lease_until": lease_until,

@@ -49,7 +49,11 @@ class OutboxEventRow(Base):
 
     position: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(40), unique=True)
-    order_id: Mapped[int] = mapped_column(BigIntegerId, ForeignKey("orders.id"))
+    # No foreign key to orders, on purpose: checking one takes a KEY SHARE lock on the order
+    # row, which a transaction that changed only a payment (a QR issued) would then wait for
+    # while another holds the order FOR UPDATE and waits for that payment: a deadlock. The
+    # order always exists (events are written by the transactions that store them).
+    order_id: Mapped[int] = mapped_column(BigIntegerId)
     seq: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -60,9 +64,8 @@ class OutboxSequenceRow(Base):
     __tablename__ = "outbox_sequences"
     __table_args__ = (CheckConstraint("last_seq > 0", name="last_seq_positive"),)
 
-    order_id: Mapped[int] = mapped_column(
-        BigIntegerId, ForeignKey("orders.id"), primary_key=True, autoincrement=False
-    )
+    # No foreign key to orders either (see OutboxEventRow.order_id).
+    order_id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(Integer)
 
 

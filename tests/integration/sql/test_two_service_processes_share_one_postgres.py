@@ -34,6 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from tests.support.webhook_receiver import eventually, running_receiver
 
 from adapters.sqlalchemy.engine import create_engine_for
 from entrypoints.duitku_simulator import DEV_API_KEY, DEV_MERCHANT_CODE
@@ -196,6 +197,9 @@ async def cluster(
         # re-sent by the test itself.
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "RECONCILE_INTERVAL_SECONDS": "0",
+        # Both dispatchers look for due webhook deliveries often (each is also woken by its
+        # own commits).
+        "WEBHOOK_DISPATCH_INTERVAL_SECONDS": "0.3",
         "LOG_LEVEL": "WARNING",
     }
     for name in ("DUITKU_MERCHANT_CODE", "DUITKU_API_KEY", "DUITKU_CALLBACK_ALLOWLIST"):
@@ -566,3 +570,70 @@ async def test_two_success_callbacks_racing_cash_across_two_processes_pay_the_or
             assert refund is (cash.status_code == 201), context  # cash first: a refund to make
             played += 1
     assert played >= 3
+
+
+WEBHOOK_ORDERS = 6
+
+
+async def test_each_event_goes_once_to_each_subscriber_when_both_processes_dispatch(
+    cluster: Cluster,
+) -> None:
+    """Two subscribers, orders placed, paid and cancelled on both processes: both processes'
+    dispatchers share the deliveries through their leases, and each subscriber receives each
+    event exactly once (no duplicate even before dedupe), each order's in its order."""
+    a, b = cluster.services
+    names = ("kitchen", "front")
+    async with running_receiver() as receiver, httpx.AsyncClient(timeout=20) as client:
+        subscriptions = []
+        for name in names:
+            created = await client.post(
+                f"{a}/api/v1/webhook-subscriptions", json={"url": receiver.url(name)}, headers=STAFF
+            )
+            assert created.status_code == 201, created.text
+            receiver.secrets[name] = created.json()["secret"]
+            subscriptions.append(created.json()["id"])
+        placed = [
+            (await place_order(client, cluster.services[n % 2], table=f"w-{n}")).json()
+            for n in range(WEBHOOK_ORDERS)
+        ]
+        for n, order in enumerate(placed):
+            other = cluster.services[(n + 1) % 2]
+            if n % 2:
+                done = await client.post(
+                    f"{other}/api/v1/payments/cash",
+                    json={"order_id": order["id"], "amount_tendered": order["total"]},
+                    headers=STAFF,
+                )
+            else:
+                done = await client.post(
+                    f"{other}/api/v1/orders/{order['id']}/cancel", headers=STAFF
+                )
+            assert done.status_code in (200, 201), done.text
+        order_ids = [order["id"] for order in placed]
+        committed = await rows(
+            cluster.engine,
+            "SELECT event_id, order_id FROM outbox_events WHERE order_id = ANY(:ids) "
+            "ORDER BY order_id, seq",
+            ids=order_ids,
+        )
+        expected = [event_id for event_id, _ in committed]
+
+        def everything_arrived() -> bool:
+            return all(len(receiver.first_arrivals(name)) >= len(expected) for name in names)
+
+        await eventually(everything_arrived, timeout=60, what="both subscribers' deliveries")
+        for subscription in subscriptions:  # the later tests' events are not for this receiver
+            paused = await client.patch(
+                f"{b}/api/v1/webhook-subscriptions/{subscription}",
+                json={"status": "paused"},
+                headers=STAFF,
+            )
+            assert paused.status_code == 200, paused.text
+
+    assert receiver.refused == 0
+    for name in names:
+        raw = [item.webhook_id for item in receiver.accepted if item.name == name]
+        assert sorted(raw) == sorted(expected), f"{name} did not get each event exactly once"
+        for order_id in order_ids:
+            mine = [event_id for event_id, owner in committed if owner == order_id]
+            assert [i for i in raw if i in mine] == mine, f"{name}: order {order_id} out of order"

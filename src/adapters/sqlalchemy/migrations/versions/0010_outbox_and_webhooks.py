@@ -36,9 +36,6 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("occurred_at", INSTANT, nullable=False),
         sa.CheckConstraint("seq > 0", name=op.f("ck_outbox_events_seq_positive")),
-        sa.ForeignKeyConstraint(
-            ["order_id"], ["orders.id"], name=op.f("fk_outbox_events_order_id_orders")
-        ),
         sa.PrimaryKeyConstraint("position", name=op.f("pk_outbox_events")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_events_event_id")),
         sa.UniqueConstraint("order_id", "seq", name=op.f("uq_outbox_events_order_id_seq")),
@@ -48,9 +45,6 @@ def upgrade() -> None:
         sa.Column("order_id", ID, autoincrement=False, nullable=False),
         sa.Column("last_seq", sa.Integer(), nullable=False),
         sa.CheckConstraint("last_seq > 0", name=op.f("ck_outbox_sequences_last_seq_positive")),
-        sa.ForeignKeyConstraint(
-            ["order_id"], ["orders.id"], name=op.f("fk_outbox_sequences_order_id_orders")
-        ),
         sa.PrimaryKeyConstraint("order_id", name=op.f("pk_outbox_sequences")),
     )
     op.create_table(

@@ -85,7 +85,7 @@ async def running_receiver() -> AsyncIterator[WebhookReceiver]:
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
-        await eventually(lambda: server.started, timeout=START_TIMEOUT, what="receiver start")
+        await eventually(lambda: server.started, within=START_TIMEOUT, what="receiver start")
         yield receiver
     finally:
         server.should_exit = True
@@ -93,11 +93,11 @@ async def running_receiver() -> AsyncIterator[WebhookReceiver]:
             await asyncio.wait_for(task, 10)
 
 
-async def eventually(check: Callable[[], bool], *, timeout: float, what: str) -> None:
-    """Wait until `check()` holds; fail after `timeout` seconds (a bound, not an assertion
+async def eventually(check: Callable[[], bool], *, within: float, what: str) -> None:
+    """Wait until `check()` holds; fail after `within` seconds (a bound, not an assertion
     about speed)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not check():
         if loop.time() > deadline:
             raise AssertionError(f"gave up waiting for {what}")

@@ -111,13 +111,13 @@ async def test_every_event_arrives_once_in_order_across_an_outage_and_a_restart(
             orders += [await first.order(pay=True), await first.order(cancel=True)]
             expected = await events_of(sql_engine, orders)
             await eventually(
-                lambda: delivered_everything(receiver, expected), timeout=WAIT, what="delivery"
+                lambda: delivered_everything(receiver, expected), within=WAIT, what="delivery"
             )
 
             # The receiver goes down; new events fail and wait for their retry.
             receiver.failing = True
             orders += [await first.order(pay=True), await first.order()]
-            await eventually(lambda: receiver.failed_answers >= 2, timeout=WAIT, what="failures")
+            await eventually(lambda: receiver.failed_answers >= 2, within=WAIT, what="failures")
 
         # The service restarts (a new process, same database); the receiver is back; time
         # has moved past every retry delay.
@@ -127,7 +127,7 @@ async def test_every_event_arrives_once_in_order_across_an_outage_and_a_restart(
             orders.append(await second.order(pay=True))
             expected = await events_of(sql_engine, orders)
             await eventually(
-                lambda: delivered_everything(receiver, expected), timeout=WAIT, what="recovery"
+                lambda: delivered_everything(receiver, expected), within=WAIT, what="recovery"
             )
             listed = await second.client.get(
                 "/api/v1/webhook-deliveries", params={"status": "pending"}, headers=STAFF

@@ -621,7 +621,7 @@ async def test_each_event_goes_once_to_each_subscriber_when_both_processes_dispa
         def everything_arrived() -> bool:
             return all(len(receiver.first_arrivals(name)) >= len(expected) for name in names)
 
-        await eventually(everything_arrived, timeout=60, what="both subscribers' deliveries")
+        await eventually(everything_arrived, within=60, what="both subscribers' deliveries")
         for subscription in subscriptions:  # the later tests' events are not for this receiver
             paused = await client.patch(
                 f"{b}/api/v1/webhook-subscriptions/{subscription}",

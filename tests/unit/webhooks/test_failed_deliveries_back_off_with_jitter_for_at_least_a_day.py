@@ -52,5 +52,5 @@ def test_a_failing_delivery_is_retried_for_at_least_a_day_then_given_up(uniform:
 
 
 def test_attempts_count_from_one() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="from 1"):
         next_attempt_delay(0, uniform=highest)

@@ -18,7 +18,7 @@ NAMES = {
     "other-lan.example": ["10.0.0.5"],
     "split.example": ["93.184.216.34", "10.0.0.5"],
     "v6.example": ["2606:2800:220:1:248:1893:25c8:1946"],
-    "zero.example": ["0.0.0.0"],
+    "zero.example": ["0.0.0.0"],  # noqa: S104 - an address refused, never bound
     "multicast.example": ["224.0.0.1"],
 }
 

@@ -2,16 +2,16 @@
 
 Numbers are given from the store's committed last number of each order plus what this unit
 of work already staged; the in-memory unit of work serializes writers, so that is safe here
-(the SQL adapter proves it under concurrency). Deliveries are fanned out like in SQL.
+(the SQL adapter proves it under concurrency). The webhook feed's subscriptions and
+deliveries exist in SQL only (adapters/sqlalchemy/webhooks.py): the in-memory outbox serves
+the use cases' unit tests and `for_order` readers.
 """
 
 import builtins
 from collections.abc import Sequence
-from dataclasses import replace
 
-from adapters.in_memory.store import InMemoryStore, StoredDelivery
+from adapters.in_memory.store import InMemoryStore
 from application.outbox import OutboxDraft, OutboxEvent
-from application.webhooks import Delivery, DeliveryStatus
 
 
 class InMemoryOutbox:
@@ -46,31 +46,9 @@ class InMemoryOutbox:
         return [e for e in self._store.outbox if e.order_id == order_id and e.seq > after_seq]
 
     def commit(self) -> None:
-        for event in self.staged:
-            self._store.outbox.append(event)
-            for subscription in self._store.webhook_subscriptions.values():
-                if event.type in subscription.subscription.event_types:
-                    self._store.deliveries.append(
-                        _delivery(self._store, event, subscription.subscription.id)
-                    )
+        self._store.outbox.extend(self.staged)
         self.staged.clear()
 
     def _last_seq(self, order_id: int) -> int:
         seqs = [e.seq for e in (*self._store.outbox, *self.staged) if e.order_id == order_id]
         return max(seqs, default=0)
-
-
-def _delivery(store: InMemoryStore, event: OutboxEvent, subscription_id: str) -> StoredDelivery:
-    delivery = Delivery(
-        id=len(store.deliveries) + 1,
-        subscription_id=subscription_id,
-        event_id=event.id,
-        event_type=event.type,
-        order_id=event.order_id,
-        seq=event.seq,
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        next_attempt_at=event.occurred_at,
-        created_at=event.occurred_at,
-    )
-    return StoredDelivery(replace(delivery), event)

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from application.inbox import InboxEntry
 from application.outbox import OutboxEvent
-from application.webhooks import Delivery, NewSubscription
 from domain.audit import AuditEntry
 from domain.menu import MenuItem
 from domain.orders import Order
@@ -34,16 +33,6 @@ class Bookkeeping:
 
 
 @dataclass(slots=True)
-class StoredDelivery:
-    """A delivery row with its event, and the dispatcher's lease (as in SQL)."""
-
-    delivery: Delivery
-    event: OutboxEvent
-    lease_owner: str | None = None
-    lease_until: datetime | None = None
-
-
-@dataclass(slots=True)
 class InMemoryStore:
     """Committed rows by key. One writer at a time, as with BEGIN IMMEDIATE on SQLite."""
 
@@ -55,8 +44,6 @@ class InMemoryStore:
     bookkeeping: dict[str, Bookkeeping] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     outbox: list[OutboxEvent] = field(default_factory=list)
-    webhook_subscriptions: dict[str, NewSubscription] = field(default_factory=dict)
-    deliveries: list[StoredDelivery] = field(default_factory=list)
     last_inbox_id: int = 0
     last_menu_id: int = 0
     last_order_id: int = 0

@@ -174,8 +174,9 @@ class WebhookStore(Protocol):
     async def upsert_setting_subscription(
         self, new: NewSubscription, *, seal: Callable[[str], bytes]
     ) -> Subscription:
-        """Make the one subscription of the WEBHOOK_URL setting match it (URL, types,
-        secret sealed by `seal(id)`), creating it with `new` when there is none."""
+        """Make the one subscription of the WEBHOOK_URL setting (`new`, whose id is fixed)
+        match it (URL, types, secret sealed by `seal(id)`), creating it when there is none;
+        safe when several processes start at once."""
         ...
 
     async def claim(

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
 from adapters.sqlalchemy.outbox import event_from_row
@@ -218,32 +219,28 @@ class SqlAlchemyWebhookStore:
     async def upsert_setting_subscription(
         self, new: NewSubscription, *, seal: Callable[[str], bytes]
     ) -> Subscription:
+        # The setting's subscriber has one fixed id (SETTING_SUBSCRIPTION_ID), so workers
+        # starting together insert it once (ON CONFLICT DO NOTHING) and then update it.
+        subscription_id = new.subscription.id
+        dialect = postgresql if self._uow.engine.dialect.name == "postgresql" else sqlite
         async with self._uow() as uow:
             statements = _Statements(uow.session)
-            row = (
-                await statements.read(
-                    select(*_SUBSCRIPTION_COLUMNS)
-                    .where(_S.c.from_setting.is_(True))
-                    .order_by(_S.c.created_at)
-                    .limit(1)
-                    .with_for_update()
-                )
-            ).one_or_none()
-            if row is None:
-                await statements.write(insert(_S), _subscription_values(new))
-                subscription_id = new.subscription.id
-            else:
-                subscription_id = row.id
-                await statements.write(
-                    update(_S)
-                    .where(_S.c.id == subscription_id)
-                    .values(
-                        url=new.subscription.url,
-                        event_types=list(new.subscription.event_types),
-                        secret_sealed=seal(subscription_id),
-                    ),
-                    {},
-                )
+            await statements.write(
+                dialect.insert(_S)
+                .values(**_subscription_values(new))
+                .on_conflict_do_nothing(index_elements=[_S.c.id]),
+                {},
+            )
+            await statements.write(
+                update(_S)
+                .where(_S.c.id == subscription_id)
+                .values(
+                    url=new.subscription.url,
+                    event_types=list(new.subscription.event_types),
+                    secret_sealed=seal(subscription_id),
+                ),
+                {},
+            )
             stored = (
                 await statements.read(
                     select(*_SUBSCRIPTION_COLUMNS).where(_S.c.id == subscription_id)

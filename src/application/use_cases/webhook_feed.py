@@ -30,6 +30,8 @@ from application.webhooks import (
 from domain.audit import AuditRecord
 
 SECRET_BYTES = 24
+# The one subscription of the WEBHOOK_URL setting (or simulator mode's receiver).
+SETTING_SUBSCRIPTION_ID = "whsub_" + "0" * 24
 
 
 def secret_context(subscription_id: str) -> bytes:
@@ -81,7 +83,7 @@ class SubscriptionFactory:
     ) -> tuple[NewSubscription, str]:
         secret = secret or new_secret()
         subscription = Subscription(
-            id=new_subscription_id(),
+            id=SETTING_SUBSCRIPTION_ID if from_setting else new_subscription_id(),
             url=url,
             event_types=event_types,
             status=SubscriptionStatus.ACTIVE,

@@ -179,3 +179,21 @@ async def test_replay_from_an_event_sends_it_and_every_later_one_again(queue: Qu
     assert await queue.claim(kitchen) == [f"{second}:1"]
     assert await queue.store.replay_from(kitchen, "evt_unknown", now=NOW, audit=audit) is None
     assert first != second
+
+
+async def test_processes_starting_together_keep_one_subscriber_of_the_setting(
+    queue: Queue,
+) -> None:
+    async def start(url: str) -> None:
+        new, secret = queue.factory.make(
+            url, ALL_EVENT_TYPES, created_by="setting", secret=None, from_setting=True
+        )
+        await queue.store.upsert_setting_subscription(
+            new, seal=lambda sid: queue.factory.seal(sid, secret)
+        )
+
+    await asyncio.gather(*(start("https://one.example/") for _ in range(4)))
+    await start("https://moved.example/")
+    [subscription] = await queue.store.list_subscriptions()
+    assert subscription.from_setting
+    assert subscription.url == "https://moved.example/"

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 
 from litestar import Litestar
 
+from adapters.observability.metrics import count_webhook_deliveries
 from entrypoints.container import Container, ensure_setting_subscription
 
 logger = logging.getLogger("kasir.webhooks")
@@ -72,6 +73,9 @@ class WebhookDispatcher:
                     "delivering webhooks failed", extra={"subscription": subscription_id}
                 )
                 return
+            count_webhook_deliveries(
+                delivered=report.delivered, failed=report.failed, gave_up=report.gave_up
+            )
             if report.failed or report.gave_up:
                 logger.warning(
                     "webhook deliveries failed",

@@ -57,6 +57,12 @@ GATEWAY_ERRORS = Counter(
     "Failed calls to the payment gateway, by operation and error code",
     ["operation", "code"],
 )
+WEBHOOK_DELIVERIES = Counter(
+    "kasir_webhook_deliveries_total",
+    "Webhook delivery attempts, by outcome (delivered, failed: to be retried, gave_up: failed "
+    "for 24 hours, its subscriber paused)",
+    ["outcome"],
+)
 REJECTED_NOTIFICATIONS_DELETED = Counter(
     "kasir_rejected_notifications_deleted_total",
     "Notifications that never verified, deleted after NOTIFICATION_REJECTED_RETENTION_DAYS "
@@ -134,3 +140,9 @@ def count_notification(outcome: str) -> None:
 
 def count_rejected_notifications_deleted(count: int) -> None:
     REJECTED_NOTIFICATIONS_DELETED.inc(count)
+
+
+def count_webhook_deliveries(*, delivered: int, failed: int, gave_up: int) -> None:
+    for outcome, count in (("delivered", delivered), ("failed", failed), ("gave_up", gave_up)):
+        if count:
+            WEBHOOK_DELIVERIES.labels(outcome).inc(count)

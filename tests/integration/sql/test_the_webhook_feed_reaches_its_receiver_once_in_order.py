@@ -17,6 +17,7 @@ from typing import Any
 from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.support.webhook_receiver import WebhookReceiver, eventually, running_receiver
 
@@ -96,6 +97,7 @@ async def test_every_event_arrives_once_in_order_across_an_outage_and_a_restart(
 ) -> None:
     database_url = sql_engine.url.render_as_string(hide_password=False)
     clock = SettableClock(datetime.now(UTC))
+    counted_before = {outcome: _counted(outcome) for outcome in ("delivered", "failed")}
     orders: list[int] = []
     async with running_receiver() as receiver:
         async with service(database_url, clock) as first:
@@ -144,6 +146,13 @@ async def test_every_event_arrives_once_in_order_across_an_outage_and_a_restart(
     seqs = _seqs_by_order([item.payload for item in firsts])
     assert all(seq == list(range(1, len(seq) + 1)) for seq in seqs.values())
     assert listed.json()["items"] == []
+    assert _counted("delivered") - counted_before["delivered"] >= len(firsts)
+    assert _counted("failed") > counted_before["failed"]
+
+
+def _counted(outcome: str) -> float:
+    value = REGISTRY.get_sample_value("kasir_webhook_deliveries_total", {"outcome": outcome})
+    return value or 0.0
 
 
 def _seqs_by_order(payloads: list[dict[str, Any]]) -> dict[int, list[int]]:

@@ -91,15 +91,18 @@ def dispatcher(store: OneDeliveryStore, sender: AnsweringSender) -> DispatchWebh
     )
 
 
-def sealed(secret: str = "whsec_c2VjcmV0", subscription: str = "whsub_01") -> bytes:
-    return SEALER.seal(secret.encode(), context=secret_context(subscription))
+SECRET = "whsec_c2VjcmV0"
+
+
+def sealed(subscription: str = "whsub_01") -> bytes:
+    return SEALER.seal(SECRET.encode(), context=secret_context(subscription))
 
 
 async def test_a_2xx_is_recorded_delivered_with_the_subscribers_own_secret() -> None:
     store, sender = OneDeliveryStore(DELIVERY, sealed=sealed()), AnsweringSender(Attempt(204))
     report = await dispatcher(store, sender).deliver_due("whsub_01", owner="me")
     assert report.delivered == 1
-    assert sender.secrets == ["whsec_c2VjcmV0"]
+    assert sender.secrets == [SECRET]
     assert store.recorded == [Recorded(Attempt(204), None, False)]
 
 

@@ -111,7 +111,11 @@ def webhook_dispatch(
         if not enabled or interval <= 0:
             yield
             return
-        await ensure_setting_subscription(container)
+        try:
+            await ensure_setting_subscription(container)
+        except Exception:
+            # The feed's other subscribers still go out; the next start tries again.
+            logger.exception("registering the fixed webhook subscriber failed")
         dispatcher = WebhookDispatcher(container, owner=owner, interval=interval)
         task = asyncio.create_task(dispatcher.run_forever(), name="kasir-webhooks")
         app.state.webhook_dispatcher = dispatcher

@@ -78,7 +78,15 @@ class DispatchWebhooks:
         claimed = await self._store.claim(
             subscription_id, owner=owner, now=now, lease_until=now + self._lease, limit=self._batch
         )
-        outcomes = await asyncio.gather(*(self._deliver(item, owner) for item in claimed))
+        # Every attempt runs to its end even when one fails to record (its lease then ends
+        # and the delivery is claimed again); the first such error is raised afterwards.
+        results = await asyncio.gather(
+            *(self._deliver(item, owner) for item in claimed), return_exceptions=True
+        )
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+        outcomes = [r for r in results if isinstance(r, str)]
         return BatchReport(
             delivered=outcomes.count("delivered"),
             failed=outcomes.count("failed"),

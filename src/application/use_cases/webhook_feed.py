@@ -9,7 +9,7 @@ another id and the database alone does not reveal it.
 import base64
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.audit import audit_record
@@ -62,7 +62,7 @@ def event_types_of(requested: Sequence[str] | None) -> tuple[str, ...]:
 @dataclass(frozen=True, slots=True)
 class CreatedSubscription:
     subscription: Subscription
-    secret: str  # shown once
+    secret: str = field(repr=False)  # shown once, in the answer only
 
 
 class SubscriptionFactory:

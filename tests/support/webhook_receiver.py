@@ -3,7 +3,8 @@ with the `standardwebhooks` library, as an integrator's receiver would.
 
 One receiver serves several subscribers, one path each (`url(name)`), each with its own
 secret (`secrets[name]`, set once the subscription answered it). `failing` makes it answer
-500 (an outage) without reading the delivery. Bounded: it stops when its context ends.
+500 (an outage) without reading the delivery; the subscribers in `stalled` hang until
+`release` is set. Bounded: it stops when its context ends.
 """
 
 import asyncio
@@ -35,6 +36,9 @@ class WebhookReceiver:
     refused: int = 0
     failed_answers: int = 0
     failing: bool = False
+    # Subscribers whose deliveries hang (unanswered) until `release` is set: a slow receiver.
+    stalled: set[str] = field(default_factory=set)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
     port: int = 0
 
     def url(self, name: str) -> str:
@@ -56,6 +60,8 @@ class WebhookReceiver:
             if self.failing:
                 self.failed_answers += 1
                 return Response({"down": True}, status_code=500)
+            if name in self.stalled:
+                await asyncio.wait_for(self.release.wait(), START_TIMEOUT * 3)
             body = await request.body()
             headers = dict(request.headers.items())
             try:

@@ -23,6 +23,8 @@ from tests.support.webhook_receiver import WebhookReceiver, eventually, running_
 
 from adapters.in_memory.clock import SettableClock
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from adapters.system import SystemClock
+from application.ports import Clock
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
@@ -37,7 +39,7 @@ WAIT = 30.0
 class Service:
     client: AsyncTestClient[Litestar]
     container: Container
-    clock: SettableClock
+    clock: Clock
 
     async def order(self, *, pay: bool = False, cancel: bool = False) -> int:
         item = await self.client.post(
@@ -71,7 +73,7 @@ async def events_of(engine: AsyncEngine, order_ids: list[int]) -> dict[int, list
 
 
 @asynccontextmanager
-async def service(database_url: str, clock: SettableClock) -> AsyncIterator[Service]:
+async def service(database_url: str, clock: Clock) -> AsyncIterator[Service]:
     settings = load_settings(
         database_url=database_url,
         duitku_env="fake",
@@ -160,3 +162,33 @@ def _seqs_by_order(payloads: list[dict[str, Any]]) -> dict[int, list[int]]:
     for payload in payloads:
         seqs.setdefault(payload["order"]["id"], []).append(payload["seq"])
     return seqs
+
+
+async def test_a_subscriber_that_hangs_never_holds_up_another(sql_engine: AsyncEngine) -> None:
+    database_url = sql_engine.url.render_as_string(hide_password=False)
+    async with (
+        running_receiver() as receiver,
+        service(database_url, SettableClock(datetime.now(UTC))) as running,
+    ):
+        for name in ("slow", "fast"):
+            created = await running.client.post(
+                "/api/v1/webhook-subscriptions", json={"url": receiver.url(name)}, headers=STAFF
+            )
+            receiver.secrets[name] = created.json()["secret"]
+        receiver.stalled.add("slow")
+        orders = [await running.order(pay=True) for _ in range(3)]
+        expected = await events_of(sql_engine, orders)
+        everything = {event for events in expected.values() for event in events}
+
+        await eventually(
+            lambda: {i.webhook_id for i in receiver.first_arrivals("fast")} >= everything,
+            within=WAIT,
+            what="the fast subscriber's deliveries",
+        )
+        assert receiver.first_arrivals("slow") == []
+        receiver.release.set()
+        await eventually(
+            lambda: {i.webhook_id for i in receiver.first_arrivals("slow")} >= everything,
+            within=WAIT,
+            what="the slow subscriber's deliveries",
+        )

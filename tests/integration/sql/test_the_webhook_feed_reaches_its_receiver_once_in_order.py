@@ -23,7 +23,6 @@ from tests.support.webhook_receiver import WebhookReceiver, eventually, running_
 
 from adapters.in_memory.clock import SettableClock
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from adapters.system import SystemClock
 from application.ports import Clock
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app

@@ -38,6 +38,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from tests.support.resolvers import StaticResolver
 
 from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.schema import metadata
@@ -394,6 +395,10 @@ async def walk(database_url: str, stack_overrides: dict[str, Any]) -> AsyncItera
         )
     )
     container.gateway.override(providers.Object(gateways.fake_gateway(merchant_code="E2EFAKE")))
+    # Subscription URLs resolve without a network (hooks.example.test to a public address).
+    container.resolver.override(
+        providers.Object(StaticResolver({"hooks.example.test": ["93.184.216.34"]}))
+    )
     simulator = build_simulator()
     container.simulator.override(providers.Object(simulator))  # mounted too: walked too
     app = create_app(container)

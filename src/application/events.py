@@ -1,8 +1,10 @@
 """Collecting the events aggregates recorded, to publish them once their transaction committed."""
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
+from application.outbox import OutboxDraft, drafts_for, order_view
 from domain.events import DomainEvent
 from domain.orders import Order
 from domain.payments import Payment
@@ -32,12 +34,39 @@ class NewEvents:
     def __init__(self) -> None:
         self._stored: list[Order | Payment] = []
         self._recorded: list[DomainEvent] = []
+        self._read: dict[int | str, Order | Payment] = {}
 
     def track(self, repository: R) -> R:
-        """Make `repository`'s add and update remember what they stored."""
+        """Make `repository`'s add and update remember what they stored, and its get what it
+        read (so the outbox describes an order this unit of work read without reading it
+        again)."""
         for name in ("add", "update"):
             setattr(repository, name, self._remembering(getattr(repository, name)))
+        setattr(repository, "get", self._reading(repository.get))  # type: ignore[attr-defined]  # noqa: B010
         return repository
+
+    async def outbox_drafts(
+        self,
+        *,
+        now: datetime,
+        new_id: Callable[[], str],
+        describe_order: Callable[[int], Awaitable[dict[str, Any] | None]],
+        get_payment: Callable[[str], Awaitable[Payment | None]],
+    ) -> list[OutboxDraft]:
+        """The outbox drafts of the pending events (application.outbox.drafts_for), describing
+        the orders and payments this unit of work stored or read, reading only the others."""
+
+        async def order(order_id: int) -> dict[str, Any] | None:
+            known = self._read.get(order_id)
+            return order_view(known) if isinstance(known, Order) else await describe_order(order_id)
+
+        async def payment(order_uid: str) -> Payment | None:
+            known = self._read.get(order_uid)
+            return known if isinstance(known, Payment) else await get_payment(order_uid)
+
+        return await drafts_for(
+            self.pending(), now=now, new_id=new_id, describe_order=order, get_payment=payment
+        )
 
     def record(self, event: DomainEvent) -> None:
         self._recorded.append(event)
@@ -60,6 +89,7 @@ class NewEvents:
         """Nothing committed (rollback): nothing to publish."""
         self._stored.clear()
         self._recorded.clear()
+        self._read.clear()
 
     def _remembering(
         self, store: Callable[[Any], Awaitable[None]]
@@ -70,3 +100,14 @@ class NewEvents:
                 self._stored.append(aggregate)
 
         return stored
+
+    def _reading(
+        self, get: Callable[..., Awaitable[Order | Payment | None]]
+    ) -> Callable[..., Awaitable[Order | Payment | None]]:
+        async def read(key: int | str, **options: Any) -> Order | Payment | None:
+            found = await get(key, **options)
+            if found is not None:
+                self._read[key] = found
+            return found
+
+        return read

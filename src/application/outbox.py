@@ -114,6 +114,11 @@ class OutboxWriter(Protocol):
         `Last-Event-ID` resume)."""
         ...
 
+    async def order_view(self, order_id: int) -> dict[str, Any] | None:
+        """`order_view` of a stored order, read narrowly (no lines, no token) for a payload
+        about an order this transaction did not load."""
+        ...
+
 
 def event_type(event: DomainEvent) -> str | None:
     """The dotted type of an event that leaves kasir; None for a staff-only one."""
@@ -166,19 +171,20 @@ async def drafts_for(
     *,
     now: datetime,
     new_id: Callable[[], str],
-    get_order: Callable[[int], Awaitable[Order | None]],
+    describe_order: Callable[[int], Awaitable[dict[str, Any] | None]],
     get_payment: Callable[[str], Awaitable[Payment | None]],
 ) -> builtins.list[OutboxDraft]:
     """The drafts of the events a unit of work is about to commit, in the order recorded.
 
-    Each payload shows the order (and the payment concerned) as it stands when the
-    transaction commits: the aggregates stored in the unit of work first, else read in it.
+    Each payload shows the order (and the payment concerned) as this transaction leaves it:
+    the aggregates stored in the unit of work first, else `describe_order` (the order's
+    `order_view`, read in the transaction) and `get_payment`.
     """
-    orders: dict[int, Order] = {}
+    orders: dict[int, dict[str, Any]] = {}
     payments: dict[str, Payment] = {}
     for _, source in events:
         if isinstance(source, Order) and source.id is not None:
-            orders[source.id] = source
+            orders[source.id] = order_view(source)
         elif isinstance(source, Payment):
             payments[source.order_uid] = source
     drafts: builtins.list[OutboxDraft] = []
@@ -187,7 +193,7 @@ async def drafts_for(
         order_id = getattr(event, "order_id", None)
         if kind is None or not isinstance(order_id, int):
             continue
-        order = orders.get(order_id) or await get_order(order_id)
+        order = orders.get(order_id) or await describe_order(order_id)
         if order is None:
             # Events are about stored orders (a foreign key says so): never drop one quietly.
             raise LookupError(f"event {kind} names order {order_id}, which is not stored")
@@ -204,7 +210,7 @@ async def drafts_for(
                 order_id=order_id,
                 type=kind,
                 occurred_at=now,
-                order=order_view(order),
+                order=order,
                 payment=None if payment is None else payment_view(payment),
             )
         )

@@ -9,16 +9,25 @@ the use cases' unit tests and `for_order` readers.
 
 import builtins
 from collections.abc import Sequence
+from typing import Any
 
+from adapters.in_memory.repositories import InMemoryOrderRepository
 from adapters.in_memory.store import InMemoryStore
-from application.outbox import OutboxDraft, OutboxEvent
+from application.outbox import OutboxDraft, OutboxEvent, order_view
 
 
 class InMemoryOutbox:
     """`uow.outbox` over an InMemoryStore."""
 
-    def __init__(self, store: InMemoryStore, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        store: InMemoryStore,
+        *,
+        read_only: bool = False,
+        orders: InMemoryOrderRepository | None = None,
+    ) -> None:
         self._store = store
+        self._orders = orders
         self._read_only = read_only
         self.staged: builtins.list[OutboxEvent] = []
 
@@ -44,6 +53,13 @@ class InMemoryOutbox:
 
     async def for_order(self, order_id: int, after_seq: int = 0) -> builtins.list[OutboxEvent]:
         return [e for e in self._store.outbox if e.order_id == order_id and e.seq > after_seq]
+
+    async def order_view(self, order_id: int) -> dict[str, Any] | None:
+        if self._orders is None:
+            found = self._store.orders.get(order_id)
+        else:
+            found = await self._orders.get(order_id)
+        return None if found is None else order_view(found)
 
     def commit(self) -> None:
         self._store.outbox.extend(self.staged)

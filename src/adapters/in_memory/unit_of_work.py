@@ -15,7 +15,6 @@ from adapters.in_memory.repositories import (
 from adapters.in_memory.store import Bookkeeping, InMemoryStore
 from adapters.system import SystemClock, new_event_id
 from application.events import NewEvents
-from application.outbox import drafts_for
 from application.ports import Clock, EventPublisher
 from domain.events import DomainEvent
 
@@ -92,7 +91,7 @@ class InMemoryUnitOfWork:
         )
         self._inbox = InMemoryNotificationInbox(self._store, read_only=self._read_only)
         self._audit = InMemoryAuditLog(self._store, read_only=self._read_only)
-        self._outbox = InMemoryOutbox(self._store, read_only=self._read_only)
+        self._outbox = InMemoryOutbox(self._store, read_only=self._read_only, orders=self._orders)
         return self
 
     async def __aexit__(
@@ -138,14 +137,12 @@ class InMemoryUnitOfWork:
 
     async def _write_outbox(self) -> None:
         """The new events into the outbox, staged with this unit of work (application.outbox)."""
-        pending = self._new_events.pending()
-        if not pending or self._read_only:
+        if self._read_only or not self._new_events.pending():
             return
-        drafts = await drafts_for(
-            pending,
+        drafts = await self._new_events.outbox_drafts(
             now=self._clock.now(),
             new_id=new_event_id,
-            get_order=self.orders.get,
+            describe_order=self.outbox.order_view,
             get_payment=self.payments.get,
         )
         await self.outbox.append(drafts)

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.repositories import SqlAlchemyRepository
+from adapters.sqlalchemy.tables import orders
 from adapters.sqlalchemy.tables_events import (
     outbox_events,
     outbox_sequences,
@@ -49,6 +50,9 @@ _SELECT_FOR_ORDER = (
     )
     .order_by(outbox_events.c.seq)
 )
+_SELECT_ORDER_VIEW = select(
+    orders.c.id, orders.c.status, orders.c.total, orders.c.table_number
+).where(orders.c.id == bindparam("order_id"))
 _SELECT_SUBSCRIBERS = select(webhook_subscriptions.c.id, webhook_subscriptions.c.event_types)
 
 
@@ -104,6 +108,17 @@ class SqlAlchemyOutbox(SqlAlchemyRepository):
     async def for_order(self, order_id: int, after_seq: int = 0) -> builtins.list[OutboxEvent]:
         result = await self._run(_SELECT_FOR_ORDER, {"order_id": order_id, "after_seq": after_seq})
         return [event_from_row(row) for row in result.all()]
+
+    async def order_view(self, order_id: int) -> dict[str, Any] | None:
+        row = (await self._run(_SELECT_ORDER_VIEW, {"order_id": order_id})).one_or_none()
+        if row is None:
+            return None
+        return {
+            "id": row.id,
+            "status": row.status,
+            "total": row.total,
+            "table_number": row.table_number,
+        }
 
     async def _bump(self, order_id: int, count: int) -> int:
         dialect = postgresql if self._dialect == "postgresql" else sqlite

@@ -27,7 +27,6 @@ from adapters.sqlalchemy.repositories import (
 )
 from adapters.system import SystemClock, new_event_id
 from application.events import NewEvents
-from application.outbox import drafts_for
 from application.ports import Clock, EventPublisher
 from domain.events import DomainEvent
 
@@ -184,14 +183,12 @@ class SqlAlchemyUnitOfWork:
 
     async def _write_outbox(self) -> None:
         """The new events into the outbox, in this transaction (application.outbox)."""
-        pending = self._new_events.pending()
-        if not pending or self._read_only:
+        if self._read_only or not self._new_events.pending():
             return
-        drafts = await drafts_for(
-            pending,
+        drafts = await self._new_events.outbox_drafts(
             now=self._clock.now(),
             new_id=new_event_id,
-            get_order=self.orders.get,
+            describe_order=self.outbox.order_view,
             get_payment=self.payments.get,
         )
         await self.outbox.append(drafts)

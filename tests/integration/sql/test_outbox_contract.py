@@ -79,6 +79,15 @@ async def test_each_committed_change_writes_its_events_numbered_in_order(
         (5, "order.paid"),
     ]
     assert [e.seq for e in later] == [4, 5]
+    # The QR was recorded in a transaction that did not load the order: still described.
+    issued = events[2].payload
+    assert issued["order"] == {
+        "id": order.key,
+        "status": "awaiting_payment",
+        "total": 60_000,
+        "table_number": "7",
+    }
+    assert issued["payment"]["status"] == "pending"
     assert len({e.id for e in events}) == 5
     paid = events[-1].payload
     assert paid["order"] == {

@@ -83,7 +83,7 @@ async def test_a_payload_shows_the_order_and_the_payment_concerned_and_nothing_s
         events,
         now=NOW,
         new_id=lambda: next(ids),
-        get_order=no_read,
+        describe_order=no_read,
         get_payment=lambda uid: _found(attempt),
     )
     assert [d.type for d in drafts] == ["order.paid", "payment.refund_required"]
@@ -116,6 +116,6 @@ async def test_an_event_of_an_order_that_is_not_stored_fails_instead_of_vanishin
             [(OrderPaid(404, "KSR-x"), None)],
             now=NOW,
             new_id=lambda: "evt",
-            get_order=missing,
+            describe_order=missing,
             get_payment=missing,
         )

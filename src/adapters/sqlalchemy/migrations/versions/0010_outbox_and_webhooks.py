@@ -1,7 +1,7 @@
 """The outbox of order and payment events, webhook subscriptions and their deliveries.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30
 
 - `outbox_events`: every order and payment event, written in the transaction of the change
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -108,6 +108,9 @@ _EVENT_COLUMNS = (
 _SELECT_DELIVERIES = select(*_DELIVERY_COLUMNS, _E.c.event_id, _E.c.type).join(
     _E, _E.c.position == _D.c.event_position
 )
+# What `claim` would take, but for the due time: a delivery held back behind an earlier
+# event of its order is not counted (else a dispatcher would wake again and again while that
+# earlier event waits out its back-off).
 _NEXT_DUE = (
     select(func.min(_D.c.next_attempt_at))
     .join(_S, _S.c.id == _D.c.subscription_id)
@@ -115,6 +118,7 @@ _NEXT_DUE = (
         _D.c.status == _PENDING,
         _S.c.status == _ACTIVE,
         or_(_D.c.lease_until.is_(None), _D.c.lease_until <= bindparam("now")),
+        ~_HELD_BACK,
     )
 )
 _RESET = {

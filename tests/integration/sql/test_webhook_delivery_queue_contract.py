@@ -74,6 +74,9 @@ class Queue:
         )
         return [f"{c.event.order_id}:{c.event.seq}" for c in claimed]
 
+    async def next_due(self) -> datetime | None:
+        return await self.store.next_due_at(now=NOW)
+
     async def record(
         self, subscription: str, key: str, attempt: Attempt, *, give_up: bool = False
     ) -> None:
@@ -197,3 +200,15 @@ async def test_processes_starting_together_keep_one_subscriber_of_the_setting(
     [subscription] = await queue.store.list_subscriptions()
     assert subscription.from_setting
     assert subscription.url == "https://moved.example/"
+
+
+async def test_the_next_due_time_skips_events_held_back_behind_a_failing_one(
+    queue: Queue,
+) -> None:
+    kitchen = await queue.subscribe()
+    order_id = await queue.order()
+    await queue.cancel(order_id)
+    assert await queue.next_due() == NOW
+    await queue.claim(kitchen)
+    await queue.record(kitchen, f"{order_id}:1", DOWN)  # due again at NOW + 5 s
+    assert await queue.next_due() == NOW + timedelta(seconds=5)

@@ -1,9 +1,10 @@
 """The webhook dispatcher of a serving process (application.use_cases.dispatch_webhooks).
 
-One asyncio task looks for active subscriptions with due deliveries and gives each its own
-task, which leases and sends a batch (at most WEBHOOK_CONCURRENCY_PER_SUBSCRIBER at once)
-and goes on while there is more: a slow or dead subscriber only ever occupies its own task,
-never another subscriber's, never a request. The loop then sleeps until the earliest due
+One asyncio task reads when the earliest delivery falls due; when one is, it gives every
+active subscription without a running batch a task of its own, which leases and sends a
+batch (at most WEBHOOK_CONCURRENCY_PER_SUBSCRIBER at once) and goes on while there is more:
+a slow or dead subscriber only ever occupies its own task, never another subscriber's, never
+a request. The loop then sleeps until the earliest due
 delivery, at most WEBHOOK_DISPATCH_INTERVAL_SECONDS, and is woken at once when this process
 commits an event (the container's `webhook_wakeups`). Several processes on one database
 share the work through the deliveries' leases.
@@ -40,8 +41,15 @@ class WebhookDispatcher:
         wakeups = self._container.webhook_wakeups()
         try:
             while True:
-                await self.start_due()
-                await wakeups.wait(await self._pause())
+                due_in = await self._due_in()
+                if due_in is not None and due_in <= 0:
+                    # Leases are write transactions (SQLite's one writer): take them only
+                    # when a read says something is due.
+                    await self.start_due()
+                    pause = MIN_PAUSE_SECONDS
+                else:
+                    pause = self._interval if due_in is None else min(self._interval, due_in)
+                await wakeups.wait(max(pause, MIN_PAUSE_SECONDS))
         finally:
             for task in self.tasks.values():
                 task.cancel()
@@ -88,15 +96,14 @@ class WebhookDispatcher:
             if not (report.delivered or report.failed or report.gave_up):
                 return
 
-    async def _pause(self) -> float:
+    async def _due_in(self) -> float | None:
+        """Seconds until the earliest due delivery (0 when one is due), None when none is
+        pending or the database could not say."""
         try:
-            due = await self._container.dispatch_webhooks().seconds_until_due()
+            return await self._container.dispatch_webhooks().seconds_until_due()
         except Exception:
             logger.exception("reading the next due webhook delivery failed")
-            return self._interval
-        if due is None:
-            return self._interval
-        return min(self._interval, max(due, MIN_PAUSE_SECONDS))
+            return None
 
 
 def webhook_dispatch(

@@ -1,6 +1,6 @@
 """Delivering the webhook feed: lease due deliveries of one subscription, send, record.
 
-The dispatcher of each process (entrypoints/background.py) calls `deliver_due` for every
+The dispatcher of each process (entrypoints/webhook_dispatcher.py) calls `deliver_due` for every
 active subscription in a task of its own, so a slow subscriber only ever holds up its own
 deliveries. Each call leases at most `batch` deliveries (the subscriber's concurrency in this
 process) and sends them at once; the store never leases two events of one order to the

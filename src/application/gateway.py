@@ -123,3 +123,23 @@ class PaymentGateway(Protocol):
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         """Prove a notification came from the gateway (signature, merchant) and parse it."""
         ...
+
+    @property
+    def cancels_qris(self) -> bool:
+        """Whether this gateway can withdraw an unpaid QR (`cancel_qris`).
+
+        A capability, not a gateway's name: where it is False (the gateway has no cancel call), a
+        QR kasir closes stays payable at the gateway until it expires, and the closed-QR rules
+        apply (reconciliation watches it; money arriving on it becomes a refund to make).
+        """
+        ...
+
+    async def cancel_qris(self, order_uid: str) -> None:
+        """Withdraw the unpaid QR of `order_uid` at the gateway so nobody can pay it any more.
+
+        Only called when `cancels_qris` is True, after kasir has closed the attempt in its own
+        committed transaction. Raises GatewayError when the gateway did not (or may not have)
+        cancelled it, e.g. GatewayRejected when it was paid meanwhile: the closed-QR rules
+        still apply then, so a failed cancel never undoes what kasir decided.
+        """
+        ...

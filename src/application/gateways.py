@@ -21,10 +21,15 @@ class UnknownGateway(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class Gateways:
-    """Gateways by name; `default` issues new attempts."""
+    """Gateways by name; `default` issues new attempts.
+
+    With `fallback`, the gateway configured after the one that provably created nothing
+    (`by_name` order) may issue the order's QR instead (see StartQrisPayment); off by default.
+    """
 
     by_name: Mapping[str, PaymentGateway]
     default: str
+    fallback: bool = False
     _frozen: Mapping[str, PaymentGateway] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -41,6 +46,19 @@ class Gateways:
     def issuing(self) -> PaymentGateway:
         """The gateway that issues new attempts."""
         return self._frozen[self.default]
+
+    def fallback_after(self, name: str | None) -> str | None:
+        """The gateway that may issue an attempt when `name` provably created nothing: the
+        next one configured after it, once (never back to the default); None without
+        fallback, or when `name` is the last one."""
+        if not self.fallback:
+            return None
+        names = list(self._frozen)
+        issued_by = name or self.default
+        if issued_by not in names:
+            return None
+        following = names[names.index(issued_by) + 1 :]
+        return following[0] if following else None
 
     def named(self, name: str | None) -> PaymentGateway:
         """The gateway called `name`; None (an attempt without one: cash) is the default."""

@@ -14,7 +14,7 @@ import uvicorn
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from entrypoints import gateways
+from entrypoints import gateways, midtrans_gateway
 from entrypoints.background import process_runner_id, run_pass
 from entrypoints.container import SIMULATOR_RECEIVER_PATH, build_container
 from entrypoints.demo_data import seed_demo_menu
@@ -26,6 +26,12 @@ from entrypoints.duitku_simulator import (
     create_simulator_app,
 )
 from entrypoints.logging_setup import configure_logging, logging_config
+from entrypoints.midtrans_simulator import DEFAULT_MOUNT_PATH as MIDTRANS_MOUNT_PATH
+from entrypoints.midtrans_simulator import (
+    DEV_SERVER_KEY,
+    MidtransSimulatorConfig,
+    create_midtrans_simulator_app,
+)
 from entrypoints.resources import close_resources
 from entrypoints.server_limits import uvicorn_limits
 from entrypoints.settings import (
@@ -78,9 +84,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the subscription's whsec_ secret (default: the WEBHOOK_SECRET setting)",
     )
     listen.set_defaults(run=_listen)
-    simulator = commands.add_parser("simulator", help="the Duitku simulator, standalone or driven")
+    simulator = commands.add_parser(
+        "simulator", help="a gateway's simulator (Duitku or Midtrans), standalone or driven"
+    )
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=8100)
+    simulator.add_argument("--gateway", choices=("duitku", "midtrans"), default="duitku")
     simulator.set_defaults(run=_simulator)
     actions = simulator.add_subparsers(metavar="ACTION")
     for action in ("pay", "fail", "expire"):
@@ -170,8 +179,13 @@ def _print_banner(settings: Settings, local_token: str | None) -> None:
                 f"Webhook feed: every event is delivered, signed, to the receiver at "
                 f"{settings.base_url}{SIMULATOR_RECEIVER_PATH} (logged as kasir.webhooks.receiver)"
             )
+        if midtrans_gateway.uses_mounted_midtrans_simulator(settings):
+            lines.append(f"Midtrans simulator mounted at {settings.base_url}{MIDTRANS_MOUNT_PATH}")
     else:
         lines.append(f"Duitku {settings.duitku_env}: REAL payments.")
+        if settings.midtrans_environment is not None:
+            lines.append(f"Midtrans {settings.midtrans_environment}: REAL payments.")
+    lines.append(f"New QRIS attempts go to {settings.qris_gateway}.")
     if local_token:
         lines.append(f"Local staff token (this run only): {local_token}")
     lines.append(f"API docs: {settings.base_url}/schema")
@@ -190,12 +204,19 @@ def _reconcile(_: argparse.Namespace) -> int:
     """What the service's background job does in one pass, run once from the command line."""
     settings = load_settings()
     configure_logging(settings.log_level)
-    if settings.duitku_env == "fake" or gateways.uses_mounted_simulator(settings):
-        # The fake gateway and the mounted simulator keep their transactions inside the
+    in_process = (
+        settings.duitku_env == "fake"
+        or gateways.uses_mounted_simulator(settings)
+        or settings.midtrans_environment == "fake"
+        or midtrans_gateway.uses_mounted_midtrans_simulator(settings)
+    )
+    if in_process:
+        # The fake gateways and the mounted simulators keep their transactions inside the
         # serving process: asked from here, they would report every attempt unknown.
         print(
-            "kasir: reconcile needs a gateway outside this process: DUITKU_ENV sandbox or "
-            "production, or simulator with DUITKU_BASE_URL (the standalone simulator)",
+            "kasir: reconcile needs every configured gateway outside this process: sandbox or "
+            "production, or simulator with DUITKU_BASE_URL / MIDTRANS_BASE_URL (the "
+            "standalone simulators)",
             file=sys.stderr,
         )
         return 2
@@ -222,6 +243,8 @@ def _migrate(_: argparse.Namespace) -> int:
 def _simulator(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
+    if args.gateway == "midtrans":
+        return _midtrans_simulator(args, settings)
     config = SimulatorConfig(
         merchant_code=settings.duitku_merchant_code or DEV_MERCHANT_CODE,
         api_key=(
@@ -235,8 +258,24 @@ def _simulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _midtrans_simulator(args: argparse.Namespace, settings: Settings) -> int:
+    """The Midtrans simulator on its own port; kasir reaches it with MIDTRANS_ENV=simulator
+    and MIDTRANS_BASE_URL=http://HOST:PORT."""
+    key = settings.midtrans_server_key
+    config = MidtransSimulatorConfig(
+        server_key=key.get_secret_value() if key else DEV_SERVER_KEY,
+        public_base_url=f"http://{args.host}:{args.port}",
+        default_notification_url=f"{settings.base_url}{midtrans_gateway.WEBHOOK_PATH}",
+    )
+    print(f"Midtrans simulator on http://{args.host}:{args.port}")
+    app = create_midtrans_simulator_app(config)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
 def _simulator_control(args: argparse.Namespace) -> int:
-    root = args.url or f"{load_settings().base_url}{DEFAULT_MOUNT_PATH}"
+    mount = MIDTRANS_MOUNT_PATH if args.gateway == "midtrans" else DEFAULT_MOUNT_PATH
+    root = args.url or f"{load_settings().base_url}{mount}"
     url = f"{root.rstrip('/')}/control/transactions/{args.order_uid}/{args.action}"
     response = httpx.post(url, timeout=30)
     print(json.dumps(response.json(), indent=2))

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.crypto.aead import AesGcmSealer, derive_key
 from adapters.duitku.config import DuitkuConfig
 from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
+from adapters.midtrans.config import MidtransConfig
 from adapters.observability.event_log import LoggingEventPublisher
 from adapters.observability.metrics import CountingEventPublisher, InstrumentedGateway
 from adapters.sqlalchemy.engine import create_engine_for
@@ -29,7 +30,7 @@ from adapters.webhooks.sender import http_client as webhook_client
 from application.coalescing import SingleFlight
 from application.destinations import DestinationPolicy, Resolver, parse_networks
 from application.gateway import PaymentGateway
-from application.gateways import Gateways
+from application.gateways import DUITKU, Gateways
 from application.outbox import ALL_EVENT_TYPES
 from application.ports import (
     Clock,
@@ -72,13 +73,14 @@ from application.use_cases.webhook_feed import (
     SubscriptionFactory,
 )
 from application.webhooks import WebhookStore
-from entrypoints import gateways
+from entrypoints import gateways, midtrans_gateway
 from entrypoints.duitku_simulator import DuitkuSimulator
 from entrypoints.http.auth import StaffAuthenticator
 from entrypoints.http.client_address import ClientAddressResolver, SourceAllowlist, networks
 from entrypoints.http.creation_limit import CreationLimits
 from entrypoints.http.urls import PublicUrls
 from entrypoints.http.window_limiter import WindowLimiter
+from entrypoints.midtrans_simulator import MidtransSimulator
 from entrypoints.settings import Settings, secret_key_for_run
 
 # The public endpoints that create something, limited per client address.
@@ -126,6 +128,28 @@ def _simulator_if_mounted(settings: Settings, clock: Clock) -> DuitkuSimulator |
     )
 
 
+def _configured_gateways(
+    settings: Settings, duitku: PaymentGateway, midtrans: PaymentGateway | None
+) -> Gateways:
+    """Every configured gateway by the name its attempts record; QRIS_GATEWAY issues new
+    attempts and comes first, so with QRIS_GATEWAY_FALLBACK the other one follows it."""
+    by_name: dict[str, PaymentGateway] = {DUITKU: duitku}
+    if midtrans is not None:
+        by_name[midtrans_gateway.MIDTRANS] = midtrans
+    if settings.qris_gateway == midtrans_gateway.MIDTRANS:
+        by_name = {midtrans_gateway.MIDTRANS: by_name.pop(midtrans_gateway.MIDTRANS), **by_name}
+    return Gateways(by_name, default=settings.qris_gateway, fallback=settings.qris_gateway_fallback)
+
+
+def _longest_create_call(duitku: DuitkuConfig, midtrans: MidtransConfig | None) -> timedelta:
+    """The longest any configured gateway's create call can take: the creating grace outlasts
+    it whichever gateway issued the attempt."""
+    calls = [duitku.create_call_timeout()]
+    if midtrans is not None:
+        calls.append(midtrans.create_call_timeout())
+    return max(calls)
+
+
 class Container(containers.DeclarativeContainer):
     """Builds every adapter from settings and every use case from adapters."""
 
@@ -165,9 +189,27 @@ class Container(containers.DeclarativeContainer):
         InstrumentedGateway,
         providers.Singleton(gateways.payment_gateway, settings, duitku_config, http_client),
     )
-    # Every configured gateway by the name its attempts record; the default issues new ones.
-    # A Factory over the gateway Singleton, so a test that overrides `gateway` is heard.
-    payment_gateways: providers.Provider[Gateways] = providers.Factory(Gateways.only, gateway)
+    midtrans_simulator: providers.Provider[MidtransSimulator | None] = providers.Singleton(
+        midtrans_gateway.mounted_midtrans_simulator, settings, clock
+    )
+    midtrans_config: providers.Provider[MidtransConfig | None] = providers.Singleton(
+        midtrans_gateway.midtrans_config, settings
+    )
+    midtrans_http_client: providers.Provider[httpx.AsyncClient | None] = providers.Singleton(
+        midtrans_gateway.midtrans_http_client, midtrans_config, midtrans_simulator
+    )
+    # None when MIDTRANS_ENV is unset; instrumented like Duitku's otherwise.
+    midtrans: providers.Provider[PaymentGateway | None] = providers.Singleton(
+        lambda inner: None if inner is None else InstrumentedGateway(inner),
+        providers.Singleton(
+            midtrans_gateway.midtrans_gateway, settings, midtrans_config, midtrans_http_client
+        ),
+    )
+    # Every configured gateway by the name its attempts record; QRIS_GATEWAY issues new ones.
+    # A Factory over the gateway Singletons, so a test that overrides `gateway` is heard.
+    payment_gateways: providers.Provider[Gateways] = providers.Factory(
+        _configured_gateways, settings, gateway, midtrans
+    )
 
     # One per process: concurrent requests share a status check instead of repeating it.
     status_checks_in_flight: providers.Provider[SingleFlight[AttemptOutcome]] = providers.Singleton(
@@ -184,7 +226,8 @@ class Container(containers.DeclarativeContainer):
 
     # One grace for the QRIS start and the job, longer than the create call can take.
     creating_grace = providers.Callable(
-        creating_grace, providers.MethodCaller(duitku_config.provided.create_call_timeout)
+        creating_grace,
+        providers.Callable(_longest_create_call, duitku_config, midtrans_config),
     )
 
     # Idempotency keys and the reconciliation job's queue live in the same database.
@@ -227,7 +270,7 @@ class Container(containers.DeclarativeContainer):
         PlaceOrder, uow=uow, clock=clock, references=references
     )
     cancel_order: providers.Provider[CancelOrder] = providers.Factory(
-        CancelOrder, uow=uow, clock=clock
+        CancelOrder, uow=uow, clock=clock, gateways=payment_gateways
     )
     get_order: providers.Provider[GetOrder] = providers.Factory(GetOrder, uow=uow)
     list_orders: providers.Provider[ListOrders] = providers.Factory(ListOrders, uow=uow)

@@ -17,6 +17,11 @@ from application.outbox import ALL_EVENT_TYPES
 from entrypoints.http.client_address import DUITKU_CALLBACK_ADDRESSES, networks
 
 DuitkuEnv = Literal["simulator", "sandbox", "production", "fake"]
+MidtransEnv = Literal["simulator", "sandbox", "production", "fake"]
+QrisGateway = Literal["duitku", "midtrans"]
+_REAL_ENVS = ("sandbox", "production")
+# Midtrans's sandbox keys carry this prefix; production keys do not.
+_MIDTRANS_SANDBOX_KEY_PREFIX = "SB-"
 
 # Duitku's production merchant codes look like `D` + 4 digits, sandbox ones like `DS` + 5
 # (API.md §2: an observation, not a documented rule), so this only catches the obvious case.
@@ -73,6 +78,19 @@ class Settings(BaseSettings):
     kasir_secret_key: SecretStr | None = None
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
     duitku_callback_allowlist: str = "default"
+    # The gateway that issues new QRIS attempts; an attempt is always settled by the gateway
+    # that issued it, so a configured gateway keeps settling its attempts after a switch.
+    qris_gateway: QrisGateway = "duitku"
+    # Off by default: when the issuing gateway provably created nothing (never reached, or a
+    # definitive refusal), the other configured gateway issues the QR instead.
+    qris_gateway_fallback: bool = False
+    # Midtrans is configured when MIDTRANS_ENV is set (QRIS_GATEWAY=midtrans in a simulated
+    # Duitku mode implies MIDTRANS_ENV=simulator).
+    midtrans_env: MidtransEnv | None = None
+    midtrans_server_key: SecretStr | None = None
+    midtrans_client_key: str | None = None
+    midtrans_base_url: str | None = None
+    midtrans_acquirer: Literal["gopay", "airpay shopee"] = "gopay"
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     rate_limit_create_per_minute: int = Field(default=60, ge=0)
     rate_limit_rejected_callbacks_per_minute: int = Field(default=10, ge=0)
@@ -136,10 +154,18 @@ class Settings(BaseSettings):
             raise SettingsError("KASIR_STAFF_TOKENS names a staff member twice")
         return tuple(tokens)
 
-    @field_validator("kasir_secret_key", mode="before")
+    @field_validator(
+        "kasir_secret_key",
+        "midtrans_env",
+        "midtrans_server_key",
+        "midtrans_client_key",
+        "midtrans_base_url",
+        mode="before",
+    )
     @classmethod
     def _blank_secret_is_unset(cls, value: object) -> object:
-        # `KASIR_SECRET_KEY=` as in .env.example means "not set", not an empty secret.
+        # `KASIR_SECRET_KEY=` as in .env.example means "not set", not an empty secret (and
+        # likewise for the Midtrans settings).
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("metrics_token", mode="after")
@@ -178,16 +204,21 @@ class Settings(BaseSettings):
                 "DUITKU_CALLBACK_ACCEPT_MD5 is no longer read: remove it and use "
                 "DUITKU_CALLBACK_SIGNATURES=both|hmac|md5 (default both: HMAC first, then MD5)"
             )
-        real = self.duitku_env in ("sandbox", "production")
-        if real and not (self.duitku_merchant_code and self.duitku_api_key):
+        if self.qris_gateway == "midtrans" and self.midtrans_environment is None:
+            raise SettingsError("QRIS_GATEWAY=midtrans needs MIDTRANS_ENV")
+        self._check_midtrans()
+        real = not self.simulated
+        if self.duitku_env in _REAL_ENVS and not (
+            self.duitku_merchant_code and self.duitku_api_key
+        ):
             raise SettingsError(
                 f"DUITKU_ENV={self.duitku_env} needs DUITKU_MERCHANT_CODE and DUITKU_API_KEY"
             )
         if real and not self.kasir_staff_tokens:
-            raise SettingsError(f"DUITKU_ENV={self.duitku_env} needs KASIR_STAFF_TOKENS")
+            raise SettingsError(f"{self._real_env_name()} needs KASIR_STAFF_TOKENS")
         if real and self.kasir_secret_key is None:
             raise SettingsError(
-                f"DUITKU_ENV={self.duitku_env} needs KASIR_SECRET_KEY, one secret shared by every "
+                f"{self._real_env_name()} needs KASIR_SECRET_KEY, one secret shared by every "
                 f"process (at least {MIN_SECRET_KEY_LENGTH} characters, e.g. the output of "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
             )
@@ -196,17 +227,23 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"KASIR_SECRET_KEY must have at least {MIN_SECRET_KEY_LENGTH} characters"
             )
-        if self.duitku_env == "production" and not self.public_base_url.startswith("https://"):
-            raise SettingsError("DUITKU_ENV=production needs an https:// PUBLIC_BASE_URL")
+        if "production" in (self.duitku_env, self.midtrans_environment) and not (
+            self.public_base_url.startswith("https://")
+        ):
+            raise SettingsError(f"{self._real_env_name()} needs an https:// PUBLIC_BASE_URL")
         if (
-            not real
+            self.duitku_env not in _REAL_ENVS
             and self.duitku_merchant_code
             and _PRODUCTION_MERCHANT_CODE.match(self.duitku_merchant_code)
         ):
             raise SettingsError(
                 f"DUITKU_ENV={self.duitku_env} must not be given a production merchant code"
             )
-        if not real and self.duitku_base_url and "duitku.com" in self.duitku_base_url:
+        if (
+            self.duitku_env not in _REAL_ENVS
+            and self.duitku_base_url
+            and "duitku.com" in self.duitku_base_url
+        ):
             raise SettingsError(
                 f"DUITKU_ENV={self.duitku_env} must not point DUITKU_BASE_URL at Duitku"
             )
@@ -237,6 +274,57 @@ class Settings(BaseSettings):
         if self.webhook_url and secret is None:
             raise SettingsError("WEBHOOK_URL needs WEBHOOK_SECRET (whsec_...), shared with it")
 
+    def _real_env_name(self) -> str:
+        """The setting that makes this a real deployment, for messages."""
+        if self.duitku_env in _REAL_ENVS:
+            return f"DUITKU_ENV={self.duitku_env}"
+        return f"MIDTRANS_ENV={self.midtrans_environment}"
+
+    def _check_midtrans(self) -> None:
+        """Midtrans's settings, and the combinations of two gateways no deployment can run."""
+        env = self.midtrans_environment
+        if env is None:
+            given = [
+                name
+                for name, value in (
+                    ("MIDTRANS_SERVER_KEY", self.midtrans_server_key),
+                    ("MIDTRANS_BASE_URL", self.midtrans_base_url),
+                )
+                if value is not None
+            ]
+            if given:
+                raise SettingsError(f"{', '.join(given)} need MIDTRANS_ENV")
+            if self.qris_gateway_fallback:
+                raise SettingsError("QRIS_GATEWAY_FALLBACK needs a second gateway (MIDTRANS_ENV)")
+            return
+        key = self.midtrans_server_key.get_secret_value() if self.midtrans_server_key else ""
+        if env in _REAL_ENVS and not key.strip():
+            raise SettingsError(f"MIDTRANS_ENV={env} needs MIDTRANS_SERVER_KEY")
+        if env == "production" and key.startswith(_MIDTRANS_SANDBOX_KEY_PREFIX):
+            raise SettingsError("MIDTRANS_ENV=production must not be given a sandbox server key")
+        if env != "production" and key and not key.startswith(_MIDTRANS_SANDBOX_KEY_PREFIX):
+            raise SettingsError(f"MIDTRANS_ENV={env} must not be given a production server key")
+        if (
+            env not in _REAL_ENVS
+            and self.midtrans_base_url
+            and ("midtrans.com" in self.midtrans_base_url)
+        ):
+            raise SettingsError(f"MIDTRANS_ENV={env} must not point MIDTRANS_BASE_URL at Midtrans")
+        # Real money next to a simulated gateway (whose control routes "pay" anything) or a
+        # sandbox next to production: one of the two is a mistake, never a deployment.
+        duitku_real, midtrans_real = self.duitku_env in _REAL_ENVS, env in _REAL_ENVS
+        if duitku_real != midtrans_real or (
+            duitku_real and "production" in (self.duitku_env, env) and self.duitku_env != env
+        ):
+            raise SettingsError(
+                f"DUITKU_ENV={self.duitku_env} and MIDTRANS_ENV={env} cannot run together: "
+                "both simulated (simulator/fake), both sandbox, or both production"
+            )
+        if (self.duitku_env == "fake") != (env == "fake"):
+            raise SettingsError(
+                "DUITKU_ENV=fake and MIDTRANS_ENV=fake go together (the in-memory gateways)"
+            )
+
     def _check_benchmark_knobs(self) -> None:
         knobs = {
             "KASIR_BENCHMARK_ROUTES": self.kasir_benchmark_routes,
@@ -253,8 +341,18 @@ class Settings(BaseSettings):
 
     @property
     def simulated(self) -> bool:
-        """True when no real money can move (simulator or in-memory fake gateway)."""
-        return self.duitku_env in ("simulator", "fake")
+        """True when no real money can move (simulators or in-memory fake gateways)."""
+        return self.duitku_env not in _REAL_ENVS and self.midtrans_environment not in _REAL_ENVS
+
+    @property
+    def midtrans_environment(self) -> MidtransEnv | None:
+        """MIDTRANS_ENV; when unset, `simulator` if QRIS_GATEWAY=midtrans in a simulated Duitku
+        mode (never a real gateway by default); None: Midtrans is not configured."""
+        if self.midtrans_env is not None:
+            return self.midtrans_env
+        if self.qris_gateway == "midtrans" and self.duitku_env in ("simulator", "fake"):
+            return "fake" if self.duitku_env == "fake" else "simulator"
+        return None
 
     def callback_allowlist(self) -> tuple[str, ...] | None:
         """Addresses allowed to send callbacks; None when the allowlist is off.

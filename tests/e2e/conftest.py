@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import closing
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +49,12 @@ from entrypoints.duitku_simulator import (
     build_simulator,
 )
 from entrypoints.http.app import create_app
+from entrypoints.midtrans_simulator import DEFAULT_MOUNT_PATH as MIDTRANS_MOUNT_PATH
+from entrypoints.midtrans_simulator import (
+    MidtransSimulator,
+    MidtransSimulatorConfig,
+    build_midtrans_simulator,
+)
 from entrypoints.settings import DuitkuEnv, Settings, load_settings
 
 BASE_URL = "http://testserver.local"
@@ -229,20 +235,41 @@ class Stack:
 
 @dataclass(slots=True)
 class SimulatorStack(Stack):
-    """The default stack: the Duitku simulator mounted in the app, callbacks in-process."""
+    """The default stack: the Duitku simulator mounted in the app, callbacks in-process.
+
+    With Midtrans configured too (`gateway_api`), its simulator is mounted beside Duitku's;
+    `gateway` names the one that issues new attempts, and `pay`/`fail`/`expire`/`set_faults`
+    drive that one's simulator through the control routes both simulators share.
+    """
 
     simulator: DuitkuSimulator = field(kw_only=True)
+    midtrans: MidtransSimulator | None = field(default=None, kw_only=True)
+    gateway: str = field(default="duitku", kw_only=True)
+    callbacks_to: LateBoundApp = field(kw_only=True)  # where the simulators' callbacks go
 
-    async def pay(self, order_uid: str) -> httpx.Response:
+    @property
+    def mount(self) -> str:
+        return MIDTRANS_MOUNT_PATH if self.gateway == "midtrans" else DEFAULT_MOUNT_PATH
+
+    async def pay(self, order_uid: str, **options: Any) -> httpx.Response:
         """The payer pays the QR; the simulator sends its callback and answers with it."""
-        return await self.client.post(f"{DEFAULT_MOUNT_PATH}/control/transactions/{order_uid}/pay")
+        return await self.client.post(
+            f"{self.mount}/control/transactions/{order_uid}/pay", json=options or None
+        )
 
     async def fail(self, order_uid: str) -> httpx.Response:
-        return await self.client.post(f"{DEFAULT_MOUNT_PATH}/control/transactions/{order_uid}/fail")
+        return await self.client.post(f"{self.mount}/control/transactions/{order_uid}/fail")
 
     async def set_faults(self, **faults: Any) -> None:
-        response = await self.client.post(f"{DEFAULT_MOUNT_PATH}/control/faults", json=faults)
+        response = await self.client.post(f"{self.mount}/control/faults", json=faults)
         assert response.status_code == 200, response.text
+
+    async def at_gateway(self, order_uid: str) -> dict[str, Any]:
+        """The transaction as the issuing gateway's simulator holds it (control view)."""
+        response = await self.client.get(f"{self.mount}/control/transactions/{order_uid}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
 
 
 @dataclass(slots=True)
@@ -298,32 +325,88 @@ async def api(
     database_path: Path, settings_overrides: dict[str, Any]
 ) -> AsyncIterator[SimulatorStack]:
     """The default stack: SQLite file, the simulator mounted, its callbacks routed to the app."""
-    settings = e2e_settings(database_path, "simulator", settings_overrides)
+    async with simulator_stack(database_path, settings_overrides) as stack:
+        yield stack
+
+
+GATEWAYS = ("duitku", "midtrans")
+
+
+@pytest.fixture(params=GATEWAYS)
+async def gateway_api(
+    request: pytest.FixtureRequest, database_path: Path, settings_overrides: dict[str, Any]
+) -> AsyncIterator[SimulatorStack]:
+    """Both gateways configured at once (both simulators mounted), once with each issuing
+    new attempts (QRIS_GATEWAY): the main payment flows run once per gateway."""
+    gateway: str = request.param
+    overrides = {"qris_gateway": gateway, "midtrans_env": "simulator", **settings_overrides}
+    async with simulator_stack(database_path, overrides) as stack:
+        yield stack
+
+
+@asynccontextmanager
+async def simulator_stack(
+    database_path: Path,
+    overrides: dict[str, Any],
+    *,
+    keep: SimulatorStack | None = None,
+) -> AsyncIterator[SimulatorStack]:
+    """A simulator stack on `database_path`; with `keep`, one that takes over `keep`'s
+    simulators (the same gateways' state: a restart with other settings)."""
+    settings = e2e_settings(database_path, "simulator", overrides)
     await upgrade_database(settings.database_url)
     container = build_container(settings)
     duitku = container.duitku_config()
-    app_slot = LateBoundApp()
-    simulator = build_simulator(
-        SimulatorConfig(
-            merchant_code=duitku.merchant_code,
-            api_key=duitku.api_key,
-            public_base_url=f"{BASE_URL}{DEFAULT_MOUNT_PATH}",
-            **gateways.simulator_signatures(settings),
-            max_callback_attempts=3,
-            callback_retry_delay_s=0.01,
-            callback_timeout_s=5.0,
-            timeout_sleep_s=1.0,
-        ),
-        callback_transport=httpx.ASGITransport(app=app_slot),
+    app_slot = LateBoundApp() if keep is None else keep.callbacks_to
+    callbacks = httpx.ASGITransport(app=app_slot)
+    simulator = (
+        keep.simulator
+        if keep is not None
+        else build_simulator(
+            SimulatorConfig(
+                merchant_code=duitku.merchant_code,
+                api_key=duitku.api_key,
+                public_base_url=f"{BASE_URL}{DEFAULT_MOUNT_PATH}",
+                **gateways.simulator_signatures(settings),
+                max_callback_attempts=3,
+                callback_retry_delay_s=0.01,
+                callback_timeout_s=5.0,
+                timeout_sleep_s=1.0,
+            ),
+            callback_transport=callbacks,
+        )
     )
-    # Before create_app: the app mounts `container.simulator()`, and the HTTP client the
-    # gateway uses is built around the same simulator.
+    midtrans_config = container.midtrans_config()
+    midtrans = None if keep is None else keep.midtrans
+    if midtrans_config is not None and midtrans is None:
+        midtrans = build_midtrans_simulator(
+            MidtransSimulatorConfig(
+                server_key=midtrans_config.server_key,
+                public_base_url=f"{BASE_URL}{MIDTRANS_MOUNT_PATH}",
+                default_notification_url=midtrans_config.notification_url,
+                max_callback_attempts=3,
+                callback_retry_delay_s=0.01,
+                timeout_sleep_s=1.0,
+            ),
+            callback_transport=callbacks,
+        )
+    # Before create_app: the app mounts the simulators, and the HTTP clients the gateways
+    # use are built around the same ones.
     container.simulator.override(providers.Object(simulator))
+    container.midtrans_simulator.override(providers.Object(midtrans))
     app = create_app(container)
     app_slot.target = app
     assert container.simulator() is simulator
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
-        yield SimulatorStack(client, container, database_path, simulator=simulator)
+        yield SimulatorStack(
+            client,
+            container,
+            database_path,
+            simulator=simulator,
+            midtrans=midtrans,
+            gateway=settings.qris_gateway,
+            callbacks_to=app_slot,
+        )
 
 
 @pytest.fixture

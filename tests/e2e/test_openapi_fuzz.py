@@ -86,6 +86,7 @@ OPERATIONS = [
     "POST /api/v1/payments/{order_uid}/refund/resolve",
     "POST /api/v1/payments/{order_uid}/review/resolve",
     "POST /api/v1/webhooks/duitku",
+    "POST /api/v1/webhooks/midtrans",
     "GET /api/v1/notifications",
     "POST /api/v1/notifications/{entry_id}/reprocess",
     "POST /api/v1/notifications/{entry_id}/review",
@@ -164,6 +165,8 @@ def fuzz_target(database_url: str) -> Iterator[FuzzTarget]:
         load_settings(
             database_url=url,
             duitku_env="fake",
+            # Both gateways configured: the Midtrans webhook is fuzzed through its verifier.
+            midtrans_env="fake",
             kasir_staff_tokens="alice:alice-token-0123456789",
             public_base_url="http://testserver.local",
             rate_limit_create_per_minute=0,

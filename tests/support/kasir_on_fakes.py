@@ -256,7 +256,7 @@ class Kasir:
 
     @property
     def cancel_order(self) -> CancelOrder:
-        return CancelOrder(self.uow, self.clock)
+        return CancelOrder(self.uow, self.clock, Gateways.only(self.gateway))
 
     @property
     def start_qris_payment(self) -> StartQrisPayment:

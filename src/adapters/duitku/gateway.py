@@ -200,6 +200,16 @@ class DuitkuPaymentGateway:
         """
         return self._notifications.verify_notification(fields)
 
+    @property
+    def cancels_qris(self) -> bool:
+        """Duitku's v2 webapi has no call that withdraws a QR: it stays payable until it
+        expires, and kasir's closed-QR rules apply."""
+        return False
+
+    async def cancel_qris(self, order_uid: str) -> None:
+        """Never called (`cancels_qris` is False); refuses, creating nothing."""
+        raise GatewayRejected("Duitku cannot cancel a QRIS transaction")
+
     async def _check_status_once(self, order_uid: str) -> GatewayStatus:
         config = self._config
 

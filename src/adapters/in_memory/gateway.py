@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from application.errors import GatewayError, GatewayTimeout
+from application.errors import GatewayError, GatewayRejected, GatewayTimeout
 from application.gateway import (
     GatewayPaymentState,
     GatewayStatus,
@@ -55,6 +55,7 @@ class _Script:
     create_timeout_after_taking: int = 0
     status_errors: list[GatewayError] = field(default_factory=list)
     status_hangs: int = 0
+    cancel_errors: list[GatewayError] = field(default_factory=list)
 
 
 class FakePaymentGateway:
@@ -73,9 +74,11 @@ class FakePaymentGateway:
         valid_for: timedelta = timedelta(minutes=10),
         reference_prefix: str = "",
         keep_history: bool = True,
+        cancels: bool = False,
     ) -> None:
         """`reference_prefix` keeps references unique across processes sharing a database;
-        `keep_history=False` stops recording requests (a long-running server, not tests)."""
+        `keep_history=False` stops recording requests (a long-running server, not tests);
+        `cancels` gives it the cancel capability (a gateway like Midtrans; Duitku has none)."""
         self.merchant_code = merchant_code
         self._signing_key = signing_key.encode()
         self.notifications = notifications
@@ -85,6 +88,8 @@ class FakePaymentGateway:
         self.transactions: dict[str, FakeTransaction] = {}
         self.create_requests: list[QrisChargeRequest] = []
         self.status_checks: list[str] = []
+        self.cancels = cancels
+        self.cancelled: list[str] = []  # every order_uid `cancel_qris` withdrew, in order
         self._creates = 0  # numbers references; not len(create_requests), which tests may clear
         self._script = _Script()
 
@@ -102,6 +107,10 @@ class FakePaymentGateway:
 
     def fail_next_status(self, error: GatewayError) -> None:
         self._script.status_errors.append(error)
+
+    def fail_next_cancel(self, error: GatewayError) -> None:
+        """The next cancel raises `error` and leaves the transaction as it is."""
+        self._script.cancel_errors.append(error)
 
     def hang_next_status(self) -> None:
         """The next one-shot status check never answers: its caller's timeout ends it."""
@@ -185,6 +194,22 @@ class FakePaymentGateway:
                 self.status_checks.append(order_uid)
             await asyncio.Event().wait()  # no answer, until the caller gives up (cancels)
         return await self.check_status(order_uid)
+
+    @property
+    def cancels_qris(self) -> bool:
+        return self.cancels
+
+    async def cancel_qris(self, order_uid: str) -> None:
+        """A pending transaction becomes failed (nothing can pay it); a paid one is refused."""
+        if not self.cancels:
+            raise GatewayRejected("this gateway cannot cancel a QR")
+        if self._script.cancel_errors:
+            raise self._script.cancel_errors.pop(0)
+        transaction = self.transactions.get(order_uid)
+        if transaction is None or transaction.state is not GatewayPaymentState.PENDING:
+            raise GatewayRejected("only a pending transaction can be cancelled")
+        transaction.state = GatewayPaymentState.FAILED
+        self.cancelled.append(order_uid)
 
     def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
         """Delegated, like verification: the fake knows no field names of its own."""

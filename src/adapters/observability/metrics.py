@@ -118,6 +118,14 @@ class InstrumentedGateway:
         NOTIFICATION_SIGNATURES.labels(notification.signature_scheme).inc()
         return notification
 
+    @property
+    def cancels_qris(self) -> bool:
+        return self._inner.cancels_qris
+
+    async def cancel_qris(self, order_uid: str) -> None:
+        with _Timed("cancel_qris"):
+            await self._inner.cancel_qris(order_uid)
+
 
 class CountingEventPublisher:
     """Counts each event by type (and each review flag by reason), then hands the events to

@@ -4,26 +4,34 @@ from dataclasses import dataclass
 
 from application.callers import Caller, require_staff
 from application.errors import NotFound
+from application.gateway_cancellation import withdraw_closed_qr
+from application.gateways import Gateways
 from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
 from domain.orders import Order
+from domain.payments import Payment
 
 
 @dataclass(frozen=True, slots=True)
 class CancelOrder:
-    """A staff member cancels an order that awaits payment. Money arriving later is flagged for
-    refund."""
+    """A staff member cancels (voids) an order that awaits payment. Money arriving later is
+    flagged for refund. Where the open attempt's gateway can cancel a QR, it is asked to after
+    the cancellation is committed (application.gateway_cancellation); a failed cancel changes
+    nothing kasir decided."""
 
     uow: UnitOfWorkFactory
     clock: Clock
+    gateways: Gateways  # the closed attempt's own gateway is asked to withdraw its QR
 
     async def execute(self, order_id: int, *, caller: Caller) -> Order:
         """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
         the order is paid or cancelled already."""
         staff = require_staff(caller)
-        return await retry_on_conflict(lambda: self._cancel(order_id, staff.name))
+        order, closed_qr = await retry_on_conflict(lambda: self._cancel(order_id, staff.name))
+        await withdraw_closed_qr(self.gateways, closed_qr)
+        return order
 
-    async def _cancel(self, order_id: int, cancelled_by: str) -> Order:
+    async def _cancel(self, order_id: int, cancelled_by: str) -> tuple[Order, Payment | None]:
         now = self.clock.now()
         async with self.uow() as uow:
             order = await uow.orders.get(order_id, for_update=True)
@@ -36,4 +44,4 @@ class CancelOrder:
                 attempt.cancel(reason="order cancelled", now=now)
                 await uow.payments.update(attempt)
             await uow.commit()
-        return order
+        return order, attempt

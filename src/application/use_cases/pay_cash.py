@@ -8,6 +8,7 @@ from datetime import timedelta
 from application.callers import Caller, require_staff
 from application.errors import GatewayError, NotFound, OrderPaid
 from application.gateway import GatewayPaymentState, GatewayStatus
+from application.gateway_cancellation import withdraw_closed_qr
 from application.gateways import Gateways
 from application.ports import Clock, ReferenceGenerator, UnitOfWorkFactory
 from application.reconciliation import AttemptOutcome, AttemptReconciler
@@ -47,7 +48,11 @@ class PayCash:
         be paid just now."""
         taken_by = require_staff(caller).name
         await self._refuse_if_the_qr_was_just_paid(order_id, tendered)
-        return await retry_on_conflict(lambda: self._pay(order_id, tendered, taken_by))
+        payment, closed_qr = await retry_on_conflict(
+            lambda: self._pay(order_id, tendered, taken_by)
+        )
+        await withdraw_closed_qr(self.gateways, closed_qr, within=self.status_check_timeout)
+        return payment
 
     async def _refuse_if_the_qr_was_just_paid(self, order_id: int, tendered: int) -> None:
         attempt = await self._claim_status_check(order_id, tendered)
@@ -99,7 +104,10 @@ class PayCash:
                 await uow.commit()
         return applied.outcome
 
-    async def _pay(self, order_id: int, tendered: int, taken_by: str) -> Payment:
+    async def _pay(
+        self, order_id: int, tendered: int, taken_by: str
+    ) -> tuple[Payment, Payment | None]:
+        """The cash payment, and the QRIS attempt it closed (None when there was none)."""
         async with self.uow() as uow:
             order = await uow.orders.get(order_id, for_update=True)
             if order is None:
@@ -118,4 +126,4 @@ class PayCash:
             await uow.payments.add(payment)
             await uow.orders.update(order)
             await uow.commit()
-        return payment
+        return payment, open_qris

@@ -47,10 +47,14 @@ class StartQrisPayment:
     gateway before anything new is created. The attempt is recorded under the order's row lock,
     like every write that changes an order's money state. The caller (staff, or the holder of
     the order's token) is authorized in that same first read.
+
+    With a fallback configured (`Gateways.fallback_after`), a first gateway that provably
+    created nothing (it refused, or was never reached; never an unknown outcome) has its
+    attempt closed, and the next gateway issues a new one, once.
     """
 
     uow: UnitOfWorkFactory
-    gateways: Gateways  # the default one issues the attempt, which records its name
+    gateways: Gateways  # the default (or its fallback) issues the attempt, which records it
     clock: Clock
     references: ReferenceGenerator
     reconciler: AttemptReconciler
@@ -67,7 +71,29 @@ class StartQrisPayment:
         if not created:
             return StartedQrisPayment(attempt, created=False)
         try:
-            charge = await self.gateways.issuing.create_qris(
+            return await self._issue(attempt, command)
+        except GatewayOutcomeUnknown:
+            raise  # the first gateway may have created it: never a second QR for the order
+        except GatewayError:
+            fallback = self.gateways.fallback_after(attempt.gateway)
+            if fallback is None:
+                raise
+        # The first gateway provably created nothing (never reached, or refused) and its
+        # attempt is closed: the next configured gateway issues a new attempt, under the
+        # order's row lock like the first, so the order never has two open QRs.
+        second, created = await retry_on_conflict(
+            lambda: self._record_attempt(command, caller, gateway=fallback)
+        )
+        if not created:
+            return StartedQrisPayment(second, created=False)
+        return await self._issue(second, command)
+
+    async def _issue(
+        self, attempt: Payment, command: StartQrisPaymentCommand
+    ) -> StartedQrisPayment:
+        """Ask the attempt's own gateway for its QR and record the answer (or the refusal)."""
+        try:
+            charge = await self.gateways.named(attempt.gateway).create_qris(
                 QrisChargeRequest(
                     order_uid=attempt.order_uid,
                     amount=attempt.amount,
@@ -89,8 +115,9 @@ class StartQrisPayment:
         )
 
     async def _record_attempt(
-        self, command: StartQrisPaymentCommand, caller: Caller
+        self, command: StartQrisPaymentCommand, caller: Caller, *, gateway: str | None = None
     ) -> tuple[Payment, bool]:
+        """A new attempt at `gateway` (the default when None), or the order's open one."""
         for _ in range(2):
             now = self.clock.now()
             async with self.uow() as uow:
@@ -110,7 +137,7 @@ class StartQrisPayment:
                         order=order,
                         order_uid=self.references.new_order_uid(),
                         now=now,
-                        gateway=self.gateways.default,
+                        gateway=gateway or self.gateways.default,
                     )
                     await uow.payments.add(attempt)
                     await uow.commit()

@@ -42,6 +42,7 @@ from entrypoints.http.input_guard import input_guard_middleware
 from entrypoints.http.lifespan import resources
 from entrypoints.http.request_id import request_id_middleware
 from entrypoints.http.security_headers import security_headers
+from entrypoints.midtrans_simulator import midtrans_simulator_mount
 from entrypoints.settings import load_settings
 from entrypoints.webhook_dispatcher import webhook_dispatch
 from entrypoints.webhook_receiver import log_printer, receiver_handler
@@ -97,6 +98,9 @@ def create_app(
                 receiver_secret(container.run_secret()), SIMULATOR_RECEIVER_PATH, log_printer
             )
         )
+    midtrans_simulator = container.midtrans_simulator()
+    if midtrans_simulator is not None:
+        handlers.append(midtrans_simulator_mount(midtrans_simulator))
     if settings.kasir_benchmark_routes:  # `make bench` only; settings allow it in fake mode
         handlers.append(BenchmarkBaselines)
     app = Litestar(

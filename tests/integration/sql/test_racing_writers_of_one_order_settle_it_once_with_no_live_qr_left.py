@@ -409,7 +409,9 @@ async def test_a_qris_start_racing_cash_or_a_cancel_never_leaves_a_live_qr_on_a_
             )
             if settle == "cash"
             else partial(
-                CancelOrder(uow=settle_side, clock=kasir.clock).execute,
+                CancelOrder(
+                    uow=settle_side, clock=kasir.clock, gateways=Gateways.only(kasir.gateway)
+                ).execute,
                 order.key,
                 caller=Staff(STAFF),
             )

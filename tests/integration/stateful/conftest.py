@@ -33,9 +33,17 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from tests.integration.stateful.gateway_drivers import (
+    DuitkuDriver,
+    Forgery,
+    GatewayDriver,
+    MidtransDriver,
+)
 
 from adapters.duitku.gateway import DuitkuPaymentGateway
 from adapters.in_memory.clock import SettableClock
+from adapters.midtrans.config import MidtransConfig
+from adapters.midtrans.gateway import MidtransPaymentGateway
 from adapters.observability.metrics import InstrumentedGateway
 from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.schema import metadata
@@ -52,13 +60,17 @@ from entrypoints.duitku_simulator import (
 )
 from entrypoints.http.app import create_app
 from entrypoints.http.lifespan import resources
+from entrypoints.midtrans_simulator import DEFAULT_MOUNT_PATH as MIDTRANS_MOUNT_PATH
+from entrypoints.midtrans_simulator import (
+    MidtransSimulator,
+    MidtransSimulatorConfig,
+    build_midtrans_simulator,
+)
 from entrypoints.settings import load_settings
 
 BASE_URL = "http://kasir.test"
 STAFF_TOKEN = "cashier-token-0123456789"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
-WEBHOOK_PATH = "/api/v1/webhooks/duitku"
-CONTROL = f"{DEFAULT_MOUNT_PATH}/control"
 START = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": "081234567890"}
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -135,18 +147,22 @@ class Stack:
 
     container: Container
     app: Litestar
-    simulator: DuitkuSimulator
+    driver: GatewayDriver  # the simulator of the gateway that issues the attempts
+    simulators: tuple[DuitkuSimulator, MidtransSimulator]
     clock: SettableClock
     client: httpx.AsyncClient
     engine: AsyncEngine
     exits: AsyncExitStack
 
     @classmethod
-    async def start(cls, database_url: str) -> Stack:
+    async def start(cls, database_url: str, gateway: str) -> Stack:
+        """Both gateways configured and mounted; `gateway` issues the attempts."""
         clock = SettableClock(START)
         settings = load_settings(
             database_url=database_url,
             duitku_env="simulator",
+            midtrans_env="simulator",
+            qris_gateway=gateway,
             kasir_staff_tokens=f"cashier:{STAFF_TOKEN}",
             public_base_url=BASE_URL,
             # The machine is one client sending many requests and forgeries: per-address
@@ -166,6 +182,13 @@ class Stack:
             status_retry_max_wait=0.002,
         )
         container.duitku_config.override(providers.Object(duitku))
+        midtrans = dataclasses.replace(
+            cast(MidtransConfig, container.midtrans_config()),
+            total_timeout=0.3,
+            status_retry_initial_wait=0.001,
+            status_retry_max_wait=0.002,
+        )
+        container.midtrans_config.override(providers.Object(midtrans))
         # Only one request runs at a time here, so no concurrent status check can be waited
         # for: do not sleep 50 ms per poll for one.
         cast(providers.Factory[Any], container.handle_payment_notification).add_kwargs(
@@ -185,7 +208,23 @@ class Stack:
             clock=clock.now,
             callback_transport=httpx.ASGITransport(app=cast(Any, app_slot)),
         )
+        midtrans_simulator = build_midtrans_simulator(
+            MidtransSimulatorConfig(
+                server_key=midtrans.server_key,
+                public_base_url=f"{BASE_URL}{MIDTRANS_MOUNT_PATH}",
+                default_notification_url=midtrans.notification_url,
+                max_callback_attempts=2,
+                callback_retry_delay_s=0.0,
+                timeout_sleep_s=5.0,
+            ),
+            clock=clock.now,
+            callback_transport=httpx.ASGITransport(app=cast(Any, app_slot)),
+        )
         container.simulator.override(providers.Object(simulator))
+        container.midtrans_simulator.override(providers.Object(midtrans_simulator))
+        driver: GatewayDriver = (
+            MidtransDriver(midtrans_simulator) if gateway == "midtrans" else DuitkuDriver(simulator)
+        )
         app = create_app(container)
         app_slot.target = app
         exits = AsyncExitStack()
@@ -195,21 +234,33 @@ class Stack:
                 transport=httpx.ASGITransport(app=cast(Any, app)), base_url=BASE_URL, timeout=10
             )
         )
-        stack = cls(container, app, simulator, clock, client, container.engine(), exits)
+        stack = cls(
+            container,
+            app,
+            driver,
+            (simulator, midtrans_simulator),
+            clock,
+            client,
+            container.engine(),
+            exits,
+        )
         stack.assert_real_adapters(database_url)
         return stack
 
     def assert_real_adapters(self, database_url: str) -> None:
         """The proof runs on production code: SQL unit of work on the asked database, the
-        Duitku adapter (and its verifier) over HTTP to this simulator, sharing one clock."""
+        issuing gateway's adapter (and its verifier) over HTTP to its simulator, one clock."""
         container = self.container
         assert isinstance(container.uow(), SqlAlchemyUnitOfWorkFactory)
         assert self.engine.dialect.name == database_url.split("+", 1)[0]
-        gateway = container.gateway()
+        midtrans = self.driver.name == "midtrans"
+        gateway = container.midtrans() if midtrans else container.gateway()
         assert isinstance(gateway, InstrumentedGateway)
-        assert isinstance(vars(gateway)["_inner"], DuitkuPaymentGateway)
+        adapter = MidtransPaymentGateway if midtrans else DuitkuPaymentGateway
+        assert isinstance(vars(gateway)["_inner"], adapter)
         assert container.handle_payment_notification().gateways.issuing is gateway
-        assert container.simulator() is self.simulator
+        assert container.simulator() is self.simulators[0]
+        assert container.midtrans_simulator() is self.simulators[1]
         assert container.clock() is self.clock
 
     async def close(self) -> None:
@@ -220,7 +271,8 @@ class Stack:
         memory, the clock back at the start. Building the app anew costs ~0.3 s, which
         would make shrinking a failure take minutes."""
         await empty_database(self.engine)
-        self.simulator.reset()
+        for simulator in self.simulators:
+            simulator.reset()
         self.clock.set(START)
         cast(providers.Singleton[Any], self.container.status_checks_in_flight).reset()
 
@@ -229,11 +281,17 @@ class Stack:
     staff: ClassVar[dict[str, str]] = STAFF
 
     async def control(self, path: str, body: Any = None) -> httpx.Response:
-        """A call to the simulator's control API (pay, fail, callbacks, faults...)."""
-        return await self.client.post(f"{CONTROL}/{path}", json=body)
+        """A call to the issuing simulator's control API (pay, fail, callbacks, faults...)."""
+        return await self.client.post(f"{self.driver.mount}/control/{path}", json=body)
+
+    async def control_view(self, uid: str) -> dict[str, Any]:
+        response = await self.client.get(f"{self.driver.mount}/control/transactions/{uid}")
+        assert response.status_code == 200, response.text
+        view: dict[str, Any] = response.json()
+        return view
 
     async def reset_faults(self) -> None:
-        response = await self.client.delete(f"{CONTROL}/faults")
+        response = await self.client.delete(f"{self.driver.mount}/control/faults")
         assert response.status_code == 200, response.text
 
     async def start_qris(
@@ -248,9 +306,9 @@ class Stack:
             headers=headers,
         )
 
-    async def notify(self, form: dict[str, str]) -> httpx.Response:
-        """POST a callback form to kasir's webhook, as Duitku (or a forger) does."""
-        return await self.client.post(WEBHOOK_PATH, data=form)
+    async def notify(self, forgery: Forgery) -> httpx.Response:
+        """POST a notification to the issuing gateway's webhook, as a forger does."""
+        return await self.client.post(self.driver.webhook_path, **forgery.post)
 
     def documented_statuses(self, method: str, path: str) -> frozenset[int]:
         """The statuses the app's OpenAPI document lists for one operation."""
@@ -347,11 +405,11 @@ class RunningStack:
 
 
 @contextlib.contextmanager
-def running_stack(database_url: str) -> Iterator[RunningStack]:
+def running_stack(database_url: str, gateway: str) -> Iterator[RunningStack]:
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(upgrade_database(database_url))
-        stack = loop.run_until_complete(Stack.start(database_url))
+        stack = loop.run_until_complete(Stack.start(database_url, gateway))
         try:
             yield RunningStack(loop, stack)
         finally:
@@ -361,14 +419,20 @@ def running_stack(database_url: str) -> Iterator[RunningStack]:
 
 
 @pytest.fixture
-def sqlite_stack(tmp_path: Path) -> Iterator[RunningStack]:
+def gateway() -> str:
+    """The gateway issuing the attempts; tests parametrize it to run once per gateway."""
+    return "duitku"
+
+
+@pytest.fixture
+def sqlite_stack(tmp_path: Path, gateway: str) -> Iterator[RunningStack]:
     """The stack on a migrated SQLite file of this test's own."""
-    with running_stack(f"sqlite+aiosqlite:///{tmp_path / 'kasir.db'}") as running:
+    with running_stack(f"sqlite+aiosqlite:///{tmp_path / 'kasir.db'}", gateway) as running:
         yield running
 
 
 @pytest.fixture
-def postgres_stack() -> Iterator[RunningStack]:
+def postgres_stack(gateway: str) -> Iterator[RunningStack]:
     """The stack on a migrated PostgreSQL database of this test's own, dropped afterwards;
     a skip saying why PostgreSQL cannot be used (a failure with KASIR_REQUIRE_POSTGRES=1)."""
     admin_url = os.environ.get("KASIR_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
@@ -383,7 +447,7 @@ def postgres_stack() -> Iterator[RunningStack]:
     _run_in_thread(_admin(admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        with running_stack(url) as running:
+        with running_stack(url, gateway) as running:
             yield running
     finally:
         _run_in_thread(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -2,7 +2,8 @@
 kasir's money invariants hold, on SQLite and on PostgreSQL (issue 11, "The proof").
 
 A Hypothesis state machine drives the real service (conftest.py: the HTTP API, the SQL
-adapter, the Duitku adapter over HTTP to the simulator with fault injection, one clock):
+adapter, the issuing gateway's adapter over HTTP to its simulator with fault injection, one
+clock; once with Duitku issuing the attempts, once with Midtrans, both configured):
 orders, QRIS starts with and without idempotency keys, the payer paying the right or another
 amount, Duitku failing or expiring a transaction, callbacks delivered, duplicated, held,
 released in another order or dropped, forged callbacks, cash, cancellation, lost create
@@ -29,7 +30,6 @@ fresh randomness each run.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -48,11 +48,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from tests.integration.stateful.gateway_drivers import AtGateway
 
 from application.reconciliation_schedule import CHECK_SCHEDULE
-from entrypoints.duitku_simulator.callbacks import Payer, build_callback_form
-from entrypoints.duitku_simulator.signatures import callback_message, sign
-from entrypoints.duitku_simulator.store import Transaction, TransactionState
 
 if TYPE_CHECKING:
     from tests.integration.stateful.conftest import RunningStack, Stack, Truth
@@ -143,7 +141,8 @@ class MoneyInvariants(RuleBasedStateMachine):
         self.settled_paid: set[str] = set()
         self.signed_successes_pending: set[str] = set()
         self.served_closed_checked: set[tuple[str, str, str]] = set()
-        self.webhook_statuses = self.stack.documented_statuses("post", "/api/v1/webhooks/duitku")
+        self.driver = self.stack.driver
+        self.webhook_statuses = self.stack.documented_statuses("post", self.driver.webhook_path)
         self.qris_statuses = self.stack.documented_statuses("post", QRIS_PATH)
 
     async def _menu(self) -> None:
@@ -189,17 +188,17 @@ class MoneyInvariants(RuleBasedStateMachine):
         target=attempts,
         order=orders,
         key=st.sampled_from([None, "first", "second"]),
-        duitku=st.sampled_from(["answers", "answers", "answers", "timeout_next", "fail_next"]),
+        gateway=st.sampled_from(["answers", "answers", "answers", "timeout_next", "fail_next"]),
     )
-    def start_qris(self, order: Order, key: str | None, duitku: str) -> Any:
+    def start_qris(self, order: Order, key: str | None, gateway: str) -> Any:
         """The customer asks for a QR (again, with or without an Idempotency-Key); Duitku
         answers, or loses its answer (`timeout_next`: processed, the answer never arrives),
         or fails with a 500 (`fail_next`: not processed)."""
 
         async def start() -> Any:
-            if duitku == "answers":
+            if gateway == "answers":
                 return await self._start_qris(order, key)
-            await self.stack.control("faults", {duitku: 1})
+            await self.stack.control("faults", {gateway: 1})
             try:
                 return await self._start_qris(order, key)
             finally:
@@ -220,11 +219,11 @@ class MoneyInvariants(RuleBasedStateMachine):
             uid = response.json()["order_uid"]
             made.append(Attempt(uid, order, shown=True))
             self.known_uids.add(uid)
-        # Transactions Duitku made whose answer kasir never got: no one saw their QR.
-        for transaction in self.stack.simulator.store.all(now=self.stack.clock.now()):
-            if transaction.merchant_order_id not in self.known_uids:
-                self.known_uids.add(transaction.merchant_order_id)
-                made.append(Attempt(transaction.merchant_order_id, order, shown=False))
+        # Transactions the gateway made whose answer kasir never got: no one saw their QR.
+        for transaction in self.driver.transactions(self.stack.clock.now()):
+            if transaction.uid not in self.known_uids:
+                self.known_uids.add(transaction.uid)
+                made.append(Attempt(transaction.uid, order, shown=False))
         return multiple(*made)
 
     @rule(attempt=attempts, paid=st.sampled_from(["exact", "exact", "less", "more"]))
@@ -238,7 +237,7 @@ class MoneyInvariants(RuleBasedStateMachine):
         assert response.status_code in {200, 409}, response.text
 
     @rule(attempt=attempts, action=st.sampled_from(["fail", "expire"]))
-    def duitku_closes(self, attempt: Attempt, action: str) -> None:
+    def gateway_closes(self, attempt: Attempt, action: str) -> None:
         response = self.run(self.stack.control(f"transactions/{attempt.uid}/{action}"))
         assert response.status_code in {200, 409}, response.text
 
@@ -277,7 +276,7 @@ class MoneyInvariants(RuleBasedStateMachine):
     async def _release(self, uid: str, copies: int) -> None:
         if uid in self.held:
             self.held.remove(uid)
-        view = (await self.stack.client.get(f"/simulator/duitku/control/transactions/{uid}")).json()
+        view = await self.stack.control_view(uid)
         order = [i for i in range(len(view["held_callbacks"])) for _ in range(copies)]
         response = await self.stack.control(
             f"transactions/{uid}/callbacks/release", {"order": order}
@@ -303,33 +302,11 @@ class MoneyInvariants(RuleBasedStateMachine):
 
     async def _forge(self, attempt: Attempt, variant: str) -> None:
         stack = self.stack
-        transaction = stack.simulator.inspect(attempt.uid)
-        if variant == "signed_success_never_paid" and transaction.state is TransactionState.PAID:
+        forgery = self.driver.forge(attempt.uid, variant, stack.clock.now())
+        if forgery is None:
             return
-        config = stack.simulator.config
-        base = dataclasses.replace(transaction, settled_at=stack.clock.now())
-        if variant == "signed_success_unknown_order":
-            base = dataclasses.replace(base, merchant_order_id=f"{attempt.uid[:-4]}ZZZZ")
-        form = build_callback_form(
-            base,
-            result_code="00",
-            api_key=config.api_key,
-            scheme=config.callback_signature,
-            payer=Payer(config.payer_issuer_code, config.payer_name),
-        )
-        if variant == "bad_signature":
-            form["signature"] = sign("forged", config.api_key, config.callback_signature)
-        elif variant == "other_merchant":
-            form["merchantCode"] = "DS99999"
-            form["signature"] = sign(
-                callback_message("DS99999", form["amount"], form["merchantOrderId"]),
-                config.api_key,
-                config.callback_signature,
-            )
-        elif variant == "changed_amount":
-            form["amount"] = str(int(form["amount"]) + 1_000)
         before = await stack.truth()
-        response = await stack.notify(form)
+        response = await stack.notify(forgery)
         after = await stack.truth()
         assert response.status_code in self.webhook_statuses, (
             f"I5: the webhook answered undocumented {response.status_code} to a forged "
@@ -343,19 +320,16 @@ class MoneyInvariants(RuleBasedStateMachine):
             if response.json().get("outcome") == "scheduled":
                 # Duitku still says pending: kasir checks again later, and the contradiction
                 # is final only once the attempt is over (checked when everything settles).
-                self.signed_successes_pending.add(form["merchantOrderId"])
+                self.signed_successes_pending.add(forgery.uid)
             else:
-                self._i5_a_contradicted_success_is_left_for_staff(after, form, response.text)
+                self._i5_a_contradicted_success_is_left_for_staff(after, forgery.uid, response.text)
 
     def _i5_a_contradicted_success_is_left_for_staff(
-        self, truth: Truth, form: dict[str, str], answer: str
+        self, truth: Truth, uid: str, answer: str
     ) -> None:
         # kasir asked the gateway, which does not confirm the success, and answered 200:
-        # a staff member must see it (Duitku is inconsistent, or the API key has leaked).
-        uid = form["merchantOrderId"]
-        if self.stack.simulator.store.get(uid, now=self.stack.clock.now()) is not None and (
-            self.stack.simulator.inspect(uid).state is TransactionState.PAID
-        ):
+        # a staff member must see it (the gateway is inconsistent, or its key has leaked).
+        if self.driver.paid(uid, self.stack.clock.now()):
             return  # paid meanwhile: the success was true after all
         payment = truth.payments.get(uid)
         flagged = uid in truth.flagged_notifications or (
@@ -411,13 +385,13 @@ class MoneyInvariants(RuleBasedStateMachine):
         for _ in range(4):
             await self._reconcile()
             self.stack.clock.advance(timedelta(minutes=1))
-        for transaction in self.stack.simulator.store.all(now=self.stack.clock.now()):
-            if transaction.state is TransactionState.PAID:
-                self.settled_paid.add(transaction.merchant_order_id)
+        for transaction in self.driver.transactions(self.stack.clock.now()):
+            if transaction.paid:
+                self.settled_paid.add(transaction.uid)
         truth = await self.stack.truth()
         for uid in sorted(self.signed_successes_pending):
             self._i5_a_contradicted_success_is_left_for_staff(
-                truth, {"merchantOrderId": uid}, "200 scheduled, then the attempt ended unpaid"
+                truth, uid, "200 scheduled, then the attempt ended unpaid"
             )
         self.signed_successes_pending.clear()
 
@@ -442,20 +416,18 @@ class MoneyInvariants(RuleBasedStateMachine):
 
     async def _check(self) -> None:
         truth = await self.stack.truth()
-        transactions = self.stack.simulator.store.all(now=self.stack.clock.now())
+        transactions = self.driver.transactions(self.stack.clock.now())
         self._i1_paid_money_is_accounted_for(truth, transactions)
         self._i2_one_payment_covers_each_paid_order(truth)
         await self._i3_closed_orders_show_no_qr(truth)
         self._i4_attempts_past_their_last_slot_are_closed_or_flagged(truth)
         self._i5_webhook_answers_are_documented(transactions)
 
-    def _i1_paid_money_is_accounted_for(
-        self, truth: Truth, transactions: list[Transaction]
-    ) -> None:
+    def _i1_paid_money_is_accounted_for(self, truth: Truth, transactions: list[AtGateway]) -> None:
         for transaction in transactions:
-            if transaction.state is not TransactionState.PAID:
+            if not transaction.paid:
                 continue
-            uid = transaction.merchant_order_id
+            uid = transaction.uid
             told = uid in self.settled_paid or any(d.succeeded for d in transaction.deliveries)
             if not told:
                 continue
@@ -539,12 +511,12 @@ class MoneyInvariants(RuleBasedStateMachine):
                 "last slot, and nobody is asked to look at it"
             )
 
-    def _i5_webhook_answers_are_documented(self, transactions: list[Transaction]) -> None:
+    def _i5_webhook_answers_are_documented(self, transactions: list[AtGateway]) -> None:
         for transaction in transactions:
             for delivery in transaction.deliveries:
                 assert delivery.status_code in self.webhook_statuses, (
                     f"I5: the webhook answered {delivery.status_code} ({delivery.error}) to "
-                    f"Duitku's callback for {transaction.merchant_order_id}"
+                    f"{self.driver.name}'s notification for {transaction.uid}"
                 )
 
 
@@ -562,9 +534,14 @@ def _run(running: RunningStack) -> None:
     run_state_machine_as_test(machine, settings=SETTINGS)
 
 
+# Once per gateway issuing the attempts, both configured at once.
+each_gateway = pytest.mark.parametrize("gateway", ["duitku", "midtrans"])
+
+
 # Shrinking a failure reruns many examples: far beyond pytest's default 120 s under load.
 @pytest.mark.timeout(600)
 @known_defects
+@each_gateway
 def test_money_invariants_hold_on_sqlite(sqlite_stack: RunningStack) -> None:
     _run(sqlite_stack)
 
@@ -572,5 +549,6 @@ def test_money_invariants_hold_on_sqlite(sqlite_stack: RunningStack) -> None:
 @pytest.mark.timeout(600)
 @known_defects
 @pytest.mark.postgres
+@each_gateway
 def test_money_invariants_hold_on_postgresql(postgres_stack: RunningStack) -> None:
     _run(postgres_stack)

@@ -24,10 +24,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.errors import InvalidNotification
-from application.gateways import Gateways
+from application.gateways import DUITKU, Gateways
 from domain.orders import OrderStatus
 from entrypoints.http.controllers.gateway_notifications import (
-    GATEWAY,
     MAX_NOTIFICATION_BYTES,
     _form_fields,
     _refuse_unreadable_text,
@@ -80,7 +79,7 @@ class BenchmarkBaselines(Controller):
         nothing; a genuine one for an order not awaiting payment changes nothing either."""
         fields = await _form_fields(request)
         _refuse_unreadable_text(fields)
-        notification = payment_gateways.named(GATEWAY).verify_notification(fields)
+        notification = payment_gateways.named(DUITKU).verify_notification(fields)
         order_id = notification.order_uid
         if not (order_id.isascii() and order_id.isdigit()) or not 0 < int(order_id) <= MAX_ORDER_ID:
             raise InvalidNotification("the naive handler takes the order's id as the attempt id")

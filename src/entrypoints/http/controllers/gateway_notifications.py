@@ -1,8 +1,11 @@
-"""Duitku's payment notifications."""
+"""Payment notifications from each configured gateway, one route per gateway."""
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -11,6 +14,7 @@ from litestar.exceptions import HTTPException
 from adapters.observability.metrics import count_notification
 from application.errors import (
     InvalidNotification,
+    NotFound,
     NotificationRejected,
     StatusUnconfirmed,
 )
@@ -21,10 +25,11 @@ from entrypoints.http.errors import responses
 from entrypoints.http.schemas.payments import NotificationAck
 from entrypoints.http.text_rules import has_control_characters
 from entrypoints.http.window_limiter import WindowLimiter
+from entrypoints.midtrans_gateway import MIDTRANS
 
-GATEWAY = DUITKU  # the gateway this route hears from: its attempts are the only ones it settles
 FORM = "application/x-www-form-urlencoded"
-MAX_NOTIFICATION_BYTES = 16 * 1024  # a Duitku callback is well under 2 KiB
+JSON = "application/json"
+MAX_NOTIFICATION_BYTES = 16 * 1024  # a callback or notification is well under 2 KiB
 
 logger = logging.getLogger("kasir.notifications")
 
@@ -64,48 +69,110 @@ class GatewayNotificationController(Controller):
         callback_allowlist: NamedDependency[SourceAllowlist],
         callback_failures: NamedDependency[WindowLimiter],
     ) -> NotificationAck:
-        address, limiter, allowlist = client_address, callback_failures, callback_allowlist
-        source_allowed = allowlist.allows(address)
-        if limiter.blocked(address):
-            # Verify before refusing: the counter holds forgeries, and a genuine notification
-            # from the same address (a shared proxy, the simulator) must never wait for them.
-            # Verifying costs microseconds and writes nothing.
-            fields = await _form_fields_or_none(request)
-            if fields is None or not (
-                source_allowed and handle_payment_notification.is_authentic(fields, gateway=GATEWAY)
-            ):
-                count_notification("rate_limited")
-                raise HTTPException(
-                    status_code=429,
-                    detail="too many rejected notifications from this address",
-                    headers={"Retry-After": str(limiter.retry_after(address))},
-                )
-        else:
-            fields = await _form_fields(request)
-        try:
-            _refuse_unreadable_text(fields)
-            handled = await handle_payment_notification.execute(
-                fields, source_address=address, source_allowed=source_allowed, gateway=GATEWAY
+        return await _receive(
+            request,
+            Arrival(DUITKU, _form_fields, callback_allowlist.allows(client_address)),
+            handle_payment_notification,
+            client_address,
+            callback_failures,
+        )
+
+    @post(
+        "/midtrans",
+        summary="Midtrans payment notification (JSON, signed with SHA-512)",
+        description=(
+            "Midtrans's HTTP notification for a QRIS transaction kasir created at Midtrans "
+            "(each charge names this URL as its notification URL). Verified by its "
+            "signature (SHA-512 over the transaction, its status and amount, and the server "
+            "key, compared in constant time), then confirmed with Midtrans's status call: a "
+            "notification is a trigger, never proof. 200 when handled, with the same "
+            "`outcome` values as the Duitku route; 503 asks Midtrans to retry later. Forged "
+            "notifications get one generic 403 and count towards "
+            "RATE_LIMIT_REJECTED_CALLBACKS_PER_MINUTE (then 429). Only top-level text, "
+            "number and boolean fields are read; nested values are ignored. 404 when Midtrans "
+            "is not configured (MIDTRANS_ENV unset)."
+        ),
+        status_code=200,
+        request_max_body_size=MAX_NOTIFICATION_BYTES,
+        responses=responses(400, 403, 404, 413, 415, 429, 503),
+    )
+    async def midtrans(
+        self,
+        request: Request[Any, Any, State],
+        handle_payment_notification: NamedDependency[HandlePaymentNotification],
+        client_address: NamedDependency[str],
+        callback_failures: NamedDependency[WindowLimiter],
+    ) -> NotificationAck:
+        # No source allowlist: Midtrans publishes no address list kasir relies on; the
+        # signature and the status call decide.
+        return await _receive(
+            request,
+            Arrival(MIDTRANS, _json_fields, source_allowed=True),
+            handle_payment_notification,
+            client_address,
+            callback_failures,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """Which gateway a route hears from, how it reads the body, and whether the sender's
+    address is allowed."""
+
+    gateway: str
+    read: Callable[[Request[Any, Any, State]], Awaitable[dict[str, str]]]
+    source_allowed: bool
+
+
+async def _receive(
+    request: Request[Any, Any, State],
+    arrival: Arrival,
+    handler: HandlePaymentNotification,
+    address: str,
+    limiter: WindowLimiter,
+) -> NotificationAck:
+    """One notification, whichever gateway sent it: read, rate-limit forgeries, handle."""
+    gateway, source_allowed = arrival.gateway, arrival.source_allowed
+    if gateway not in handler.gateways.by_name:
+        # A gateway this process is not configured with has no attempts to settle here.
+        raise NotFound(f"no {gateway} gateway is configured")
+    if limiter.blocked(address):
+        # Verify before refusing: the counter holds forgeries, and a genuine notification
+        # from the same address (a shared proxy, the simulator) must never wait for them.
+        # Verifying costs microseconds and writes nothing.
+        fields = await _fields_or_none(request, arrival.read)
+        if fields is None or not (source_allowed and handler.is_authentic(fields, gateway=gateway)):
+            count_notification("rate_limited")
+            raise HTTPException(
+                status_code=429,
+                detail="too many rejected notifications from this address",
+                headers={"Retry-After": str(limiter.retry_after(address))},
             )
-        except (NotificationRejected, InvalidNotification) as error:
-            limiter.record(address)
-            count_notification(error.code)
-            logger.warning(
-                "notification rejected",
-                extra={
-                    "order_uid": handle_payment_notification.attempt_named_in(
-                        fields, gateway=GATEWAY
-                    ),
-                    "reason": error.message,
-                    "source": address,
-                },
-            )
-            raise
-        except StatusUnconfirmed:
-            count_notification("deferred")
-            raise
-        count_notification(handled.outcome.value)
-        return NotificationAck(status="ok", outcome=handled.outcome.value)
+    else:
+        fields = await arrival.read(request)
+    try:
+        _refuse_unreadable_text(fields)
+        handled = await handler.execute(
+            fields, source_address=address, source_allowed=source_allowed, gateway=gateway
+        )
+    except (NotificationRejected, InvalidNotification) as error:
+        limiter.record(address)
+        count_notification(error.code)
+        logger.warning(
+            "notification rejected",
+            extra={
+                "order_uid": handler.attempt_named_in(fields, gateway=gateway),
+                "reason": error.message,
+                "source": address,
+                "gateway": gateway,
+            },
+        )
+        raise
+    except StatusUnconfirmed:
+        count_notification("deferred")
+        raise
+    count_notification(handled.outcome.value)
+    return NotificationAck(status="ok", outcome=handled.outcome.value)
 
 
 def _refuse_unreadable_text(fields: dict[str, str]) -> None:
@@ -117,12 +184,36 @@ def _refuse_unreadable_text(fields: dict[str, str]) -> None:
             raise InvalidNotification("fields must be UTF-8 text without control characters")
 
 
-async def _form_fields_or_none(request: Request[Any, Any, State]) -> dict[str, str] | None:
+async def _fields_or_none(
+    request: Request[Any, Any, State],
+    read: Callable[[Request[Any, Any, State]], Awaitable[dict[str, str]]],
+) -> dict[str, str] | None:
     """The fields, or None when they cannot be read (wrong media type, repeated fields)."""
     try:
-        return await _form_fields(request)
+        return await read(request)
     except (HTTPException, InvalidNotification):
         return None
+
+
+async def _json_fields(request: Request[Any, Any, State]) -> dict[str, str]:
+    """A JSON object's top-level scalar fields as text (numbers and booleans as JSON writes
+    them); nested values and nulls are left out (a QRIS notification has none)."""
+    media_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if media_type != JSON:
+        raise HTTPException(status_code=415, detail=f"the notification must be {JSON}")
+    try:
+        body = msgspec.json.decode(await request.body())
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        raise InvalidNotification("the notification is not JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidNotification("the notification must be a JSON object")
+    fields: dict[str, str] = {}
+    for key, value in body.items():
+        if isinstance(value, str):
+            fields[key] = value
+        elif isinstance(value, bool | int | float):
+            fields[key] = msgspec.json.encode(value).decode()
+    return fields
 
 
 async def _form_fields(request: Request[Any, Any, State]) -> dict[str, str]:

@@ -31,3 +31,10 @@ def new_event_id() -> str:
     """The public id of an outbox event (`evt_` + 32 hex characters): the `webhook-id` of its
     deliveries, unique across databases so receivers may deduplicate on it."""
     return f"evt_{secrets.token_hex(16)}"
+
+
+class SecureSecrets:
+    """Session tokens: 256 random bits from the OS's CSPRNG, URL-safe."""
+
+    def new_secret(self) -> str:
+        return secrets.token_urlsafe(32)

@@ -5,23 +5,15 @@ authorizes inside its own first read, so no controller loads an aggregate just t
 Callers carry no secret: an order-token holder is known by the token's hash only.
 """
 
-import enum
 import hmac
 from dataclasses import dataclass
 
 from application.errors import Forbidden, NotFound
 from application.tokens import hash_token
 from domain.orders import Order
+from domain.staff import Role as Role  # noqa: PLC0414 - re-exported: callers name it from here
 
 ORDER_NOT_FOUND = "order not found"  # the same words for an unknown order and a wrong token
-
-
-class Role(enum.StrEnum):
-    """What a staff member may do: an admin manages staff, menu and approvals; a cashier takes
-    payments, runs a cash drawer shift, voids unpaid orders and requests refunds."""
-
-    ADMIN = "admin"
-    CASHIER = "cashier"
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,3 +125,26 @@ class UnknownEventType(ApplicationError):
     """A subscription asked for an event type kasir does not publish."""
 
     code = "unknown_event_type"
+
+
+class InvalidCredentials(ApplicationError):
+    """A sign-in failed. One answer for an unknown name, a wrong password and a deactivated
+    account, so it never tells which part was wrong or which names exist."""
+
+    code = "invalid_credentials"
+
+
+class LoginThrottled(ApplicationError):
+    """Too many failed sign-ins for this name from this address: wait `retry_after` seconds."""
+
+    code = "login_throttled"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StaffNameTaken(ApplicationError):
+    """Another account already has this name (names are compared ignoring case)."""
+
+    code = "staff_name_taken"

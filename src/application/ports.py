@@ -5,6 +5,7 @@ conditional write: it fails with ConcurrentUpdate when another transaction chang
 since it was read. All repository calls must run inside an entered unit of work.
 """
 
+import builtins
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -15,11 +16,14 @@ from application.idempotency import IdempotencyRecord, StoredResponse
 from application.inbox import InboxEntry, InboxFilter
 from application.outbox import OutboxWriter
 from application.reconciliation_schedule import ReviewItem, ScheduledCheck
+from application.staff_access import StaffSession, ThrottleKey
 from domain.audit import AuditEntry, AuditRecord
 from domain.events import DomainEvent
+from domain.login_throttle import FailedLogins
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment
+from domain.staff import StaffAccount
 
 
 class MenuRepository(Protocol):
@@ -161,6 +165,100 @@ class AuditLog(Protocol):
         ...
 
 
+class StaffRepository(Protocol):
+    """Staff accounts by id; names are unique whatever their case (`domain.staff.name_key`)."""
+
+    async def add(self, account: StaffAccount) -> None:
+        """Store a new account and set its `id`; a name already taken raises ConcurrentUpdate."""
+        ...
+
+    async def get(self, account_id: int) -> StaffAccount | None: ...
+
+    async def find_by_name(self, name: str) -> StaffAccount | None:
+        """The account whose name equals `name` ignoring case, or None."""
+        ...
+
+    async def list(self) -> list[StaffAccount]:
+        """Every account, by id."""
+        ...
+
+    async def update(self, account: StaffAccount) -> None:
+        """Write the account if nobody changed it since it was read; else ConcurrentUpdate."""
+        ...
+
+    async def lock_active_admins(self) -> builtins.list[int]:
+        """The ids of the active admins, their rows locked until the transaction ends (where
+        the database can), so two changes cannot each leave the other as the last admin."""
+        ...
+
+
+class StaffSessionRepository(Protocol):
+    """Open sessions by the hash of their token."""
+
+    async def add(self, session: StaffSession) -> None: ...
+
+    async def find(
+        self, token_hash: str, *, now: datetime
+    ) -> tuple[StaffSession, StaffAccount] | None:
+        """The unexpired session with this token hash and its account (active or not)."""
+        ...
+
+    async def end(self, token_hash: str) -> StaffSession | None:
+        """Delete the session; the one deleted, or None when there was none."""
+        ...
+
+    async def end_all(self, account_id: int) -> int:
+        """Delete every session of the account; how many."""
+        ...
+
+    async def purge_expired(self, *, now: datetime, limit: int) -> int:
+        """Delete up to `limit` expired sessions, the oldest first; how many."""
+        ...
+
+
+class LoginThrottleRepository(Protocol):
+    """Failed logins per (name, address) pair (domain.login_throttle), durable and shared by
+    every process, so a restart or another worker does not forget a lock."""
+
+    async def lock(self, key: ThrottleKey, *, now: datetime) -> FailedLogins:
+        """The pair's record (a fresh one with no failures when there is none), its row locked
+        until the transaction ends, so concurrent attempts on one pair count one by one."""
+        ...
+
+    async def put(self, key: ThrottleKey, record: FailedLogins, *, forget_at: datetime) -> None:
+        """Store the pair's record, to be deleted by `purge` once `forget_at` has passed."""
+        ...
+
+    async def forget(self, key: ThrottleKey) -> None: ...
+
+    async def purge(self, *, now: datetime, limit: int) -> int:
+        """Delete up to `limit` records past their `forget_at`; how many. Keeps the table
+        bounded by what one lockout period of failures can write."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    """Hashes and checks staff passwords (Argon2id). CPU-heavy: implementations run the work
+    off the event loop and bound how many run at once."""
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """True when `password` matches. With no hash (no such account), the same work is
+        done against a dummy hash and the answer is False, so timing tells nothing."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with weaker parameters than today's."""
+        ...
+
+
+class SecretTokens(Protocol):
+    """Unguessable secrets handed out once (session tokens)."""
+
+    def new_secret(self) -> str: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Rolls back on exit unless `commit` was called.
 
@@ -188,6 +286,15 @@ class UnitOfWork(Protocol):
         """The order and payment events this transaction commits (application.outbox);
         `commit` writes them itself, readers use `for_order`."""
         ...
+
+    @property
+    def staff(self) -> StaffRepository: ...
+
+    @property
+    def staff_sessions(self) -> StaffSessionRepository: ...
+
+    @property
+    def login_throttle(self) -> LoginThrottleRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

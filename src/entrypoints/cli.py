@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
 import sys
@@ -14,10 +15,13 @@ import uvicorn
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.migrate import upgrade_database
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
+from application.callers import Role, System
+from application.errors import ApplicationError
+from domain.errors import DomainError
 from entrypoints import gateways, midtrans_gateway
 from entrypoints.background import process_runner_id, run_pass
 from entrypoints.container import SIMULATOR_RECEIVER_PATH, build_container
-from entrypoints.demo_data import seed_demo_menu
+from entrypoints.demo_data import DEMO_ADMIN, demo_admin_password, seed_demo_menu
 from entrypoints.duitku_simulator import (
     DEFAULT_MOUNT_PATH,
     DEV_API_KEY,
@@ -84,6 +88,20 @@ def _parser() -> argparse.ArgumentParser:
         help="the subscription's whsec_ secret (default: the WEBHOOK_SECRET setting)",
     )
     listen.set_defaults(run=_listen)
+    staff = commands.add_parser("staff", help="staff accounts")
+    staff_actions = staff.add_subparsers(required=True, metavar="ACTION")
+    add = staff_actions.add_parser(
+        "add", help="add a staff account (the first admin of a fresh install)"
+    )
+    add.add_argument("name", help="the account's name (unique, compared ignoring case)")
+    add.add_argument("--role", choices=[r.value for r in Role], required=True)
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (one line) instead of prompting twice",
+    )
+    add.set_defaults(run=_staff_add)
+
     simulator = commands.add_parser(
         "simulator", help="a gateway's simulator (Duitku or Midtrans), standalone or driven"
     )
@@ -122,8 +140,10 @@ def _serve(args: argparse.Namespace) -> int:
         # Unset, the public address is where this server listens (callbacks, QR links).
         os.environ["PUBLIC_BASE_URL"] = f"http://{host}:{port}"
         settings = settings.model_copy(update={"public_base_url": os.environ["PUBLIC_BASE_URL"]})
-    asyncio.run(_prepare_database(settings))
-    _print_banner(settings, local_token.token.get_secret_value() if local_token else None)
+    demo_password = asyncio.run(_prepare_database(settings))
+    _print_banner(
+        settings, local_token.token.get_secret_value() if local_token else None, demo_password
+    )
     uvicorn.run(
         "entrypoints.http.app:create_app",
         factory=True,
@@ -138,15 +158,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _prepare_database(settings: Settings) -> None:
-    """Migrations run once here, before any worker starts, never inside a request."""
+async def _prepare_database(settings: Settings) -> str | None:
+    """Migrations run once here, before any worker starts, never inside a request. In
+    simulated modes, the demo menu and the demo admin's password for this run."""
     await upgrade_database(settings.database_url)
-    if settings.simulated:
-        engine = create_engine_for(settings.database_url)
-        try:
-            await seed_demo_menu(SqlAlchemyUnitOfWorkFactory(engine))
-        finally:
-            await engine.dispose()
+    if not settings.simulated:
+        return None
+    engine = create_engine_for(settings.database_url)
+    try:
+        await seed_demo_menu(SqlAlchemyUnitOfWorkFactory(engine))
+    finally:
+        await engine.dispose()
+    container = build_container(settings)
+    try:
+        return await demo_admin_password(container.add_staff(), container.change_staff())
+    finally:
+        await close_resources(container)
 
 
 def _listen(args: argparse.Namespace) -> int:
@@ -166,7 +193,9 @@ def _listen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_banner(settings: Settings, local_token: str | None) -> None:
+def _print_banner(
+    settings: Settings, local_token: str | None, demo_password: str | None = None
+) -> None:
     lines = [f"kasir on {settings.base_url}  (database: {_safe_url(settings.database_url)})"]
     if settings.simulated:
         lines.append(
@@ -188,6 +217,15 @@ def _print_banner(settings: Settings, local_token: str | None) -> None:
     lines.append(f"New QRIS attempts go to {settings.qris_gateway}.")
     if local_token:
         lines.append(f"Local staff token (this run only): {local_token}")
+    if demo_password:
+        lines.append(
+            f"Local admin login (this run only): name {DEMO_ADMIN}, password {demo_password}"
+        )
+        lines.append(
+            f"  curl -X POST {settings.base_url}/api/v1/auth/login -H 'Content-Type: "
+            f'application/json\' -d \'{{"name": "{DEMO_ADMIN}", "password": '
+            f'"{demo_password}"}}\''
+        )
     lines.append(f"API docs: {settings.base_url}/schema")
     width = max(len(line) for line in lines)
     print("=" * width, *lines, "=" * width, sep="\n", flush=True)
@@ -231,6 +269,39 @@ async def _reconcile_once(settings: Settings) -> dict[str, Any]:
         return await run_pass(container, owner=process_runner_id(), housekeeping=True)
     finally:
         await close_resources(container)
+
+
+def _staff_add(args: argparse.Namespace) -> int:
+    """Add an account from the command line (migrating the database first, so a fresh install
+    gets its first admin before the service ever ran). The password is never an argument:
+    it would stay in the shell's history and the process list."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("The same password again: ") != password:
+            print("kasir: the two passwords differ; nothing was added", file=sys.stderr)
+            return 1
+    settings = load_settings()
+    try:
+        account = asyncio.run(_add_account(settings, args.name, Role(args.role), password))
+    except (ApplicationError, DomainError) as error:
+        print(f"kasir: {error.message}; nothing was added", file=sys.stderr)
+        return 1
+    print(f"added {account} ({args.role})")
+    return 0
+
+
+async def _add_account(settings: Settings, name: str, role: Role, password: str) -> str:
+    await upgrade_database(settings.database_url)
+    container = build_container(settings)
+    try:
+        account = await container.add_staff().execute(
+            caller=System("cli"), name=name, role=role, password=password
+        )
+    finally:
+        await close_resources(container)
+    return f"{account.name} as {account.staff_id}"
 
 
 def _migrate(_: argparse.Namespace) -> int:

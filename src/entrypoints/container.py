@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.crypto.aead import AesGcmSealer, derive_key
+from adapters.crypto.passwords import Argon2PasswordHasher
 from adapters.duitku.config import DuitkuConfig
 from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
 from adapters.midtrans.config import MidtransConfig
@@ -23,19 +24,20 @@ from adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
 from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.sqlalchemy.webhooks import SqlAlchemyWebhookStore
-from adapters.system import SecureReferenceGenerator, SystemClock
+from adapters.system import SecureReferenceGenerator, SecureSecrets, SystemClock
 from adapters.wakeups import LocalWakeups, WakingEventPublisher
 from adapters.webhooks.sender import HttpWebhookSender, SystemResolver
 from adapters.webhooks.sender import http_client as webhook_client
 from application.coalescing import SingleFlight
 from application.destinations import DestinationPolicy, Resolver, parse_networks
 from application.gateway import PaymentGateway
-from application.gateways import DUITKU, Gateways
+from application.gateways import Gateways
 from application.outbox import ALL_EVENT_TYPES
 from application.ports import (
     Clock,
     EventPublisher,
     IdempotencyStore,
+    PasswordHasher,
     ReconciliationQueue,
     ReferenceGenerator,
     UnitOfWorkFactory,
@@ -44,6 +46,7 @@ from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.reconciliation_schedule import creating_grace
 from application.scheduled_checks import ScheduledChecks
 from application.sealing import Sealer
+from application.use_cases.audit_log import ReadAuditLog
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.dispatch_webhooks import DispatchWebhooks, WebhookSender
 from application.use_cases.get_order import GetOrder, ListOrders
@@ -51,6 +54,7 @@ from application.use_cases.get_payment import GetPayment
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
 from application.use_cases.idempotent_requests import IdempotentRequests
 from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
+from application.use_cases.manage_staff import AddStaff, ChangeStaff, ListStaff
 from application.use_cases.notification_inbox import (
     DeleteExpiredRejected,
     ListNotifications,
@@ -63,6 +67,7 @@ from application.use_cases.place_order import PlaceOrder
 from application.use_cases.refunds import ListRefunds, ResolveRefund
 from application.use_cases.resolve_payment_review import ResolvePaymentReview
 from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
+from application.use_cases.sign_in import IdentifySession, LogIn, LogOut
 from application.use_cases.start_qris_payment import StartQrisPayment
 from application.use_cases.webhook_feed import (
     CreateSubscription,
@@ -73,6 +78,7 @@ from application.use_cases.webhook_feed import (
     SubscriptionFactory,
 )
 from application.webhooks import WebhookStore
+from domain.login_throttle import ThrottlePolicy
 from entrypoints import gateways, midtrans_gateway
 from entrypoints.duitku_simulator import DuitkuSimulator
 from entrypoints.http.auth import StaffAuthenticator
@@ -128,26 +134,11 @@ def _simulator_if_mounted(settings: Settings, clock: Clock) -> DuitkuSimulator |
     )
 
 
-def _configured_gateways(
-    settings: Settings, duitku: PaymentGateway, midtrans: PaymentGateway | None
-) -> Gateways:
-    """Every configured gateway by the name its attempts record; QRIS_GATEWAY issues new
-    attempts and comes first, so with QRIS_GATEWAY_FALLBACK the other one follows it."""
-    by_name: dict[str, PaymentGateway] = {DUITKU: duitku}
-    if midtrans is not None:
-        by_name[midtrans_gateway.MIDTRANS] = midtrans
-    if settings.qris_gateway == midtrans_gateway.MIDTRANS:
-        by_name = {midtrans_gateway.MIDTRANS: by_name.pop(midtrans_gateway.MIDTRANS), **by_name}
-    return Gateways(by_name, default=settings.qris_gateway, fallback=settings.qris_gateway_fallback)
-
-
-def _longest_create_call(duitku: DuitkuConfig, midtrans: MidtransConfig | None) -> timedelta:
-    """The longest any configured gateway's create call can take: the creating grace outlasts
-    it whichever gateway issued the attempt."""
-    calls = [duitku.create_call_timeout()]
-    if midtrans is not None:
-        calls.append(midtrans.create_call_timeout())
-    return max(calls)
+def _throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        lock_after=settings.login_lock_after_failures,
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -261,10 +252,38 @@ class Container(containers.DeclarativeContainer):
         ListPaymentsNeedingReview, queue=reconciliation_queue
     )
 
-    add_menu_item: providers.Provider[AddMenuItem] = providers.Factory(AddMenuItem, uow=uow)
-    update_menu_item: providers.Provider[UpdateMenuItem] = providers.Factory(
-        UpdateMenuItem, uow=uow
+    add_menu_item: providers.Provider[AddMenuItem] = providers.Factory(
+        AddMenuItem, uow=uow, clock=clock
     )
+    update_menu_item: providers.Provider[UpdateMenuItem] = providers.Factory(
+        UpdateMenuItem, uow=uow, clock=clock
+    )
+
+    # Staff accounts and sign-in. One hasher per process: it bounds the Argon2 work at once.
+    password_hasher: providers.Provider[PasswordHasher] = providers.Singleton(Argon2PasswordHasher)
+    log_in: providers.Provider[LogIn] = providers.Factory(
+        LogIn,
+        uow=uow,
+        hasher=password_hasher,
+        clock=clock,
+        secrets=providers.Singleton(SecureSecrets),
+        policy=providers.Singleton(_throttle_policy, settings),
+        session_lifetime=providers.Callable(
+            lambda hours: timedelta(hours=hours), settings.provided.staff_session_hours
+        ),
+    )
+    log_out: providers.Provider[LogOut] = providers.Factory(LogOut, uow=uow, clock=clock)
+    identify_session: providers.Provider[IdentifySession] = providers.Factory(
+        IdentifySession, uow=uow, clock=clock
+    )
+    list_staff: providers.Provider[ListStaff] = providers.Factory(ListStaff, uow=uow)
+    add_staff: providers.Provider[AddStaff] = providers.Factory(
+        AddStaff, uow=uow, hasher=password_hasher, clock=clock
+    )
+    change_staff: providers.Provider[ChangeStaff] = providers.Factory(
+        ChangeStaff, uow=uow, hasher=password_hasher, clock=clock
+    )
+    read_audit_log: providers.Provider[ReadAuditLog] = providers.Factory(ReadAuditLog, uow=uow)
     list_menu_items: providers.Provider[ListMenuItems] = providers.Factory(ListMenuItems, uow=uow)
     place_order: providers.Provider[PlaceOrder] = providers.Factory(
         PlaceOrder, uow=uow, clock=clock, references=references
@@ -390,7 +409,7 @@ class Container(containers.DeclarativeContainer):
 
     # The HTTP edge: who is calling, from where, and how often (one of each per process).
     staff_authenticator: providers.Provider[StaffAuthenticator] = providers.Singleton(
-        StaffAuthenticator, settings.provided.kasir_staff_tokens
+        StaffAuthenticator, settings.provided.kasir_staff_tokens, identify_session
     )
     client_address: providers.Provider[ClientAddressResolver] = providers.Singleton(
         ClientAddressResolver, providers.Callable(networks, settings.provided.trusted_proxies)

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from application.destinations import parse_networks
 from application.outbox import ALL_EVENT_TYPES
+from domain.staff import Role
 from entrypoints.http.client_address import DUITKU_CALLBACK_ADDRESSES, networks
 
 DuitkuEnv = Literal["simulator", "sandbox", "production", "fake"]
@@ -39,13 +40,15 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class StaffToken:
-    """A staff member's name and bearer token. The token never appears in repr()."""
+    """A machine's API token: its name, bearer token and role (admin unless the entry names
+    one). The token never appears in repr()."""
 
     name: str
     token: SecretStr
+    role: Role = Role.ADMIN
 
     def __repr__(self) -> str:
-        return f"StaffToken(name={self.name!r}, token='**********')"
+        return f"StaffToken(name={self.name!r}, role={self.role.value!r}, token='**********')"
 
 
 class Settings(BaseSettings):
@@ -97,6 +100,11 @@ class Settings(BaseSettings):
     notification_retention_days: int = Field(default=90, ge=1)
     # Rejected (forged, malformed, disallowed) notifications are deleted after this many days.
     notification_rejected_retention_days: int = Field(default=7, ge=1)
+    # Staff sign-in (docs/access.md): how long a session lasts; after how many failed sign-ins
+    # of one name from one address that pair is locked, and for how long.
+    staff_session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    login_lock_after_failures: int = Field(default=8, ge=4, le=100)
+    login_lockout_minutes: float = Field(default=15, gt=0, le=24 * 60)
     # Bearer token Prometheus sends to scrape /metrics; unset, /metrics answers 404.
     metrics_token: SecretStr | None = None
     # Seconds between two passes of the background reconciliation job; 0 turns it off.
@@ -139,17 +147,24 @@ class Settings(BaseSettings):
             return value
         tokens: list[StaffToken] = []
         for entry in filter(None, (part.strip() for part in value.split(","))):
-            name, sep, token = entry.partition(":")
-            if not sep or not _STAFF_NAME.match(name.strip()):
+            parts = [part.strip() for part in entry.split(":")]
+            if len(parts) not in (2, 3) or not _STAFF_NAME.match(parts[0]):
                 raise SettingsError(
-                    "KASIR_STAFF_TOKENS must be name:token pairs separated by commas"
+                    "KASIR_STAFF_TOKENS must be name:token or name:token:role entries "
+                    "separated by commas"
                 )
-            if len(token.strip()) < MIN_STAFF_TOKEN_LENGTH:
+            name, token = parts[0], parts[1]
+            if len(token) < MIN_STAFF_TOKEN_LENGTH:
                 raise SettingsError(
-                    f"KASIR_STAFF_TOKENS: the token of {name.strip()!r} must have at least "
+                    f"KASIR_STAFF_TOKENS: the token of {name!r} must have at least "
                     f"{MIN_STAFF_TOKEN_LENGTH} characters"
                 )
-            tokens.append(StaffToken(name.strip(), SecretStr(token.strip())))
+            role = parts[2] if len(parts) == 3 else Role.ADMIN.value
+            if role not in {r.value for r in Role}:
+                raise SettingsError(
+                    f"KASIR_STAFF_TOKENS: the role of {name!r} must be admin or cashier"
+                )
+            tokens.append(StaffToken(name, SecretStr(token), Role(role)))
         if len({t.name for t in tokens}) != len(tokens):
             raise SettingsError("KASIR_STAFF_TOKENS names a staff member twice")
         return tuple(tokens)
@@ -214,8 +229,6 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"DUITKU_ENV={self.duitku_env} needs DUITKU_MERCHANT_CODE and DUITKU_API_KEY"
             )
-        if real and not self.kasir_staff_tokens:
-            raise SettingsError(f"{self._real_env_name()} needs KASIR_STAFF_TOKENS")
         if real and self.kasir_secret_key is None:
             raise SettingsError(
                 f"{self._real_env_name()} needs KASIR_SECRET_KEY, one secret shared by every "

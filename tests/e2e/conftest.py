@@ -36,6 +36,7 @@ from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from schemathesis.schemas import BaseSchema
+from tests.support.cheap_passwords import cheap_passwords
 
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.gateway import FakePaymentGateway
@@ -355,7 +356,7 @@ async def simulator_stack(
     simulators (the same gateways' state: a restart with other settings)."""
     settings = e2e_settings(database_path, "simulator", overrides)
     await upgrade_database(settings.database_url)
-    container = build_container(settings)
+    container = cheap_passwords(build_container(settings))
     duitku = container.duitku_config()
     app_slot = LateBoundApp() if keep is None else keep.callbacks_to
     callbacks = httpx.ASGITransport(app=app_slot)
@@ -416,7 +417,7 @@ async def fake_api(
     """The same service with the fake gateway (and a settable clock) wired in by overrides."""
     settings = e2e_settings(database_path, "fake", settings_overrides)
     await upgrade_database(settings.database_url)
-    container = build_container(settings)
+    container = cheap_passwords(build_container(settings))
     # Creates and status checks on the fake; notifications through the production verifier.
     gateway = gateways.fake_gateway(merchant_code=FAKE_MERCHANT_CODE)
     clock = SettableClock(datetime.now(UTC))

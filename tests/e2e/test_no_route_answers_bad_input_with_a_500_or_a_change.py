@@ -38,6 +38,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from tests.support.cheap_passwords import cheap_passwords
 from tests.support.resolvers import StaticResolver
 
 from adapters.sqlalchemy.migrate import upgrade_database
@@ -84,6 +85,9 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     },
     "PATCH /api/v1/webhook-subscriptions/{subscription_id}": {"status": "paused"},
     "POST /api/v1/webhook-subscriptions/{subscription_id}/replay": {"from_event_id": "evt_00"},
+    "POST /api/v1/auth/login": {"name": "Sari", "password": "a-long-password"},
+    "POST /api/v1/staff": {"name": "Budi", "role": "cashier", "password": "a-long-password"},
+    "PATCH /api/v1/staff/{account_id}": {"role": "admin", "password": "a-long-password"},
     "POST /bench/json": {
         "order_id": "{order}",
         "amount": 50_000,
@@ -399,6 +403,7 @@ async def walk(database_url: str, stack_overrides: dict[str, Any]) -> AsyncItera
     container.resolver.override(
         providers.Object(StaticResolver({"hooks.example.test": ["93.184.216.34"]}))
     )
+    cheap_passwords(container)
     simulator = build_simulator()
     container.simulator.override(providers.Object(simulator))  # mounted too: walked too
     app = create_app(container)
@@ -431,12 +436,23 @@ async def _seed(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
         headers=STAFF,
     )
     assert (qris.status_code, cash.status_code) == (201, 201), (qris.text, cash.text)
+    sari = await client.post(
+        "/api/v1/staff",
+        json={"name": "Sari", "role": "cashier", "password": "a-long-password"},
+        headers=STAFF,
+    )
+    assert sari.status_code == 201, sari.text
     return {
         "item": item.json()["id"],
         "order": waiting["id"],
         "paid": paid["id"],
         "uid": qris.json()["order_uid"],
-        "ids": {"order_id": waiting["id"], "item_id": item.json()["id"], "entry_id": 1},
+        "ids": {
+            "order_id": waiting["id"],
+            "item_id": item.json()["id"],
+            "entry_id": 1,
+            "account_id": sari.json()["id"],
+        },
     }
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+from tests.support.cheap_passwords import cheap_passwords
 from tests.support.resolvers import StaticResolver
 
 from adapters.sqlalchemy.migrate import upgrade_database
@@ -96,6 +97,12 @@ OPERATIONS = [
     "POST /api/v1/webhook-subscriptions/{subscription_id}/replay",
     "GET /api/v1/webhook-deliveries",
     "POST /api/v1/webhook-deliveries/{delivery_id}/replay",
+    "POST /api/v1/auth/login",
+    "POST /api/v1/auth/logout",
+    "GET /api/v1/staff",
+    "POST /api/v1/staff",
+    "PATCH /api/v1/staff/{account_id}",
+    "GET /api/v1/audit",
 ]
 
 
@@ -176,6 +183,7 @@ def fuzz_target(database_url: str) -> Iterator[FuzzTarget]:
     container.gateway.override(providers.Object(gateways.fake_gateway(merchant_code="E2EFAKE")))
     # Subscription URLs never reach the network's resolver: no name resolves.
     container.resolver.override(providers.Object(StaticResolver()))
+    cheap_passwords(container)
     app = create_app(container)
     try:
         # Litestar types its scope as TypedDicts, narrower than schemathesis' plain dicts.

@@ -240,11 +240,11 @@ class Kasir:
 
     @property
     def add_menu_item(self) -> AddMenuItem:
-        return AddMenuItem(self.uow)
+        return AddMenuItem(self.uow, self.clock)
 
     @property
     def update_menu_item(self) -> UpdateMenuItem:
-        return UpdateMenuItem(self.uow)
+        return UpdateMenuItem(self.uow, self.clock)
 
     @property
     def list_menu_items(self) -> ListMenuItems:

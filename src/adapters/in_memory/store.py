@@ -6,10 +6,13 @@ from datetime import datetime
 
 from application.inbox import InboxEntry
 from application.outbox import OutboxEvent
+from application.staff_access import StaffSession, ThrottleKey
 from domain.audit import AuditEntry
+from domain.login_throttle import FailedLogins
 from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment
+from domain.staff import StaffAccount
 
 
 @dataclass(slots=True)
@@ -44,6 +47,10 @@ class InMemoryStore:
     bookkeeping: dict[str, Bookkeeping] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     outbox: list[OutboxEvent] = field(default_factory=list)
+    staff: dict[int, StaffAccount] = field(default_factory=dict)
+    staff_sessions: dict[str, StaffSession] = field(default_factory=dict)
+    login_failures: dict[ThrottleKey, tuple[FailedLogins, datetime]] = field(default_factory=dict)
+    last_staff_id: int = 0
     last_inbox_id: int = 0
     last_menu_id: int = 0
     last_order_id: int = 0
@@ -53,6 +60,10 @@ class InMemoryStore:
         # Like a database sequence: an id taken by a rolled-back insert is not given again.
         self.last_menu_id += 1
         return self.last_menu_id
+
+    def next_staff_id(self) -> int:
+        self.last_staff_id += 1
+        return self.last_staff_id
 
     def next_inbox_id(self) -> int:
         self.last_inbox_id += 1

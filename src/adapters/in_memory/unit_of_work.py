@@ -1,7 +1,7 @@
 """An in-memory unit of work: staged writes reach the store on commit, never otherwise."""
 
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from adapters.in_memory.audit import InMemoryAuditLog
 from adapters.in_memory.outbox import InMemoryOutbox
@@ -11,6 +11,12 @@ from adapters.in_memory.repositories import (
     InMemoryOrderRepository,
     InMemoryPaymentRepository,
     RowLocks,
+)
+from adapters.in_memory.staff import (
+    InMemoryLoginThrottleRepository,
+    InMemoryStaffRepository,
+    InMemoryStaffSessionRepository,
+    Staged,
 )
 from adapters.in_memory.store import Bookkeeping, InMemoryStore
 from adapters.system import SystemClock, new_event_id
@@ -49,6 +55,9 @@ class InMemoryUnitOfWork:
         self._inbox: InMemoryNotificationInbox | None = None
         self._audit: InMemoryAuditLog | None = None
         self._outbox: InMemoryOutbox | None = None
+        self._staff: InMemoryStaffRepository | None = None
+        self._staff_sessions: InMemoryStaffSessionRepository | None = None
+        self._login_throttle: InMemoryLoginThrottleRepository | None = None
 
     @property
     def menu(self) -> InMemoryMenuRepository:
@@ -74,6 +83,18 @@ class InMemoryUnitOfWork:
     def outbox(self) -> InMemoryOutbox:
         return _entered(self._outbox)
 
+    @property
+    def staff(self) -> InMemoryStaffRepository:
+        return _entered(self._staff)
+
+    @property
+    def staff_sessions(self) -> InMemoryStaffSessionRepository:
+        return _entered(self._staff_sessions)
+
+    @property
+    def login_throttle(self) -> InMemoryLoginThrottleRepository:
+        return _entered(self._login_throttle)
+
     async def __aenter__(self) -> Self:
         if not self._read_only:
             await self._store.write_lock.acquire()
@@ -92,6 +113,13 @@ class InMemoryUnitOfWork:
         self._inbox = InMemoryNotificationInbox(self._store, read_only=self._read_only)
         self._audit = InMemoryAuditLog(self._store, read_only=self._read_only)
         self._outbox = InMemoryOutbox(self._store, read_only=self._read_only, orders=self._orders)
+        self._staff = InMemoryStaffRepository(self._store, read_only=self._read_only)
+        self._staff_sessions = InMemoryStaffSessionRepository(
+            self._store, read_only=self._read_only
+        )
+        self._login_throttle = InMemoryLoginThrottleRepository(
+            self._store, read_only=self._read_only
+        )
         return self
 
     async def __aexit__(
@@ -106,6 +134,7 @@ class InMemoryUnitOfWork:
         finally:
             self._menu = self._orders = self._payments = self._inbox = self._audit = None
             self._outbox = None
+            self._staff = self._staff_sessions = self._login_throttle = None
             if self._locked:
                 self._locked = False
                 self._store.write_lock.release()
@@ -125,6 +154,8 @@ class InMemoryUnitOfWork:
         self._store.status_checked_at.update(self.payments.staged_checks)
         self.audit.commit()
         self.outbox.commit()
+        for table in self._staff_tables():
+            table.apply()
         for order_uid, changes in self.payments.staged_bookkeeping.items():
             entry = self._store.bookkeeping.setdefault(order_uid, Bookkeeping())
             for name, value in changes.items():
@@ -155,10 +186,15 @@ class InMemoryUnitOfWork:
         for repository in (self.menu, self.orders, self.payments, self.inbox):
             repository.staged.clear()
         self.inbox.deleted.clear()
+        for table in self._staff_tables():
+            table.writes.clear()
         self.payments.staged_checks.clear()
         self.payments.staged_bookkeeping.clear()
         self.audit.staged.clear()
         self.outbox.staged.clear()
+
+    def _staff_tables(self) -> tuple[Staged[Any, Any], ...]:
+        return (self.staff.table, self.staff_sessions.table, self.login_throttle.table)
 
 
 class InMemoryUnitOfWorkFactory:

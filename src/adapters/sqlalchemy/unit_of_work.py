@@ -10,7 +10,7 @@ updates and `SELECT ... FOR UPDATE` provide the guarantees.
 
 import asyncio
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -25,10 +25,17 @@ from adapters.sqlalchemy.repositories import (
     SqlAlchemyOrderRepository,
     SqlAlchemyPaymentRepository,
 )
+from adapters.sqlalchemy.staff import (
+    SqlAlchemyLoginThrottleRepository,
+    SqlAlchemyStaffRepository,
+    SqlAlchemyStaffSessionRepository,
+)
 from adapters.system import SystemClock, new_event_id
 from application.events import NewEvents
 from application.ports import Clock, EventPublisher
 from domain.events import DomainEvent
+
+R = TypeVar("R")
 
 
 class SqlAlchemyUnitOfWork:
@@ -63,6 +70,9 @@ class SqlAlchemyUnitOfWork:
         self._inbox: SqlAlchemyNotificationInbox | None = None
         self._audit: SqlAlchemyAuditLog | None = None
         self._outbox: SqlAlchemyOutbox | None = None
+        self._staff: SqlAlchemyStaffRepository | None = None
+        self._staff_sessions: SqlAlchemyStaffSessionRepository | None = None
+        self._login_throttle: SqlAlchemyLoginThrottleRepository | None = None
 
     @property
     def read_only(self) -> bool:
@@ -109,6 +119,18 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("use the unit of work inside `async with`")
         return self._outbox
 
+    @property
+    def staff(self) -> SqlAlchemyStaffRepository:
+        return _entered(self._staff)
+
+    @property
+    def staff_sessions(self) -> SqlAlchemyStaffSessionRepository:
+        return _entered(self._staff_sessions)
+
+    @property
+    def login_throttle(self) -> SqlAlchemyLoginThrottleRepository:
+        return _entered(self._login_throttle)
+
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("unit of work is already entered")
@@ -142,6 +164,9 @@ class SqlAlchemyUnitOfWork:
         self._inbox = SqlAlchemyNotificationInbox(session, read_only=read_only)
         self._audit = SqlAlchemyAuditLog(session, read_only=read_only)
         self._outbox = SqlAlchemyOutbox(session, read_only=read_only)
+        self._staff = SqlAlchemyStaffRepository(session, read_only=read_only)
+        self._staff_sessions = SqlAlchemyStaffSessionRepository(session, read_only=read_only)
+        self._login_throttle = SqlAlchemyLoginThrottleRepository(session, read_only=read_only)
         return self
 
     async def __aexit__(
@@ -153,6 +178,7 @@ class SqlAlchemyUnitOfWork:
         session = self._session
         self._session = self._menu = self._orders = self._payments = self._inbox = None
         self._audit = self._outbox = None
+        self._staff = self._staff_sessions = self._login_throttle = None
         if session is None:
             return
         try:
@@ -209,6 +235,12 @@ class SqlAlchemyUnitOfWork:
         if self._gate_held and self._write_gate is not None:
             self._gate_held = False
             self._write_gate.release()
+
+
+def _entered(repository: R | None) -> R:
+    if repository is None:
+        raise RuntimeError("use the unit of work inside `async with`")
+    return repository
 
 
 class SqlAlchemyUnitOfWorkFactory:

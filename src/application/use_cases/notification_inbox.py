@@ -5,7 +5,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from application.callers import Caller, require_staff
+from application.callers import Caller, Role, require_staff
 from application.errors import Conflict, NotFound
 from application.gateways import UnknownGateway
 from application.inbox import InboxEntry, InboxFilter
@@ -50,7 +50,7 @@ class ReprocessNotification:
     handler: HandlePaymentNotification
 
     async def execute(self, entry_id: int, *, caller: Caller) -> HandledNotification:
-        require_staff(caller)
+        require_staff(caller, Role.ADMIN)
         async with self.uow(read_only=True) as uow:
             entry = await uow.inbox.get(entry_id)
         if entry is None:
@@ -73,7 +73,7 @@ class ReviewNotification:
     clock: Clock
 
     async def execute(self, entry_id: int, *, caller: Caller, note: str) -> InboxEntry:
-        reviewed_by = require_staff(caller).name
+        reviewed_by = require_staff(caller, Role.ADMIN).name
         async with self.uow() as uow:
             entry = await uow.inbox.get(entry_id)
             if entry is None:

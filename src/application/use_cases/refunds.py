@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from application.callers import Caller, require_staff
+from application.callers import Caller, Role, require_staff
 from application.errors import NotFound
 from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
@@ -33,7 +33,7 @@ class ResolveRefund:
     async def execute(self, order_uid: str, *, caller: Caller, note: str) -> Payment:
         """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
         no refund is open for that payment."""
-        staff = require_staff(caller)
+        staff = require_staff(caller, Role.ADMIN)
         return await retry_on_conflict(lambda: self._resolve(order_uid, staff.name, note))
 
     async def _resolve(self, order_uid: str, resolved_by: str, note: str) -> Payment:

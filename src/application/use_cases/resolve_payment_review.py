@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.callers import Caller, require_staff
+from application.callers import Caller, Role, require_staff
 from application.errors import NotFound
 from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
@@ -39,7 +39,7 @@ class ResolvePaymentReview:
     async def execute(self, order_uid: str, *, caller: Caller, note: str) -> ResolvedReview:
         """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
         the payment is not waiting for review."""
-        resolved_by = require_staff(caller).name
+        resolved_by = require_staff(caller, Role.ADMIN).name
         return await retry_on_conflict(lambda: self._resolve(order_uid, resolved_by, note))
 
     async def _resolve(self, order_uid: str, resolved_by: str, note: str) -> ResolvedReview:

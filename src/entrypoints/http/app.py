@@ -21,6 +21,7 @@ from entrypoints.duitku_simulator import simulator_mount
 from entrypoints.http.api_reference import ApiReferencePage
 from entrypoints.http.auth import ORDER_TOKEN_HEADER
 from entrypoints.http.body_deadline import body_deadline_middleware
+from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.bench import BenchmarkBaselines
 from entrypoints.http.controllers.gateway_notifications import GatewayNotificationController
 from entrypoints.http.controllers.health import HealthController
@@ -29,6 +30,7 @@ from entrypoints.http.controllers.menu import MenuController
 from entrypoints.http.controllers.metrics import metrics
 from entrypoints.http.controllers.orders import OrderController
 from entrypoints.http.controllers.payments import PaymentController
+from entrypoints.http.controllers.staff import AuditController, StaffController
 from entrypoints.http.controllers.staff_review import StaffReviewController
 from entrypoints.http.controllers.webhooks import (
     WebhookDeliveryController,
@@ -87,6 +89,9 @@ def create_app(
         InboxController,
         WebhookSubscriptionController,
         WebhookDeliveryController,
+        AuthController,
+        StaffController,
+        AuditController,
         metrics,
     ]
     simulator = container.simulator()
@@ -163,7 +168,15 @@ def _openapi() -> OpenAPIConfig:
         render_plugins=[ApiReferencePage(), JsonRenderPlugin(), YamlRenderPlugin()],
         components=Components(
             security_schemes={
-                "StaffToken": SecurityScheme(type="http", scheme="bearer"),
+                "StaffToken": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description=(
+                        "A staff session token from POST /api/v1/auth/login, or a machine's "
+                        "API token from KASIR_STAFF_TOKENS. Roles: admin or cashier "
+                        "(docs/access.md)."
+                    ),
+                ),
                 "OrderToken": SecurityScheme(
                     type="apiKey", name=ORDER_TOKEN_HEADER, security_scheme_in="header"
                 ),

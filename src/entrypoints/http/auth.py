@@ -8,7 +8,8 @@ import hmac
 
 from litestar.exceptions import NotAuthorizedException
 
-from application.callers import Anonymous, Caller, OrderTokenHolder, Role, Staff
+from application.callers import Anonymous, Caller, OrderTokenHolder, Staff
+from application.use_cases.sign_in import IdentifySession
 from entrypoints.settings import StaffToken
 
 ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 - a header name
@@ -16,43 +17,59 @@ ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 - a header name
 # OpenAPI security requirements of the operations (schemes declared in app.py).
 STAFF_ONLY: list[dict[str, list[str]]] = [{"StaffToken": []}]
 STAFF_OR_ORDER_TOKEN: list[dict[str, list[str]]] = [{"StaffToken": []}, {"OrderToken": []}]
+MAX_TOKEN_LENGTH = 512  # longer than any token kasir hands out or accepts
 
 
 class StaffAuthenticator:
-    """Checks `Authorization: Bearer <token>` against the configured staff tokens.
+    """Checks `Authorization: Bearer <token>`: a machine's API token (KASIR_STAFF_TOKENS) or a
+    staff member's session token (POST /api/v1/auth/login).
 
-    Tokens are compared as SHA-256 digests with `hmac.compare_digest`, against every known
+    API tokens are compared as SHA-256 digests with `hmac.compare_digest`, against every known
     token without stopping early, so timing reveals neither a token nor which one was close.
+    A session token is looked up by its SHA-256 hash (the database never holds the token); the
+    account is read with it, so a deactivation or a role change applies to the next request.
     """
 
-    def __init__(self, tokens: tuple[StaffToken, ...]) -> None:
-        self._digests = [(token.name, _digest(token.token.get_secret_value())) for token in tokens]
+    def __init__(self, tokens: tuple[StaffToken, ...], sessions: IdentifySession) -> None:
+        self._digests = [
+            (token.name, token.role, _digest(token.token.get_secret_value())) for token in tokens
+        ]
+        self._sessions = sessions
 
     def __repr__(self) -> str:
-        return f"StaffAuthenticator(staff={[name for name, _ in self._digests]!r})"
+        return f"StaffAuthenticator(api_tokens={[name for name, _, _ in self._digests]!r})"
 
-    def identify(self, authorization: str | None) -> Staff | None:
+    async def identify(self, authorization: str | None) -> Staff | None:
         """The staff member the header belongs to, or None."""
-        if not authorization:
+        token = bearer_token(authorization)
+        if token is None:
             return None
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        presented = _digest(token.strip())
-        found: str | None = None
-        for name, digest in self._digests:
+        presented = _digest(token)
+        found: Staff | None = None
+        for name, role, digest in self._digests:
             if hmac.compare_digest(presented, digest):
-                found = name
-        # Staff are API tokens, each an admin, until staff accounts with roles exist.
-        return Staff(found, Role.ADMIN) if found else None
+                found = Staff(name, role)
+        if found is not None:
+            return found
+        return await self._sessions.execute(token)
 
-    def require(self, authorization: str | None) -> Staff:
-        staff = self.identify(authorization)
+    async def require(self, authorization: str | None) -> Staff:
+        staff = await self.identify(authorization)
         if staff is None:
             raise NotAuthorizedException(
                 "a valid staff token is required", headers={"WWW-Authenticate": "Bearer"}
             )
         return staff
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return token.strip()
 
 
 def order_caller(staff: Staff | None, order_token: str | None) -> Caller:

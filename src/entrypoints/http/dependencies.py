@@ -29,10 +29,10 @@ def dependencies(container: Container) -> dict[str, Provide]:
 
     async def provide_staff(request: Request[Any, Any, Any]) -> Staff:
         """The authenticated staff member; 401 without a valid bearer token."""
-        return container.staff_authenticator().require(request.headers.get("Authorization"))
+        return await container.staff_authenticator().require(request.headers.get("Authorization"))
 
     async def provide_optional_staff(request: Request[Any, Any, Any]) -> Staff | None:
-        return container.staff_authenticator().identify(request.headers.get("Authorization"))
+        return await container.staff_authenticator().identify(request.headers.get("Authorization"))
 
     async def provide_client_address(request: Request[Any, Any, Any]) -> str:
         """The caller's address (X-Forwarded-For only from TRUSTED_PROXIES)."""
@@ -62,6 +62,12 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "set_subscription_status": _deliver(container.set_subscription_status),
         "list_deliveries": _deliver(container.list_deliveries),
         "replay_deliveries": _deliver(container.replay_deliveries),
+        "log_in": _deliver(container.log_in),
+        "log_out": _deliver(container.log_out),
+        "list_staff": _deliver(container.list_staff),
+        "add_staff": _deliver(container.add_staff),
+        "change_staff": _deliver(container.change_staff),
+        "read_audit_log": _deliver(container.read_audit_log),
         "callback_allowlist": _deliver(container.callback_allowlist),
         "callback_failures": _deliver(container.callback_failures),
         "urls": _deliver(container.public_urls),

@@ -39,12 +39,15 @@ from application.errors import (
     GatewayRejected,
     GatewayTimeout,
     GatewayUnavailable,
+    InvalidCredentials,
     InvalidNotification,
+    LoginThrottled,
     NotFound,
     NotificationRejected,
     OrderPaid,
     PaymentClosed,
     PaymentInProgress,
+    StaffNameTaken,
     StatusUnconfirmed,
     UnknownEventType,
     WebhookDestinationRefused,
@@ -59,6 +62,7 @@ from domain.errors import (
     InvalidTransition,
     OrderNotPayable,
 )
+from domain.staff import InvalidStaffAccount, LastAdmin, WeakPassword
 
 logger = logging.getLogger("kasir.http")
 
@@ -101,6 +105,9 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidOrder: HTTP_422_UNPROCESSABLE_ENTITY,
     InvalidAmount: HTTP_422_UNPROCESSABLE_ENTITY,
     InvalidMenuItem: HTTP_422_UNPROCESSABLE_ENTITY,
+    InvalidStaffAccount: HTTP_422_UNPROCESSABLE_ENTITY,
+    WeakPassword: HTTP_422_UNPROCESSABLE_ENTITY,
+    LastAdmin: HTTP_409_CONFLICT,
 }
 
 _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
@@ -119,6 +126,9 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     ConcurrentUpdate: HTTP_503_SERVICE_UNAVAILABLE,
     WebhookDestinationRefused: HTTP_422_UNPROCESSABLE_ENTITY,
     UnknownEventType: HTTP_422_UNPROCESSABLE_ENTITY,
+    InvalidCredentials: HTTP_401_UNAUTHORIZED,
+    LoginThrottled: HTTP_429_TOO_MANY_REQUESTS,
+    StaffNameTaken: HTTP_409_CONFLICT,
 }
 
 _HTTP_CODES = {
@@ -155,7 +165,7 @@ def application_error_handler(
     status = _status_of(error, _APPLICATION_STATUS, HTTP_409_CONFLICT)
     headers: dict[str, str] = {}
     message = error.message
-    if isinstance(error, PaymentInProgress):
+    if isinstance(error, PaymentInProgress | LoginThrottled):
         headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, StatusUnconfirmed | ConcurrentUpdate):
         headers["Retry-After"] = "5"
@@ -271,17 +281,19 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 _DESCRIPTIONS = {
     400: "Malformed request (code invalid_request or invalid_notification)",
-    401: "Missing or wrong credentials (code unauthorized)",
-    403: "Not allowed (code forbidden or notification_rejected)",
+    401: "Missing or wrong credentials (code unauthorized, or invalid_credentials at sign-in)",
+    403: "Not allowed: not staff, or the caller's role may not (code forbidden or "
+    "notification_rejected)",
     404: "Not found (code not_found)",
     409: "Conflict with the current state (order_not_payable, order_paid, invalid_transition, "
-    "conflict, payment_in_progress or idempotency_key_in_flight with Retry-After)",
+    "conflict, staff_name_taken, last_admin, payment_in_progress or idempotency_key_in_flight "
+    "with Retry-After)",
     410: "The payment attempt is closed: its QR is never shown again (code payment_closed)",
     413: "Request body too large (code request_too_large)",
     415: "Unsupported media type (code unsupported_media_type)",
     422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, "
     "idempotency_key_reused, idempotency_key_unreadable, ...)",
-    429: "Too many requests (code rate_limited, with Retry-After)",
+    429: "Too many requests (code rate_limited, or login_throttled at sign-in; with Retry-After)",
     502: (
         "The payment gateway refused or failed (gateway_rejected, gateway_unavailable, "
         "gateway_outcome_unknown)"

@@ -113,7 +113,7 @@ def idempotency_middleware(
                 )
                 return
             request: Request[Any, Any, Any] = Request(scope)
-            caller = _caller(request, authenticator(), client_address())
+            caller = await _caller(request, authenticator(), client_address())
             if not is_valid_key(text, anonymous=caller.startswith(_ANONYMOUS)):
                 await _send_error(
                     send,
@@ -219,14 +219,14 @@ async def _quietly(call: Awaitable[Any], action: str) -> None:
         logger.exception("could not %s an idempotency key", action)
 
 
-def _caller(
+async def _caller(
     request: Request[Any, Any, Any],
     authenticator: StaffAuthenticator,
     client_address: ClientAddressResolver,
 ) -> str:
-    staff = authenticator.identify(request.headers.get("Authorization"))
+    staff = await authenticator.identify(request.headers.get("Authorization"))
     if staff is not None:
-        return f"staff:{staff.name}"
+        return f"staff:{staff.staff_id}"
     token = request.headers.get(ORDER_TOKEN_HEADER)
     if token:
         return f"order-token:{OrderTokenHolder.presenting(token).token_hash}"

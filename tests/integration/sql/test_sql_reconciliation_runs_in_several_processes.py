@@ -80,7 +80,7 @@ class Process:
         )
 
     async def order(self) -> Order:
-        item = await AddMenuItem(self.uow).execute(
+        item = await AddMenuItem(self.uow, self.clock).execute(
             caller=Staff("staff:sari"), name="Nasi goreng", price=25_000
         )
         placed = await PlaceOrder(self.uow, self.clock, SecureReferenceGenerator()).execute(

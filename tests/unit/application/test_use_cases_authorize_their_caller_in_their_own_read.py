@@ -13,6 +13,7 @@ from application.callers import (
     Anonymous,
     Caller,
     OrderTokenHolder,
+    Role,
     Staff,
     System,
     require_order_access,
@@ -105,6 +106,30 @@ async def test_staff_actions_refuse_every_caller_who_is_not_staff_and_change_not
 
     assert kasir.snapshot() == before
     assert kasir.uow.commits == []
+
+
+ADMIN_ONLY = ["add a menu item", "change a menu item", "resolve a refund", "resolve a review"]
+CASHIER = Staff("sari", Role.CASHIER, staff_id="account:2")
+
+
+@pytest.mark.parametrize("action", ADMIN_ONLY)
+async def test_admin_actions_refuse_a_cashier_and_change_nothing(
+    kasir: Kasir, order: Order, action: str
+) -> None:
+    before = kasir.snapshot()
+
+    with pytest.raises(Forbidden, match="cashier"):
+        await STAFF_ACTIONS[action](kasir, order, CASHIER)
+
+    assert kasir.snapshot() == before
+    assert kasir.uow.commits == []
+
+
+@pytest.mark.parametrize("action", [a for a in STAFF_ACTIONS if a not in ADMIN_ONLY])
+async def test_a_cashier_takes_payments_voids_orders_and_reads_what_needs_a_human(
+    kasir: Kasir, order: Order, action: str
+) -> None:
+    await STAFF_ACTIONS[action](kasir, order, CASHIER)  # no Forbidden
 
 
 def test_a_caller_never_holds_the_order_token_itself() -> None:

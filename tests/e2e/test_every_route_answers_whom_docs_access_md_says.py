@@ -133,6 +133,8 @@ class Walk:
             "order_uid": self.uid,
             "entry_id": 1,
             "account_id": self.cashier_id,
+            "subscription_id": "whsub_00",
+            "delivery_id": 1,
             "path": "swagger",
         }
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), row.path)
@@ -156,6 +158,14 @@ class Walk:
             "POST /api/v1/auth/login": {"name": "walk-cashier", "password": PASSWORD},
             "POST /api/v1/staff": {"name": "Walk new", "role": "cashier", "password": PASSWORD},
             "PATCH /api/v1/staff/{account_id}": {"role": "cashier"},
+            "POST /api/v1/webhook-subscriptions": {
+                "url": "http://127.0.0.1:9/kasir",
+                "event_types": ["order.paid"],
+            },
+            "PATCH /api/v1/webhook-subscriptions/{subscription_id}": {"status": "paused"},
+            "POST /api/v1/webhook-subscriptions/{subscription_id}/replay": {
+                "from_event_id": "evt_00"
+            },
         }
         return {"data" if row.who == "gateway" else "json": bodies.get(row.label, {})}
 

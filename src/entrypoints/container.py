@@ -31,7 +31,7 @@ from adapters.webhooks.sender import http_client as webhook_client
 from application.coalescing import SingleFlight
 from application.destinations import DestinationPolicy, Resolver, parse_networks
 from application.gateway import PaymentGateway
-from application.gateways import Gateways
+from application.gateways import DUITKU, Gateways
 from application.outbox import ALL_EVENT_TYPES
 from application.ports import (
     Clock,
@@ -132,6 +132,28 @@ def _simulator_if_mounted(settings: Settings, clock: Clock) -> DuitkuSimulator |
         if gateways.uses_mounted_simulator(settings)
         else None
     )
+
+
+def _configured_gateways(
+    settings: Settings, duitku: PaymentGateway, midtrans: PaymentGateway | None
+) -> Gateways:
+    """Every configured gateway by the name its attempts record; QRIS_GATEWAY issues new
+    attempts and comes first, so with QRIS_GATEWAY_FALLBACK the other one follows it."""
+    by_name: dict[str, PaymentGateway] = {DUITKU: duitku}
+    if midtrans is not None:
+        by_name[midtrans_gateway.MIDTRANS] = midtrans
+    if settings.qris_gateway == midtrans_gateway.MIDTRANS:
+        by_name = {midtrans_gateway.MIDTRANS: by_name.pop(midtrans_gateway.MIDTRANS), **by_name}
+    return Gateways(by_name, default=settings.qris_gateway, fallback=settings.qris_gateway_fallback)
+
+
+def _longest_create_call(duitku: DuitkuConfig, midtrans: MidtransConfig | None) -> timedelta:
+    """The longest any configured gateway's create call can take: the creating grace outlasts
+    it whichever gateway issued the attempt."""
+    calls = [duitku.create_call_timeout()]
+    if midtrans is not None:
+        calls.append(midtrans.create_call_timeout())
+    return max(calls)
 
 
 def _throttle_policy(settings: Settings) -> ThrottlePolicy:

@@ -32,6 +32,8 @@ from application.destinations import DestinationPolicy, Resolver, parse_networks
 from application.gateway import PaymentGateway
 from application.gateways import DUITKU, Gateways
 from application.outbox import ALL_EVENT_TYPES
+from application.live_status import GetLiveStatus
+from application.order_passes import PAYMENT_LINK, STREAM_TOKEN, OrderPasses
 from application.ports import (
     Clock,
     EventPublisher,
@@ -78,7 +80,7 @@ from entrypoints.duitku_simulator import DuitkuSimulator
 from entrypoints.http.auth import StaffAuthenticator
 from entrypoints.http.client_address import ClientAddressResolver, SourceAllowlist, networks
 from entrypoints.http.creation_limit import CreationLimits
-from entrypoints.http.urls import PublicUrls
+from entrypoints.http.urls import PaymentPageLinks, PublicUrls
 from entrypoints.http.window_limiter import WindowLimiter
 from entrypoints.midtrans_simulator import MidtransSimulator
 from entrypoints.settings import Settings, secret_key_for_run
@@ -234,10 +236,31 @@ class Container(containers.DeclarativeContainer):
     idempotency_store: providers.Provider[IdempotencyStore] = providers.Singleton(
         SqlAlchemyIdempotencyStore, uow
     )
-    # One per process, from the one secret every process shares (KASIR_SECRET_KEY).
+    # One per process, from the one secret every process shares (KASIR_SECRET_KEY); each
+    # purpose gets its own key derived from it.
     run_secret: providers.Provider[str] = providers.Singleton(secret_key_for_run, settings)
     replay_sealer: providers.Provider[Sealer] = providers.Singleton(
         AesGcmSealer, run_secret, purpose=b"idempotent-replays"
+    )
+    # Passes bound to one order, each under a key of its own purpose (application.order_passes):
+    # the payment page's signed link and the live status stream's token.
+    payment_links: providers.Provider[OrderPasses] = providers.Singleton(
+        OrderPasses,
+        kind=PAYMENT_LINK,
+        sealer=providers.Singleton(AesGcmSealer, run_secret, purpose=b"payment-page-links"),
+        clock=clock,
+        lifetime=providers.Callable(
+            lambda hours: timedelta(hours=hours), settings.provided.payment_link_hours
+        ),
+    )
+    stream_tokens: providers.Provider[OrderPasses] = providers.Singleton(
+        OrderPasses,
+        kind=STREAM_TOKEN,
+        sealer=providers.Singleton(AesGcmSealer, run_secret, purpose=b"order-stream-tokens"),
+        clock=clock,
+        lifetime=providers.Callable(
+            lambda seconds: timedelta(seconds=seconds), settings.provided.stream_token_seconds
+        ),
     )
     idempotent_requests: providers.Provider[IdempotentRequests] = providers.Factory(
         IdempotentRequests, store=idempotency_store, clock=clock, sealer=replay_sealer
@@ -275,6 +298,9 @@ class Container(containers.DeclarativeContainer):
     get_order: providers.Provider[GetOrder] = providers.Factory(GetOrder, uow=uow)
     list_orders: providers.Provider[ListOrders] = providers.Factory(ListOrders, uow=uow)
     get_payment: providers.Provider[GetPayment] = providers.Factory(GetPayment, uow=uow)
+    get_live_status: providers.Provider[GetLiveStatus] = providers.Factory(
+        GetLiveStatus, uow=uow, clock=clock
+    )
     start_qris_payment: providers.Provider[StartQrisPayment] = providers.Factory(
         StartQrisPayment,
         uow=uow,
@@ -409,6 +435,9 @@ class Container(containers.DeclarativeContainer):
     )
     public_urls: providers.Provider[PublicUrls] = providers.Singleton(
         PublicUrls, settings.provided.base_url
+    )
+    payment_page_links: providers.Provider[PaymentPageLinks] = providers.Singleton(
+        PaymentPageLinks, payment_links, public_urls
     )
 
 

@@ -96,6 +96,9 @@ OPERATIONS = [
     "POST /api/v1/webhook-subscriptions/{subscription_id}/replay",
     "GET /api/v1/webhook-deliveries",
     "POST /api/v1/webhook-deliveries/{delivery_id}/replay",
+    "GET /pay/{order_id}",
+    "GET /pay/{order_id}/status",
+    "POST /pay/{order_id}/qr",
 ]
 
 

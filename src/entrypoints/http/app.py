@@ -7,6 +7,8 @@ from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler, Middleware
 
 from entrypoints.background import background_jobs as run_background_jobs
@@ -28,6 +30,11 @@ from entrypoints.http.controllers.inbox import InboxController
 from entrypoints.http.controllers.menu import MenuController
 from entrypoints.http.controllers.metrics import metrics
 from entrypoints.http.controllers.orders import OrderController
+from entrypoints.http.controllers.payment_page import (
+    PAGE_DIRECTORY,
+    PaymentPageController,
+    payment_page_assets,
+)
 from entrypoints.http.controllers.payments import PaymentController
 from entrypoints.http.controllers.staff_review import StaffReviewController
 from entrypoints.http.controllers.webhooks import (
@@ -87,6 +94,8 @@ def create_app(
         InboxController,
         WebhookSubscriptionController,
         WebhookDeliveryController,
+        PaymentPageController,
+        payment_page_assets(),
         metrics,
     ]
     simulator = container.simulator()
@@ -121,6 +130,10 @@ def create_app(
         ],
         before_send=[security_headers(https=settings.public_base_url.startswith("https://"))],
         request_max_body_size=MAX_REQUEST_BYTES,
+        # The payment page (autoescaped Jinja2 templates, kasir's own files only).
+        template_config=TemplateConfig(
+            directory=PAGE_DIRECTORY / "templates", engine=JinjaTemplateEngine
+        ),
         logging_config=None,
         cors_config=(
             CORSConfig(allow_origins=list(settings.cors_allow_origins))

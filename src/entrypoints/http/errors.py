@@ -49,6 +49,7 @@ from application.errors import (
     UnknownEventType,
     WebhookDestinationRefused,
 )
+from application.order_passes import PassExpired, PassRefused
 from domain.errors import (
     AmountMismatch,
     DomainError,
@@ -114,6 +115,8 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     GatewayTimeout: HTTP_504_GATEWAY_TIMEOUT,
     GatewayOutcomeUnknown: HTTP_502_BAD_GATEWAY,
     NotificationRejected: HTTP_403_FORBIDDEN,
+    PassRefused: HTTP_403_FORBIDDEN,
+    PassExpired: HTTP_410_GONE,
     InvalidNotification: HTTP_400_BAD_REQUEST,
     StatusUnconfirmed: HTTP_503_SERVICE_UNAVAILABLE,
     ConcurrentUpdate: HTTP_503_SERVICE_UNAVAILABLE,
@@ -272,11 +275,13 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
 _DESCRIPTIONS = {
     400: "Malformed request (code invalid_request or invalid_notification)",
     401: "Missing or wrong credentials (code unauthorized)",
-    403: "Not allowed (code forbidden or notification_rejected)",
+    403: "Not allowed (forbidden, notification_rejected, payment_link_invalid, "
+    "stream_token_invalid)",
     404: "Not found (code not_found)",
     409: "Conflict with the current state (order_not_payable, order_paid, invalid_transition, "
     "conflict, payment_in_progress or idempotency_key_in_flight with Retry-After)",
-    410: "The payment attempt is closed: its QR is never shown again (code payment_closed)",
+    410: "Gone: a closed payment attempt's QR is never shown again (payment_closed); an "
+    "expired payment link or stream token (payment_link_expired, stream_token_expired)",
     413: "Request body too large (code request_too_large)",
     415: "Unsupported media type (code unsupported_media_type)",
     422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, "

@@ -41,10 +41,18 @@ class OrderResponse(msgspec.Struct, kw_only=True):
     cancelled_at: datetime | None = None
     cancelled_by: str | None = None
     payments: list[PaymentResponse] = msgspec.field(default_factory=list)
+    # The signed link to the order's payment page (/pay/{id}?sig=...), for its token holder
+    # and staff; null for anybody else. It never contains the access token.
+    payment_page_url: str | None = None
 
     @classmethod
     def of(
-        cls, order: Order, payments: list[PaymentResponse] | None = None, *, for_staff: bool
+        cls,
+        order: Order,
+        payments: list[PaymentResponse] | None = None,
+        *,
+        for_staff: bool,
+        payment_page_url: str | None = None,
     ) -> "OrderResponse":
         """The order as `for_staff` callers see it; customers never see who cancelled it."""
         return cls(
@@ -68,6 +76,7 @@ class OrderResponse(msgspec.Struct, kw_only=True):
             cancelled_at=order.cancelled_at,
             cancelled_by=order.cancelled_by if for_staff else None,
             payments=payments or [],
+            payment_page_url=payment_page_url,
         )
 
 

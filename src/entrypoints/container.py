@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 from dependency_injector import containers, providers
+from litestar.channels import ChannelsPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.crypto.aead import AesGcmSealer, derive_key
@@ -80,6 +81,10 @@ from entrypoints.duitku_simulator import DuitkuSimulator
 from entrypoints.http.auth import StaffAuthenticator
 from entrypoints.http.client_address import ClientAddressResolver, SourceAllowlist, networks
 from entrypoints.http.creation_limit import CreationLimits
+from entrypoints.http.live_status.channels import channels_backend, channels_plugin
+from entrypoints.http.live_status.slots import StreamSlots
+from entrypoints.http.live_status.stream import StreamTiming
+from entrypoints.http.live_status.wakeups import OrderChangeBroadcaster, OrderWakeups
 from entrypoints.http.urls import PaymentPageLinks, PublicUrls
 from entrypoints.http.window_limiter import WindowLimiter
 from entrypoints.midtrans_simulator import MidtransSimulator
@@ -161,12 +166,21 @@ class Container(containers.DeclarativeContainer):
     references: providers.Provider[ReferenceGenerator] = providers.Singleton(
         SecureReferenceGenerator
     )
+    # Wakes the live status streams of every process (entrypoints/http/live_status).
+    channels: providers.Provider[ChannelsPlugin] = providers.Singleton(
+        channels_plugin, providers.Singleton(channels_backend, settings)
+    )
+    order_wakeups: providers.Provider[OrderWakeups] = providers.Singleton(OrderWakeups, channels)
     # Woken when this process commits an event: the webhook dispatcher has work.
     webhook_wakeups: providers.Provider[LocalWakeups] = providers.Singleton(LocalWakeups)
     events: providers.Provider[EventPublisher] = providers.Singleton(
-        WakingEventPublisher,
-        providers.Singleton(CountingEventPublisher, providers.Singleton(LoggingEventPublisher)),
-        webhook_wakeups,
+        OrderChangeBroadcaster,
+        providers.Singleton(
+            WakingEventPublisher,
+            providers.Singleton(CountingEventPublisher, providers.Singleton(LoggingEventPublisher)),
+            webhook_wakeups,
+        ),
+        order_wakeups,
     )
 
     engine: providers.Provider[AsyncEngine] = providers.Singleton(
@@ -438,6 +452,16 @@ class Container(containers.DeclarativeContainer):
     )
     payment_page_links: providers.Provider[PaymentPageLinks] = providers.Singleton(
         PaymentPageLinks, payment_links, public_urls
+    )
+    stream_slots: providers.Provider[StreamSlots] = providers.Singleton(
+        StreamSlots,
+        per_process=settings.provided.stream_max_per_process,
+        per_order=settings.provided.stream_max_per_order,
+    )
+    stream_timing: providers.Provider[StreamTiming] = providers.Singleton(
+        StreamTiming,
+        heartbeat_seconds=settings.provided.stream_heartbeat_seconds,
+        idle_seconds=settings.provided.stream_idle_seconds,
     )
 
 

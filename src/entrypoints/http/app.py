@@ -29,6 +29,7 @@ from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.inbox import InboxController
 from entrypoints.http.controllers.menu import MenuController
 from entrypoints.http.controllers.metrics import metrics
+from entrypoints.http.controllers.order_events import OrderEventsController
 from entrypoints.http.controllers.orders import OrderController
 from entrypoints.http.controllers.payment_page import (
     PAGE_DIRECTORY,
@@ -89,6 +90,7 @@ def create_app(
         HealthController,
         MenuController,
         creating,
+        OrderEventsController,
         StaffReviewController,
         GatewayNotificationController,
         InboxController,
@@ -122,6 +124,11 @@ def create_app(
             run_background_jobs(container, enabled=background_jobs),
             webhook_dispatch(container, enabled=background_jobs, owner=process_runner_id()),
         ],
+        # The channels plugin (a lifespan of its own) carries order wake-ups between
+        # processes; the hub subscribes once it runs and ends the open streams on the way out.
+        plugins=[container.channels()],
+        on_startup=[container.order_wakeups().start],
+        on_shutdown=[container.order_wakeups().stop],
         # The input guard refuses malformed input before anything else reads it.
         middleware=[
             request_id_middleware,

@@ -60,6 +60,7 @@ from domain.errors import (
     InvalidTransition,
     OrderNotPayable,
 )
+from entrypoints.http.live_status.slots import RETRY_AFTER_SECONDS, TooManyStreams
 
 logger = logging.getLogger("kasir.http")
 
@@ -117,6 +118,7 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     NotificationRejected: HTTP_403_FORBIDDEN,
     PassRefused: HTTP_403_FORBIDDEN,
     PassExpired: HTTP_410_GONE,
+    TooManyStreams: HTTP_429_TOO_MANY_REQUESTS,
     InvalidNotification: HTTP_400_BAD_REQUEST,
     StatusUnconfirmed: HTTP_503_SERVICE_UNAVAILABLE,
     ConcurrentUpdate: HTTP_503_SERVICE_UNAVAILABLE,
@@ -160,6 +162,8 @@ def application_error_handler(
     message = error.message
     if isinstance(error, PaymentInProgress):
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, TooManyStreams):
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if isinstance(error, StatusUnconfirmed | ConcurrentUpdate):
         headers["Retry-After"] = "5"
     if isinstance(error, NotificationRejected):
@@ -286,7 +290,8 @@ _DESCRIPTIONS = {
     415: "Unsupported media type (code unsupported_media_type)",
     422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, "
     "idempotency_key_reused, idempotency_key_unreadable, ...)",
-    429: "Too many requests (code rate_limited, with Retry-After)",
+    429: "Too many requests (rate_limited, or too_many_streams on the live status stream; "
+    "with Retry-After)",
     502: (
         "The payment gateway refused or failed (gateway_rejected, gateway_unavailable, "
         "gateway_outcome_unknown)"

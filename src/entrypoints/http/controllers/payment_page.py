@@ -71,7 +71,7 @@ class NewQrForm(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The page's "new QR" button; `email` only when RESTAURANT_EMAIL is not set."""
 
     email: Email | None = None
-    lang: Annotated[str, msgspec.Meta(max_length=2)] = "id"
+    lang: Language = "id"
 
 
 def payment_page_assets() -> ControllerRouterHandler:
@@ -171,7 +171,7 @@ class PaymentPageController(Controller):
         settings: NamedDependency[Settings],
         sig: Sig = None,
     ) -> Redirect:
-        language = choose_language(data.lang, None)
+        language = data.lang
         if not _from_own_origin(request, settings.base_url):
             raise Forbidden("the request did not come from the payment page")
         payment_links.check(order_id, sig)

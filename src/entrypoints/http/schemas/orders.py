@@ -89,3 +89,12 @@ class CreatedOrderResponse(OrderResponse, kw_only=True):
 class OrderListResponse(msgspec.Struct, kw_only=True):
     items: list[OrderResponse]
     next_before_id: int | None = None
+
+
+class StreamTokenResponse(msgspec.Struct, kw_only=True):
+    """A token for the order's live status stream, for this order only, until `expires_at`
+    (checked when the stream opens). `events_url` is the stream's path with the token."""
+
+    stream_token: str
+    expires_at: datetime
+    events_url: str

@@ -72,7 +72,6 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "order_wakeups": _deliver(container.order_wakeups),
         "stream_slots": _deliver(container.stream_slots),
         "stream_timing": _deliver(container.stream_timing),
-        "clock": _deliver(container.clock),
         "settings": _deliver(container.settings),
         "database_engine": _deliver(container.engine),
         "payment_gateways": _deliver(container.payment_gateways),

@@ -16,7 +16,6 @@ from litestar.response import ServerSentEvent
 from application.callers import OrderPassHolder, Staff
 from application.live_status import GetLiveStatus
 from application.order_passes import OrderPasses
-from application.ports import Clock
 from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
 from entrypoints.http.auth import order_caller
 from entrypoints.http.controllers.orders import OrderToken
@@ -84,7 +83,6 @@ class OrderEventsController(Controller):
         order_wakeups: NamedDependency[OrderWakeups],
         stream_slots: NamedDependency[StreamSlots],
         stream_timing: NamedDependency[StreamTiming],
-        clock: NamedDependency[Clock],
         stream_token: StreamTokenParam = None,
     ) -> ServerSentEvent:
         stream_tokens.check(order_id, stream_token)
@@ -97,7 +95,7 @@ class OrderEventsController(Controller):
             get_live_status=get_live_status,
             wakeups=order_wakeups,
             slot=stream_slots.take(order_id),  # 429 beyond the bounds
-            clock=clock,
+            clock=get_live_status.clock,  # one clock for the view and its expiry timer
             timing=stream_timing,
         )
         return ServerSentEvent(stream.messages(), headers={"Cache-Control": "no-store"})

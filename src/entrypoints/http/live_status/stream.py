@@ -80,7 +80,7 @@ class OrderStream:
                     if loop.time() >= idle_until:
                         yield ServerSentEventMessage(data="idle", event="end")
                         return
-                    yield ServerSentEventMessage(comment="heartbeat")
+                    yield ServerSentEventMessage(comment="heartbeat", data=None)
                     quiet_heartbeats += 1
                     if not _due(view, self.clock.now()) and (
                         quiet_heartbeats % RECHECK_EVERY_HEARTBEATS

@@ -7,9 +7,9 @@ the server embedded, and polls `/pay/{order_id}/status` every few seconds when t
 unavailable. The QR of a closed attempt is never shown (application.live_status decides).
 
 Asking for a new QR (`POST /pay/{order_id}/qr`) is authorized by the same signed link, which an
-attacker's page cannot know (no-referrer, never logged); the request must also come from this
-page's own origin (Origin and Sec-Fetch-Site, sent by every current browser), so a form on
-another site cannot post it even with a leaked link.
+attacker's page cannot know (sent in no Referer to another origin); the request must also come
+from this page's own origin (Origin and Sec-Fetch-Site, sent by every current browser), so a
+form on another site cannot post it even with a leaked link.
 """
 
 from datetime import datetime
@@ -42,6 +42,10 @@ from entrypoints.settings import Settings
 PAGE_DIRECTORY = Path(__file__).resolve().parent.parent / "payment_page"
 ASSETS_PATH = "/pay/assets"
 DEFAULT_CUSTOMER_NAME = "Pelanggan"  # the gateway needs a name; the order may have none
+
+# The signed link never leaves kasir in a Referer (other origins get none), while the page's
+# own form still carries its Origin: with `no-referrer` a browser sends `Origin: null`.
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 Sig = Annotated[
     str | None,
@@ -129,7 +133,7 @@ class PaymentPageController(Controller):
                 "notice": TEXTS[language]["qr_failed"] if notice == "qr_failed" else None,
             },
             media_type="text/html",
-            headers={"Cache-Control": "no-store"},
+            headers=PAGE_HEADERS,
         )
 
     @get(
@@ -256,5 +260,5 @@ def _refusal_page(refusal: ApplicationError, language: Language) -> Template:
         },
         media_type="text/html",
         status_code=status,
-        headers={"Cache-Control": "no-store"},
+        headers=PAGE_HEADERS,
     )

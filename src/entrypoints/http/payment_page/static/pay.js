@@ -1,5 +1,7 @@
 /* kasir payment page: live status over Server-Sent Events, polling when they fail.
-   Served by kasir itself (CSP script-src 'self'); no inline script, no third party. */
+   Served by kasir itself (CSP script-src 'self'); no inline script, no third party.
+   <body data-status> is the state shown; data-live says how it is kept current
+   ("stream" or "polling"). */
 (function () {
   "use strict";
   var POLL_MS = 3000;
@@ -67,6 +69,7 @@
 
   function startPolling() {
     if (pollTimer || finished) { return; }
+    body.dataset.live = "polling";
     poll();
     pollTimer = setInterval(poll, POLL_MS);
   }
@@ -80,6 +83,7 @@
     source = new EventSource(body.dataset.eventsUrl);
     source.addEventListener("status", function (message) {
       stopPolling();
+      body.dataset.live = "stream";
       render(JSON.parse(message.data));
     });
     source.addEventListener("end", function () { if (source) { source.close(); source = null; } });

@@ -1,4 +1,4 @@
-"""Helpers for the payment page's browser tests (tests/browser): kasir driven over HTTP while a
+"""Helpers for the payment page's browser tests (tests/e2e/browser): kasir driven over HTTP while a
 real Chromium shows the page, and bounded waits on the page's state."""
 
 from __future__ import annotations

@@ -86,7 +86,11 @@
       body.dataset.live = "stream";
       render(JSON.parse(message.data));
     });
-    source.addEventListener("end", function () { if (source) { source.close(); source = null; } });
+    source.addEventListener("end", function (message) {
+      /* settled: nothing will change again. idle or restart: the EventSource reconnects
+         by itself (retry), to another process if this one is stopping. */
+      if (message.data === "settled" && source) { source.close(); source = null; }
+    });
     source.onerror = function () {
       if (finished) { return; }
       if (source && source.readyState === EventSource.CLOSED) { source = null; }

@@ -235,3 +235,15 @@ async def test_a_quiet_stream_sends_heartbeats_then_ends_as_idle(live: Live) -> 
     assert messages[0].event == "status"
     assert [m.comment for m in messages[1:]] == [True, True]
     assert (last.event, last.data) == ("end", "idle")
+
+
+async def test_a_stopping_process_ends_its_streams_for_them_to_reconnect(live: Live) -> None:
+    order = await live.stack.place_order()
+
+    async with live.stream(order.id, await live.stream_token(order)) as response:
+        reader = EventReader(response)
+        await reader.next_event()
+        live.stack.container.order_wakeups().drain()  # what SIGTERM does first
+        end = await reader.next_event()
+
+    assert (end.event, end.data) == ("end", "restart")

@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
+from typing import Any
 
 from litestar.channels import ChannelsPlugin, Subscriber
 
@@ -34,6 +35,7 @@ class OrderWakeups:
         self._subscriber: Subscriber | None = None
         self._task: asyncio.Task[None] | None = None
         self.draining = asyncio.Event()  # the process is stopping: streams end now
+        self._restore_signals: Callable[[], None] = lambda: None
 
     @property
     def running(self) -> bool:
@@ -64,10 +66,11 @@ class OrderWakeups:
         self.draining.clear()
         self._subscriber = await self._channels.subscribe([ORDER_CHANNEL])
         self._task = asyncio.create_task(self._deliver(self._subscriber))
-        _drain_on_sigterm(self)
+        self._restore_signals = _drain_on_sigterm(self)
 
     async def stop(self) -> None:
         self.drain()
+        self._restore_signals()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -96,20 +99,32 @@ class OrderWakeups:
                 woken.set()
 
 
-def _drain_on_sigterm(wakeups: OrderWakeups) -> None:
+def _drain_on_sigterm(wakeups: OrderWakeups) -> Callable[[], None]:
     """uvicorn waits for open responses before it stops; a stream could keep it for minutes.
-    On SIGTERM/SIGINT, end the streams first, then let uvicorn's own handler run."""
-    with contextlib.suppress(ValueError):  # not the main thread (tests): nothing to chain
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            previous = signal.getsignal(signum)
+    On SIGTERM/SIGINT, end the streams first, then let the handler that was there (uvicorn's)
+    run. Returns what puts the previous handlers back (at shutdown)."""
+    loop = asyncio.get_running_loop()
+    chained: dict[int, Any] = {}
 
-            def handler(number: int, frame: FrameType | None, previous: object = previous) -> None:
-                loop.call_soon_threadsafe(wakeups.drain)
-                if callable(previous):
-                    previous(number, frame)
+    def handler(number: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed
+            loop.call_soon_threadsafe(wakeups.drain)
+        previous = chained.get(number)
+        if callable(previous):
+            previous(number, frame)
 
-            signal.signal(signum, handler)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            chained[signum] = signal.signal(signum, handler)
+        except ValueError:  # not the main thread (a server in a test's thread): no signals
+            return lambda: None
+
+    def restore() -> None:
+        for signum, previous in chained.items():
+            if signal.getsignal(signum) is handler:
+                signal.signal(signum, previous)
+
+    return restore
 
 
 class OrderChangeBroadcaster:

@@ -224,3 +224,23 @@ async def test_the_page_speaks_indonesian_unless_english_is_asked_for(
 
     assert f'<html lang="{expected}">' in page.text
     assert ("Waiting for payment" in page.text) is (expected == "en")
+
+
+async def test_an_order_without_a_qr_gets_its_first_one_from_the_page(api: SimulatorStack) -> None:
+    order = await api.place_order()
+    link = await _page_link(api, order)
+    before = await api.client.get(_path_of(link))
+
+    asked = await api.client.post(
+        f"/pay/{order.id}/qr?sig={_sig_of(link)}",
+        data={"email": "budi@example.test"},
+        headers={"Sec-Fetch-Site": "same-origin"},
+        follow_redirects=False,
+    )
+    page = await api.client.get(asked.headers["location"])
+    [payment] = (await api.order(order.id))["payments"]
+
+    assert _status_of(before.text) == "awaiting_payment"
+    assert not re.search(r'id="first-qr"\s*hidden', before.text)  # its form is shown
+    assert asked.status_code == 303
+    assert f'src="/api/v1/payments/{payment["order_uid"]}/qris.svg"' in page.text

@@ -231,6 +231,12 @@ async def test_an_order_without_a_qr_gets_its_first_one_from_the_page(api: Simul
     link = await _page_link(api, order)
     before = await api.client.get(_path_of(link))
 
+    without_email = await api.client.post(
+        f"/pay/{order.id}/qr?sig={_sig_of(link)}",
+        data={"lang": "id"},
+        headers={"Sec-Fetch-Site": "same-origin"},
+        follow_redirects=False,
+    )
     asked = await api.client.post(
         f"/pay/{order.id}/qr?sig={_sig_of(link)}",
         data={"email": "budi@example.test"},
@@ -242,5 +248,6 @@ async def test_an_order_without_a_qr_gets_its_first_one_from_the_page(api: Simul
 
     assert _status_of(before.text) == "awaiting_payment"
     assert not re.search(r'id="first-qr"\s*hidden', before.text)  # its form is shown
+    assert without_email.headers["location"].endswith("&notice=qr_failed")  # none made
     assert asked.status_code == 303
     assert f'src="/api/v1/payments/{payment["order_uid"]}/qris.svg"' in page.text

@@ -30,7 +30,7 @@ from litestar.types import ControllerRouterHandler
 from application.callers import OrderPassHolder
 from application.errors import ApplicationError, Forbidden, NotFound
 from application.gateway import Customer
-from application.live_status import GetLiveStatus, LiveStatus, OrderLiveView
+from application.live_status import GetLiveStatus, OrderLiveView
 from application.order_passes import OrderPasses, PassExpired, PassRefused
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
 from entrypoints.http.errors import responses
@@ -184,7 +184,9 @@ class PaymentPageController(Controller):
         email = settings.restaurant_email or data.email
         try:
             view = await get_live_status.execute(order_id, caller=caller)
-            if view.may_request_qr and email:
+            if view.may_request_qr:
+                if email is None:  # the form asks for it when RESTAURANT_EMAIL is unset
+                    return Redirect(path=f"{page}&notice=qr_failed", status_code=303)
                 await start_qris_payment.execute(
                     StartQrisPaymentCommand(
                         order_id=order_id,
@@ -226,7 +228,6 @@ def _page_context(view: OrderLiveView, settings: Settings, language: Language) -
         "order": view.order,
         "live": live,
         "status": view.status.value,
-        "statuses": LiveStatus,
         "ask_email": settings.restaurant_email is None,
         "paid_at": _clock_time(live.paid_at),
         "expires_at": live.qr.expires_at.isoformat() if live.qr and live.qr.expires_at else "",

@@ -184,7 +184,9 @@ class Settings(BaseSettings):
         # likewise for the Midtrans settings).
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("restaurant_email", "redis_url", mode="before")
+    @field_validator(
+        "restaurant_email", "redis_url", "webhook_secret", "webhook_url", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -206,11 +208,6 @@ class Settings(BaseSettings):
                 f"METRICS_TOKEN must have at least {MIN_STAFF_TOKEN_LENGTH} characters"
             )
         return SecretStr(value.get_secret_value().strip())
-
-    @field_validator("webhook_secret", "webhook_url", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator(
         "cors_allow_origins",

@@ -9,13 +9,18 @@ carries in `<body data-status>`:
 - `expired`: the order still awaits payment, but its latest QRIS attempt closed unpaid (or
   is past its expiry): the customer may ask for a new QR;
 - `paid` (with the paying attempt's reference and time), `cancelled`: the order is settled.
+
+`GetLiveStatus` also reads the order's committed outbox events after a sequence number, in the
+same transaction, so a stream can resume from its client's `Last-Event-ID` and number its
+messages by the order's own sequence.
 """
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from application.callers import Caller, require_order_access
+from application.outbox import OutboxEvent
 from application.ports import Clock, UnitOfWorkFactory
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentMethod, PaymentStatus
@@ -38,6 +43,8 @@ class OrderLiveView:
     showing: Payment | None  # the open attempt whose QR may be shown now, if any
     preparing: bool  # an attempt is being created at the gateway: its QR comes shortly
     paid_by: Payment | None  # the attempt that paid the order
+    events: tuple[OutboxEvent, ...] = ()  # the order's events after the sequence asked for
+    last_seq: int = 0  # the order's latest event number seen (the stream's event id)
 
     @property
     def settled(self) -> bool:
@@ -80,8 +87,11 @@ class GetLiveStatus:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    async def execute(self, order_id: int, *, caller: Caller) -> OrderLiveView:
+    async def execute(self, order_id: int, *, caller: Caller, after_seq: int = 0) -> OrderLiveView:
+        """The view, with the order's committed events numbered above `after_seq`."""
         async with self.uow(read_only=True) as uow:
             order = require_order_access(caller, await uow.orders.get(order_id))
             payments = await uow.payments.list_for_order(order_id)
-        return live_view(order, payments, self.clock.now())
+            events = tuple(await uow.outbox.for_order(order_id, after_seq))
+        view = live_view(order, payments, self.clock.now())
+        return replace(view, events=events, last_seq=events[-1].seq if events else after_seq)

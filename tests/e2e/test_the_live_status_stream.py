@@ -29,6 +29,7 @@ class Message:
     event: str | None
     data: str
     comment: bool = False
+    id: str | None = None
 
 
 class EventReader:
@@ -42,13 +43,16 @@ class EventReader:
             event: str | None = None
             data: list[str] = []
             comment = False
+            event_id: str | None = None
             async for line in self._lines:
                 if line == "":
                     if data or event or comment:
-                        return Message(event, "\n".join(data), comment)
+                        return Message(event, "\n".join(data), comment, event_id)
                     continue
                 if line.startswith(":"):
                     comment = True
+                elif line.startswith("id: "):
+                    event_id = line.removeprefix("id: ")
                 elif line.startswith("event: "):
                     event = line.removeprefix("event: ")
                 elif line.startswith("data: "):
@@ -60,6 +64,13 @@ class EventReader:
         while (message := await self.next()).comment:
             pass
         return message
+
+    async def next_status(self) -> tuple[list[Message], Message]:
+        """The order's events up to the next `status`, and that status."""
+        events: list[Message] = []
+        while (message := await self.next_event()).event != "status":
+            events.append(message)
+        return events, message
 
 
 @dataclass
@@ -115,14 +126,18 @@ async def test_the_stream_sends_the_state_then_each_change_and_ends_once_paid(li
         engine = live.stack.container.engine()
         waiting_connections = engine.pool.checkedout()  # type: ignore[attr-defined]
         await _pay_in_cash(live.stack, order)
-        paid = await reader.next_event()
+        events, paid = await reader.next_status()
         end = await reader.next_event()
 
     assert first.event == "status"
     assert json.loads(first.data)["status"] == "awaiting_payment"
     assert json.loads(first.data)["qr"]["order_uid"] == uid
     assert waiting_connections == 0  # the stream waits without a database connection
-    assert paid.event == "status"
+    assert "order.paid" in [e.event for e in events]  # the news, numbered on from the state
+    assert [int(e.id or 0) for e in events] == list(
+        range(int(first.id or 0) + 1, int(first.id or 0) + 1 + len(events))
+    )
+    assert paid.id == events[-1].id
     assert json.loads(paid.data) | {"paid_at": None, "reference": None} == {
         "order_id": order.id,
         "status": "paid",
@@ -233,7 +248,7 @@ async def test_a_quiet_stream_sends_heartbeats_then_ends_as_idle(live: Live) -> 
             pass
 
     assert messages[0].event == "status"
-    assert [m.comment for m in messages[1:]] == [True, True]
+    assert [m.comment for m in messages[1:]] == [True, True], messages
     assert (last.event, last.data) == ("end", "idle")
 
 
@@ -247,3 +262,49 @@ async def test_a_stopping_process_ends_its_streams_for_them_to_reconnect(live: L
         end = await reader.next_event()
 
     assert (end.event, end.data) == ("end", "restart")
+
+
+async def test_a_client_that_reconnects_gets_what_it_missed_in_order_then_the_state(
+    live: Live,
+) -> None:
+    order = await live.stack.place_order()
+    await live.stack.start_qris(order)
+    token = await live.stream_token(order)
+    async with live.stream(order.id, token) as response:
+        first = await EventReader(response).next_event()
+    await _pay_in_cash(live.stack, order)  # while the client was away
+
+    async with (
+        httpx.AsyncClient(base_url=live.base, timeout=STEP_TIMEOUT) as client,
+        client.stream(
+            "GET",
+            f"/api/v1/orders/{order.id}/events",
+            params={"stream_token": token},
+            headers={"Last-Event-ID": first.id or ""},
+        ) as resumed,
+    ):
+        reader = EventReader(resumed)
+        missed, state = await reader.next_status()
+        end = await reader.next_event()
+
+    assert first.id is not None
+    seqs = [int(m.id or 0) for m in missed]
+    assert seqs == list(range(int(first.id) + 1, int(first.id) + 1 + len(missed)))
+    assert "payment.qr_issued" not in [m.event for m in missed]  # seen before
+    assert [m.event for m in missed][-1] == "order.paid"
+    assert all(json.loads(m.data)["seq"] == int(m.id or 0) for m in missed)
+    assert json.loads(state.data)["status"] == "paid"
+    assert state.id == missed[-1].id
+    assert (end.event, end.data) == ("end", "settled")
+
+
+@pytest.mark.parametrize("bad", ["-1", "x", "1e3"])
+async def test_a_malformed_last_event_id_is_refused(live: Live, bad: str) -> None:
+    order = await live.stack.place_order()
+    token = await live.stream_token(order)
+
+    answer = await live.stack.client.get(
+        f"/api/v1/orders/{order.id}/events?stream_token={token}", headers={"Last-Event-ID": bad}
+    )
+
+    live.stack.error(answer, 400, "invalid_request")

@@ -120,3 +120,19 @@ async def test_nobody_else_learns_the_orders_status(
 ) -> None:
     with pytest.raises(NotFound):
         await GetLiveStatus(kasir.uow, kasir.clock).execute(order.key, caller=caller)
+
+
+async def test_the_view_carries_the_orders_events_after_a_sequence_number(
+    kasir: Kasir, order: Order, attempt: Payment
+) -> None:
+    everything = await GetLiveStatus(kasir.uow, kasir.clock).execute(
+        order.key, caller=OrderPassHolder(order.key)
+    )
+    await kasir.cancel_order.execute(order.key, caller=Staff("sari"))
+    news = await GetLiveStatus(kasir.uow, kasir.clock).execute(
+        order.key, caller=OrderPassHolder(order.key), after_seq=everything.last_seq
+    )
+
+    assert [e.seq for e in everything.events] == list(range(1, everything.last_seq + 1))
+    assert [e.seq for e in news.events] == list(range(everything.last_seq + 1, news.last_seq + 1))
+    assert "order.cancelled" in [e.type for e in news.events]

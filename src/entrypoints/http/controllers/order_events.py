@@ -10,7 +10,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent
 
 from application.callers import OrderPassHolder, Staff
@@ -25,6 +25,16 @@ from entrypoints.http.live_status.stream import OrderStream, StreamTiming
 from entrypoints.http.live_status.wakeups import OrderWakeups
 from entrypoints.http.schemas.constraints import PathId
 from entrypoints.http.schemas.orders import StreamTokenResponse
+
+LastEventId = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Last-Event-ID",
+        required=False,
+        pattern=r"^[0-9]{1,18}$",  # ASCII digits only: the order's sequence number
+        description="The last event id received: the order's events after it are sent first",
+    ),
+]
 
 StreamTokenParam = Annotated[
     str | None,
@@ -68,7 +78,9 @@ class OrderEventsController(Controller):
         summary="The order's live status as Server-Sent Events",
         description=(
             "`event: status` with the customer's view of the order (the same document as "
-            "GET /pay/{order_id}/status) first, then at each change; heartbeat comments; "
+            "GET /pay/{order_id}/status) first, then at each change; with `Last-Event-ID`, "
+            "the order's events after it first (`event:` their dotted type, `id:` the "
+            "order's sequence, as in docs/events.md); heartbeat comments; "
             "`event: end` (`settled`, `idle` or `restart`) before the stream closes. 403 "
             "stream_token_invalid, 410 stream_token_expired, 429 too_many_streams."
         ),
@@ -84,10 +96,12 @@ class OrderEventsController(Controller):
         stream_slots: NamedDependency[StreamSlots],
         stream_timing: NamedDependency[StreamTiming],
         stream_token: StreamTokenParam = None,
+        last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
         stream_tokens.check(order_id, stream_token)
         caller = OrderPassHolder(order_id)
-        view = await get_live_status.execute(order_id, caller=caller)
+        after_seq = int(last_event_id) if last_event_id is not None else 0
+        view = await get_live_status.execute(order_id, caller=caller, after_seq=after_seq)
         stream = OrderStream(
             order_id=order_id,
             caller=caller,
@@ -97,5 +111,6 @@ class OrderEventsController(Controller):
             slot=stream_slots.take(order_id),  # 429 beyond the bounds
             clock=get_live_status.clock,  # one clock for the view and its expiry timer
             timing=stream_timing,
+            resumed=last_event_id is not None,
         )
         return ServerSentEvent(stream.messages(), headers={"Cache-Control": "no-store"})

@@ -7,6 +7,11 @@ sends it when it differs from the last one sent. Between changes it sends a hear
 ends with an `end` event: `settled` once the order is paid or cancelled (the browser closes),
 `idle` after STREAM_IDLE_SECONDS without a change, `restart` when the process stops (the
 browser reconnects, to another process if need be).
+
+Messages are numbered by the order's outbox sequence (`id:`): every `status` carries the
+latest event number it reflects, and each outbox event after the client's `Last-Event-ID` is
+sent first as its own message (`event:` its dotted type, `data:` its payload), so a client that
+reconnects learns what it missed, in order, before the current state.
 """
 
 import asyncio
@@ -47,6 +52,7 @@ class OrderStream:
     slot: StreamSlot
     clock: Clock
     timing: StreamTiming
+    resumed: bool = False  # the first view's events are what the client missed: send them
 
     async def messages(self) -> AsyncIterator[ServerSentEventMessage]:
         with self.slot.held(), self.wakeups.listening(self.order_id) as woken:
@@ -55,12 +61,23 @@ class OrderStream:
             sent: bytes | None = None
             idle_until = loop.time() + self.timing.idle_seconds
             quiet_heartbeats = 0
+            # The first view's events are news only to a client resuming from an earlier id;
+            # every later read's events are news to everyone.
+            news = view.events if self.resumed else ()
             while True:
+                for event in news:
+                    yield ServerSentEventMessage(
+                        data=msgspec.json.encode(event.payload).decode(),
+                        event=event.type,
+                        id=event.seq,
+                    )
+                news = ()
                 body = msgspec.json.encode(LiveStatusResponse.of(view))
                 if body != sent:
                     yield ServerSentEventMessage(
                         data=body.decode(),
                         event="status",
+                        id=view.last_seq,
                         retry=RETRY_MILLISECONDS if sent is None else None,
                     )
                     sent = body
@@ -89,7 +106,10 @@ class OrderStream:
                 elif self.wakeups.draining.is_set():
                     yield ServerSentEventMessage(data="restart", event="end")
                     return
-                view = await self.get_live_status.execute(self.order_id, caller=self.caller)
+                view = await self.get_live_status.execute(
+                    self.order_id, caller=self.caller, after_seq=view.last_seq
+                )
+                news = view.events
 
 
 async def _woken_within(woken: asyncio.Event, seconds: float) -> bool:

@@ -32,9 +32,9 @@ from application.coalescing import SingleFlight
 from application.destinations import DestinationPolicy, Resolver, parse_networks
 from application.gateway import PaymentGateway
 from application.gateways import DUITKU, Gateways
-from application.outbox import ALL_EVENT_TYPES
 from application.live_status import GetLiveStatus
 from application.order_passes import PAYMENT_LINK, STREAM_TOKEN, OrderPasses
+from application.outbox import ALL_EVENT_TYPES
 from application.ports import (
     Clock,
     EventPublisher,

@@ -637,6 +637,8 @@ async def test_each_event_goes_once_to_each_subscriber_when_both_processes_dispa
         for order_id in order_ids:
             mine = [event_id for event_id, owner in committed if owner == order_id]
             assert [i for i in raw if i in mine] == mine, f"{name}: order {order_id} out of order"
+
+
 async def _next_status(lines: AsyncIterator[str]) -> dict[str, Any]:
     """The next `status` event of an SSE stream (heartbeats and other fields skipped)."""
     event = None

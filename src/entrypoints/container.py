@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import httpx
 from dependency_injector import containers, providers
-from litestar.channels import ChannelsPlugin
+from litestar.channels import ChannelsBackend, ChannelsPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.crypto.aead import AesGcmSealer, derive_key
@@ -81,7 +81,7 @@ from entrypoints.duitku_simulator import DuitkuSimulator
 from entrypoints.http.auth import StaffAuthenticator
 from entrypoints.http.client_address import ClientAddressResolver, SourceAllowlist, networks
 from entrypoints.http.creation_limit import CreationLimits
-from entrypoints.http.live_status.channels import channels_backend, channels_plugin
+from entrypoints.http.live_status.channels import backend_name, channels_backend, channels_plugin
 from entrypoints.http.live_status.slots import StreamSlots
 from entrypoints.http.live_status.stream import StreamTiming
 from entrypoints.http.live_status.wakeups import OrderChangeBroadcaster, OrderWakeups
@@ -167,10 +167,15 @@ class Container(containers.DeclarativeContainer):
         SecureReferenceGenerator
     )
     # Wakes the live status streams of every process (entrypoints/http/live_status).
-    channels: providers.Provider[ChannelsPlugin] = providers.Singleton(
-        channels_plugin, providers.Singleton(channels_backend, settings)
+    wakeup_backend: providers.Provider[ChannelsBackend] = providers.Singleton(
+        channels_backend, settings
     )
-    order_wakeups: providers.Provider[OrderWakeups] = providers.Singleton(OrderWakeups, channels)
+    channels: providers.Provider[ChannelsPlugin] = providers.Singleton(
+        channels_plugin, wakeup_backend
+    )
+    order_wakeups: providers.Provider[OrderWakeups] = providers.Singleton(
+        OrderWakeups, channels, through=providers.Callable(backend_name, wakeup_backend)
+    )
     # Woken when this process commits an event: the webhook dispatcher has work.
     webhook_wakeups: providers.Provider[LocalWakeups] = providers.Singleton(LocalWakeups)
     events: providers.Provider[EventPublisher] = providers.Singleton(

@@ -43,7 +43,7 @@ def channels_plugin(backend: ChannelsBackend) -> ChannelsPlugin:
 
 
 def backend_name(backend: ChannelsBackend) -> str:
-    """For the start-up log and /ready: which backend wakes the streams."""
+    """For the start-up log: which backend wakes the streams."""
     return {
         RedisChannelsPubSubBackend: "redis",
         AsyncPgChannelsBackend: "postgresql",

@@ -29,8 +29,9 @@ logger = logging.getLogger("kasir.live_status")
 class OrderWakeups:
     """The per-process hub between the channel and the streams waiting in it."""
 
-    def __init__(self, channels: ChannelsPlugin) -> None:
+    def __init__(self, channels: ChannelsPlugin, *, through: str = "memory") -> None:
         self._channels = channels
+        self._through = through  # the backend's name, for the start-up log
         self._waiters: dict[int, set[asyncio.Event]] = {}
         self._subscriber: Subscriber | None = None
         self._task: asyncio.Task[None] | None = None
@@ -67,6 +68,7 @@ class OrderWakeups:
         self._subscriber = await self._channels.subscribe([ORDER_CHANNEL])
         self._task = asyncio.create_task(self._deliver(self._subscriber))
         self._restore_signals = _drain_on_sigterm(self)
+        logger.info("live status streams are woken through %s", self._through)
 
     async def stop(self) -> None:
         self.drain()

@@ -58,15 +58,16 @@ def test_an_expired_pass_is_told_apart_from_a_forged_one() -> None:
     assert expired.value.code == "payment_link_expired"
 
 
-def _flip_last_character(value: str) -> str:
-    return value[:-1] + ("A" if value[-1] != "A" else "B")
+def _flip_a_character(value: str) -> str:
+    # A character inside (the last one may hold only padding bits that decode to nothing).
+    return value[:10] + ("A" if value[10] != "A" else "B") + value[11:]
 
 
 @pytest.mark.parametrize(
     ("checker", "order_id", "alter"),
     [
         (passes(), 8, str),
-        (passes(), 7, _flip_last_character),
+        (passes(), 7, _flip_a_character),
         (passes(), 7, lambda v: v[:-4]),
         (passes(), 7, lambda v: v + "!"),
         (passes(), 7, lambda v: "é" + v),

@@ -8,7 +8,7 @@ whoever wrote it.
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.callers import Anonymous, Caller, OrderTokenHolder, Staff, System
+from application.callers import Anonymous, Caller, OrderPassHolder, OrderTokenHolder, Staff, System
 from domain.audit import AuditRecord, Snapshot
 
 MAX_PAGE = 500
@@ -16,8 +16,8 @@ MAX_PAGE = 500
 
 def actor_of(caller: Caller) -> tuple[str, str]:
     """(actor_id, actor_name) of a caller: staff by their stable id and name, kasir's jobs as
-    "system:<job>", customers without naming them (an order-token holder is not a person we
-    know)."""
+    "system:<job>", customers without naming them (an order-token or signed-link holder is not a
+    person we know)."""
     match caller:
         case Staff():
             return caller.staff_id, caller.name
@@ -25,6 +25,8 @@ def actor_of(caller: Caller) -> tuple[str, str]:
             return f"system:{caller.job}", caller.job
         case OrderTokenHolder():
             return "order_token", "customer"
+        case OrderPassHolder():
+            return "order_pass", "customer"  # the payment page's signed link
         case Anonymous():
             return "anonymous", "anonymous"
 

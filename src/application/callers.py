@@ -46,6 +46,14 @@ class OrderTokenHolder:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderPassHolder:
+    """Whoever holds a pass kasir signed for one order (the payment page's link, the live
+    status stream's token): may act on that order as its customer, on no other."""
+
+    order_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class System:
     """kasir itself: the background jobs and the command line."""
 
@@ -57,12 +65,12 @@ class Anonymous:
     """A caller without credentials: a customer placing an order, or holding a payment's id."""
 
 
-Caller = Staff | OrderTokenHolder | System | Anonymous
+Caller = Staff | OrderTokenHolder | OrderPassHolder | System | Anonymous
 
 
 def require_order_access(caller: Caller, order: Order | None) -> Order:
     """The order, when the caller may act on it: staff and the system on every order, anybody
-    else only with that order's own access token.
+    else only with that order's own access token or a pass kasir signed for that order.
 
     Order ids are sequential, so without this check anyone could read other tables' orders.
     A missing or wrong token answers exactly like an unknown order (NotFound): a 401 or 403 for
@@ -76,6 +84,8 @@ def require_order_access(caller: Caller, order: Order | None) -> Order:
     if isinstance(caller, OrderTokenHolder) and hmac.compare_digest(
         caller.token_hash, order.access_token_hash
     ):
+        return order
+    if isinstance(caller, OrderPassHolder) and caller.order_id == order.id:
         return order
     raise NotFound(ORDER_NOT_FOUND)
 

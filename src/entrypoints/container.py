@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 from dependency_injector import containers, providers
+from litestar.channels import ChannelsBackend, ChannelsPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.crypto.aead import AesGcmSealer, derive_key
@@ -32,6 +33,8 @@ from application.coalescing import SingleFlight
 from application.destinations import DestinationPolicy, Resolver, parse_networks
 from application.gateway import PaymentGateway
 from application.gateways import DUITKU, Gateways
+from application.live_status import GetLiveStatus
+from application.order_passes import PAYMENT_LINK, STREAM_TOKEN, OrderPasses
 from application.outbox import ALL_EVENT_TYPES
 from application.ports import (
     Clock,
@@ -84,7 +87,11 @@ from entrypoints.duitku_simulator import DuitkuSimulator
 from entrypoints.http.auth import StaffAuthenticator
 from entrypoints.http.client_address import ClientAddressResolver, SourceAllowlist, networks
 from entrypoints.http.creation_limit import CreationLimits
-from entrypoints.http.urls import PublicUrls
+from entrypoints.http.live_status.channels import backend_name, channels_backend, channels_plugin
+from entrypoints.http.live_status.slots import StreamSlots
+from entrypoints.http.live_status.stream import StreamTiming
+from entrypoints.http.live_status.wakeups import OrderChangeBroadcaster, OrderWakeups
+from entrypoints.http.urls import PaymentPageLinks, PublicUrls
 from entrypoints.http.window_limiter import WindowLimiter
 from entrypoints.midtrans_simulator import MidtransSimulator
 from entrypoints.settings import Settings, secret_key_for_run
@@ -172,12 +179,26 @@ class Container(containers.DeclarativeContainer):
     references: providers.Provider[ReferenceGenerator] = providers.Singleton(
         SecureReferenceGenerator
     )
+    # Wakes the live status streams of every process (entrypoints/http/live_status).
+    wakeup_backend: providers.Provider[ChannelsBackend] = providers.Singleton(
+        channels_backend, settings
+    )
+    channels: providers.Provider[ChannelsPlugin] = providers.Singleton(
+        channels_plugin, wakeup_backend
+    )
+    order_wakeups: providers.Provider[OrderWakeups] = providers.Singleton(
+        OrderWakeups, channels, through=providers.Callable(backend_name, wakeup_backend)
+    )
     # Woken when this process commits an event: the webhook dispatcher has work.
     webhook_wakeups: providers.Provider[LocalWakeups] = providers.Singleton(LocalWakeups)
     events: providers.Provider[EventPublisher] = providers.Singleton(
-        WakingEventPublisher,
-        providers.Singleton(CountingEventPublisher, providers.Singleton(LoggingEventPublisher)),
-        webhook_wakeups,
+        OrderChangeBroadcaster,
+        providers.Singleton(
+            WakingEventPublisher,
+            providers.Singleton(CountingEventPublisher, providers.Singleton(LoggingEventPublisher)),
+            webhook_wakeups,
+        ),
+        order_wakeups,
     )
 
     engine: providers.Provider[AsyncEngine] = providers.Singleton(
@@ -247,10 +268,31 @@ class Container(containers.DeclarativeContainer):
     idempotency_store: providers.Provider[IdempotencyStore] = providers.Singleton(
         SqlAlchemyIdempotencyStore, uow
     )
-    # One per process, from the one secret every process shares (KASIR_SECRET_KEY).
+    # One per process, from the one secret every process shares (KASIR_SECRET_KEY); each
+    # purpose gets its own key derived from it.
     run_secret: providers.Provider[str] = providers.Singleton(secret_key_for_run, settings)
     replay_sealer: providers.Provider[Sealer] = providers.Singleton(
         AesGcmSealer, run_secret, purpose=b"idempotent-replays"
+    )
+    # Passes bound to one order, each under a key of its own purpose (application.order_passes):
+    # the payment page's signed link and the live status stream's token.
+    payment_links: providers.Provider[OrderPasses] = providers.Singleton(
+        OrderPasses,
+        kind=PAYMENT_LINK,
+        sealer=providers.Singleton(AesGcmSealer, run_secret, purpose=b"payment-page-links"),
+        clock=clock,
+        lifetime=providers.Callable(
+            lambda hours: timedelta(hours=hours), settings.provided.payment_link_hours
+        ),
+    )
+    stream_tokens: providers.Provider[OrderPasses] = providers.Singleton(
+        OrderPasses,
+        kind=STREAM_TOKEN,
+        sealer=providers.Singleton(AesGcmSealer, run_secret, purpose=b"order-stream-tokens"),
+        clock=clock,
+        lifetime=providers.Callable(
+            lambda seconds: timedelta(seconds=seconds), settings.provided.stream_token_seconds
+        ),
     )
     idempotent_requests: providers.Provider[IdempotentRequests] = providers.Factory(
         IdempotentRequests, store=idempotency_store, clock=clock, sealer=replay_sealer
@@ -316,6 +358,9 @@ class Container(containers.DeclarativeContainer):
     get_order: providers.Provider[GetOrder] = providers.Factory(GetOrder, uow=uow)
     list_orders: providers.Provider[ListOrders] = providers.Factory(ListOrders, uow=uow)
     get_payment: providers.Provider[GetPayment] = providers.Factory(GetPayment, uow=uow)
+    get_live_status: providers.Provider[GetLiveStatus] = providers.Factory(
+        GetLiveStatus, uow=uow, clock=clock
+    )
     start_qris_payment: providers.Provider[StartQrisPayment] = providers.Factory(
         StartQrisPayment,
         uow=uow,
@@ -450,6 +495,19 @@ class Container(containers.DeclarativeContainer):
     )
     public_urls: providers.Provider[PublicUrls] = providers.Singleton(
         PublicUrls, settings.provided.base_url
+    )
+    payment_page_links: providers.Provider[PaymentPageLinks] = providers.Singleton(
+        PaymentPageLinks, payment_links, public_urls
+    )
+    stream_slots: providers.Provider[StreamSlots] = providers.Singleton(
+        StreamSlots,
+        per_process=settings.provided.stream_max_per_process,
+        per_order=settings.provided.stream_max_per_order,
+    )
+    stream_timing: providers.Provider[StreamTiming] = providers.Singleton(
+        StreamTiming,
+        heartbeat_seconds=settings.provided.stream_heartbeat_seconds,
+        idle_seconds=settings.provided.stream_idle_seconds,
     )
 
 

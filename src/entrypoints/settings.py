@@ -28,6 +28,7 @@ _MIDTRANS_SANDBOX_KEY_PREFIX = "SB-"
 # (API.md §2: an observation, not a documented rule), so this only catches the obvious case.
 _PRODUCTION_MERCHANT_CODE = re.compile(r"^D\d{4}$")
 _STAFF_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_STAFF_TOKEN_LENGTH = 16
 MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./kasir.db"
@@ -129,6 +130,21 @@ class Settings(BaseSettings):
     webhook_dispatch_interval_seconds: float = Field(default=5, ge=0, le=3600)
     webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
     webhook_concurrency_per_subscriber: int = Field(default=4, ge=1, le=64)
+    # The customer's payment page (/pay/{order_id}) and its live status stream
+    # (docs/payment-page.md). The restaurant's name heads the page; RESTAURANT_EMAIL is the
+    # address given to the gateway (which requires one) when the customer asks the page for a
+    # new QR; unset, the page asks the customer for theirs.
+    restaurant_name: str = Field(default="kasir", min_length=1, max_length=100)
+    restaurant_email: str | None = Field(default=None, max_length=50)
+    payment_link_hours: int = Field(default=24, ge=1, le=720)
+    stream_token_seconds: int = Field(default=900, ge=30, le=86400)
+    stream_max_per_process: int = Field(default=500, ge=1)
+    stream_max_per_order: int = Field(default=4, ge=1)
+    stream_idle_seconds: float = Field(default=600, gt=0, le=86400)
+    stream_heartbeat_seconds: float = Field(default=15, gt=0, le=300)
+    # Wakes the live status streams of every process: Redis when set, else PostgreSQL
+    # LISTEN/NOTIFY when DATABASE_URL is PostgreSQL, else in-process (one SQLite process).
+    redis_url: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
@@ -183,6 +199,20 @@ class Settings(BaseSettings):
         # likewise for the Midtrans settings).
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator(
+        "restaurant_email", "redis_url", "webhook_secret", "webhook_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("restaurant_email", mode="after")
+    @classmethod
+    def _check_restaurant_email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value.strip()):
+            raise SettingsError("RESTAURANT_EMAIL must be an e-mail address")
+        return value.strip() if value else None
+
     @field_validator("metrics_token", mode="after")
     @classmethod
     def _check_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
@@ -193,11 +223,6 @@ class Settings(BaseSettings):
                 f"METRICS_TOKEN must have at least {MIN_STAFF_TOKEN_LENGTH} characters"
             )
         return SecretStr(value.get_secret_value().strip())
-
-    @field_validator("webhook_secret", "webhook_url", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator(
         "cors_allow_origins",

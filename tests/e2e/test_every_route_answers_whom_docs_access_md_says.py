@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -34,6 +35,8 @@ WHO = {
     "staff",
     "admin",
     "metrics token",
+    "payment link",
+    "stream token",
     "gateway",
     "simulator",
     "benchmark",
@@ -125,6 +128,8 @@ class Walk:
     uid: str
     item: int
     headers: dict[str, dict[str, str]]
+    signed: dict[int, str]  # order id -> the `sig` of its payment page link
+    streams: dict[int, str]  # order id -> a stream token for it
 
     async def sign_in(self, who: str) -> None:
         response = await self.api.client.post(
@@ -143,6 +148,7 @@ class Walk:
             "subscription_id": "whsub_00",
             "delivery_id": 1,
             "path": "swagger",
+            "file_path": "pay.js",
         }
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), row.path)
 
@@ -174,11 +180,16 @@ class Walk:
                 "from_event_id": "evt_00"
             },
         }
-        return {"data" if row.who == "gateway" else "json": bodies.get(row.label, {})}
+        form = row.who in {"gateway", "payment link"}
+        return {"data" if form else "json": bodies.get(row.label, {})}
 
-    async def call(self, row: Row, headers: dict[str, str]) -> httpx.Response:
+    async def call(
+        self, row: Row, headers: dict[str, str], params: dict[str, str] | None = None
+    ) -> httpx.Response:
         body = self.body(row) if row.method in {"POST", "PATCH"} else {}
-        response = await self.api.client.request(row.method, self.url(row), headers=headers, **body)
+        response = await self.api.client.request(
+            row.method, self.url(row), headers=headers, params=params, **body
+        )
         if row.label == "POST /api/v1/auth/logout":  # the walk goes on signed in
             for who, sent in list(self.headers.items()):
                 if sent == headers:
@@ -212,7 +223,17 @@ async def walk(api: SimulatorStack) -> Walk:
         uid=await api.started_qris(await api.place_order((item, 1))),
         item=item,
         headers={},
+        signed={},
+        streams={},
     )
+    for placed in (walk.order, walk.other):
+        read = await api.client.get(f"/api/v1/orders/{placed.id}", headers=placed.headers)
+        link = urlsplit(read.json()["payment_page_url"])
+        walk.signed[placed.id] = parse_qs(link.query)["sig"][0]
+        issued = await api.client.post(
+            f"/api/v1/orders/{placed.id}/stream-token", headers=placed.headers
+        )
+        walk.streams[placed.id] = issued.json()["stream_token"]
     for who in ("cashier", "admin"):
         await walk.sign_in(who)
     return walk
@@ -249,6 +270,22 @@ async def test_each_route_answers_each_caller_as_docs_access_md_says(walk: Walk,
         assert right.status_code != 404, right.text
         assert _allowed(cashier), answers
         assert _allowed(admin), answers
+    elif row.who == "payment link":
+        # The page's signed link alone opens it: credentials change nothing, and a link
+        # signed for another order is refused like none.
+        wrong = await walk.call(row, {}, {"sig": walk.signed[walk.other.id]})
+        right = await walk.call(row, {}, {"sig": walk.signed[walk.order.id]})
+        assert (nobody.status_code, cashier.status_code, admin.status_code) == (403, 403, 403)
+        assert wrong.status_code == 403, answers
+        assert _allowed(right), right.text
+        assert right.status_code != 404, right.text
+    elif row.who == "stream token":
+        # The stream opens only with a stream token for this order; credentials change
+        # nothing. An accepted stream stays open, so the right token's answer is walked by
+        # tests/e2e/test_the_live_status_stream.py on a real server.
+        wrong = await walk.call(row, {}, {"stream_token": walk.streams[walk.other.id]})
+        assert (nobody.status_code, cashier.status_code, admin.status_code) == (403, 403, 403)
+        assert wrong.status_code == 403, answers
     else:
         assert row.who == "metrics token"
         scraper = await walk.call(row, {"Authorization": f"Bearer {METRICS_TOKEN}"})

@@ -96,6 +96,10 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
 }
 # Routes that read a form (Duitku's callback and its benchmark baselines).
 FORM_ROUTES = {"POST /api/v1/webhooks/duitku", "POST /bench/form", "POST /bench/callback"}
+# The payment page's own form (its new-QR button), with a valid body to spoil.
+PAGE_FORMS: dict[str, dict[str, str]] = {
+    "POST /pay/{order_id}/qr": {"email": "budi@example.test", "lang": "id"},
+}
 CALLBACK = {
     "merchantCode": "E2EFAKE",
     "amount": "50000",
@@ -274,6 +278,8 @@ def cases_for(route: Route, names: dict[str, Any]) -> list[Case]:
         _json_cases(cases, url, _fill(VALID_BODIES[label], names))
     elif label in FORM_ROUTES:
         _form_cases(cases, url, {key: str(_fill(v, names)) for key, v in CALLBACK.items()})
+    elif label in PAGE_FORMS:
+        _page_form_cases(cases, url, PAGE_FORMS[label])
     elif route.method in {"POST", "PUT", "PATCH"} and route.handler is None:
         _junk_body_cases(cases, url)
     return cases.items
@@ -341,6 +347,17 @@ def _form_cases(cases: Cases, url: str, fields: dict[str, str]) -> None:
     cases.add("invalid UTF-8 in the form", url, REJECTED, content=utf8, headers=FORM)
     body = msgspec.json.encode(fields)
     cases.add("callback as JSON", url, UNSUPPORTED, content=body, headers=JSON)
+
+
+def _page_form_cases(cases: Cases, url: str, fields: dict[str, str]) -> None:
+    """The page's form with a NUL or a bell in one field, or with invalid UTF-8."""
+    for key, value in fields.items():
+        for spoilt in (value + "\u0000x", value + "\u0007"):
+            form = str(httpx.QueryParams({**fields, key: spoilt})).encode()
+            cases.add(f"{spoilt!r} in form {key}", url, INVALID, content=form, headers=FORM)
+    # Read leniently (a replacement character), then refused like any request without the link.
+    utf8 = str(httpx.QueryParams(fields)).encode().replace(b"example", b"ex%FFample")
+    cases.add("invalid UTF-8 in the form", url, content=utf8, headers=FORM)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,7 +514,7 @@ def test_every_route_with_a_json_body_has_a_valid_body_to_spoil() -> None:
         if "data" in handler.parsed_fn_signature.parameters
         for method in handler.http_methods
     }
-    assert takes_json == set(VALID_BODIES)
+    assert takes_json == set(VALID_BODIES) | set(PAGE_FORMS)
 
 
 async def test_every_route_refuses_bad_input_with_a_documented_4xx_and_changes_nothing(

@@ -78,6 +78,8 @@ OPERATIONS = [
     "POST /api/v1/orders",
     "GET /api/v1/orders/{order_id}",
     "POST /api/v1/orders/{order_id}/cancel",
+    "POST /api/v1/orders/{order_id}/stream-token",
+    "GET /api/v1/orders/{order_id}/events",
     "GET /api/v1/payments",
     "POST /api/v1/payments/qris",
     "POST /api/v1/payments/cash",
@@ -103,6 +105,9 @@ OPERATIONS = [
     "POST /api/v1/staff",
     "PATCH /api/v1/staff/{account_id}",
     "GET /api/v1/audit",
+    "GET /pay/{order_id}",
+    "GET /pay/{order_id}/status",
+    "POST /pay/{order_id}/qr",
 ]
 
 

@@ -7,6 +7,8 @@ from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler, Middleware
 
 from entrypoints.background import background_jobs as run_background_jobs
@@ -28,7 +30,13 @@ from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.inbox import InboxController
 from entrypoints.http.controllers.menu import MenuController
 from entrypoints.http.controllers.metrics import metrics
+from entrypoints.http.controllers.order_events import OrderEventsController
 from entrypoints.http.controllers.orders import OrderController
+from entrypoints.http.controllers.payment_page import (
+    PAGE_DIRECTORY,
+    PaymentPageController,
+    payment_page_assets,
+)
 from entrypoints.http.controllers.payments import PaymentController
 from entrypoints.http.controllers.staff import AuditController, StaffController
 from entrypoints.http.controllers.staff_review import StaffReviewController
@@ -84,6 +92,7 @@ def create_app(
         HealthController,
         MenuController,
         creating,
+        OrderEventsController,
         StaffReviewController,
         GatewayNotificationController,
         InboxController,
@@ -92,6 +101,8 @@ def create_app(
         AuthController,
         StaffController,
         AuditController,
+        PaymentPageController,
+        payment_page_assets(),
         metrics,
     ]
     simulator = container.simulator()
@@ -118,6 +129,11 @@ def create_app(
             run_background_jobs(container, enabled=background_jobs),
             webhook_dispatch(container, enabled=background_jobs, owner=process_runner_id()),
         ],
+        # The channels plugin (a lifespan of its own) carries order wake-ups between
+        # processes; the hub subscribes once it runs and ends the open streams on the way out.
+        plugins=[container.channels()],
+        on_startup=[container.order_wakeups().start],
+        on_shutdown=[container.order_wakeups().stop],
         # The input guard refuses malformed input before anything else reads it.
         middleware=[
             request_id_middleware,
@@ -126,6 +142,10 @@ def create_app(
         ],
         before_send=[security_headers(https=settings.public_base_url.startswith("https://"))],
         request_max_body_size=MAX_REQUEST_BYTES,
+        # The payment page (autoescaped Jinja2 templates, kasir's own files only).
+        template_config=TemplateConfig(
+            directory=PAGE_DIRECTORY / "templates", engine=JinjaTemplateEngine
+        ),
         logging_config=None,
         cors_config=(
             CORSConfig(allow_origins=list(settings.cors_allow_origins))

@@ -52,6 +52,7 @@ from application.errors import (
     UnknownEventType,
     WebhookDestinationRefused,
 )
+from application.order_passes import PassExpired, PassRefused
 from domain.errors import (
     AmountMismatch,
     DomainError,
@@ -63,6 +64,7 @@ from domain.errors import (
     OrderNotPayable,
 )
 from domain.staff import InvalidStaffAccount, LastAdmin, WeakPassword
+from entrypoints.http.live_status.slots import RETRY_AFTER_SECONDS, TooManyStreams
 
 logger = logging.getLogger("kasir.http")
 
@@ -121,6 +123,9 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     GatewayTimeout: HTTP_504_GATEWAY_TIMEOUT,
     GatewayOutcomeUnknown: HTTP_502_BAD_GATEWAY,
     NotificationRejected: HTTP_403_FORBIDDEN,
+    PassRefused: HTTP_403_FORBIDDEN,
+    PassExpired: HTTP_410_GONE,
+    TooManyStreams: HTTP_429_TOO_MANY_REQUESTS,
     InvalidNotification: HTTP_400_BAD_REQUEST,
     StatusUnconfirmed: HTTP_503_SERVICE_UNAVAILABLE,
     ConcurrentUpdate: HTTP_503_SERVICE_UNAVAILABLE,
@@ -167,6 +172,8 @@ def application_error_handler(
     message = error.message
     if isinstance(error, PaymentInProgress | LoginThrottled):
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, TooManyStreams):
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if isinstance(error, StatusUnconfirmed | ConcurrentUpdate):
         headers["Retry-After"] = "5"
     if isinstance(error, NotificationRejected):
@@ -282,18 +289,20 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
 _DESCRIPTIONS = {
     400: "Malformed request (code invalid_request or invalid_notification)",
     401: "Missing or wrong credentials (code unauthorized, or invalid_credentials at sign-in)",
-    403: "Not allowed: not staff, or the caller's role may not (code forbidden or "
-    "notification_rejected)",
+    403: "Not allowed: not staff, or the caller's role may not (forbidden, notification_rejected, "
+    "payment_link_invalid, stream_token_invalid)",
     404: "Not found (code not_found)",
     409: "Conflict with the current state (order_not_payable, order_paid, invalid_transition, "
     "conflict, staff_name_taken, last_admin, payment_in_progress or idempotency_key_in_flight "
     "with Retry-After)",
-    410: "The payment attempt is closed: its QR is never shown again (code payment_closed)",
+    410: "Gone: a closed payment attempt's QR is never shown again (payment_closed); an "
+    "expired payment link or stream token (payment_link_expired, stream_token_expired)",
     413: "Request body too large (code request_too_large)",
     415: "Unsupported media type (code unsupported_media_type)",
     422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, "
     "idempotency_key_reused, idempotency_key_unreadable, ...)",
-    429: "Too many requests (code rate_limited, or login_throttled at sign-in; with Retry-After)",
+    429: "Too many requests (rate_limited; login_throttled at sign-in; too_many_streams on the "
+    "live status stream; with Retry-After)",
     502: (
         "The payment gateway refused or failed (gateway_rejected, gateway_unavailable, "
         "gateway_outcome_unknown)"

@@ -637,3 +637,79 @@ async def test_each_event_goes_once_to_each_subscriber_when_both_processes_dispa
         for order_id in order_ids:
             mine = [event_id for event_id, owner in committed if owner == order_id]
             assert [i for i in raw if i in mine] == mine, f"{name}: order {order_id} out of order"
+
+
+async def _next_status(lines: AsyncIterator[str]) -> dict[str, Any]:
+    """The next `status` event of an SSE stream (heartbeats and other fields skipped)."""
+    event = None
+    async for line in lines:
+        if line.startswith("event: "):
+            event = line.removeprefix("event: ")
+        elif line.startswith("data: ") and event == "status":
+            status: dict[str, Any] = json.loads(line.removeprefix("data: "))
+            return status
+    raise AssertionError("the stream ended before a status event")
+
+
+STREAMS_BEYOND_THE_POOL = 25  # a process's pool holds at most 20 connections
+
+
+async def test_a_stream_on_one_process_sees_a_callback_handled_by_the_other_within_a_second(
+    cluster: Cluster,
+) -> None:
+    """PostgreSQL LISTEN/NOTIFY wakes the stream of process A when process B pays the order; A
+    holds more open streams than its pool has connections and still answers, since a waiting
+    stream holds none (and no transaction is left open)."""
+    a, b = cluster.services
+    async with httpx.AsyncClient(timeout=20) as client, contextlib.AsyncExitStack() as streams:
+        placed = [(await place_order(client, a)).json() for _ in range(7)]
+        watched = placed[0]
+        started = await client.post(
+            f"{b}/api/v1/payments/qris",
+            json={
+                "order_id": watched["id"],
+                "amount": watched["total"],
+                "customer_details": CUSTOMER,
+            },
+            headers={"X-Order-Token": watched["access_token"]},
+        )
+        assert started.status_code == 201, started.text
+        attempt = started.json()
+        opened: list[AsyncIterator[str]] = []
+        for n in range(STREAMS_BEYOND_THE_POOL):
+            order = placed[n % len(placed)]
+            token = await client.post(
+                f"{a}/api/v1/orders/{order['id']}/stream-token", headers=STAFF
+            )
+            assert token.status_code == 201, token.text
+            response = await streams.enter_async_context(
+                client.stream("GET", f"{a}{token.json()['events_url']}")
+            )
+            assert response.status_code == 200
+            lines = response.aiter_lines()
+            assert (await _next_status(lines))["status"] == "awaiting_payment"
+            opened.append(lines)
+        still_answering = await client.get(f"{a}/api/v1/orders/{watched['id']}", headers=STAFF)
+        open_transactions = await rows(
+            cluster.engine,
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+        )
+        paid = await client.post(
+            f"{cluster.simulator}/control/transactions/{attempt['order_uid']}/pay"
+        )
+        assert paid.status_code == 200, paid.text
+        callback = await client.post(
+            f"{b}{WEBHOOK}",
+            data=signed_callback(
+                attempt["order_uid"], watched["total"], attempt["transaction_token"]
+            ),
+        )
+        assert callback.json()["outcome"] == "order_paid"
+        async with asyncio.timeout(1.0):  # the issue's promise: within one second
+            seen = await _next_status(opened[0])
+
+    assert still_answering.status_code == 200
+    assert open_transactions == [(0,)]
+    assert seen["status"] == "paid"
+    assert seen["reference"] == attempt["order_uid"]

@@ -5,7 +5,15 @@ from datetime import UTC, datetime
 import pytest
 
 from application.audit import AuditQuery, actor_of, audit_record
-from application.callers import Anonymous, Caller, OrderTokenHolder, Role, Staff, System
+from application.callers import (
+    Anonymous,
+    Caller,
+    OrderPassHolder,
+    OrderTokenHolder,
+    Role,
+    Staff,
+    System,
+)
 from domain.audit import AuditRecord, InvalidAuditRecord
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -18,6 +26,7 @@ NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
         (Staff("pos-terminal"), ("token:pos-terminal", "pos-terminal")),
         (System("reconciliation"), ("system:reconciliation", "reconciliation")),
         (OrderTokenHolder("a" * 64), ("order_token", "customer")),
+        (OrderPassHolder(7), ("order_pass", "customer")),
         (Anonymous(), ("anonymous", "anonymous")),
     ],
 )

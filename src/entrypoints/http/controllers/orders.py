@@ -25,7 +25,7 @@ from entrypoints.http.schemas.orders import (
     OrderResponse,
 )
 from entrypoints.http.schemas.payments import PaymentResponse
-from entrypoints.http.urls import PublicUrls
+from entrypoints.http.urls import PaymentPageLinks, PublicUrls
 
 OrderToken = Annotated[
     str | None,
@@ -51,6 +51,7 @@ class OrderController(Controller):
         self,
         data: JSONBody[CreateOrderRequest],
         place_order: NamedDependency[PlaceOrder],
+        payment_page_links: NamedDependency[PaymentPageLinks],
         idempotency_key: IdempotencyKey = None,
     ) -> CreatedOrderResponse:
         placed = await place_order.execute(
@@ -61,7 +62,13 @@ class OrderController(Controller):
             )
         )
         return CreatedOrderResponse(
-            **msgspec.structs.asdict(OrderResponse.of(placed.order, for_staff=False)),
+            **msgspec.structs.asdict(
+                OrderResponse.of(
+                    placed.order,
+                    for_staff=False,
+                    payment_page_url=payment_page_links.for_order(placed.order.key),
+                )
+            ),
             access_token=placed.access_token,
         )
 
@@ -77,6 +84,7 @@ class OrderController(Controller):
         urls: NamedDependency[PublicUrls],
         get_order: NamedDependency[GetOrder],
         maybe_staff: NamedDependency[Staff | None],
+        payment_page_links: NamedDependency[PaymentPageLinks],
         order_token: OrderToken = None,
     ) -> OrderResponse:
         details = await get_order.execute(order_id, caller=order_caller(maybe_staff, order_token))
@@ -88,6 +96,8 @@ class OrderController(Controller):
                 for p in details.payments
             ],
             for_staff=for_staff,
+            # Only a caller who proved access to the order got this far (use case).
+            payment_page_url=payment_page_links.for_order(details.order.key),
         )
 
     @get(

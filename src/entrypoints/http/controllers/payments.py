@@ -31,7 +31,7 @@ from entrypoints.http.schemas.payments import (
     PaymentResponse,
     QrisPaymentResponse,
 )
-from entrypoints.http.urls import PublicUrls
+from entrypoints.http.urls import PaymentPageLinks, PublicUrls
 
 OrderUid = Annotated[str, PathParameter(min_length=1, max_length=50)]
 
@@ -61,6 +61,7 @@ class PaymentController(Controller):
         data: JSONBody[CreateQrisPaymentRequest],
         start_qris_payment: NamedDependency[StartQrisPayment],
         maybe_staff: NamedDependency[Staff | None],
+        payment_page_links: NamedDependency[PaymentPageLinks],
         order_token: OrderToken = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[QrisPaymentResponse]:
@@ -89,6 +90,7 @@ class PaymentController(Controller):
             amount=payment.amount,
             status=payment.status.value,
             expires_at=payment.expires_at,
+            payment_page_url=payment_page_links.for_order(payment.order_id),
         )
         return Response(body, status_code=201 if started.created else 200)
 

@@ -41,10 +41,18 @@ class OrderResponse(msgspec.Struct, kw_only=True):
     cancelled_at: datetime | None = None
     cancelled_by: str | None = None
     payments: list[PaymentResponse] = msgspec.field(default_factory=list)
+    # The signed link to the order's payment page (/pay/{id}?sig=...), for its token holder
+    # and staff; null for anybody else. It never contains the access token.
+    payment_page_url: str | None = None
 
     @classmethod
     def of(
-        cls, order: Order, payments: list[PaymentResponse] | None = None, *, for_staff: bool
+        cls,
+        order: Order,
+        payments: list[PaymentResponse] | None = None,
+        *,
+        for_staff: bool,
+        payment_page_url: str | None = None,
     ) -> "OrderResponse":
         """The order as `for_staff` callers see it; customers never see who cancelled it."""
         return cls(
@@ -68,6 +76,7 @@ class OrderResponse(msgspec.Struct, kw_only=True):
             cancelled_at=order.cancelled_at,
             cancelled_by=order.cancelled_by if for_staff else None,
             payments=payments or [],
+            payment_page_url=payment_page_url,
         )
 
 
@@ -80,3 +89,12 @@ class CreatedOrderResponse(OrderResponse, kw_only=True):
 class OrderListResponse(msgspec.Struct, kw_only=True):
     items: list[OrderResponse]
     next_before_id: int | None = None
+
+
+class StreamTokenResponse(msgspec.Struct, kw_only=True):
+    """A token for the order's live status stream, for this order only, until `expires_at`
+    (checked when the stream opens). `events_url` is the stream's path with the token."""
+
+    stream_token: str
+    expires_at: datetime
+    events_url: str

@@ -30,6 +30,7 @@ class QrisPaymentResponse(msgspec.Struct, kw_only=True):
     amount: int
     status: str
     expires_at: datetime
+    payment_page_url: str  # the signed link to the order's payment page (/pay/{id}?sig=...)
 
 
 class CashPaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -1,0 +1,1 @@
+"""The customer's live status: per-order Server-Sent Events woken across processes."""

@@ -29,6 +29,9 @@ from domain.payments import Payment, PaymentStatus
 from domain.settlement import SettlementOutcome, apply_gateway_success
 
 ABANDONED_REASON = "abandoned: the gateway's answer was lost, its QR was never shown"
+# Why an attempt failed when its gateway has no transaction for it: the gateway created
+# nothing, so a fallback gateway may issue the order's next attempt.
+NOT_FOUND_REASON = "the gateway has no such transaction"
 
 
 class AttemptOutcome(StrEnum):
@@ -348,7 +351,7 @@ class AttemptReconciler:
             payment.expire(now=now)
             return AttemptOutcome.EXPIRED, None
         reason = (
-            "the gateway has no such transaction"
+            NOT_FOUND_REASON
             if status.state is GatewayPaymentState.NOT_FOUND
             else "the gateway reports it failed"
         )

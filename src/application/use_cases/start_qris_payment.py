@@ -14,7 +14,7 @@ from application.errors import (
 from application.gateway import Customer, QrisCharge, QrisChargeRequest
 from application.gateways import Gateways
 from application.ports import Clock, ReferenceGenerator, UnitOfWorkFactory
-from application.reconciliation import AttemptOutcome, AttemptReconciler
+from application.reconciliation import NOT_FOUND_REASON, AttemptOutcome, AttemptReconciler
 from application.reconciliation_schedule import DEFAULT_CREATING_GRACE
 from application.retry import retry_on_conflict
 from domain.errors import AmountMismatch
@@ -49,8 +49,9 @@ class StartQrisPayment:
     the order's token) is authorized in that same first read.
 
     With a fallback configured (`Gateways.fallback_after`), a first gateway that provably
-    created nothing (it refused, or was never reached; never an unknown outcome) has its
-    attempt closed, and the next gateway issues a new one, once.
+    created nothing (it refused, or was never reached, or a status check found no such
+    transaction there; never an unknown outcome) has its attempt closed, and the next gateway
+    issues a new one, once.
     """
 
     uow: UnitOfWorkFactory
@@ -162,10 +163,24 @@ class StartQrisPayment:
                 # The gateway still offers this QR past its expiry; hand it out rather than
                 # polling again within one request.
                 return current, False
+            if outcome is AttemptOutcome.FAILED and gateway is None:
+                gateway = await self._fallback_if_never_created(current)
         raise PaymentInProgress(
             "a payment for this order is still being resolved",
             retry_after=self.retry_after_seconds,
         )
+
+    async def _fallback_if_never_created(self, attempt: Payment) -> str | None:
+        """The next gateway, when a status check just settled `attempt` as never created at
+        its own (no such transaction there) and a fallback is configured; else None."""
+        fallback = self.gateways.fallback_after(attempt.gateway)
+        if fallback is None:
+            return None
+        async with self.uow(read_only=True) as uow:
+            settled = await uow.payments.get(attempt.order_uid)
+        if settled is not None and settled.status_reason == NOT_FOUND_REASON:
+            return fallback
+        return None
 
     def _needs_gateway_check(self, attempt: Payment) -> bool:
         """A `creating` attempt past the grace period, or a pending one past its expiry."""

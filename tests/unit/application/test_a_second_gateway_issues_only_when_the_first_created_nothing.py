@@ -20,6 +20,7 @@ from application.errors import (
 from application.gateway import Customer
 from application.gateways import Gateways
 from application.reconciliation import AttemptReconciler
+from application.reconciliation_schedule import DEFAULT_CREATING_GRACE
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
 from domain.orders import Order
 from domain.payments import PaymentStatus
@@ -128,3 +129,48 @@ def test_the_next_gateway_is_the_one_configured_after_and_never_back_to_the_firs
     assert configured.fallback_after("second") is None
     assert configured.fallback_after("unknown") is None
     assert with_fallback(kasir, second, fallback=False).fallback_after("duitku") is None
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+async def test_an_attempt_the_first_gateway_turns_out_never_to_have_created_hands_over_the_qr(
+    kasir: Kasir, order: Order, second: FakePaymentGateway, fallback: bool
+) -> None:
+    # The create's answer never came (unknown: no fallback then); once the creating grace has
+    # passed, the status check finds no such transaction at the first gateway: it created
+    # nothing, so the next request's QR comes from the fallback gateway when one is configured.
+    configured = with_fallback(kasir, second, fallback=fallback)
+    kasir.gateway.fail_next_create(GatewayTimeout("no answer"))
+    command = StartQrisPaymentCommand(order.key, order.total, CUSTOMER)
+    with pytest.raises(GatewayOutcomeUnknown):
+        await start(kasir, configured).execute(command, caller=STAFF)
+    kasir.clock.advance(DEFAULT_CREATING_GRACE)
+
+    started = await start(kasir, configured).execute(command, caller=STAFF)
+
+    issued_by = "second" if fallback else "duitku"
+    assert [(p.gateway, p.status) for p in kasir.payments_of(order.key)] == [
+        ("duitku", PaymentStatus.FAILED),
+        (issued_by, PaymentStatus.PENDING),
+    ]
+    assert started.payment.gateway == issued_by
+    assert len(second.create_requests) == (1 if fallback else 0)
+
+
+async def test_an_attempt_the_first_gateway_failed_itself_never_falls_back(
+    kasir: Kasir, order: Order, second: FakePaymentGateway
+) -> None:
+    # The first gateway did create the transaction (it reports it failed): it works, so the
+    # order's next QR is its own again.
+    configured = with_fallback(kasir, second, fallback=True)
+    kasir.gateway.time_out_next_create()
+    command = StartQrisPaymentCommand(order.key, order.total, CUSTOMER)
+    with pytest.raises(GatewayOutcomeUnknown):
+        await start(kasir, configured).execute(command, caller=STAFF)
+    (attempt,) = kasir.payments_of(order.key)
+    kasir.gateway.fail(attempt.order_uid)
+    kasir.clock.advance(DEFAULT_CREATING_GRACE)
+
+    started = await start(kasir, configured).execute(command, caller=STAFF)
+
+    assert started.payment.gateway == "duitku"
+    assert second.create_requests == []

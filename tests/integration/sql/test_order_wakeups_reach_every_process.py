@@ -36,7 +36,10 @@ async def settings(request: pytest.FixtureRequest) -> Settings:
         url: str = request.getfixturevalue("postgres_database_url")
         return load_settings(database_url=url, duitku_env="fake")
     if not await _redis_reachable():
-        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+        reason = f"Redis not reachable at {REDIS_URL}"
+        if os.environ.get("KASIR_REQUIRE_REDIS") == "1":
+            pytest.fail(f"KASIR_REQUIRE_REDIS=1 but {reason}")
+        pytest.skip(reason)
     return load_settings(duitku_env="fake", redis_url=REDIS_URL)
 
 

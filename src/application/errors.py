@@ -148,3 +148,27 @@ class StaffNameTaken(ApplicationError):
     """Another account already has this name (names are compared ignoring case)."""
 
     code = "staff_name_taken"
+
+
+class ShiftRequired(ApplicationError):
+    """Cash goes into a drawer: the staff member needs an open shift (POST /api/v1/shifts)."""
+
+    code = "shift_required"
+
+
+class ShiftAlreadyOpen(ApplicationError):
+    """The staff member already has an open shift: one drawer per person at a time."""
+
+    code = "shift_already_open"
+
+
+class NotYourShift(Forbidden):
+    """Only the shift's own cashier, or an admin, acts on a shift or reads its report."""
+
+    code = "not_your_shift"
+
+
+class OwnRefundApproval(Forbidden):
+    """The staff member who requested a refund never approves or rejects it."""
+
+    code = "own_refund_approval"

@@ -8,11 +8,15 @@ from application.outbox import OutboxDraft, drafts_for, order_view
 from domain.events import DomainEvent
 from domain.orders import Order
 from domain.payments import Payment
+from domain.refunds import Refund
+from domain.shifts import Shift
 
 R = TypeVar("R")
 
+Aggregate = Order | Payment | Shift | Refund
 
-def drain(*aggregates: Order | Payment | None) -> list[DomainEvent]:
+
+def drain(*aggregates: Aggregate | None) -> list[DomainEvent]:
     """Take (and clear) the events recorded by the given aggregates, in order."""
     events: list[DomainEvent] = []
     for aggregate in aggregates:
@@ -25,14 +29,15 @@ def drain(*aggregates: Order | Payment | None) -> list[DomainEvent]:
 class NewEvents:
     """What a unit of work publishes after its commit (cosmicpython's `collect_new_events`).
 
-    It remembers the orders and payments its repositories stored (`add`, `update`), in that
-    order, and the events no aggregate owns (a flag for review); after the commit they leave
-    together. One helper for every unit of work (SQL, in-memory); before the commit the unit of
-    work writes the same events to its outbox (`pending`, application.outbox).
+    It remembers the orders, payments, shifts and refunds its repositories stored (`add`,
+    `update`), in that order, and the events no aggregate owns (a flag for review); after the
+    commit they leave together. One helper for every unit of work (SQL, in-memory); before the
+    commit the unit of work writes the same events to its outbox (`pending`,
+    application.outbox).
     """
 
     def __init__(self) -> None:
-        self._stored: list[Order | Payment] = []
+        self._stored: list[Aggregate] = []
         self._recorded: list[DomainEvent] = []
         self._read: dict[int | str, Order | Payment] = {}
 

@@ -23,6 +23,8 @@ from domain.login_throttle import FailedLogins
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment
+from domain.refunds import Refund, RefundStatus
+from domain.shifts import CashMovement, Shift
 from domain.staff import StaffAccount
 
 
@@ -117,6 +119,67 @@ class PaymentRepository(Protocol):
     async def resolve_review(self, order_uid: str, *, by: str, note: str, now: datetime) -> bool:
         """Record that staff member `by` dismissed or resolved the attempt's open review, and
         count its refused status checks from zero again. False when no review is open."""
+        ...
+
+
+class ShiftRepository(Protocol):
+    """Cash drawer shifts by id, and their paid-ins and paid-outs.
+
+    A shift's running totals change only through `update`, a conditional write on the version
+    read and on the shift being open: a closed shift's row is never written again (the SQL
+    schema also refuses it), so a cash payment racing a close either lands before the close
+    (and is counted in it) or fails and is retried against the closed shift (refused).
+    """
+
+    async def add(self, shift: Shift) -> None:
+        """Store a new open shift and give it its id (`Shift.assign_id`). A second open shift
+        of one staff member raises ConcurrentUpdate (a partial unique index in SQL)."""
+        ...
+
+    async def get(self, shift_id: int, *, for_update: bool = False) -> Shift | None: ...
+
+    async def find_open(self, staff_id: str, *, for_update: bool = False) -> Shift | None:
+        """The staff member's open shift; there is at most one."""
+        ...
+
+    async def update(self, shift: Shift) -> None:
+        """Write the shift if nobody changed it since it was read and it was open when read;
+        else raise ConcurrentUpdate."""
+        ...
+
+    async def add_movement(self, movement: CashMovement) -> CashMovement:
+        """Store a paid-in or paid-out; returns it with its id."""
+        ...
+
+    async def list_movements(self, shift_id: int) -> list[CashMovement]:
+        """The shift's paid-ins and paid-outs, oldest first."""
+        ...
+
+
+class RefundRepository(Protocol):
+    """Refund requests by id (domain.refunds)."""
+
+    async def add(self, refund: Refund) -> None:
+        """Store a new request and give it its id (`Refund.assign_id`). A second request for
+        one flagged payment raises ConcurrentUpdate (a partial unique index in SQL)."""
+        ...
+
+    async def get(self, refund_id: int, *, for_update: bool = False) -> Refund | None: ...
+
+    async def update(self, refund: Refund) -> None:
+        """Write the refund if nobody changed it since it was read; else ConcurrentUpdate."""
+        ...
+
+    async def list_for_order(self, order_id: int) -> list[Refund]:
+        """Every refund of one order, oldest first."""
+        ...
+
+    async def find_flagged(self, payment_uid: str) -> Refund | None:
+        """The request kasir raised for money `payment_uid` received that it cannot keep."""
+        ...
+
+    async def list(self, *, status: RefundStatus | None = None, limit: int = 100) -> list[Refund]:
+        """Refunds (of one status, or all), newest first."""
         ...
 
 
@@ -295,6 +358,12 @@ class UnitOfWork(Protocol):
 
     @property
     def login_throttle(self) -> LoginThrottleRepository: ...
+
+    @property
+    def shifts(self) -> ShiftRepository: ...
+
+    @property
+    def refunds(self) -> RefundRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

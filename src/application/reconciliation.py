@@ -26,6 +26,7 @@ from application.retry import retry_on_conflict
 from domain.events import DomainEvent, PaymentFlaggedForReview
 from domain.orders import Order
 from domain.payments import Payment, PaymentStatus
+from domain.refunds import Refund
 from domain.settlement import SettlementOutcome, apply_gateway_success
 
 ABANDONED_REASON = "abandoned: the gateway's answer was lost, its QR was never shown"
@@ -76,6 +77,7 @@ _SETTLED = {
     SettlementOutcome.REFUND_REQUIRED: AttemptOutcome.REFUND_REQUIRED,
     SettlementOutcome.ALREADY_APPLIED: AttemptOutcome.ALREADY_SETTLED,
 }
+_REFUND_OUTCOMES = frozenset({AttemptOutcome.REFUND_REQUIRED, AttemptOutcome.AMOUNT_MISMATCH})
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +248,13 @@ class AttemptReconciler:
         if order is not None:
             await uow.orders.update(order)
             await self._close_other_open_attempt(uow, payment)
+        if (
+            outcome in _REFUND_OUTCOMES
+            and await uow.refunds.find_flagged(payment.order_uid) is None
+        ):
+            # Money kasir cannot keep joins the refund workflow: an admin approves it with the
+            # reference of the refund made by hand.
+            await uow.refunds.add(Refund.flagged_by_kasir(payment=payment, now=self.clock.now()))
         if outcome is AttemptOutcome.AMOUNT_MISMATCH:
             detail = payment.refund_reason or "the gateway reports another amount paid"
             await self.flag_in(

@@ -51,3 +51,40 @@ class InvalidMenuItem(DomainError):
     """A menu item's name or price is not acceptable."""
 
     code = "invalid_menu_item"
+
+
+class ShiftClosed(DomainError):
+    """The shift is closed: a closed shift (its Z report) never changes again."""
+
+    code = "shift_closed"
+
+
+class ReasonRequired(DomainError):
+    """A void, a refund, a paid-in or a paid-out needs a reason that is not blank."""
+
+    code = "reason_required"
+
+
+class InvalidRefund(DomainError):
+    """A refund request names no amount and no lines, both, or lines the order does not have."""
+
+    code = "invalid_refund"
+
+
+class RefundExceedsPaid(DomainError):
+    """A refund would give back more than was paid for the order, less earlier refunds."""
+
+    code = "refund_exceeds_paid"
+
+
+class OrderNotRefundable(DomainError):
+    """Only a paid order is refunded (an unpaid one is voided instead)."""
+
+    code = "order_not_refundable"
+
+
+class RefundReferenceRequired(DomainError):
+    """A QRIS refund is made by hand (bank transfer, gateway dashboard): approving it records
+    the reference of that transfer."""
+
+    code = "refund_reference_required"

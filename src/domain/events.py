@@ -106,6 +106,76 @@ class RefundResolved:
     resolved_by: str
 
 
+@dataclass(frozen=True, slots=True)
+class ShiftOpened:
+    shift_id: int
+    staff_id: str
+    opening_float: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftClosed:
+    """A shift closed with its counted cash; `forced` when an admin closed it for its owner."""
+
+    shift_id: int
+    staff_id: str
+    expected_cash: int
+    counted_cash: int
+    difference: int
+    forced: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CashMovementRecorded:
+    """A paid-in or paid-out (`kind`) of a shift's drawer."""
+
+    shift_id: int
+    kind: str
+    amount: int
+    staff_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequested:
+    """A refund was asked for; `requested_by` is a staff id, or "system:..." for money kasir
+    flagged itself (late money, another amount received)."""
+
+    refund_id: int
+    order_id: int
+    amount: int
+    method: str
+    requested_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundApproved:
+    refund_id: int
+    order_id: int
+    amount: int
+    approved_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRejected:
+    refund_id: int
+    order_id: int
+    amount: int
+    rejected_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundMade:
+    """The money went back: cash out of `shift_id`'s drawer, or a QRIS refund made by hand
+    (bank transfer or gateway dashboard) under `reference`."""
+
+    refund_id: int
+    order_id: int
+    amount: int
+    method: str
+    shift_id: int | None
+    reference: str | None
+
+
 DomainEvent = (
     OrderPlaced
     | OrderPaid
@@ -121,4 +191,11 @@ DomainEvent = (
     | PaymentReviewResolved
     | RefundRequired
     | RefundResolved
+    | ShiftOpened
+    | ShiftClosed
+    | CashMovementRecorded
+    | RefundRequested
+    | RefundApproved
+    | RefundRejected
+    | RefundMade
 )

@@ -4,7 +4,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import InvalidOrder, InvalidTransition, OrderNotPayable
+from domain.errors import (
+    InvalidOrder,
+    InvalidTransition,
+    OrderNotPayable,
+    OrderNotRefundable,
+    RefundExceedsPaid,
+)
 from domain.events import DomainEvent, OrderCancelled, OrderPaid, OrderPlaced
 from domain.menu import MenuItem
 from domain.money import MAX_RUPIAH, rupiah
@@ -48,6 +54,10 @@ class Order:
     paid_by_attempt: str | None = None  # the id of the attempt that paid it (column paid_by)
     cancelled_at: datetime | None = None
     cancelled_by: str | None = None
+    cancel_reason: str | None = None
+    # What requested and approved refunds reserve of the total paid (column refund_reserved,
+    # CHECK 0 <= refund_reserved <= total): never more than was paid goes back.
+    refund_reserved: int = 0
     version: int = 0
     events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
 
@@ -127,8 +137,9 @@ class Order:
         self.paid_by_attempt = order_uid
         self.events.append(OrderPaid(order_id=order_id, order_uid=order_uid))
 
-    def cancel(self, *, by: str, now: datetime) -> None:
-        """awaiting_payment → cancelled, by a staff member; a paid order is never cancelled here."""
+    def cancel(self, *, by: str, now: datetime, reason: str | None = None) -> None:
+        """awaiting_payment → cancelled (voided) by a staff member, with the reason they gave;
+        a paid order is never cancelled (it is refunded instead)."""
         if not self.awaits_payment:
             raise InvalidTransition(
                 f"order {self.id} is {self.status.value} and cannot be cancelled"
@@ -137,4 +148,30 @@ class Order:
         self.status = OrderStatus.CANCELLED
         self.cancelled_at = now
         self.cancelled_by = by
+        self.cancel_reason = reason
         self.events.append(OrderCancelled(order_id=order_id, cancelled_by=by))
+
+    @property
+    def refundable(self) -> int:
+        """What may still be refunded: the total paid less requested and approved refunds."""
+        if self.status is not OrderStatus.PAID:
+            return 0
+        return self.total - self.refund_reserved
+
+    def reserve_refund(self, amount: int) -> None:
+        """Reserve `amount` of the paid total for a refund request (requested or approved)."""
+        if self.status is not OrderStatus.PAID:
+            raise OrderNotRefundable(f"order {self.id} is {self.status.value}, not paid")
+        if amount <= 0:
+            raise InvalidTransition("a refund reserves more than 0")
+        if amount > self.refundable:
+            raise RefundExceedsPaid(
+                f"a refund of {amount} is above the {self.refundable} left to refund"
+            )
+        self.refund_reserved += amount
+
+    def release_refund(self, amount: int) -> None:
+        """A rejected refund gives its reservation back."""
+        if not 0 < amount <= self.refund_reserved:
+            raise InvalidTransition("only a reserved refund is released")
+        self.refund_reserved -= amount

@@ -76,6 +76,7 @@ class Payment:
     refund_note: str | None = None
     closed_reason: ClosedReason | None = None
     amount_received: int | None = None
+    shift_id: int | None = None  # the cash drawer shift a cash payment went into
     version: int = 0
     events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
 
@@ -103,9 +104,17 @@ class Payment:
 
     @classmethod
     def take_cash(
-        cls, *, order: Order, order_uid: str, tendered: int, taken_by: str, now: datetime
+        cls,
+        *,
+        order: Order,
+        order_uid: str,
+        tendered: int,
+        taken_by: str,
+        shift_id: int,
+        now: datetime,
     ) -> "Payment":
-        """A cash payment of the order total, succeeded at once; records the change due."""
+        """A cash payment of the order total into the drawer of `shift_id`, succeeded at once;
+        records the change due."""
         order.ensure_payable()
         _check_order_uid(order_uid)
         tendered = rupiah(tendered, what="amount tendered")
@@ -123,6 +132,7 @@ class Payment:
             cash_tendered=tendered,
             change_due=tendered - order.total,
             taken_by=taken_by,
+            shift_id=shift_id,
         )
         payment.events.append(
             PaymentRequested(order_uid, order.key, PaymentMethod.CASH.value, payment.amount)

@@ -3,9 +3,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import InvalidTransition
+from domain.errors import InvalidTransition, ShiftClosed
 from domain.orders import Order
 from domain.payments import Payment
+from domain.shifts import Shift
 
 
 class SettlementOutcome(StrEnum):
@@ -45,12 +46,22 @@ def take_cash(
     order_uid: str,
     tendered: int,
     taken_by: str,
+    shift: Shift,
     now: datetime,
 ) -> Payment:
-    """Pay the order in cash; an open QRIS attempt of that order is cancelled with it."""
+    """Pay the order in cash into `shift`'s drawer; an open QRIS attempt of that order is
+    cancelled with it. Raises ShiftClosed when the shift closed meanwhile."""
+    if not shift.is_open:
+        raise ShiftClosed(f"shift {shift.id} is closed")
     payment = Payment.take_cash(
-        order=order, order_uid=order_uid, tendered=tendered, taken_by=taken_by, now=now
+        order=order,
+        order_uid=order_uid,
+        tendered=tendered,
+        taken_by=taken_by,
+        shift_id=shift.key,
+        now=now,
     )
+    shift.record_cash_payment(payment.amount)
     if open_qris is not None and open_qris.is_open:
         open_qris.cancel(reason="paid in cash", now=now)
     order.mark_paid(order_uid=order_uid, now=now)

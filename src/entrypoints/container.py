@@ -67,9 +67,22 @@ from application.use_cases.notification_inbox import (
 )
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.place_order import PlaceOrder
+from application.use_cases.refund_requests import (
+    ApproveRefund,
+    ListRefundRequests,
+    RejectRefund,
+    RequestRefund,
+)
 from application.use_cases.refunds import ListRefunds, ResolveRefund
 from application.use_cases.resolve_payment_review import ResolvePaymentReview
 from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
+from application.use_cases.shifts import (
+    CloseShift,
+    CurrentShift,
+    GetShiftReport,
+    OpenShift,
+    RecordCashMovement,
+)
 from application.use_cases.sign_in import IdentifySession, LogIn, LogOut
 from application.use_cases.start_qris_payment import StartQrisPayment
 from application.use_cases.webhook_feed import (
@@ -392,6 +405,32 @@ class Container(containers.DeclarativeContainer):
     list_refunds: providers.Provider[ListRefunds] = providers.Factory(ListRefunds, uow=uow)
     resolve_refund: providers.Provider[ResolveRefund] = providers.Factory(
         ResolveRefund, uow=uow, clock=clock
+    )
+    open_shift: providers.Provider[OpenShift] = providers.Factory(OpenShift, uow=uow, clock=clock)
+    current_shift: providers.Provider[CurrentShift] = providers.Factory(CurrentShift, uow=uow)
+    get_shift_report: providers.Provider[GetShiftReport] = providers.Factory(
+        GetShiftReport, uow=uow
+    )
+    record_cash_movement: providers.Provider[RecordCashMovement] = providers.Factory(
+        RecordCashMovement, uow=uow, clock=clock
+    )
+    close_shift: providers.Provider[CloseShift] = providers.Factory(
+        CloseShift, uow=uow, clock=clock
+    )
+    request_refund: providers.Provider[RequestRefund] = providers.Factory(
+        RequestRefund,
+        uow=uow,
+        clock=clock,
+        approval_threshold=settings.provided.refund_approval_threshold,
+    )
+    approve_refund: providers.Provider[ApproveRefund] = providers.Factory(
+        ApproveRefund, uow=uow, clock=clock
+    )
+    reject_refund: providers.Provider[RejectRefund] = providers.Factory(
+        RejectRefund, uow=uow, clock=clock
+    )
+    list_refund_requests: providers.Provider[ListRefundRequests] = providers.Factory(
+        ListRefundRequests, uow=uow
     )
     list_notifications: providers.Provider[ListNotifications] = providers.Factory(
         ListNotifications, uow=uow

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     rate_limit_create_per_minute: int = Field(default=60, ge=0)
     rate_limit_rejected_callbacks_per_minute: int = Field(default=10, ge=0)
     notification_retention_days: int = Field(default=90, ge=1)
+    # Refunds above this many rupiah wait for a second admin's approval even when an admin
+    # asks for them (a cashier's always wait). MAX_RUPIAH is the domain's bound on money.
+    refund_approval_threshold: int = Field(default=500_000, ge=0, le=1_000_000_000_000)
     # Rejected (forged, malformed, disallowed) notifications are deleted after this many days.
     notification_rejected_retention_days: int = Field(default=7, ge=1)
     # Staff sign-in (docs/access.md): how long a session lasts; after how many failed sign-ins

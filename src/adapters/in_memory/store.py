@@ -12,6 +12,8 @@ from domain.login_throttle import FailedLogins
 from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment
+from domain.refunds import Refund
+from domain.shifts import CashMovement, Shift
 from domain.staff import StaffAccount
 
 
@@ -51,6 +53,10 @@ class InMemoryStore:
     staff_sessions: dict[str, StaffSession] = field(default_factory=dict)
     login_failures: dict[ThrottleKey, tuple[FailedLogins, datetime]] = field(default_factory=dict)
     last_staff_id: int = 0
+    shifts: dict[int, Shift] = field(default_factory=dict)
+    movements: list[CashMovement] = field(default_factory=list)
+    refunds: dict[int, Refund] = field(default_factory=dict)
+    last_ids: dict[str, int] = field(default_factory=dict)
     last_inbox_id: int = 0
     last_menu_id: int = 0
     last_order_id: int = 0
@@ -68,6 +74,11 @@ class InMemoryStore:
     def next_inbox_id(self) -> int:
         self.last_inbox_id += 1
         return self.last_inbox_id
+
+    def next_id(self, table: str) -> int:
+        """The next id of `table`, like a database sequence (never given twice)."""
+        self.last_ids[table] = self.last_ids.get(table, 0) + 1
+        return self.last_ids[table]
 
     def next_order_id(self) -> int:
         self.last_order_id += 1

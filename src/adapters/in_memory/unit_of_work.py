@@ -4,6 +4,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from adapters.in_memory.audit import InMemoryAuditLog
+from adapters.in_memory.drawer import InMemoryRefundRepository, InMemoryShiftRepository
 from adapters.in_memory.outbox import InMemoryOutbox
 from adapters.in_memory.repositories import (
     InMemoryMenuRepository,
@@ -58,6 +59,8 @@ class InMemoryUnitOfWork:
         self._staff: InMemoryStaffRepository | None = None
         self._staff_sessions: InMemoryStaffSessionRepository | None = None
         self._login_throttle: InMemoryLoginThrottleRepository | None = None
+        self._shifts: InMemoryShiftRepository | None = None
+        self._refunds: InMemoryRefundRepository | None = None
 
     @property
     def menu(self) -> InMemoryMenuRepository:
@@ -95,6 +98,14 @@ class InMemoryUnitOfWork:
     def login_throttle(self) -> InMemoryLoginThrottleRepository:
         return _entered(self._login_throttle)
 
+    @property
+    def shifts(self) -> InMemoryShiftRepository:
+        return _entered(self._shifts)
+
+    @property
+    def refunds(self) -> InMemoryRefundRepository:
+        return _entered(self._refunds)
+
     async def __aenter__(self) -> Self:
         if not self._read_only:
             await self._store.write_lock.acquire()
@@ -120,6 +131,12 @@ class InMemoryUnitOfWork:
         self._login_throttle = InMemoryLoginThrottleRepository(
             self._store, read_only=self._read_only
         )
+        self._shifts = self._new_events.track(
+            InMemoryShiftRepository(self._store, read_only=self._read_only)
+        )
+        self._refunds = self._new_events.track(
+            InMemoryRefundRepository(self._store, read_only=self._read_only)
+        )
         return self
 
     async def __aexit__(
@@ -135,6 +152,7 @@ class InMemoryUnitOfWork:
             self._menu = self._orders = self._payments = self._inbox = self._audit = None
             self._outbox = None
             self._staff = self._staff_sessions = self._login_throttle = None
+            self._shifts = self._refunds = None
             if self._locked:
                 self._locked = False
                 self._store.write_lock.release()
@@ -149,6 +167,9 @@ class InMemoryUnitOfWork:
         self._store.orders.update(self.orders.staged)
         self._store.payments.update(self.payments.staged)
         self._store.inbox.update(self.inbox.staged)
+        self._store.shifts.update(self.shifts.staged)
+        self._store.movements.extend(self.shifts.staged_movements)
+        self._store.refunds.update(self.refunds.staged)
         for entry_id in self.inbox.deleted:
             self._store.inbox.pop(entry_id, None)
         self._store.status_checked_at.update(self.payments.staged_checks)
@@ -183,8 +204,16 @@ class InMemoryUnitOfWork:
 
     async def rollback(self) -> None:
         self._new_events.forget()
-        for repository in (self.menu, self.orders, self.payments, self.inbox):
+        for repository in (
+            self.menu,
+            self.orders,
+            self.payments,
+            self.inbox,
+            self.shifts,
+            self.refunds,
+        ):
             repository.staged.clear()
+        self.shifts.staged_movements.clear()
         self.inbox.deleted.clear()
         for table in self._staff_tables():
             table.writes.clear()

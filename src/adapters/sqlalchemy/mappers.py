@@ -38,13 +38,14 @@ _PAYMENT_FIELDS = (
     "refund_resolved_by",
     "refund_note",
     "amount_received",
+    "shift_id",
 )
 # Columns a payment update may change (the key, order, method, amount, gateway and creation
 # never do).
 _PAYMENT_MUTABLE = tuple(
     name
     for name in (*_PAYMENT_FIELDS, "status", "closed_reason")
-    if name not in {"order_uid", "order_id", "amount", "gateway", "created_at"}
+    if name not in {"order_uid", "order_id", "amount", "gateway", "created_at", "shift_id"}
 )
 PAYMENT_COLUMNS = (*_PAYMENT_FIELDS, "method", "status", "closed_reason", "version")
 
@@ -78,8 +79,18 @@ _ORDER_FIELDS = (
     "paid_by",
     "cancelled_at",
     "cancelled_by",
+    "cancel_reason",
+    "refund_reserved",
 )
-_ORDER_MUTABLE = ("status", "paid_at", "paid_by", "cancelled_at", "cancelled_by")
+_ORDER_MUTABLE = (
+    "status",
+    "paid_at",
+    "paid_by",
+    "cancelled_at",
+    "cancelled_by",
+    "cancel_reason",
+    "refund_reserved",
+)
 ORDER_COLUMNS = ("id", "status", "version", *_ORDER_FIELDS)
 # Order attributes whose column keeps an older, shorter name.
 _ORDER_ATTRIBUTE = {"paid_by": "paid_by_attempt"}

@@ -144,7 +144,7 @@ _RESOLVE_REVIEW = (
 )
 
 
-def _insert_unless_conflict(dialect: str, table: Table) -> Insert:
+def insert_unless_conflict(dialect: str, table: Table) -> Insert:
     """`INSERT ... ON CONFLICT DO NOTHING RETURNING id`: no row back means a unique key clash."""
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing().returning(table.c.id)
@@ -154,7 +154,7 @@ def _insert_unless_conflict(dialect: str, table: Table) -> Insert:
 
 
 _INSERT_PAYMENT = {
-    name: _insert_unless_conflict(name, payments) for name in ("postgresql", "sqlite")
+    name: insert_unless_conflict(name, payments) for name in ("postgresql", "sqlite")
 }
 
 

@@ -48,13 +48,17 @@ NAMING_CONVENTION = {
 }
 
 
-def _one_of(column: str, values: list[str]) -> str:
+def one_of(column: str, values: list[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in sorted(values))})"
 
 
-OPEN_QRIS_PREDICATE = f"method = 'qris' AND {_one_of('status', [s.value for s in OPEN_STATUSES])}"
+OPEN_QRIS_PREDICATE = f"method = 'qris' AND {one_of('status', [s.value for s in OPEN_STATUSES])}"
 OPEN_REFUND_PREDICATE = "refund_required_at IS NOT NULL AND refund_resolved_at IS NULL"
 FLAGGED_REFUND_PREDICATE = "refund_required_at IS NOT NULL"
+REFUND_RESERVED_IN_RANGE = (
+    "refund_reserved >= 0 AND refund_reserved <= total AND (refund_reserved = 0 OR status = 'paid')"
+)
+SHIFT_ONLY_FOR_CASH = "shift_id IS NULL OR method = 'cash'"
 
 
 class Base(DeclarativeBase):
@@ -74,9 +78,12 @@ class MenuItemRow(Base):
 class OrderRow(Base):
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint(_one_of("status", [s.value for s in OrderStatus]), name="status_valid"),
+        CheckConstraint(one_of("status", [s.value for s in OrderStatus]), name="status_valid"),
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint("version >= 0", name="version_not_negative"),
+        # Never more refunded (requested or approved) than was paid, and only of a paid order
+        # (migration 0008).
+        CheckConstraint(REFUND_RESERVED_IN_RANGE, name="refund_reserved_in_range"),
         Index("ix_orders_status_id", "status", "id"),
     )
 
@@ -92,6 +99,10 @@ class OrderRow(Base):
     paid_by: Mapped[str | None] = mapped_column(String(MAX_ORDER_UID_LENGTH))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(Text)
+    # Why staff voided it (migration 0008; required since).
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # What requested and approved refunds reserve of the total (migration 0008).
+    refund_reserved: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
@@ -115,13 +126,14 @@ class OrderLineRow(Base):
 class PaymentRow(Base):
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint(_one_of("method", [m.value for m in PaymentMethod]), name="method_valid"),
-        CheckConstraint(_one_of("status", [s.value for s in PaymentStatus]), name="status_valid"),
+        CheckConstraint(one_of("method", [m.value for m in PaymentMethod]), name="method_valid"),
+        CheckConstraint(one_of("status", [s.value for s in PaymentStatus]), name="status_valid"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint("cash_tendered >= 0", name="cash_tendered_not_negative"),
         CheckConstraint("change_due >= 0", name="change_due_not_negative"),
         CheckConstraint("version >= 0", name="version_not_negative"),
         CheckConstraint("check_count >= 0", name="check_count_not_negative"),
+        CheckConstraint(SHIFT_ONLY_FOR_CASH, name="shift_only_for_cash"),
         # At most one open QRIS attempt per order, whatever the application does.
         Index(
             "uq_payments_open_qris_per_order",
@@ -133,6 +145,7 @@ class PaymentRow(Base):
         Index("ix_payments_order_id_created_at", "order_id", "created_at"),
         Index("ix_payments_status_expires_at", "status", "expires_at"),
         Index("ix_payments_status_created_at", "status", "created_at"),
+        Index("ix_payments_shift_id", "shift_id"),
         Index(
             "ix_payments_open_refunds",
             "refund_required_at",
@@ -175,6 +188,11 @@ class PaymentRow(Base):
     # gateway reports received on it (migration 0004; values in ClosedReason).
     closed_reason: Mapped[str | None] = mapped_column(String(32))
     amount_received: Mapped[int | None] = mapped_column(BigInteger)
+    # The cash drawer shift a cash payment went into (migration 0008; NULL for QRIS and for
+    # cash taken before shifts existed).
+    # Not a foreign key: SQLite cannot add a named one without copying the table; shifts are
+    # never deleted (a trigger refuses it), and the use case stores only a stored shift's id.
+    shift_id: Mapped[int | None] = mapped_column(BigIntegerId)
     version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # Reconciliation bookkeeping (not part of the domain object, so the mappers never read or
     # write it; the payment repository writes only the review columns and `next_check_at`).
@@ -201,7 +219,7 @@ class NotificationInboxRow(Base):
     __tablename__ = "notification_inbox"
     __table_args__ = (
         CheckConstraint(
-            _one_of("verification", [v.value for v in Verification]), name="verification_valid"
+            one_of("verification", [v.value for v in Verification]), name="verification_valid"
         ),
         Index("ix_notification_inbox_order_uid", "order_uid"),
         Index("ix_notification_inbox_received_at", "received_at"),

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.audit import SqlAlchemyAuditLog
+from adapters.sqlalchemy.drawer import SqlAlchemyRefundRepository, SqlAlchemyShiftRepository
 from adapters.sqlalchemy.engine import SQLITE_BEGIN
 from adapters.sqlalchemy.errors import busy_error, is_busy
 from adapters.sqlalchemy.inbox import SqlAlchemyNotificationInbox
@@ -73,6 +74,8 @@ class SqlAlchemyUnitOfWork:
         self._staff: SqlAlchemyStaffRepository | None = None
         self._staff_sessions: SqlAlchemyStaffSessionRepository | None = None
         self._login_throttle: SqlAlchemyLoginThrottleRepository | None = None
+        self._shifts: SqlAlchemyShiftRepository | None = None
+        self._refunds: SqlAlchemyRefundRepository | None = None
 
     @property
     def read_only(self) -> bool:
@@ -131,6 +134,18 @@ class SqlAlchemyUnitOfWork:
     def login_throttle(self) -> SqlAlchemyLoginThrottleRepository:
         return _entered(self._login_throttle)
 
+    @property
+    def shifts(self) -> SqlAlchemyShiftRepository:
+        if self._shifts is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._shifts
+
+    @property
+    def refunds(self) -> SqlAlchemyRefundRepository:
+        if self._refunds is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._refunds
+
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("unit of work is already entered")
@@ -167,6 +182,12 @@ class SqlAlchemyUnitOfWork:
         self._staff = SqlAlchemyStaffRepository(session, read_only=read_only)
         self._staff_sessions = SqlAlchemyStaffSessionRepository(session, read_only=read_only)
         self._login_throttle = SqlAlchemyLoginThrottleRepository(session, read_only=read_only)
+        self._shifts = self._new_events.track(
+            SqlAlchemyShiftRepository(session, read_only=read_only)
+        )
+        self._refunds = self._new_events.track(
+            SqlAlchemyRefundRepository(session, read_only=read_only)
+        )
         return self
 
     async def __aexit__(
@@ -179,6 +200,7 @@ class SqlAlchemyUnitOfWork:
         self._session = self._menu = self._orders = self._payments = self._inbox = None
         self._audit = self._outbox = None
         self._staff = self._staff_sessions = self._login_throttle = None
+        self._shifts = self._refunds = None
         if session is None:
             return
         try:

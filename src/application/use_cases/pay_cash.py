@@ -5,14 +5,15 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from application.callers import Caller, require_staff
-from application.errors import GatewayError, NotFound, OrderPaid
+from application.callers import Caller, Staff
+from application.errors import GatewayError, NotFound, OrderPaid, ShiftRequired
 from application.gateway import GatewayPaymentState, GatewayStatus
 from application.gateway_cancellation import withdraw_closed_qr
 from application.gateways import Gateways
 from application.ports import Clock, ReferenceGenerator, UnitOfWorkFactory
 from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.retry import retry_on_conflict
+from application.shift_access import require_drawer_staff
 from domain.payments import Payment
 from domain.settlement import take_cash
 
@@ -21,10 +22,13 @@ CASH_STATUS_CHECK_TIMEOUT = timedelta(seconds=3)
 
 logger = logging.getLogger("kasir.cash")
 
+_NO_SHIFT = "cash goes into a drawer: open a shift first (POST /api/v1/shifts)"
+
 
 @dataclass(frozen=True, slots=True)
 class PayCash:
-    """Records a cash payment of the order total by a named staff member.
+    """Records a cash payment of the order total by a named staff member, into the drawer of
+    that staff member's open shift (ShiftRequired without one, API-token staff too).
 
     When the order has an open QRIS attempt, the gateway is asked once (at most
     `status_check_timeout`, no retries, within the attempt's shared status-check budget)
@@ -32,7 +36,9 @@ class PayCash:
     QRIS) and the cash is refused with OrderPaid, so the customer does not pay twice. If no
     answer comes, the cash is taken: the attempt is cancelled in the same transaction, and
     reconciliation keeps watching it, so a late success becomes a refund to make.
-    No transaction is held across the gateway call; locks are taken order first, then payment.
+    No transaction is held across the gateway call; locks are taken order first, then payment,
+    then the shift (its conditional update: a shift closed meanwhile makes the transaction run
+    again and refuse the cash with ShiftRequired, so cash is never lost from a closed drawer).
     """
 
     uow: UnitOfWorkFactory
@@ -43,14 +49,15 @@ class PayCash:
     status_check_timeout: timedelta = CASH_STATUS_CHECK_TIMEOUT
 
     async def execute(self, order_id: int, *, tendered: int, caller: Caller) -> Payment:
-        """Raises Forbidden for a caller who is not staff, NotFound, OrderNotPayable,
-        InsufficientCash when tendered < total, or OrderPaid when the order's QR turned out to
-        be paid just now."""
-        taken_by = require_staff(caller).name
+        """Raises Forbidden for a caller who is not a cashier or an admin, ShiftRequired
+        without an open shift, NotFound, OrderNotPayable, InsufficientCash when tendered <
+        total, or OrderPaid when the order's QR turned out to be paid just now."""
+        staff = require_drawer_staff(caller)
+        async with self.uow(read_only=True) as uow:  # before asking the gateway anything
+            if await uow.shifts.find_open(staff.staff_id) is None:
+                raise ShiftRequired(_NO_SHIFT)
         await self._refuse_if_the_qr_was_just_paid(order_id, tendered)
-        payment, closed_qr = await retry_on_conflict(
-            lambda: self._pay(order_id, tendered, taken_by)
-        )
+        payment, closed_qr = await retry_on_conflict(lambda: self._pay(order_id, tendered, staff))
         await withdraw_closed_qr(self.gateways, closed_qr, within=self.status_check_timeout)
         return payment
 
@@ -105,25 +112,30 @@ class PayCash:
         return applied.outcome
 
     async def _pay(
-        self, order_id: int, tendered: int, taken_by: str
+        self, order_id: int, tendered: int, staff: Staff
     ) -> tuple[Payment, Payment | None]:
         """The cash payment, and the QRIS attempt it closed (None when there was none)."""
         async with self.uow() as uow:
             order = await uow.orders.get(order_id, for_update=True)
             if order is None:
                 raise NotFound("order not found")
+            shift = await uow.shifts.find_open(staff.staff_id)
+            if shift is None:
+                raise ShiftRequired(_NO_SHIFT)
             open_qris = await uow.payments.find_open_qris(order_id)
             payment = take_cash(
                 order=order,
                 open_qris=open_qris,
                 order_uid=self.references.new_order_uid(),
                 tendered=tendered,
-                taken_by=taken_by,
+                taken_by=staff.name,
+                shift=shift,
                 now=self.clock.now(),
             )
             if open_qris is not None:
                 await uow.payments.update(open_qris)
             await uow.payments.add(payment)
             await uow.orders.update(order)
+            await uow.shifts.update(shift)  # last: fails if the shift closed since it was read
             await uow.commit()
         return payment, open_qris

@@ -1,11 +1,17 @@
-"""Money that arrived for an order already paid or cancelled, and staff giving it back."""
+"""Money that arrived for an order already paid or cancelled, and staff giving it back.
+
+These are the routes that predate refund requests (`GET /api/v1/payments`,
+`POST /api/v1/payments/{order_uid}/refund/resolve`); they keep working over the same
+workflow: resolving a flagged payment's refund approves the system's refund request for it.
+"""
 
 from dataclasses import dataclass
 
-from application.callers import Caller, Role, require_staff
+from application.callers import Caller, Role, Staff, require_staff
 from application.errors import NotFound
 from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
+from application.use_cases.refund_requests import approve_flagged_refund
 from domain.payments import Payment
 
 
@@ -25,23 +31,34 @@ class ListRefunds:
 
 @dataclass(frozen=True, slots=True)
 class ResolveRefund:
-    """A named staff member records that a required refund was made."""
+    """An admin records that a required refund was made, with a note (its reference): the
+    system's refund request for that money is approved with it."""
 
     uow: UnitOfWorkFactory
     clock: Clock
 
     async def execute(self, order_uid: str, *, caller: Caller, note: str) -> Payment:
-        """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
-        no refund is open for that payment."""
-        staff = require_staff(caller, Role.ADMIN)
-        return await retry_on_conflict(lambda: self._resolve(order_uid, staff.name, note))
+        """Raises Forbidden for a caller who is not an admin, NotFound, InvalidTransition when
+        no refund is open for that payment, or RefundReferenceRequired for a blank note."""
+        admin = require_staff(caller, Role.ADMIN)
+        return await retry_on_conflict(lambda: self._resolve(order_uid, admin, note))
 
-    async def _resolve(self, order_uid: str, resolved_by: str, note: str) -> Payment:
+    async def _resolve(self, order_uid: str, admin: Staff, note: str) -> Payment:
         async with self.uow() as uow:
+            seen = await uow.payments.get(order_uid)
+            if seen is None:
+                raise NotFound("payment not found")
+            await uow.orders.get(seen.order_id, for_update=True)  # order row first
             payment = await uow.payments.get(order_uid, for_update=True)
             if payment is None:
                 raise NotFound("payment not found")
-            payment.resolve_refund(by=resolved_by, note=note, now=self.clock.now())
-            await uow.payments.update(payment)
+            approved = await approve_flagged_refund(uow, payment, admin, note, self.clock)
+            if approved is None:
+                # No request (flagged before requests existed and never backfilled): the flag
+                # is resolved on its own, as before.
+                payment.resolve_refund(by=admin.name, note=note, now=self.clock.now())
+                await uow.payments.update(payment)
+            else:
+                payment = await uow.payments.get(order_uid) or payment
             await uow.commit()
         return payment

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.callers import Caller, Role, require_staff
+from application.callers import Caller, Role, Staff, require_staff
 from application.errors import NotFound
 from application.ports import Clock, UnitOfWorkFactory
 from application.retry import retry_on_conflict
+from application.use_cases.refund_requests import approve_flagged_refund
 from domain.errors import InvalidTransition
 from domain.events import PaymentReviewResolved
 from domain.payments import ClosedReason, Payment
@@ -39,20 +40,33 @@ class ResolvePaymentReview:
     async def execute(self, order_uid: str, *, caller: Caller, note: str) -> ResolvedReview:
         """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
         the payment is not waiting for review."""
-        resolved_by = require_staff(caller, Role.ADMIN).name
-        return await retry_on_conflict(lambda: self._resolve(order_uid, resolved_by, note))
+        staff = require_staff(caller, Role.ADMIN)
+        return await retry_on_conflict(lambda: self._resolve(order_uid, staff, note))
 
-    async def _resolve(self, order_uid: str, resolved_by: str, note: str) -> ResolvedReview:
+    async def _resolve(self, order_uid: str, staff: Staff, note: str) -> ResolvedReview:
         now = self.clock.now()
+        resolved_by = staff.name
         async with self.uow() as uow:
+            seen = await uow.payments.get(order_uid)
+            if seen is None:
+                raise NotFound(f"payment {order_uid} not found")
+            await uow.orders.get(seen.order_id, for_update=True)  # the order row first
             payment = await uow.payments.get(order_uid, for_update=True)
             if payment is None:
                 raise NotFound(f"payment {order_uid} not found")
             if not await uow.payments.resolve_review(order_uid, by=resolved_by, note=note, now=now):
                 raise InvalidTransition(f"payment {order_uid} is not waiting for review")
             if payment.closed_reason is ClosedReason.AMOUNT_MISMATCH and payment.refund_open:
-                payment.resolve_refund(by=resolved_by, note=note, now=now)
-                await uow.payments.update(payment)
+                # The refund of the amount received: its refund request is approved by an
+                # admin with the note as reference; anybody else resolves the flag only.
+                approved = None
+                if staff.role is Role.ADMIN:
+                    approved = await approve_flagged_refund(uow, payment, staff, note, self.clock)
+                if approved is None:
+                    payment.resolve_refund(by=resolved_by, note=note, now=now)
+                    await uow.payments.update(payment)
+                else:
+                    payment = await uow.payments.get(order_uid) or payment
             uow.record(PaymentReviewResolved(order_uid, resolved_by))
             await uow.commit()
         return ResolvedReview(payment=payment, resolved_at=now, resolved_by=resolved_by, note=note)

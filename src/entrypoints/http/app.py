@@ -38,6 +38,8 @@ from entrypoints.http.controllers.payment_page import (
     payment_page_assets,
 )
 from entrypoints.http.controllers.payments import PaymentController
+from entrypoints.http.controllers.refunds import OrderRefundController, RefundController
+from entrypoints.http.controllers.shifts import ShiftController
 from entrypoints.http.controllers.staff import AuditController, StaffController
 from entrypoints.http.controllers.staff_review import StaffReviewController
 from entrypoints.http.controllers.webhooks import (
@@ -94,6 +96,9 @@ def create_app(
         creating,
         OrderEventsController,
         StaffReviewController,
+        ShiftController,
+        OrderRefundController,
+        RefundController,
         GatewayNotificationController,
         InboxController,
         WebhookSubscriptionController,

@@ -47,6 +47,8 @@ from application.errors import (
     OrderPaid,
     PaymentClosed,
     PaymentInProgress,
+    ShiftAlreadyOpen,
+    ShiftRequired,
     StaffNameTaken,
     StatusUnconfirmed,
     UnknownEventType,
@@ -60,8 +62,14 @@ from domain.errors import (
     InvalidAmount,
     InvalidMenuItem,
     InvalidOrder,
+    InvalidRefund,
     InvalidTransition,
     OrderNotPayable,
+    OrderNotRefundable,
+    ReasonRequired,
+    RefundExceedsPaid,
+    RefundReferenceRequired,
+    ShiftClosed,
 )
 from domain.staff import InvalidStaffAccount, LastAdmin, WeakPassword
 from entrypoints.http.live_status.slots import RETRY_AFTER_SECONDS, TooManyStreams
@@ -110,6 +118,12 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidStaffAccount: HTTP_422_UNPROCESSABLE_ENTITY,
     WeakPassword: HTTP_422_UNPROCESSABLE_ENTITY,
     LastAdmin: HTTP_409_CONFLICT,
+    ShiftClosed: HTTP_409_CONFLICT,
+    OrderNotRefundable: HTTP_409_CONFLICT,
+    ReasonRequired: HTTP_422_UNPROCESSABLE_ENTITY,
+    InvalidRefund: HTTP_422_UNPROCESSABLE_ENTITY,
+    RefundExceedsPaid: HTTP_422_UNPROCESSABLE_ENTITY,
+    RefundReferenceRequired: HTTP_422_UNPROCESSABLE_ENTITY,
 }
 
 _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
@@ -118,6 +132,8 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     PaymentInProgress: HTTP_409_CONFLICT,
     PaymentClosed: HTTP_410_GONE,
     OrderPaid: HTTP_409_CONFLICT,
+    ShiftRequired: HTTP_409_CONFLICT,
+    ShiftAlreadyOpen: HTTP_409_CONFLICT,
     GatewayRejected: HTTP_502_BAD_GATEWAY,
     GatewayUnavailable: HTTP_502_BAD_GATEWAY,
     GatewayTimeout: HTTP_504_GATEWAY_TIMEOUT,
@@ -290,16 +306,17 @@ _DESCRIPTIONS = {
     400: "Malformed request (code invalid_request or invalid_notification)",
     401: "Missing or wrong credentials (code unauthorized, or invalid_credentials at sign-in)",
     403: "Not allowed: not staff, or the caller's role may not (forbidden, notification_rejected, "
-    "payment_link_invalid, stream_token_invalid)",
+    "payment_link_invalid, stream_token_invalid, not_your_shift, own_refund_approval)",
     404: "Not found (code not_found)",
     409: "Conflict with the current state (order_not_payable, order_paid, invalid_transition, "
-    "conflict, staff_name_taken, last_admin, payment_in_progress or idempotency_key_in_flight "
-    "with Retry-After)",
+    "conflict, staff_name_taken, last_admin, shift_required, shift_already_open, shift_closed, "
+    "order_not_refundable, payment_in_progress or idempotency_key_in_flight with Retry-After)",
     410: "Gone: a closed payment attempt's QR is never shown again (payment_closed); an "
     "expired payment link or stream token (payment_link_expired, stream_token_expired)",
     413: "Request body too large (code request_too_large)",
     415: "Unsupported media type (code unsupported_media_type)",
     422: "Rejected by a business rule (amount_mismatch, insufficient_cash, invalid_order, "
+    "reason_required, invalid_refund, refund_exceeds_paid, refund_reference_required, "
     "idempotency_key_reused, idempotency_key_unreadable, ...)",
     429: "Too many requests (rate_limited; login_throttled at sign-in; too_many_streams on the "
     "live status stream; with Retry-After)",

@@ -18,6 +18,7 @@ from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
 from entrypoints.http.errors import responses
 from entrypoints.http.idempotency import IDEMPOTENT, IdempotencyKey
 from entrypoints.http.schemas.constraints import MAX_ID, PathId
+from entrypoints.http.schemas.drawer import CancelOrderRequest
 from entrypoints.http.schemas.orders import (
     CreatedOrderResponse,
     CreateOrderRequest,
@@ -125,16 +126,22 @@ class OrderController(Controller):
 
     @post(
         "/{order_id:int}/cancel",
-        summary="Cancel an unpaid order (staff)",
+        summary="Void an unpaid order with a reason (cashier, admin)",
+        description=(
+            "`{reason}` is required (422 reason_required when missing or blank). The open "
+            "QRIS attempt is closed with the order: its QR is never shown again."
+        ),
         status_code=200,
         security=STAFF,
-        responses=responses(400, 401, 404, 409),
+        responses=responses(400, 401, 403, 404, 409, 413, 415, 422),
     )
     async def cancel(
         self,
         order_id: PathId,
         cancel_order: NamedDependency[CancelOrder],
         staff: NamedDependency[Staff],
+        data: JSONBody[CancelOrderRequest | None] = None,
     ) -> OrderResponse:
-        cancelled = await cancel_order.execute(order_id, caller=staff)
+        reason = data.reason if data is not None else None
+        cancelled = await cancel_order.execute(order_id, reason=reason, caller=staff)
         return OrderResponse.of(cancelled, for_staff=True)

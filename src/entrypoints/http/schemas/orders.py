@@ -40,6 +40,9 @@ class OrderResponse(msgspec.Struct, kw_only=True):
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancelled_by: str | None = None
+    cancel_reason: str | None = None
+    # What requested and approved refunds reserve of a paid order's total (staff only).
+    refund_reserved: int = 0
     payments: list[PaymentResponse] = msgspec.field(default_factory=list)
     # The signed link to the order's payment page (/pay/{id}?sig=...), for its token holder
     # and staff; null for anybody else. It never contains the access token.
@@ -75,6 +78,8 @@ class OrderResponse(msgspec.Struct, kw_only=True):
             paid_at=order.paid_at,
             cancelled_at=order.cancelled_at,
             cancelled_by=order.cancelled_by if for_staff else None,
+            cancel_reason=order.cancel_reason if for_staff else None,
+            refund_reserved=order.refund_reserved if for_staff else 0,
             payments=payments or [],
             payment_page_url=payment_page_url,
         )

@@ -44,6 +44,14 @@ from application.use_cases.handle_payment_notification import HandlePaymentNotif
 from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
 from application.use_cases.notification_inbox import ListNotifications
 from application.use_cases.pay_cash import PayCash
+from application.use_cases.refund_requests import ApproveRefund, RejectRefund, RequestRefund
+from application.use_cases.shifts import (
+    CloseShift,
+    CurrentShift,
+    GetShiftReport,
+    OpenShift,
+    RecordCashMovement,
+)
 from application.use_cases.place_order import (
     OrderItemRequest,
     PlaceOrder,
@@ -60,6 +68,7 @@ from application.use_cases.start_qris_payment import (
 from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment
+from domain.shifts import Shift
 from entrypoints import gateways
 
 E = TypeVar("E")
@@ -280,6 +289,37 @@ class Kasir:
         )
 
     @property
+    def open_shift(self) -> OpenShift:
+        return OpenShift(self.uow, self.clock)
+
+    @property
+    def close_shift(self) -> CloseShift:
+        return CloseShift(self.uow, self.clock)
+
+    @property
+    def record_cash_movement(self) -> RecordCashMovement:
+        return RecordCashMovement(self.uow, self.clock)
+
+    @property
+    def get_shift_report(self) -> GetShiftReport:
+        return GetShiftReport(self.uow)
+
+    @property
+    def current_shift(self) -> CurrentShift:
+        return CurrentShift(self.uow)
+
+    def request_refund(self, *, approval_threshold: int = 100_000) -> RequestRefund:
+        return RequestRefund(self.uow, self.clock, approval_threshold)
+
+    @property
+    def approve_refund(self) -> ApproveRefund:
+        return ApproveRefund(self.uow, self.clock)
+
+    @property
+    def reject_refund(self) -> RejectRefund:
+        return RejectRefund(self.uow, self.clock)
+
+    @property
     def handle_notification(self) -> HandlePaymentNotification:
         return HandlePaymentNotification(
             self.uow,
@@ -346,6 +386,13 @@ class Kasir:
         return ListNotifications(self.uow)
 
     # --- driving -------------------------------------------------------------------------
+    async def open_drawers(self, *staff: Staff, opening_float: int = 0) -> list[Shift]:
+        """Open a shift for each staff member, so that they may take cash."""
+        return [
+            await self.open_shift.execute(opening_float=opening_float, caller=member)
+            for member in staff
+        ]
+
     async def place(self, *lines: tuple[MenuItem, int]) -> Order:
         command = PlaceOrderCommand(
             items=tuple(OrderItemRequest(item.id or 0, quantity) for item, quantity in lines),

@@ -192,7 +192,7 @@ async def _make(
         return
     refund.approve(by=approver.staff_id, by_name=approver.name, now=now, reference=reference)
     if refund.flagged:
-        await _settle_flag(uow, refund, approver, f"refunded by hand: {refund.reference}", now)
+        await _settle_flag(uow, refund, approver, refund.reference or "", now)
     await uow.refunds.update(refund)
 
 

@@ -7,10 +7,17 @@ from application.callers import Staff
 from domain.orders import Order
 from domain.payments import Payment
 
+# The staff members these tests take cash as: cash goes into a drawer, so each has a shift.
+CASHIERS = (Staff("staff:sari"), Staff("staff:budi"), Staff("siti"))
+
 
 @pytest.fixture
-def kasir() -> Kasir:
-    return Kasir()
+async def kasir() -> Kasir:
+    """kasir on fakes, with an open shift (float 0) for each of CASHIERS."""
+    kasir = Kasir()
+    await kasir.open_drawers(*CASHIERS)
+    kasir.forget_history()
+    return kasir
 
 
 @pytest.fixture

@@ -17,10 +17,12 @@ from domain.events import (
     PaymentAmountMismatch,
     PaymentCancelled,
     PaymentFlaggedForReview,
+    RefundRequested,
     RefundRequired,
 )
 from domain.orders import Order, OrderStatus
 from domain.payments import ClosedReason, Payment, PaymentStatus
+from domain.refunds import SYSTEM_REQUESTER
 
 if TYPE_CHECKING:
     from tests.support.kasir_on_fakes import Kasir
@@ -67,6 +69,7 @@ async def test_a_status_of_another_amount_closes_the_attempt_and_the_order_stays
     assert kasir.events.published == [
         PaymentAmountMismatch(attempt.order_uid, order.key, 55_000, 1_000, "pending"),
         RefundRequired(attempt.order_uid, order.key, 1_000, REASON),
+        RefundRequested(1, order.key, 1_000, "qris", SYSTEM_REQUESTER),
         PaymentFlaggedForReview(attempt.order_uid, ReviewReason.AMOUNT_MISMATCH.value, REASON),
     ]
     [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))

@@ -13,7 +13,7 @@ from application.callers import Staff
 from application.errors import GatewayRejected, NotFound
 from application.reconciliation_schedule import MAX_REJECTED_CHECKS
 from domain.errors import InvalidTransition
-from domain.events import PaymentReviewResolved, RefundResolved
+from domain.events import PaymentReviewResolved, RefundApproved, RefundMade, RefundResolved
 from domain.orders import Order
 from domain.payments import Payment
 
@@ -77,6 +77,9 @@ async def test_resolving_an_amount_mismatch_resolves_its_refund(
     assert await kasir.list_refunds.execute(caller=Staff("staff:sari")) == []
     assert kasir.events.published == [
         RefundResolved(attempt.order_uid, order.key, "staff:sari"),
+        # The system's refund request for that money is approved with the note as reference.
+        RefundApproved(1, order.key, 1_000, "token:staff:sari"),
+        RefundMade(1, order.key, 1_000, "qris", None, "gave 1.000 back in cash"),
         PaymentReviewResolved(attempt.order_uid, "staff:sari"),
     ]
 

@@ -117,7 +117,9 @@ async def test_cash_for_an_unknown_order_is_not_found(kasir: Kasir, order: Order
 
 
 async def test_staff_cancel_an_unpaid_order(kasir: Kasir, order: Order) -> None:
-    cancelled = await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
+    cancelled = await kasir.cancel_order.execute(
+        order.key, reason="the table left", caller=Staff("staff:sari")
+    )
 
     assert cancelled == kasir.order(order.key)
     assert (cancelled.status, cancelled.cancelled_by, cancelled.cancelled_at) == (
@@ -131,7 +133,7 @@ async def test_staff_cancel_an_unpaid_order(kasir: Kasir, order: Order) -> None:
 async def test_cancelling_an_order_cancels_its_open_qris_attempt_in_the_same_transaction(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
+    await kasir.cancel_order.execute(order.key, reason="the table left", caller=Staff("staff:sari"))
 
     closed = kasir.payment(attempt.order_uid)
     assert (closed.status, closed.status_reason) == (PaymentStatus.CANCELLED, "order cancelled")
@@ -151,12 +153,16 @@ async def test_a_paid_or_cancelled_order_cannot_be_cancelled(
     if first == "cash":
         await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     else:
-        await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
+        await kasir.cancel_order.execute(
+            order.key, reason="the table left", caller=Staff("staff:sari")
+        )
     kasir.forget_history()
     before = kasir.snapshot()
 
     with pytest.raises(InvalidTransition):
-        await kasir.cancel_order.execute(order.key, caller=Staff("staff:budi"))
+        await kasir.cancel_order.execute(
+            order.key, reason="the table left", caller=Staff("staff:budi")
+        )
 
     assert kasir.snapshot() == before
     assert kasir.events.published == []
@@ -164,11 +170,11 @@ async def test_a_paid_or_cancelled_order_cannot_be_cancelled(
 
 async def test_cancelling_an_unknown_order_is_not_found(kasir: Kasir) -> None:
     with pytest.raises(NotFound):
-        await kasir.cancel_order.execute(99, caller=Staff("staff:sari"))
+        await kasir.cancel_order.execute(99, reason="the table left", caller=Staff("staff:sari"))
 
 
 async def test_a_cancelled_order_takes_no_cash(kasir: Kasir, order: Order) -> None:
-    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
+    await kasir.cancel_order.execute(order.key, reason="the table left", caller=Staff("staff:sari"))
 
     with pytest.raises(OrderNotPayable):
         await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))

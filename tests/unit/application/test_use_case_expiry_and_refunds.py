@@ -12,7 +12,14 @@ from application.callers import Staff
 from application.errors import GatewayTimeout, GatewayUnavailable, NotFound
 from application.reconciliation import AttemptOutcome
 from domain.errors import InvalidTransition
-from domain.events import OrderPaid, PaymentExpired, PaymentSucceeded, RefundResolved
+from domain.events import (
+    OrderPaid,
+    PaymentExpired,
+    PaymentSucceeded,
+    RefundApproved,
+    RefundMade,
+    RefundResolved,
+)
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
 
@@ -179,7 +186,12 @@ async def test_a_refund_is_resolved_by_a_named_staff_member_with_a_note(
         "staff:sari",
         "returned 55.000 in cash",
     )
-    assert kasir.events.published == [RefundResolved(attempt.order_uid, order.key, "staff:sari")]
+    assert kasir.events.published == [
+        RefundResolved(attempt.order_uid, order.key, "staff:sari"),
+        # The system's refund request for that money is approved with the note as reference.
+        RefundApproved(1, order.key, 55_000, "token:staff:sari"),
+        RefundMade(1, order.key, 55_000, "qris", None, "returned 55.000 in cash"),
+    ]
     assert await kasir.list_refunds.execute(caller=Staff("staff:sari")) == []
     everything = await kasir.list_refunds.execute(caller=Staff("staff:sari"), open_only=False)
     assert [p.order_uid for p in everything] == [attempt.order_uid]

@@ -25,10 +25,12 @@ from domain.events import (
     PaymentExpired,
     PaymentFailed,
     PaymentSucceeded,
+    RefundRequested,
     RefundRequired,
 )
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
+from domain.refunds import SYSTEM_REQUESTER
 from entrypoints import gateways
 
 if TYPE_CHECKING:
@@ -287,7 +289,7 @@ async def test_a_non_success_notification_while_the_gateway_says_pending_is_stil
 async def test_a_non_success_notification_for_a_closed_attempt_needs_no_gateway_call(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
+    await kasir.cancel_order.execute(order.key, reason="the table left", caller=Staff("staff:sari"))
     kasir.forget_history()
     before = kasir.snapshot()
 
@@ -353,13 +355,15 @@ async def test_a_late_success_after_cash_requires_a_refund_and_keeps_the_cash_pa
     assert kasir.events.published == [
         PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "cancelled"),
         RefundRequired(attempt.order_uid, order.key, 55_000, f"order {order.key} was already paid"),
+        # The money joins the refund workflow: a request of the system, for an admin to approve.
+        RefundRequested(1, order.key, 55_000, "qris", SYSTEM_REQUESTER),
     ]
 
 
 async def test_a_late_success_on_a_cancelled_order_requires_a_refund(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
+    await kasir.cancel_order.execute(order.key, reason="the table left", caller=Staff("staff:sari"))
     kasir.gateway.pay(attempt.order_uid)
 
     handled = await kasir.handle_notification.execute(

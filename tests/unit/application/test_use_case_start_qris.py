@@ -148,7 +148,7 @@ async def test_an_order_paid_in_cash_takes_no_qris_payment(kasir: Kasir, order: 
 
 
 async def test_a_cancelled_order_takes_no_qris_payment(kasir: Kasir, order: Order) -> None:
-    await kasir.cancel_order.execute(order.key, caller=Staff("staff:sari"))
+    await kasir.cancel_order.execute(order.key, reason="the table left", caller=Staff("staff:sari"))
 
     with pytest.raises(OrderNotPayable):
         await kasir.start(order)

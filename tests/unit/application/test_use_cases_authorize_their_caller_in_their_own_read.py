@@ -80,7 +80,7 @@ STAFF_ACTIONS: dict[str, Callable[[Kasir, Order, Caller], Awaitable[Any]]] = {
     "add a menu item": lambda k, o, c: k.add_menu_item.execute(caller=c, name="Sate", price=1),
     "change a menu item": lambda k, o, c: k.update_menu_item.execute(1, caller=c, price=1),
     "list orders": lambda k, o, c: k.list_orders.execute(caller=c),
-    "cancel": lambda k, o, c: k.cancel_order.execute(o.key, caller=c),
+    "cancel": lambda k, o, c: k.cancel_order.execute(o.key, reason="the table left", caller=c),
     "take cash": lambda k, o, c: k.pay_cash.execute(o.key, tendered=o.total, caller=c),
     "list refunds": lambda k, o, c: k.list_refunds.execute(caller=c),
     "resolve a refund": lambda k, o, c: k.resolve_refund.execute("KSR-X", caller=c, note="x"),

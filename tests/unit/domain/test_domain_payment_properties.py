@@ -15,6 +15,7 @@ from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
 from domain.payments import TERMINAL_STATUSES, Payment, PaymentStatus
 from domain.settlement import apply_gateway_success, take_cash
+from domain.shifts import Shift
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 TOTAL = 55_000
@@ -37,6 +38,13 @@ PAYMENT_ACTIONS: dict[str, PaymentAction] = {
     "require_refund": lambda p, now: p.require_refund(reason="refund", now=now),
     "resolve_refund": lambda p, now: p.resolve_refund(by="staff", note="done", now=now),
 }
+
+
+def open_shift() -> Shift:
+    """An open drawer to take the cash into."""
+    shift = Shift.open(staff_id="token:staff", staff_name="staff", opening_float=0, now=NOW)
+    shift.assign_id(1)
+    return shift
 
 
 def _order() -> Order:
@@ -104,6 +112,7 @@ def _act(order: Order, payments: list[Payment], name: str, index: int, step: int
                 order_uid=f"KSR-{step}",
                 tendered=TOTAL,
                 taken_by="staff",
+                shift=open_shift(),
                 now=now,
             )
         )

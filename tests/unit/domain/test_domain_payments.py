@@ -281,7 +281,12 @@ def test_a_success_for_another_amount_is_refused(status: PaymentStatus, amount: 
 
 def test_cash_is_not_confirmed_by_a_gateway() -> None:
     payment = Payment.take_cash(
-        order=_order(), order_uid="KSR-C", tendered=TOTAL, taken_by="staff:sari", now=NOW
+        order=_order(),
+        order_uid="KSR-C",
+        tendered=TOTAL,
+        taken_by="staff:sari",
+        shift_id=1,
+        now=NOW,
     )
     with pytest.raises(
         InvalidTransition, match=r"^only a gateway payment is confirmed by the gateway$"
@@ -291,7 +296,12 @@ def test_cash_is_not_confirmed_by_a_gateway() -> None:
 
 def test_cash_records_what_was_tendered_and_the_change_due() -> None:
     payment = Payment.take_cash(
-        order=_order(), order_uid="KSR-C", tendered=60_000, taken_by="staff:sari", now=NOW
+        order=_order(),
+        order_uid="KSR-C",
+        tendered=60_000,
+        taken_by="staff:sari",
+        shift_id=1,
+        now=NOW,
     )
 
     assert (payment.method, payment.status, payment.amount) == (
@@ -310,7 +320,12 @@ def test_cash_records_what_was_tendered_and_the_change_due() -> None:
 
 def test_exact_cash_leaves_no_change() -> None:
     payment = Payment.take_cash(
-        order=_order(), order_uid="KSR-C", tendered=TOTAL, taken_by="staff:sari", now=NOW
+        order=_order(),
+        order_uid="KSR-C",
+        tendered=TOTAL,
+        taken_by="staff:sari",
+        shift_id=1,
+        now=NOW,
     )
     assert payment.change_due == 0
 
@@ -318,7 +333,7 @@ def test_exact_cash_leaves_no_change() -> None:
 def test_less_cash_than_the_total_is_rejected() -> None:
     with pytest.raises(InsufficientCash, match="less than the total"):
         Payment.take_cash(
-            order=_order(), order_uid="KSR-C", tendered=TOTAL - 1, taken_by="s", now=NOW
+            order=_order(), order_uid="KSR-C", tendered=TOTAL - 1, taken_by="s", shift_id=1, now=NOW
         )
 
 
@@ -326,7 +341,7 @@ def test_less_cash_than_the_total_is_rejected() -> None:
 def test_cash_tendered_must_be_whole_rupiah(tendered: int) -> None:
     with pytest.raises(InvalidAmount, match=r"^amount tendered must be "):
         Payment.take_cash(
-            order=_order(), order_uid="KSR-C", tendered=tendered, taken_by="s", now=NOW
+            order=_order(), order_uid="KSR-C", tendered=tendered, taken_by="s", shift_id=1, now=NOW
         )
 
 
@@ -468,7 +483,12 @@ def test_a_matching_amount_or_a_cash_payment_is_never_closed_as_a_mismatch() -> 
     with pytest.raises(InvalidTransition, match=r"^the amount received matches the attempt$"):
         payment.close_amount_mismatch(amount_received=TOTAL, now=LATER)
     cash = Payment.take_cash(
-        order=_order(), order_uid="KSR-C", tendered=TOTAL, taken_by="staff:sari", now=NOW
+        order=_order(),
+        order_uid="KSR-C",
+        tendered=TOTAL,
+        taken_by="staff:sari",
+        shift_id=1,
+        now=NOW,
     )
     with pytest.raises(
         InvalidTransition, match=r"^only a gateway payment can receive another amount$"

@@ -17,10 +17,18 @@ from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentStatus
 from domain.settlement import SettlementOutcome, apply_gateway_success, take_cash
+from domain.shifts import Shift
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=20)
 TOTAL = 55_000
+
+
+def open_shift() -> Shift:
+    """An open drawer to take the cash into."""
+    shift = Shift.open(staff_id="token:staff", staff_name="staff", opening_float=0, now=NOW)
+    shift.assign_id(1)
+    return shift
 
 
 def _order(order_id: int = 7) -> Order:
@@ -63,6 +71,7 @@ def _cash(
         order_uid="KSR-C",
         tendered=tendered,
         taken_by="staff:sari",
+        shift=open_shift(),
         now=now,
     )
     return payment

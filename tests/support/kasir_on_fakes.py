@@ -44,7 +44,15 @@ from application.use_cases.handle_payment_notification import HandlePaymentNotif
 from application.use_cases.manage_menu import AddMenuItem, ListMenuItems, UpdateMenuItem
 from application.use_cases.notification_inbox import ListNotifications
 from application.use_cases.pay_cash import PayCash
+from application.use_cases.place_order import (
+    OrderItemRequest,
+    PlaceOrder,
+    PlaceOrderCommand,
+)
 from application.use_cases.refund_requests import ApproveRefund, RejectRefund, RequestRefund
+from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.resolve_payment_review import ResolvePaymentReview
+from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
 from application.use_cases.shifts import (
     CloseShift,
     CurrentShift,
@@ -52,14 +60,6 @@ from application.use_cases.shifts import (
     OpenShift,
     RecordCashMovement,
 )
-from application.use_cases.place_order import (
-    OrderItemRequest,
-    PlaceOrder,
-    PlaceOrderCommand,
-)
-from application.use_cases.refunds import ListRefunds, ResolveRefund
-from application.use_cases.resolve_payment_review import ResolvePaymentReview
-from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
 from application.use_cases.start_qris_payment import (
     StartedQrisPayment,
     StartQrisPayment,

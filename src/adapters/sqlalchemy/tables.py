@@ -190,8 +190,8 @@ class PaymentRow(Base):
     amount_received: Mapped[int | None] = mapped_column(BigInteger)
     # The cash drawer shift a cash payment went into (migration 0008; NULL for QRIS and for
     # cash taken before shifts existed).
-    # Not a foreign key: SQLite cannot add a named one without copying the table; shifts are
-    # never deleted (a trigger refuses it), and the use case stores only a stored shift's id.
+    # Not a foreign key: SQLite cannot add a named one without copying the table; kasir never
+    # deletes a shift, and the use case stores only a stored shift's id.
     shift_id: Mapped[int | None] = mapped_column(BigIntegerId)
     version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # Reconciliation bookkeeping (not part of the domain object, so the mappers never read or

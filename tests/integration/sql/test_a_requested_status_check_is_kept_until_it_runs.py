@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
+from tests.support.drawer import open_shift_in
 from tests.support.queue_attempts import BACKENDS, EXPIRES, NOW, QueueAttempts, queue_attempts
 
 from domain.payments import PaymentStatus
@@ -107,11 +108,19 @@ async def test_no_check_is_requested_for_an_unknown_a_cash_or_a_flagged_attempt(
 ) -> None:
     order = await backend.order()
     async with backend.uow() as uow:
+        shift = await open_shift_in(uow, "a")
         cash = take_cash(
-            order=order, open_qris=None, order_uid="KSR-C", tendered=50_000, taken_by="a", now=NOW
+            order=order,
+            open_qris=None,
+            order_uid="KSR-C",
+            tendered=50_000,
+            taken_by="a",
+            shift=shift,
+            now=NOW,
         )
         await uow.payments.add(cash)
         await uow.orders.update(order)
+        await uow.shifts.update(shift)
         await uow.commit()
     await backend.pending("KSR-R")
     when = EXPIRES + timedelta(days=1)

@@ -45,6 +45,7 @@ from application.gateways import Gateways
 from application.reconciliation import AttemptOutcome, AttemptReconciler, Reconciled
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.pay_cash import PayCash
+from application.use_cases.shifts import OpenShift
 from application.use_cases.start_qris_payment import (
     StartedQrisPayment,
     StartQrisPayment,
@@ -342,12 +343,15 @@ async def kasir(sql_engine: AsyncEngine) -> AsyncIterator[Kasir]:
     pause = Pause(lock_waiters)
     busy: list[DatabaseBusy] = []
     try:
-        yield Kasir(
+        kasir = Kasir(
             one=RaceUnitOfWorkFactory(sql_engine, pause, busy),
             two=RaceUnitOfWorkFactory(second, pause, busy),
             pause=pause,
             busy=busy,
         )
+        # The till's drawer: cash goes into the staff member's open shift.
+        await OpenShift(kasir.one, kasir.clock).execute(opening_float=0, caller=Staff(STAFF))
+        yield kasir
     finally:
         if monitor is not None:
             await monitor.close()
@@ -413,6 +417,7 @@ async def test_a_qris_start_racing_cash_or_a_cancel_never_leaves_a_live_qr_on_a_
                     uow=settle_side, clock=kasir.clock, gateways=Gateways.only(kasir.gateway)
                 ).execute,
                 order.key,
+                reason="the table left",
                 caller=Staff(STAFF),
             )
         )

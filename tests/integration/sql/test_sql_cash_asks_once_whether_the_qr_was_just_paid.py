@@ -19,6 +19,7 @@ from application.gateway import Customer
 from application.gateways import Gateways
 from application.reconciliation import AttemptReconciler
 from application.use_cases.pay_cash import PayCash
+from application.use_cases.shifts import OpenShift
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
@@ -80,10 +81,13 @@ class Service:
 
 
 @pytest.fixture
-def service(sql_engine: AsyncEngine) -> Service:
-    return Service(
+async def service(sql_engine: AsyncEngine) -> Service:
+    """One process, and the cashier's open shift (cash goes into a drawer)."""
+    service = Service(
         SqlAlchemyUnitOfWorkFactory(sql_engine), FakePaymentGateway(), SettableClock(NOW)
     )
+    await OpenShift(service.uow, service.clock).execute(opening_float=0, caller=Staff("staff:sari"))
+    return service
 
 
 async def test_cash_for_a_qr_paid_moments_ago_is_refused_and_the_order_is_paid_by_qris(

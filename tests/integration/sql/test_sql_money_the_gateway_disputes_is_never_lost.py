@@ -33,6 +33,7 @@ from application.use_cases.pay_cash import PayCash
 from application.use_cases.refunds import ListRefunds
 from application.use_cases.resolve_payment_review import ResolvePaymentReview
 from application.use_cases.run_reconciliation import RunReconciliation
+from application.use_cases.shifts import OpenShift
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
@@ -165,6 +166,7 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
         Gateways.only(service.gateway),
         service.reconciler,
     )
+    await OpenShift(service.uow, service.clock).execute(opening_float=0, caller=Staff("staff:sari"))
     await cash.execute(order.key, tendered=50_000, caller=Staff("staff:sari"))  # or cash
     assert await service.order_status(order) is OrderStatus.PAID
     assert (await service.payment(attempt.order_uid)).refund_open

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support.drawer import open_shift_in
 from tests.support.queue_attempts import BACKENDS, EXPIRES, NOW, QueueAttempts, queue_attempts
 
 from adapters.sqlalchemy.engine import create_engine_for
@@ -283,11 +284,19 @@ async def test_a_cancelled_attempt_whose_qr_was_shown_is_watched_but_settled_one
 async def test_cash_payments_are_never_due(backend: Backend) -> None:
     order = await backend.order()
     async with backend.uow() as uow:
+        shift = await open_shift_in(uow, "a")
         cash = take_cash(
-            order=order, open_qris=None, order_uid="KSR-C", tendered=50_000, taken_by="a", now=NOW
+            order=order,
+            open_qris=None,
+            order_uid="KSR-C",
+            tendered=50_000,
+            taken_by="a",
+            shift=shift,
+            now=NOW,
         )
         await uow.payments.add(cash)
         await uow.orders.update(order)
+        await uow.shifts.update(shift)
         await uow.commit()
 
     assert await backend.uids("a", NOW + timedelta(days=2)) == []

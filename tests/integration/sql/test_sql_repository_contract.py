@@ -461,7 +461,12 @@ async def test_find_open_qris_finds_only_a_creating_or_pending_qris_attempt(
     closed = qris(closed_order, "KSR-closed")
     closed.cancel(reason="abandoned", now=NOW)
     cash = Payment.take_cash(
-        order=cash_order, order_uid="KSR-cash", tendered=60_000, taken_by="kasir", now=NOW
+        order=cash_order,
+        order_uid="KSR-cash",
+        tendered=60_000,
+        taken_by="kasir",
+        shift_id=7,
+        now=NOW,
     )
     await add_payments(
         uow_factory,
@@ -502,7 +507,7 @@ async def test_refunds_list_open_ones_or_all_flagged_ones_newest_first(
 ) -> None:
     order = await place_order(uow_factory)
     cash = Payment.take_cash(
-        order=order, order_uid="KSR-cash", tendered=60_000, taken_by="kasir", now=NOW
+        order=order, order_uid="KSR-cash", tendered=60_000, taken_by="kasir", shift_id=7, now=NOW
     )
     attempts = [qris(order, f"KSR-{n}") for n in range(3)]
     for n, attempt in enumerate(attempts):

@@ -214,6 +214,11 @@ async def cluster(
             worker = processes.start(f"service-{n}", "serve", "--port", str(port))
             await wait_until_up(worker, f"{url}/ready")
         await wait_until_up(simulator, f"http://127.0.0.1:{simulator_port}/control/transactions")
+        async with httpx.AsyncClient(timeout=10) as client:  # alice's drawer, for her cash
+            opened = await client.post(
+                f"{services[0]}/api/v1/shifts", json={"opening_float": 0}, headers=STAFF
+            )
+            assert opened.status_code == 201, opened.text
         yield Cluster(services, f"http://127.0.0.1:{simulator_port}", engine, processes)
     finally:
         processes.stop_all()
@@ -446,7 +451,11 @@ async def take_cash(client: httpx.AsyncClient, service: str, placed: Any) -> htt
 
 
 async def cancel_order(client: httpx.AsyncClient, service: str, placed: Any) -> httpx.Response:
-    return await client.post(f"{service}/api/v1/orders/{placed['id']}/cancel", headers=STAFF)
+    return await client.post(
+        f"{service}/api/v1/orders/{placed['id']}/cancel",
+        json={"reason": "the table left"},
+        headers=STAFF,
+    )
 
 
 async def paid_attempt(client: httpx.AsyncClient, service: str, simulator: str) -> tuple[Any, Any]:

@@ -275,6 +275,14 @@ class Stack:
             simulator.reset()
         self.clock.set(START)
         cast(providers.Singleton[Any], self.container.status_checks_in_flight).reset()
+        await self.open_drawer()
+
+    async def open_drawer(self) -> None:
+        """The cashier's shift: every cash payment goes into it."""
+        opened = await self.client.post(
+            "/api/v1/shifts", json={"opening_float": 0}, headers=self.staff
+        )
+        assert opened.status_code == 201, opened.text
 
     # --- driving -------------------------------------------------------------------------
 

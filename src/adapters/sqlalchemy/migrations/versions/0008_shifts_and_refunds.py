@@ -6,13 +6,13 @@ Create Date: 2026-11-30
 
 - `shifts`, `shift_cash_movements`, `refunds`: new tables (adapters/sqlalchemy/tables_drawer.py,
   docs/drawer.md). One open shift per staff member (partial unique index); a closed shift's
-  row never changes again and no shift is ever deleted (triggers, on both databases).
+  row never changes again (trigger `trg_shifts_closed_never_change`, on both databases).
 - `orders.cancel_reason`: why staff voided the order. `orders.refund_reserved`: what requested
   and approved refunds reserve of the total, CHECK 0 <= refund_reserved <= total (and only on a
   paid order).
 - `payments.shift_id`: the shift a cash payment went into (NULL for cash taken before). Not a
   foreign key: SQLite cannot add a named one to an existing table without copying it (which
-  would drop its CHECKs); shifts are never deleted (the trigger refuses it), so it holds.
+  would drop its CHECKs); kasir has no path that deletes a shift.
 - Every refund kasir had flagged on a payment and nobody resolved yet becomes a pending refund
   request of the system, so that it is approved through the same workflow.
 """
@@ -33,7 +33,7 @@ REFUND_RESERVED_IN_RANGE = (
     "refund_reserved >= 0 AND refund_reserved <= total AND (refund_reserved = 0 OR status = 'paid')"
 )
 SHIFT_ONLY_FOR_CASH = "shift_id IS NULL OR method = 'cash'"
-CLOSED_SHIFT_MESSAGE = "a closed shift never changes, and no shift is deleted"
+CLOSED_SHIFT_MESSAGE = "a closed shift never changes"
 
 
 def upgrade() -> None:
@@ -230,12 +230,8 @@ def _backfill_flagged_refunds() -> None:
 def _install_closed_shift_trigger() -> None:
     if op.get_context().dialect.name == "sqlite":
         op.execute(
-            "CREATE TRIGGER trg_shifts_closed_never_change_update "
+            "CREATE TRIGGER trg_shifts_closed_never_change "
             "BEFORE UPDATE ON shifts WHEN OLD.status = 'closed' "
-            f"BEGIN SELECT RAISE(ABORT, '{CLOSED_SHIFT_MESSAGE}'); END"
-        )
-        op.execute(
-            "CREATE TRIGGER trg_shifts_closed_never_change_delete BEFORE DELETE ON shifts "
             f"BEGIN SELECT RAISE(ABORT, '{CLOSED_SHIFT_MESSAGE}'); END"
         )
         return
@@ -251,19 +247,14 @@ def _install_closed_shift_trigger() -> None:
         "FOR EACH ROW WHEN (OLD.status = 'closed') "
         "EXECUTE FUNCTION kasir_refuse_closed_shift_change()"
     )
-    op.execute(
-        "CREATE TRIGGER trg_shifts_never_deleted BEFORE DELETE ON shifts "
-        "FOR EACH ROW EXECUTE FUNCTION kasir_refuse_closed_shift_change()"
-    )
+
 
 
 def downgrade() -> None:
     if op.get_context().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS trg_shifts_closed_never_change_update")
-        op.execute("DROP TRIGGER IF EXISTS trg_shifts_closed_never_change_delete")
+        op.execute("DROP TRIGGER IF EXISTS trg_shifts_closed_never_change")
     else:
         op.execute("DROP TRIGGER IF EXISTS trg_shifts_closed_never_change ON shifts")
-        op.execute("DROP TRIGGER IF EXISTS trg_shifts_never_deleted ON shifts")
         op.execute("DROP FUNCTION IF EXISTS kasir_refuse_closed_shift_change()")
     op.drop_table("refunds")
     op.drop_index("ix_payments_shift_id", table_name="payments")

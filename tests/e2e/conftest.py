@@ -110,6 +110,17 @@ class Stack:
         item_id: int = response.json()["id"]
         return item_id
 
+    async def open_shift(
+        self, opening_float: int = 0, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Open the shift of the staff member `headers` authenticate (alice by default)."""
+        response = await self.client.post(
+            "/api/v1/shifts", json={"opening_float": opening_float}, headers=headers or self.staff
+        )
+        assert response.status_code == 201, response.text
+        shift: dict[str, Any] = response.json()
+        return shift
+
     async def place_order(self, *lines: tuple[int, int], table: str = "7") -> PlacedOrder:
         """Place an order of `(menu_item_id, quantity)` lines; one new item, twice, if none."""
         if not lines:
@@ -399,7 +410,7 @@ async def simulator_stack(
     app_slot.target = app
     assert container.simulator() is simulator
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
-        yield SimulatorStack(
+        stack = SimulatorStack(
             client,
             container,
             database_path,
@@ -408,6 +419,8 @@ async def simulator_stack(
             gateway=settings.qris_gateway,
             callbacks_to=app_slot,
         )
+        await stack.open_shift()  # alice's drawer: the cash she takes goes into it
+        yield stack
 
 
 @pytest.fixture
@@ -425,4 +438,6 @@ async def fake_api(
     container.clock.override(providers.Object(clock))
     app = create_app(container)
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
-        yield FakeStack(client, container, database_path, gateway=gateway, clock=clock)
+        stack = FakeStack(client, container, database_path, gateway=gateway, clock=clock)
+        await stack.open_shift()  # alice's drawer: the cash she takes goes into it
+        yield stack

@@ -27,7 +27,9 @@ async def _pay_in_cash(api: SimulatorStack, order: PlacedOrder, _: str) -> None:
 
 
 async def _cancel_the_order(api: SimulatorStack, order: PlacedOrder, _: str) -> None:
-    response = await api.client.post(f"/api/v1/orders/{order.id}/cancel", headers=api.staff)
+    response = await api.client.post(
+        f"/api/v1/orders/{order.id}/cancel", json={"reason": "the table left"}, headers=api.staff
+    )
     assert response.status_code == 200, response.text
 
 

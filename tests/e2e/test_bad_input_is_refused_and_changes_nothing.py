@@ -91,8 +91,10 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, int, str]] = [
         "order_not_payable",
     ),
     (STAFF, "POST", "/api/v1/payments/cash", {"order_id": "{order}"}, 400, "invalid_request"),
-    (STAFF, "POST", "/api/v1/orders/{paid}/cancel", None, 409, "invalid_transition"),
-    (STAFF, "POST", "/api/v1/orders/999/cancel", None, 404, "not_found"),
+    (STAFF, "POST", "/api/v1/orders/{paid}/cancel", {"reason": "x"}, 409, "invalid_transition"),
+    (STAFF, "POST", "/api/v1/orders/999/cancel", {"reason": "x"}, 404, "not_found"),
+    (STAFF, "POST", "/api/v1/orders/{order}/cancel", None, 422, "reason_required"),
+    (STAFF, "POST", "/api/v1/orders/{order}/cancel", {"reason": " "}, 422, "reason_required"),
     (STAFF, "POST", "/api/v1/payments/{uid}/refund/resolve", {"note": ""}, 400, "invalid_request"),
     (STAFF, "POST", "/api/v1/payments/{uid}/review/resolve", {"note": ""}, 400, "invalid_request"),
     (

@@ -95,7 +95,9 @@ async def test_409_when_the_order_is_already_paid_or_cancelled(
         )
     else:
         done = await fake_api.client.post(
-            f"/api/v1/orders/{order.id}/cancel", headers=fake_api.staff
+            f"/api/v1/orders/{order.id}/cancel",
+            json={"reason": "the table left"},
+            headers=fake_api.staff,
         )
     assert done.status_code in (200, 201)
     before = fake_api.snapshot()

@@ -63,7 +63,9 @@ async def test_a_customer_never_sees_who_took_cash_or_resolved_their_refund(
 
 async def test_a_customer_never_sees_who_cancelled_their_order(api: SimulatorStack) -> None:
     order = await api.place_order()
-    cancelled = await api.client.post(f"/api/v1/orders/{order.id}/cancel", headers=api.staff)
+    cancelled = await api.client.post(
+        f"/api/v1/orders/{order.id}/cancel", json={"reason": "the table left"}, headers=api.staff
+    )
     assert cancelled.status_code == 200
     assert cancelled.json()["cancelled_by"] == STAFF_NAME  # the staff answer says who
 

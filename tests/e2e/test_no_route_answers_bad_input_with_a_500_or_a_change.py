@@ -88,6 +88,17 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/auth/login": {"name": "Sari", "password": "a-long-password"},
     "POST /api/v1/staff": {"name": "Budi", "role": "cashier", "password": "a-long-password"},
     "PATCH /api/v1/staff/{account_id}": {"role": "admin", "password": "a-long-password"},
+    "POST /api/v1/orders/{order_id}/cancel": {"reason": "the table left"},
+    "POST /api/v1/shifts": {"opening_float": 100_000},
+    "POST /api/v1/shifts/{shift_id}/cash-movements": {
+        "kind": "paid_out",
+        "amount": 10_000,
+        "reason": "ice",
+    },
+    "POST /api/v1/shifts/{shift_id}/close": {"counted_cash": 150_000, "note": "ok"},
+    "POST /api/v1/orders/{order_id}/refunds": {"amount": 1_000, "reason": "cold soup"},
+    "POST /api/v1/refunds/{refund_id}/approve": {"reference": "TRF-1"},
+    "POST /api/v1/refunds/{refund_id}/reject": {"note": "not owed"},
     "POST /bench/json": {
         "order_id": "{order}",
         "amount": 50_000,
@@ -438,6 +449,8 @@ async def _seed(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
         "/api/v1/menu-items", json={"name": "Nasi", "price": 25_000}, headers=STAFF
     )
     assert item.status_code == 201, item.text
+    shift = await client.post("/api/v1/shifts", json={"opening_float": 0}, headers=STAFF)
+    assert shift.status_code == 201, shift.text
     lines = {"items": [{"menu_item_id": item.json()["id"], "quantity": 2}]}
     waiting = (await client.post("/api/v1/orders", json=lines)).json()
     paid = (await client.post("/api/v1/orders", json=lines)).json()
@@ -469,6 +482,7 @@ async def _seed(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
             "item_id": item.json()["id"],
             "entry_id": 1,
             "account_id": sari.json()["id"],
+            "shift_id": shift.json()["id"],
         },
     }
 

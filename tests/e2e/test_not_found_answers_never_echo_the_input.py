@@ -17,7 +17,10 @@ async def test_every_not_found_answer_leaves_the_callers_input_out(api: Simulato
     staff = api.staff
     requests: list[tuple[str, str, dict[str, Any] | None, dict[str, str]]] = [
         ("GET", f"/api/v1/orders/{ID}", None, staff),
-        ("POST", f"/api/v1/orders/{ID}/cancel", None, staff),
+        ("POST", f"/api/v1/orders/{ID}/cancel", {"reason": "the table left"}, staff),
+        ("GET", f"/api/v1/shifts/{ID}/report", None, staff),
+        ("POST", f"/api/v1/orders/{ID}/refunds", {"amount": 1, "reason": "cold"}, staff),
+        ("POST", f"/api/v1/refunds/{ID}/approve", {"reference": "TRF-1"}, staff),
         ("POST", "/api/v1/orders", {"items": [{"menu_item_id": ID, "quantity": 1}]}, {}),
         (
             "POST",

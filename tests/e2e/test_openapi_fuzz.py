@@ -108,6 +108,15 @@ OPERATIONS = [
     "GET /pay/{order_id}",
     "GET /pay/{order_id}/status",
     "POST /pay/{order_id}/qr",
+    "POST /api/v1/shifts",
+    "GET /api/v1/shifts/current",
+    "GET /api/v1/shifts/{shift_id}/report",
+    "POST /api/v1/shifts/{shift_id}/cash-movements",
+    "POST /api/v1/shifts/{shift_id}/close",
+    "POST /api/v1/orders/{order_id}/refunds",
+    "GET /api/v1/refunds",
+    "POST /api/v1/refunds/{refund_id}/approve",
+    "POST /api/v1/refunds/{refund_id}/reject",
 ]
 
 
@@ -201,9 +210,12 @@ def fuzz_target(database_url: str) -> Iterator[FuzzTarget]:
 
 
 def _seed(post: Callable[..., Any]) -> None:
-    """Rows for generated ids to find: an order with a pending QRIS attempt, a paid order."""
+    """Rows for generated ids to find: an order with a pending QRIS attempt, a paid order, an
+    open shift and a refund of the paid order."""
     item = post("/api/v1/menu-items", json={"name": "Nasi goreng", "price": 25_000}, headers=STAFF)
     assert item.status_code == 201, item.text
+    shift = post("/api/v1/shifts", json={"opening_float": 100_000}, headers=STAFF)
+    assert shift.status_code == 201, shift.text
     lines = {"items": [{"menu_item_id": item.json()["id"], "quantity": 2}]}
     waiting = post("/api/v1/orders", json=lines)
     paid = post("/api/v1/orders", json=lines)
@@ -220,6 +232,12 @@ def _seed(post: Callable[..., Any]) -> None:
         headers=STAFF,
     )
     assert (qris.status_code, cash.status_code) == (201, 201), (qris.text, cash.text)
+    refund = post(
+        f"/api/v1/orders/{paid.json()['id']}/refunds",
+        json={"amount": 5_000, "reason": "cold soup"},
+        headers=STAFF,
+    )
+    assert refund.status_code == 201, refund.text
 
 
 def _has_inputs(operation: APIOperation[Any, Any, Any, Any]) -> bool:

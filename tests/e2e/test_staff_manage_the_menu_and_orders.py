@@ -93,14 +93,20 @@ async def test_staff_cancel_an_unpaid_order_and_its_open_qris_attempt(
     uid = await fake_api.started_qris(order)
 
     cancelled = await fake_api.client.post(
-        f"/api/v1/orders/{order.id}/cancel", headers=fake_api.staff
+        f"/api/v1/orders/{order.id}/cancel",
+        json={"reason": "the table left"},
+        headers=fake_api.staff,
     )
 
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["cancelled_by"] == "alice"
     assert (await fake_api.payment(uid))["status"] == "cancelled"
-    again = await fake_api.client.post(f"/api/v1/orders/{order.id}/cancel", headers=fake_api.staff)
+    again = await fake_api.client.post(
+        f"/api/v1/orders/{order.id}/cancel",
+        json={"reason": "the table left"},
+        headers=fake_api.staff,
+    )
     fake_api.error(again, 409, "invalid_transition")
     # Money that arrives anyway for the cancelled order is flagged for refund, never lost.
     fake_api.gateway.pay(uid)

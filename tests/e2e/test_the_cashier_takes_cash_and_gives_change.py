@@ -187,7 +187,11 @@ async def test_cash_for_an_order_already_paid_or_cancelled_is_409_and_unknown_is
     )
     assert first.status_code == 201
     cancelled = await api.place_order()
-    cancel = await api.client.post(f"/api/v1/orders/{cancelled.id}/cancel", headers=api.staff)
+    cancel = await api.client.post(
+        f"/api/v1/orders/{cancelled.id}/cancel",
+        json={"reason": "the table left"},
+        headers=api.staff,
+    )
     assert cancel.status_code == 200
     before = api.snapshot()
 

@@ -50,7 +50,7 @@ class ShiftController(Controller):
         summary="The caller's open shift with its X report (cashier, admin)",
         description="404 when the caller has no open shift.",
         security=STAFF,
-        responses=responses(401, 403, 404),
+        responses=responses(400, 401, 403, 404),
     )
     async def current(
         self, current_shift: NamedDependency[CurrentShift], staff: NamedDependency[Staff]

@@ -249,7 +249,6 @@ def _install_closed_shift_trigger() -> None:
     )
 
 
-
 def downgrade() -> None:
     if op.get_context().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS trg_shifts_closed_never_change")

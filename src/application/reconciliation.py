@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
+from application.callers import System
 from application.coalescing import SingleFlight
 from application.errors import NotFound, StatusCheckDeferred
 from application.gateway import GatewayPaymentState, GatewayStatus
 from application.gateways import Gateways
 from application.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
 from application.reconciliation_schedule import ReviewReason, next_scheduled_check
+from application.refund_audit import requested_record
 from application.retry import retry_on_conflict
 from domain.events import DomainEvent, PaymentFlaggedForReview
 from domain.orders import Order
@@ -254,7 +256,9 @@ class AttemptReconciler:
         ):
             # Money kasir cannot keep joins the refund workflow: an admin approves it with the
             # reference of the refund made by hand.
-            await uow.refunds.add(Refund.flagged_by_kasir(payment=payment, now=self.clock.now()))
+            flagged = Refund.flagged_by_kasir(payment=payment, now=self.clock.now())
+            await uow.refunds.add(flagged)
+            await uow.audit.append(requested_record(System("reconciliation"), flagged))
         if outcome is AttemptOutcome.AMOUNT_MISMATCH:
             detail = payment.refund_reason or "the gateway reports another amount paid"
             await self.flag_in(

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from application.callers import Caller
+from application.audit import audit_record
+from application.callers import Caller, Staff
 from application.errors import NotFound
 from application.gateway_cancellation import withdraw_closed_qr
 from application.gateways import Gateways
@@ -31,23 +32,37 @@ class CancelOrder:
         blank reason, NotFound, or InvalidTransition when the order is paid or cancelled."""
         staff = require_drawer_staff(caller)
         why = required_text(reason or "", what="reason", limit=MAX_REASON_LENGTH)
-        order, closed_qr = await retry_on_conflict(lambda: self._cancel(order_id, staff.name, why))
+        order, closed_qr = await retry_on_conflict(lambda: self._cancel(order_id, staff, why))
         await withdraw_closed_qr(self.gateways, closed_qr)
         return order
 
     async def _cancel(
-        self, order_id: int, cancelled_by: str, reason: str
+        self, order_id: int, staff: Staff, reason: str
     ) -> tuple[Order, Payment | None]:
         now = self.clock.now()
         async with self.uow() as uow:
             order = await uow.orders.get(order_id, for_update=True)
             if order is None:
                 raise NotFound("order not found")
-            order.cancel(by=cancelled_by, now=now, reason=reason)
+            order.cancel(by=staff.name, now=now, reason=reason)
             await uow.orders.update(order)  # its event first: the order was cancelled
             attempt = await uow.payments.find_open_qris(order_id)
             if attempt is not None:
                 attempt.cancel(reason="order cancelled", now=now)
                 await uow.payments.update(attempt)
+            await uow.audit.append(
+                audit_record(
+                    staff,
+                    "order.voided",
+                    f"order:{order_id}",
+                    at=now,
+                    before={"status": "awaiting_payment"},
+                    after={
+                        "status": order.status.value,
+                        "reason": reason,
+                        "closed_attempt": attempt.order_uid if attempt else None,
+                    },
+                )
+            )
             await uow.commit()
         return order, attempt

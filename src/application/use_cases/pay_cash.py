@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from application.audit import audit_record
 from application.callers import Caller, Staff
 from application.errors import GatewayError, NotFound, OrderPaid, ShiftRequired
 from application.gateway import GatewayPaymentState, GatewayStatus
@@ -137,5 +138,22 @@ class PayCash:
             await uow.payments.add(payment)
             await uow.orders.update(order)
             await uow.shifts.update(shift)  # last: fails if the shift closed since it was read
+            await uow.audit.append(
+                audit_record(
+                    staff,
+                    "payment.cash_taken",
+                    f"order:{order_id}",
+                    at=payment.created_at,
+                    before={"status": "awaiting_payment"},
+                    after={
+                        "status": order.status.value,
+                        "payment": payment.order_uid,
+                        "amount": payment.amount,
+                        "tendered": payment.cash_tendered,
+                        "change_due": payment.change_due,
+                        "shift_id": shift.key,
+                    },
+                )
+            )
             await uow.commit()
         return payment, open_qris

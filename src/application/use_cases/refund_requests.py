@@ -18,6 +18,7 @@ from datetime import datetime
 from application.callers import Caller, Role, Staff, require_staff
 from application.errors import NotFound, OwnRefundApproval, ShiftRequired
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from application.refund_audit import decided_record, requested_record
 from application.retry import retry_on_conflict
 from application.shift_access import require_drawer_staff
 from domain.errors import OrderNotRefundable
@@ -73,6 +74,7 @@ class RequestRefund:
             )
             await uow.orders.update(order)  # the reservation: CHECK refund_reserved <= total
             await uow.refunds.add(refund)
+            await uow.audit.append(requested_record(staff, refund))
             if staff.role is Role.ADMIN and refund.amount <= self.approval_threshold:
                 await _make(uow, refund, staff, request.reference, self.clock)
             await uow.commit()
@@ -118,6 +120,7 @@ class RejectRefund:
             async with self.uow() as uow:
                 refund = await _lock_refund(uow, refund_id, admin)
                 refund.reject(by=admin.staff_id, by_name=admin.name, note=note, now=now)
+                await uow.audit.append(decided_record(admin, refund, "refund.rejected"))
                 if refund.flagged:
                     # The flag on the payment is settled too: staff decided not to pay it back.
                     await _settle_flag(uow, refund, admin, f"refund rejected: {note or ''}", now)
@@ -189,8 +192,10 @@ async def _make(
         refund.approve(by=approver.staff_id, by_name=approver.name, now=now, shift_id=shift.key)
         await uow.refunds.update(refund)
         await uow.shifts.update(shift)  # last, conditional: fails if it closed meanwhile
+        await uow.audit.append(decided_record(approver, refund, "refund.approved"))
         return
     refund.approve(by=approver.staff_id, by_name=approver.name, now=now, reference=reference)
+    await uow.audit.append(decided_record(approver, refund, "refund.approved"))
     if refund.flagged:
         await _settle_flag(uow, refund, approver, refund.reference or "", now)
     await uow.refunds.update(refund)

@@ -3,6 +3,7 @@ and the X (open) and Z (closed) reports."""
 
 from dataclasses import dataclass
 
+from application.audit import audit_record
 from application.callers import Caller
 from application.errors import NotFound, ShiftAlreadyOpen
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -43,13 +44,23 @@ class OpenShift:
             async with self.uow() as uow:
                 if await uow.shifts.find_open(staff.staff_id) is not None:
                     raise ShiftAlreadyOpen(f"{staff.name} already has an open shift")
+                now = self.clock.now()
                 shift = Shift.open(
                     staff_id=staff.staff_id,
                     staff_name=staff.name,
                     opening_float=opening_float,
-                    now=self.clock.now(),
+                    now=now,
                 )
                 await uow.shifts.add(shift)
+                await uow.audit.append(
+                    audit_record(
+                        staff,
+                        "shift.opened",
+                        f"shift:{shift.key}",
+                        at=now,
+                        after={"opening_float": shift.opening_float},
+                    )
+                )
                 await uow.commit()
             return shift
 
@@ -103,16 +114,32 @@ class RecordCashMovement:
         async def move() -> CashMovement:
             async with self.uow() as uow:
                 shift = require_shift_access(staff, await uow.shifts.get(shift_id, for_update=True))
+                now = self.clock.now()
+                before = shift.expected_cash
                 movement = shift.move_cash(
                     kind=kind,
                     amount=amount,
                     reason=reason,
                     staff_id=staff.staff_id,
                     staff_name=staff.name,
-                    now=self.clock.now(),
+                    now=now,
                 )
                 await uow.shifts.update(shift)
                 stored = await uow.shifts.add_movement(movement)
+                await uow.audit.append(
+                    audit_record(
+                        staff,
+                        f"shift.{kind.value}",
+                        f"shift:{shift.key}",
+                        at=now,
+                        before={"expected_cash": before},
+                        after={
+                            "expected_cash": shift.expected_cash,
+                            "amount": stored.amount,
+                            "reason": stored.reason,
+                        },
+                    )
+                )
                 await uow.commit()
             return stored
 
@@ -140,15 +167,32 @@ class CloseShift:
         async def close() -> ShiftReport:
             async with self.uow() as uow:
                 shift = require_shift_access(staff, await uow.shifts.get(shift_id, for_update=True))
+                now = self.clock.now()
+                forced = not shift.belongs_to(staff.staff_id)
                 shift.close(
                     counted_cash=counted_cash,
                     note=note,
                     by=staff.staff_id,
                     by_name=staff.name,
-                    now=self.clock.now(),
-                    forced=not shift.belongs_to(staff.staff_id),
+                    now=now,
+                    forced=forced,
                 )
                 await uow.shifts.update(shift)
+                await uow.audit.append(
+                    audit_record(
+                        staff,
+                        "shift.force_closed" if forced else "shift.closed",
+                        f"shift:{shift.key}",
+                        at=now,
+                        before={"status": "open", "staff_id": shift.staff_id},
+                        after={
+                            "status": shift.status.value,
+                            "expected_cash": shift.expected_at_close,
+                            "counted_cash": shift.counted_cash,
+                            "difference": shift.difference,
+                        },
+                    )
+                )
                 report = await _report(uow, shift)
                 await uow.commit()
             return report

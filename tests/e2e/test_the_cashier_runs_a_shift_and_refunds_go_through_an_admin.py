@@ -300,3 +300,27 @@ async def test_bad_drawer_and_refund_requests_get_a_clear_4xx_and_change_nothing
     api.error(response, status, code)
     await api.documented(response, f"POST {_template(path)}")
     assert api.snapshot(TABLES) == before
+
+
+async def test_a_retried_paid_out_or_refund_request_with_its_key_counts_once(
+    api: FakeStack,
+) -> None:
+    shift = await post(api, "/api/v1/shifts", {"opening_float": 100_000}, BUDI)
+    order = await _paid(api)
+    retried = [
+        (
+            f"/api/v1/shifts/{shift['id']}/cash-movements",
+            {"kind": "paid_out", "amount": 5_000, "reason": "ice"},
+        ),
+        (f"/api/v1/orders/{order.id}/refunds", {"amount": 1_000, "reason": "cold"}),
+    ]
+
+    for n, (path, body) in enumerate(retried):
+        key = {"Idempotency-Key": f"drawer-retry-key-{n:04d}"}
+        first = await api.client.post(path, json=body, headers={**BUDI, **key})
+        again = await api.client.post(path, json=body, headers={**BUDI, **key})
+        assert (first.status_code, again.json()) == (201, first.json())
+
+    report = (await api.client.get("/api/v1/shifts/current", headers=BUDI)).json()
+    assert (report["paid_out"], report["expected_cash"]) == (5_000, 95_000)
+    assert api.count("refunds") == 1

@@ -17,6 +17,7 @@ from application.use_cases.refund_requests import (
 from domain.refunds import RefundLine, RefundStatus
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.errors import responses
+from entrypoints.http.idempotency import IDEMPOTENT, IdempotencyKey
 from entrypoints.http.schemas.constraints import PathId
 from entrypoints.http.schemas.drawer import (
     ApproveRefundRequest,
@@ -39,9 +40,11 @@ class OrderRefundController(Controller):
             "invalid_refund). Never above what was paid less earlier requested and approved "
             "refunds (422 refund_exceeds_paid). A cashier's request, or one above "
             "REFUND_APPROVAL_THRESHOLD, waits for an admin (`status: requested`); an admin's "
-            "at or below it is approved at once (`status: approved`)."
+            "at or below it is approved at once (`status: approved`). Send an Idempotency-Key "
+            "so that a retried request does not ask twice."
         ),
         security=STAFF,
+        opt=IDEMPOTENT,
         responses=responses(400, 401, 403, 404, 409, 413, 415, 422),
     )
     async def request_refund(
@@ -50,6 +53,7 @@ class OrderRefundController(Controller):
         data: JSONBody[RefundRequestBody],
         request_refund: NamedDependency[RequestRefund],
         staff: NamedDependency[Staff],
+        idempotency_key: IdempotencyKey = None,
     ) -> RefundResponse:
         lines = None
         if data.lines is not None:

@@ -15,6 +15,7 @@ from application.use_cases.shifts import (
 )
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.errors import responses
+from entrypoints.http.idempotency import IDEMPOTENT, IdempotencyKey
 from entrypoints.http.schemas.constraints import PathId
 from entrypoints.http.schemas.drawer import (
     CashMovementRequest,
@@ -77,9 +78,11 @@ class ShiftController(Controller):
         summary="Paid-in or paid-out of the shift's drawer, with a reason",
         description=(
             "Its own cashier or an admin. 422 invalid_amount for 0, reason_required without a "
-            "reason; 409 shift_closed for a closed shift."
+            "reason; 409 shift_closed for a closed shift. Send an Idempotency-Key so that a "
+            "retried request is not counted twice."
         ),
         security=STAFF,
+        opt=IDEMPOTENT,
         responses=responses(400, 401, 403, 404, 409, 413, 415, 422),
     )
     async def move_cash(
@@ -88,6 +91,7 @@ class ShiftController(Controller):
         data: JSONBody[CashMovementRequest],
         record_cash_movement: NamedDependency[RecordCashMovement],
         staff: NamedDependency[Staff],
+        idempotency_key: IdempotencyKey = None,
     ) -> CashMovementResponse:
         movement = await record_cash_movement.execute(
             shift_id, kind=data.kind, amount=data.amount, reason=data.reason or "", caller=staff

@@ -87,7 +87,7 @@ def create_app(
     )
     creating = Router(
         path="/",
-        route_handlers=[OrderController, PaymentController],
+        route_handlers=[OrderController, PaymentController, ShiftController, OrderRefundController],
         middleware=[limited, idempotent],
     )
     handlers: list[ControllerRouterHandler] = [
@@ -96,8 +96,6 @@ def create_app(
         creating,
         OrderEventsController,
         StaffReviewController,
-        ShiftController,
-        OrderRefundController,
         RefundController,
         GatewayNotificationController,
         InboxController,

@@ -80,7 +80,12 @@ class NewEvents:
         """What `collect_new_events` will hand out, each event with the aggregate that recorded
         it (None for a recorded one), left in place: the outbox writes these before commit."""
         return [
-            *((event, aggregate) for aggregate in self._stored for event in aggregate.events),
+            *(
+                # The outbox describes orders and payments; shifts and refunds name their order.
+                (event, aggregate if isinstance(aggregate, Order | Payment) else None)
+                for aggregate in self._stored
+                for event in aggregate.events
+            ),
             *((event, None) for event in self._recorded),
         ]
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from domain.events import (
+    CashMovementRecorded,
     DomainEvent,
     OrderCancelled,
     OrderPaid,
@@ -32,8 +33,14 @@ from domain.events import (
     PaymentRequested,
     PaymentReviewResolved,
     PaymentSucceeded,
+    RefundApproved,
+    RefundMade,
+    RefundRejected,
+    RefundRequested,
     RefundRequired,
     RefundResolved,
+    ShiftClosed,
+    ShiftOpened,
 )
 from domain.orders import Order
 from domain.payments import Payment
@@ -55,8 +62,20 @@ EVENT_TYPES: dict[type[Any], str] = {
 }
 # Events for staff only: they stay inside kasir (the review queue is not the ordering
 # system's business, and their details name staff and gateway disputes).
+# The cash drawer and the refund workflow are staff business too (docs/drawer.md): their events
+# reach the in-process publisher (logs, metrics), not the webhook feed.
 STAFF_ONLY_EVENTS: frozenset[type[Any]] = frozenset(
-    {PaymentFlaggedForReview, PaymentReviewResolved}
+    {
+        PaymentFlaggedForReview,
+        PaymentReviewResolved,
+        ShiftOpened,
+        ShiftClosed,
+        CashMovementRecorded,
+        RefundRequested,
+        RefundApproved,
+        RefundRejected,
+        RefundMade,
+    }
 )
 ALL_EVENT_TYPES: tuple[str, ...] = tuple(sorted(set(EVENT_TYPES.values())))
 

@@ -176,7 +176,9 @@ async def test_a_signed_success_for_a_voided_order_the_gateway_has_not_confirmed
     # be on its way: kasir checks again, so late money is owed back and a denial reaches staff.
     service = services.start()
     order_id, uid = await pending_attempt(service)
-    await service.cancel_order().execute(order_id, caller=Staff("staff:sari"))
+    await service.cancel_order().execute(
+        order_id, reason="the table left", caller=Staff("staff:sari")
+    )
 
     handled = await service.handle_payment_notification().execute(
         services.gateway.notification_for(uid)

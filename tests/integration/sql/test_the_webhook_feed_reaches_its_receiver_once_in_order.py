@@ -49,6 +49,7 @@ class Service:
         )
         order_id: int = placed.json()["id"]
         if pay:
+            await self.open_drawer()
             paid = await self.client.post(
                 "/api/v1/payments/cash",
                 json={"order_id": order_id, "amount_tendered": 50_000},
@@ -56,9 +57,20 @@ class Service:
             )
             assert paid.status_code == 201, paid.text
         if cancel:
-            cancelled = await self.client.post(f"/api/v1/orders/{order_id}/cancel", headers=STAFF)
+            cancelled = await self.client.post(
+                f"/api/v1/orders/{order_id}/cancel", json={"reason": "left"}, headers=STAFF
+            )
             assert cancelled.status_code == 200, cancelled.text
         return order_id
+
+    async def open_drawer(self) -> None:
+        """Alice's shift, once per database: the cash she takes goes into it."""
+        current = await self.client.get("/api/v1/shifts/current", headers=STAFF)
+        if current.status_code == 404:
+            opened = await self.client.post(
+                "/api/v1/shifts", json={"opening_float": 0}, headers=STAFF
+            )
+            assert opened.status_code == 201, opened.text
 
 
 async def events_of(engine: AsyncEngine, order_ids: list[int]) -> dict[int, list[str]]:

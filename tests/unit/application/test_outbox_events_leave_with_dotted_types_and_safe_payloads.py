@@ -61,7 +61,7 @@ def order_and_attempt() -> tuple[Order, Payment]:
     order.assign_id(9)
     order.events.clear()
     attempt = Payment.take_cash(
-        order=order, order_uid="KSR-cash", tendered=60_000, taken_by="alice", now=NOW
+        order=order, order_uid="KSR-cash", tendered=60_000, taken_by="alice", shift_id=1, now=NOW
     )
     attempt.events.clear()
     return order, attempt

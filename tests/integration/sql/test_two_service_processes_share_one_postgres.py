@@ -614,9 +614,7 @@ async def test_each_event_goes_once_to_each_subscriber_when_both_processes_dispa
                     headers=STAFF,
                 )
             else:
-                done = await client.post(
-                    f"{other}/api/v1/orders/{order['id']}/cancel", headers=STAFF
-                )
+                done = await cancel_order(client, other, order)
             assert done.status_code in (200, 201), done.text
         order_ids = [order["id"] for order in placed]
         committed = await rows(

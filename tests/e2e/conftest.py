@@ -419,7 +419,8 @@ async def simulator_stack(
             gateway=settings.qris_gateway,
             callbacks_to=app_slot,
         )
-        await stack.open_shift()  # alice's drawer: the cash she takes goes into it
+        if keep is None:  # a fresh database: alice's drawer, for the cash she takes
+            await stack.open_shift()
         yield stack
 
 

@@ -50,7 +50,9 @@ async def test_cancelling_an_order_cancels_its_qr_at_a_gateway_that_can(
     order = await api.place_order()
     uid = await api.started_qris(order)
 
-    cancelled = await api.client.post(f"/api/v1/orders/{order.id}/cancel", headers=api.staff)
+    cancelled = await api.client.post(
+        f"/api/v1/orders/{order.id}/cancel", json={"reason": "the table left"}, headers=api.staff
+    )
 
     assert cancelled.status_code == 200, cancelled.text
     at_gateway = await api.at_gateway(uid)

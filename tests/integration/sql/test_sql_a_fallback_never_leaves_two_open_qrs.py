@@ -19,6 +19,7 @@ from application.gateway import Customer
 from application.gateways import Gateways
 from application.reconciliation import AttemptReconciler
 from application.use_cases.pay_cash import PayCash
+from application.use_cases.shifts import OpenShift
 from application.use_cases.start_qris_payment import StartQrisPayment, StartQrisPaymentCommand
 from domain.errors import DomainError
 from domain.menu import MenuItem
@@ -90,6 +91,7 @@ async def test_cash_racing_the_fallback_leaves_no_qr_open_anywhere(
     sql_engine: AsyncEngine,
 ) -> None:
     uow, configured, second, order = await _setting(sql_engine)
+    await OpenShift(uow, SettableClock(NOW)).execute(opening_float=0, caller=STAFF)  # the till
     cash = PayCash(
         uow,
         SettableClock(NOW),

@@ -50,7 +50,7 @@ async def _cash(kasir: Kasir, order: Order) -> None:
 
 
 async def _cancel(kasir: Kasir, order: Order) -> None:
-    await cancel_order(kasir).execute(order.key, caller=STAFF)
+    await cancel_order(kasir).execute(order.key, reason="the table left", caller=STAFF)
 
 
 CLOSERS = {"cash": _cash, "cancel": _cancel}

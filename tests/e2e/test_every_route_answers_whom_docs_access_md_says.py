@@ -130,6 +130,8 @@ class Walk:
     headers: dict[str, dict[str, str]]
     signed: dict[int, str]  # order id -> the `sig` of its payment page link
     streams: dict[int, str]  # order id -> a stream token for it
+    shift_id: int = 0  # the walk cashier's own shift
+    refund_id: int = 0  # a refund alice requested, waiting for another admin
 
     async def sign_in(self, who: str) -> None:
         response = await self.api.client.post(
@@ -145,6 +147,8 @@ class Walk:
             "order_uid": self.uid,
             "entry_id": 1,
             "account_id": self.cashier_id,
+            "shift_id": self.shift_id,
+            "refund_id": self.refund_id,
             "subscription_id": "whsub_00",
             "delivery_id": 1,
             "path": "swagger",
@@ -166,6 +170,14 @@ class Walk:
             },
             "POST /api/v1/payments/cash": {"order_id": self.other.id, "amount_tendered": 10**6},
             "POST /api/v1/payments/{order_uid}/refund/resolve": {"note": "paid back"},
+            "POST /api/v1/shifts": {"opening_float": 0},
+            "POST /api/v1/shifts/{shift_id}/cash-movements": {
+                "kind": "paid_in",
+                "amount": 1_000,
+                "reason": "change",
+            },
+            "POST /api/v1/shifts/{shift_id}/close": {"counted_cash": 1_000},
+            "POST /api/v1/orders/{order_id}/refunds": {"amount": 1_000, "reason": "cold"},
             "POST /api/v1/payments/{order_uid}/review/resolve": {"note": "dismissed"},
             "POST /api/v1/notifications/{entry_id}/review": {"note": "checked"},
             "POST /api/v1/auth/login": {"name": "walk-cashier", "password": PASSWORD},
@@ -236,6 +248,25 @@ async def walk(api: SimulatorStack) -> Walk:
         walk.streams[placed.id] = issued.json()["stream_token"]
     for who in ("cashier", "admin"):
         await walk.sign_in(who)
+    shift = await api.client.post(
+        "/api/v1/shifts", json={"opening_float": 0}, headers=walk.headers["cashier"]
+    )
+    assert shift.status_code == 201, shift.text
+    walk.shift_id = shift.json()["id"]
+    paid = await api.place_order((item, 1))
+    cash = await api.client.post(
+        "/api/v1/payments/cash",
+        json={"order_id": paid.id, "amount_tendered": paid.total},
+        headers=api.staff,
+    )
+    assert cash.status_code == 201, cash.text
+    refund = await api.client.post(
+        f"/api/v1/orders/{paid.id}/refunds",
+        json={"amount": paid.total, "reason": "cold"},
+        headers=api.staff,
+    )
+    assert refund.status_code == 201, refund.text
+    walk.refund_id = refund.json()["id"]
     return walk
 
 

@@ -63,6 +63,7 @@ async def test_a_cashier_signs_in_takes_cash_cannot_change_the_menu_and_signs_ou
     body = response.json()
     sari = {"Authorization": f"Bearer {body['token']}"}
     order = await api.place_order()
+    await api.open_shift(headers=sari)  # her till: the cash she takes goes into it
 
     cash = await api.client.post(
         "/api/v1/payments/cash",
@@ -189,6 +190,7 @@ async def test_the_admin_reads_the_audit_log_filtered_and_page_by_page(api: Simu
         "auth.login",
         "auth.login_failed",
         "staff.added",
+        "shift.opened",  # alice's till, opened by the stack
     ]
     await api.documented(everything, "GET /api/v1/audit")
     [entry] = failed.json()["entries"]

@@ -86,7 +86,7 @@ async def test_a_paid_order_is_settled_with_the_paying_attempt_and_no_qr(
 async def test_a_cancelled_order_is_settled_and_shows_no_qr(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    await kasir.cancel_order.execute(order.key, caller=Staff("sari"))
+    await kasir.cancel_order.execute(order.key, reason="the table left", caller=Staff("sari"))
 
     view = await _view(kasir, order)
 
@@ -128,7 +128,7 @@ async def test_the_view_carries_the_orders_events_after_a_sequence_number(
     everything = await GetLiveStatus(kasir.uow, kasir.clock).execute(
         order.key, caller=OrderPassHolder(order.key)
     )
-    await kasir.cancel_order.execute(order.key, caller=Staff("sari"))
+    await kasir.cancel_order.execute(order.key, reason="the table left", caller=Staff("sari"))
     news = await GetLiveStatus(kasir.uow, kasir.clock).execute(
         order.key, caller=OrderPassHolder(order.key), after_seq=everything.last_seq
     )

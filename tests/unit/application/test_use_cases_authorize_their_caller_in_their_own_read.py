@@ -129,6 +129,7 @@ async def test_admin_actions_refuse_a_cashier_and_change_nothing(
 async def test_a_cashier_takes_payments_voids_orders_and_reads_what_needs_a_human(
     kasir: Kasir, order: Order, action: str
 ) -> None:
+    await kasir.open_drawers(CASHIER)  # her till: the cash she takes goes into it
     await STAFF_ACTIONS[action](kasir, order, CASHIER)  # no Forbidden
 
 

@@ -1,7 +1,7 @@
 """Cash drawer shifts, refund requests, and void reasons.
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-30
 
 - `shifts`, `shift_cash_movements`, `refunds`: new tables (adapters/sqlalchemy/tables_drawer.py,
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -34,12 +34,13 @@ class TokensWithRoles:
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
-    def identify(self, authorization: str | None) -> Staff | None:
+    async def identify(self, authorization: str | None) -> Staff | None:
         token = (authorization or "").removeprefix("Bearer ")
-        return PEOPLE.get(token) or self._inner.identify(authorization)
+        known = PEOPLE.get(token)
+        return known if known is not None else await self._inner.identify(authorization)
 
-    def require(self, authorization: str | None) -> Staff:
-        staff = self.identify(authorization)
+    async def require(self, authorization: str | None) -> Staff:
+        staff = await self.identify(authorization)
         if staff is None:
             raise NotAuthorizedException("no", headers={"WWW-Authenticate": "Bearer"})
         return staff

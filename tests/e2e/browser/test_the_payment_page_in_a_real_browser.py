@@ -140,7 +140,9 @@ def test_a_closed_qr_is_never_shown(kasir: Kasir, browser: WebDriver, tmp_path: 
     _open(browser, qris["payment_page_url"])
     wait_for_status(browser, "awaiting_payment")
 
-    cancelled = kasir.staff("POST", f"/api/v1/orders/{order['id']}/cancel")
+    cancelled = kasir.staff(
+        "POST", f"/api/v1/orders/{order['id']}/cancel", json={"reason": "the table left"}
+    )
     assert cancelled.status_code == 200, cancelled.text
     wait_for_status(browser, "cancelled")
     browser.save_screenshot(str(tmp_path / "cancelled.png"))

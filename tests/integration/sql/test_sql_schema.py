@@ -19,6 +19,8 @@ from adapters.sqlalchemy.migrate import alembic_config
 from adapters.sqlalchemy.schema import metadata
 
 TABLES = tuple(table.name for table in metadata.sorted_tables)
+# Indexes later migrations added to the payments table (0009: the day report's).
+LATER_PAYMENT_INDEXES = frozenset({"ix_payments_paid_at", "ix_payments_refund_resolved_at"})
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -132,7 +134,13 @@ async def test_each_migration_downgrades_cleanly_and_upgrades_again(
     await _alembic(sqlite_database_url, sqlite_engine, "downgrade", "0001")
     at_0001 = await _run(sqlite_engine, _snapshot_without_inbox)
     # Undoing 0002 leaves the payments table as 0001 made it, CHECKs and partial index included.
-    assert at_0001["payments"] == models["payments"]
+    as_made_by_0001 = {
+        **models["payments"],
+        "indexes": [
+            ix for ix in models["payments"]["indexes"] if ix[0] not in LATER_PAYMENT_INDEXES
+        ],
+    }
+    assert at_0001["payments"] == as_made_by_0001
     await _alembic(sqlite_database_url, sqlite_engine, "downgrade", "base")
     tables = await _run(sqlite_engine, lambda c: inspect(c).get_table_names())
     assert set(tables) <= {"alembic_version"}

@@ -8,9 +8,13 @@ order was paid in cash shows once in gross and, the day it is given back, once i
 Money is integer rupiah.
 """
 
+import base64
+import binascii
+import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from application.errors import InvalidQuery
 from domain.orders import OrderStatus
 from domain.payments import PaymentMethod
 
@@ -99,3 +103,27 @@ class OrderFilter:
     cashier: str | None = None
     before_id: int | None = None
     after: OrderCursor | None = None
+
+
+def encode_cursor(cursor: OrderCursor) -> str:
+    """The cursor as an opaque string for clients (they only hand it back)."""
+    raw = json.dumps([cursor.placed_at.astimezone(UTC).isoformat(), cursor.order_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> OrderCursor:
+    """The cursor a client handed back; InvalidQuery when it is not one kasir made."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        placed_at, order_id = json.loads(raw)
+        at = datetime.fromisoformat(placed_at)
+        if (
+            isinstance(order_id, bool)
+            or not isinstance(order_id, int)
+            or order_id < 1
+            or at.utcoffset() != timedelta(0)
+        ):
+            raise ValueError("not a cursor")
+    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
+        raise InvalidQuery("the cursor is not one this list handed out") from None
+    return OrderCursor(placed_at=at, order_id=order_id)

@@ -16,9 +16,13 @@ def day_window(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
 
 def days_window(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetime]:
     """The instants `[start, end)` in UTC from the start of `first` to the end of `last`
-    (both local dates in `zone`, inclusive)."""
+    (both local dates in `zone`, inclusive). ValueError when `last` is before `first`, or a
+    bound falls outside the years 1 to 9999 in UTC (the first and last days of the calendar)."""
     if last < first:
         raise ValueError(f"the range ends ({last}) before it starts ({first})")
-    start = datetime.combine(first, time(0), tzinfo=zone)
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    try:
+        start = datetime.combine(first, time(0), tzinfo=zone)
+        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+        return start.astimezone(UTC), end.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the date is outside the range of instants kasir stores") from None

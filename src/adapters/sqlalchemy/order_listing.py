@@ -7,6 +7,7 @@ payment method and the cashier are those of the attempt that paid the order (`or
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
@@ -15,8 +16,8 @@ from application.reports import OrderFilter
 
 
 def order_list_query(
-    columns: Sequence[ColumnElement[object]], where: OrderFilter, limit: int
-) -> Select[tuple[object, ...]]:
+    columns: Sequence[ColumnElement[Any]], where: OrderFilter, limit: int
+) -> Select[Any]:
     """SELECT `columns` of the orders matching `where`, newest first, at most `limit`."""
     statement = select(*columns)
     if where.method is not None or where.cashier is not None:

@@ -41,9 +41,11 @@ from application.errors import (
     GatewayUnavailable,
     InvalidCredentials,
     InvalidNotification,
+    InvalidQuery,
     LoginThrottled,
     NotFound,
     NotificationRejected,
+    OrderNotPaid,
     OrderPaid,
     PaymentClosed,
     PaymentInProgress,
@@ -118,6 +120,8 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     PaymentInProgress: HTTP_409_CONFLICT,
     PaymentClosed: HTTP_410_GONE,
     OrderPaid: HTTP_409_CONFLICT,
+    OrderNotPaid: HTTP_409_CONFLICT,
+    InvalidQuery: HTTP_400_BAD_REQUEST,
     GatewayRejected: HTTP_502_BAD_GATEWAY,
     GatewayUnavailable: HTTP_502_BAD_GATEWAY,
     GatewayTimeout: HTTP_504_GATEWAY_TIMEOUT,
@@ -287,12 +291,13 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request (code invalid_request or invalid_notification)",
+    400: "Malformed request (code invalid_request, invalid_query or invalid_notification)",
     401: "Missing or wrong credentials (code unauthorized, or invalid_credentials at sign-in)",
     403: "Not allowed: not staff, or the caller's role may not (forbidden, notification_rejected, "
     "payment_link_invalid, stream_token_invalid)",
     404: "Not found (code not_found)",
-    409: "Conflict with the current state (order_not_payable, order_paid, invalid_transition, "
+    409: "Conflict with the current state (order_not_payable, order_paid, order_not_paid, "
+    "invalid_transition, "
     "conflict, staff_name_taken, last_admin, payment_in_progress or idempotency_key_in_flight "
     "with Retry-After)",
     410: "Gone: a closed payment attempt's QR is never shown again (payment_closed); an "

@@ -18,6 +18,7 @@ from domain.payments import PaymentMethod
 PaperWidth = Literal[48, 32]
 WIDTHS: tuple[PaperWidth, ...] = (48, 32)
 REPRINT_MARKER = "CETAK ULANG / REPRINT"
+MIN_LABEL_WIDTH = 8  # narrower than this beside an amount, the label gets a line of its own
 METHOD_NAMES = {PaymentMethod.CASH: "Tunai", PaymentMethod.QRIS: "QRIS"}
 
 
@@ -54,18 +55,24 @@ def _center(text: str, width: int) -> Iterator[str]:
         yield " " * ((width - width_of(line)) // 2) + line
 
 
+def _right(text: str, width: int) -> str:
+    return " " * (width - width_of(text)) + text
+
+
 def _pair(left: str, right: str, width: int) -> Iterator[str]:
-    """`left` and `right` on one line, `right` flush right; `left` wraps when they don't fit
-    (the right part is never cut: it is the money)."""
+    """`left` and `right` on one line, `right` flush right; `left` wraps when they don't fit.
+    A right part too wide to share a line (a long reference or name) goes below, right-
+    aligned and wrapped itself, so nothing is cut and nothing overflows."""
     room = width - width_of(right) - 1
-    if room < 1:
+    if room < MIN_LABEL_WIDTH:
         yield from _wrap(left, width)
-        yield " " * (width - width_of(right)) + right
+        for piece in _wrap(right, width):
+            yield _right(piece, width)
         return
     lines = _wrap(left, room)
     yield from lines[:-1]
     last = lines[-1]
-    yield last + " " * (width - width_of(last) - width_of(right)) + right
+    yield last + _right(right, width - width_of(last))
 
 
 def render(receipt: Receipt, width: PaperWidth) -> str:

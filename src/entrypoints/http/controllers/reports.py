@@ -38,7 +38,7 @@ class ReportController(Controller):
         staff: NamedDependency[Staff],
         get_day_report: NamedDependency[GetDayReport],
         day: Annotated[
-            date, QueryParameter(query="date", description="YYYY-MM-DD, the restaurant's date")
+            date, QueryParameter(name="date", description="YYYY-MM-DD, the restaurant's date")
         ],
         format: Annotated[
             Literal["json", "csv"], QueryParameter(description="json (default) or csv")

@@ -165,6 +165,28 @@ async def test_a_day_counts_what_happened_between_its_local_midnights(
     assert tomorrow.total.net == 0
 
 
+async def test_a_qr_paid_with_another_amount_counts_what_arrived_and_what_went_back(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    shop = Shop(uow_factory)
+    attempt = await shop.start_qris(await shop.order(MORNING), MORNING)
+    async with uow_factory() as uow:
+        stored = await uow.payments.get(attempt.order_uid, for_update=True)
+        assert stored is not None
+        stored.close_amount_mismatch(amount_received=20_000, now=MORNING + timedelta(minutes=1))
+        stored.resolve_refund(by="sari", note="sent back", now=LATE_EVENING)
+        await uow.payments.update(stored)
+        await uow.commit()
+
+    totals = await report_queries(uow_factory).day_totals(start=DAY_START, end=DAY_END)
+
+    assert totals.orders == OrderCounts(placed=1)
+    assert totals.method(PaymentMethod.QRIS) == MoneyTotals(
+        payments=1, gross=20_000, refunds=1, refunded=20_000
+    )
+    assert totals.total.net == 0
+
+
 async def test_an_empty_day_reports_zeros(uow_factory: UnitOfWorkFactory) -> None:
     shop = Shop(uow_factory)
     await shop.cash(await shop.order(MORNING), MORNING)

@@ -2,8 +2,9 @@
 
 - `receipt_prints`: how many times each order's receipt was issued; the first is the original,
   every later one is marked as a reprint. One row per order, incremented atomically.
-- Indexes for the read side: the staff order list sorts by (placed_at, id), and the day report
-  sums payments by when they were paid and refunds by when they were given back.
+- Indexes for the read side: the staff order list sorts by (placed_at, id); the day report
+  counts orders by when they were placed, paid and cancelled, and sums payments by when they
+  were paid and refunds by when they were given back.
 """
 
 from datetime import datetime
@@ -32,5 +33,7 @@ receipt_prints = cast(Table, ReceiptPrintRow.__table__)
 
 # Declared on the existing tables here, so the migration that adds them owns them.
 Index("ix_orders_placed_at_id", orders.c.placed_at, orders.c.id)
+Index("ix_orders_paid_at", orders.c.paid_at)
+Index("ix_orders_cancelled_at", orders.c.cancelled_at)
 Index("ix_payments_paid_at", payments.c.paid_at)
 Index("ix_payments_refund_resolved_at", payments.c.refund_resolved_at)

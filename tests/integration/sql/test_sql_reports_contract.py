@@ -159,6 +159,8 @@ async def test_a_day_counts_what_happened_between_its_local_midnights(
     assert today.method(PaymentMethod.CASH) == MoneyTotals(payments=2, gross=75_000)
     assert today.method(PaymentMethod.QRIS) == MoneyTotals(payments=2, gross=50_000)
     assert today.total.net == 125_000
+    money = [getattr(today.total, name) for name in ("payments", "gross", "refunds", "refunded")]
+    assert all(type(value) is int for value in money)  # never a Decimal from PostgreSQL
     assert tomorrow.orders == OrderCounts(placed=1, paid=1, cancelled=0)
     assert tomorrow.method(PaymentMethod.CASH) == MoneyTotals(payments=1, gross=25_000)
     assert tomorrow.method(PaymentMethod.QRIS) == MoneyTotals(refunds=1, refunded=25_000)

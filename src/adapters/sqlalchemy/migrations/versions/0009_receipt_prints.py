@@ -6,7 +6,8 @@ Create Date: 2026-11-30
 
 - `receipt_prints`: how many times each order's receipt was issued (the first is the original,
   later ones are reprints), with the first and last time.
-- `ix_orders_placed_at_id`: the order list sorts and pages by (placed_at, id).
+- `ix_orders_placed_at_id`: the order list sorts and pages by (placed_at, id); with
+  `ix_orders_paid_at` and `ix_orders_cancelled_at` the day report counts a day's orders.
 - `ix_payments_paid_at`, `ix_payments_refund_resolved_at`: the day report sums money by when it
   was received and when it was given back.
 """
@@ -42,6 +43,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("order_id", name=op.f("pk_receipt_prints")),
     )
     op.create_index("ix_orders_placed_at_id", "orders", ["placed_at", "id"])
+    op.create_index("ix_orders_paid_at", "orders", ["paid_at"])
+    op.create_index("ix_orders_cancelled_at", "orders", ["cancelled_at"])
     op.create_index("ix_payments_paid_at", "payments", ["paid_at"])
     op.create_index("ix_payments_refund_resolved_at", "payments", ["refund_resolved_at"])
 
@@ -49,5 +52,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_payments_refund_resolved_at", table_name="payments")
     op.drop_index("ix_payments_paid_at", table_name="payments")
+    op.drop_index("ix_orders_cancelled_at", table_name="orders")
+    op.drop_index("ix_orders_paid_at", table_name="orders")
     op.drop_index("ix_orders_placed_at_id", table_name="orders")
     op.drop_table("receipt_prints")

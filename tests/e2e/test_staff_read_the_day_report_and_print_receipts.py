@@ -75,10 +75,11 @@ async def test_the_day_report_counts_23_30_today_and_00_30_tomorrow_in_json_and_
     rows = list(csv.reader(io.StringIO(as_csv.text)))
     assert rows[0] == list(CSV_COLUMNS)
     assert rows[1:] == [
-        ["2026-11-30", "Asia/Jakarta", "qris", "0", "0", "0", "0", "0", "", "", ""],
-        ["2026-11-30", "Asia/Jakarta", "cash", "1", str(evening.total), "0", "0",
-         str(evening.total), "", "", ""],
-        ["2026-11-30", "Asia/Jakarta", "all", "1", str(evening.total), "0", "0",
+        ["2026-11-30", "Asia/Jakarta", "method", "qris", "", "", "0", "0", "0", "0", "0",
+         "", "", ""],
+        ["2026-11-30", "Asia/Jakarta", "method", "cash", "", "", "1", str(evening.total), "0",
+         "0", str(evening.total), "", "", ""],
+        ["2026-11-30", "Asia/Jakarta", "day", "all", "", "", "1", str(evening.total), "0", "0",
          str(evening.total), "1", "1", "0"],
     ]  # fmt: skip
 

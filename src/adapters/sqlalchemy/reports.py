@@ -79,13 +79,13 @@ class SqlAlchemyReportQueries:
             counts = (await uow.session.execute(_ORDER_COUNTS, params)).one()
             money = (await uow.session.execute(_MONEY, params)).all()
         by_method: dict[PaymentMethod, MoneyTotals] = {}
-        for method, count, amount, direction in money:
+        for method, count, summed, direction in money:
             # PostgreSQL sums BIGINT as NUMERIC (a Decimal): money leaves here as int.
-            count, amount = int(count), int(amount)
+            how_many, amount = int(count), int(summed)
             add = (
-                MoneyTotals(payments=count, gross=amount)
+                MoneyTotals(payments=how_many, gross=amount)
                 if direction == "in"
-                else MoneyTotals(refunds=count, refunded=amount)
+                else MoneyTotals(refunds=how_many, refunded=amount)
             )
             key = PaymentMethod(method)
             by_method[key] = by_method.get(key, MoneyTotals()) + add

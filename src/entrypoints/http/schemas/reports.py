@@ -78,7 +78,10 @@ class DayReportResponse(msgspec.Struct, kw_only=True):
 CSV_COLUMNS = (
     "date",
     "time_zone",
+    "scope",
     "method",
+    "shift_id",
+    "cashier",
     "payments",
     "gross",
     "refunds",
@@ -91,32 +94,35 @@ CSV_COLUMNS = (
 
 
 def day_report_csv(report: DayReport) -> str:
-    """One header line, one row per payment method, then the `all` row with the order counts.
-    Money in whole rupiah without separators; dates ISO; CRLF line ends (RFC 4180)."""
+    """One header line; a `method` row per payment method, then the `day` row (all methods,
+    with the order counts). Money in whole rupiah without separators; dates ISO; CRLF line
+    ends (RFC 4180)."""
     body = DayReportResponse.of(report)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for money in [*body.by_method, body.total]:
-        counts = body.orders if money.method == "all" else None
-        writer.writerow(
-            [
-                body.date.isoformat(),
-                body.time_zone,
-                money.method,
-                money.payments,
-                money.gross,
-                money.refunds,
-                money.refunded,
-                money.net,
-                *(
-                    ("", "", "")
-                    if counts is None
-                    else (counts.placed, counts.paid, counts.cancelled)
-                ),
-            ]
-        )
+    day = (body.date.isoformat(), body.time_zone)
+    for money in body.by_method:
+        writer.writerow([*day, "method", money.method, "", "", *_money(money), "", "", ""])
+    counts = body.orders
+    writer.writerow(
+        [
+            *day,
+            "day",
+            body.total.method,
+            "",
+            "",
+            *_money(body.total),
+            counts.placed,
+            counts.paid,
+            counts.cancelled,
+        ]
+    )
     return out.getvalue()
+
+
+def _money(money: MoneyResponse) -> tuple[int, int, int, int, int]:
+    return (money.payments, money.gross, money.refunds, money.refunded, money.net)
 
 
 class ReceiptLineResponse(msgspec.Struct, kw_only=True):

@@ -70,6 +70,7 @@ async def test_the_day_report_counts_23_30_today_and_00_30_tomorrow_in_json_and_
         {"method": "cash", **cash, "net": evening.total},
     ]
     assert body["total"] == {"method": "all", **cash, "net": evening.total}
+    assert report.headers["cache-control"] == as_csv.headers["cache-control"] == "no-store"
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert "2026-11-30" in as_csv.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(as_csv.text)))
@@ -122,6 +123,7 @@ async def test_a_receipt_comes_as_json_and_as_text_for_both_papers_and_reprints_
 
     for answer in (first, wide, narrow):
         await api.documented(answer, RECEIPT)
+        assert answer.headers["cache-control"] == "no-store"
     body = first.json()
     assert body["print_number"] == 1
     assert body["reprint"] is False

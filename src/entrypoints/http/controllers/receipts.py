@@ -17,6 +17,8 @@ from entrypoints.http.schemas.reports import ReceiptResponse
 from entrypoints.receipt_text import PaperWidth, render
 
 TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
+# Every copy is counted and holds personal data: never served from a cache.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 class ReceiptController(Controller):
@@ -53,5 +55,9 @@ class ReceiptController(Controller):
         receipt = await get_receipt.execute(order_id, caller=order_caller(maybe_staff, order_token))
         if format == "text":
             paper: PaperWidth = width
-            return Response(render(receipt, paper), media_type=TEXT_MEDIA_TYPE)  # type: ignore[arg-type]
-        return Response(ReceiptResponse.of(receipt), media_type=MediaType.JSON)
+            return Response(
+                render(receipt, paper),  # type: ignore[arg-type]
+                media_type=TEXT_MEDIA_TYPE,
+                headers=NO_STORE,
+            )
+        return Response(ReceiptResponse.of(receipt), media_type=MediaType.JSON, headers=NO_STORE)

@@ -15,6 +15,7 @@ from entrypoints.http.errors import responses
 from entrypoints.http.schemas.reports import DayReportResponse, day_report_csv
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+NO_STORE = {"Cache-Control": "no-store"}  # the day's money: never kept by a cache
 
 
 class ReportController(Controller):
@@ -50,6 +51,6 @@ class ReportController(Controller):
             return Response(
                 day_report_csv(report),  # type: ignore[arg-type]
                 media_type=CSV_MEDIA_TYPE,
-                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+                headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'},
             )
-        return Response(DayReportResponse.of(report), media_type=MediaType.JSON)
+        return Response(DayReportResponse.of(report), media_type=MediaType.JSON, headers=NO_STORE)

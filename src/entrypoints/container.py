@@ -374,7 +374,7 @@ class Container(containers.DeclarativeContainer):
         SqlAlchemyReportQueries, uow
     )
     get_day_report: providers.Provider[GetDayReport] = providers.Factory(
-        GetDayReport, queries=report_queries, restaurant=restaurant
+        GetDayReport, queries=report_queries, restaurant=restaurant, clock=clock
     )
     receipt_prints: providers.Provider[ReceiptPrints] = providers.Singleton(
         SqlAlchemyReceiptPrints, uow

@@ -88,7 +88,6 @@ async def test_the_day_report_counts_23_30_today_and_00_30_tomorrow_in_json_and_
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [
-        ({}, 400, "invalid_request"),
         ({"date": "30-11-2026"}, 400, "invalid_request"),
         ({"date": "2026-02-30"}, 400, "invalid_request"),
         ({"date": "2026-11-30", "format": "xlsx"}, 400, "invalid_request"),
@@ -103,6 +102,15 @@ async def test_a_bad_report_date_or_format_is_a_documented_400(
     )
     fake_api.error(answer, status, code)
     await fake_api.documented(answer, REPORT)
+
+
+async def test_without_a_date_the_report_is_of_today_where_the_restaurant_is(
+    fake_api: FakeStack,
+) -> None:
+    fake_api.clock.set(LATE_EVENING + timedelta(hours=1))  # 00:30 on 1 December in Jakarta
+    answer = await fake_api.client.get("/api/v1/reports/daily", headers=fake_api.staff)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["date"] == "2026-12-01"
 
 
 async def test_the_day_report_needs_a_staff_token(fake_api: FakeStack) -> None:

@@ -348,7 +348,7 @@ class Kasir:
 
     @property
     def get_day_report(self) -> GetDayReport:
-        return GetDayReport(InMemoryReportQueries(self.store), RESTAURANT)
+        return GetDayReport(InMemoryReportQueries(self.store), RESTAURANT, self.clock)
 
     @property
     def get_payment(self) -> GetPayment:

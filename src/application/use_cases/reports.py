@@ -5,7 +5,7 @@ from datetime import date
 
 from application.callers import Caller, Role, require_staff
 from application.errors import InvalidQuery
-from application.ports import ReportQueries
+from application.ports import Clock, ReportQueries
 from application.receipts import Restaurant
 from application.reports import DayReport
 from domain.business_day import day_window
@@ -13,16 +13,20 @@ from domain.business_day import day_window
 
 @dataclass(frozen=True, slots=True)
 class GetDayReport:
-    """The report of `day`, a date in the restaurant's time zone: `[00:00, 24:00)` local time
-    as UTC instants (domain.business_day), summed by the database (ReportQueries)."""
+    """The report of `day`, a date in the restaurant's time zone (today there by default):
+    `[00:00, 24:00)` local time as UTC instants (domain.business_day), summed by the database
+    (ReportQueries)."""
 
     queries: ReportQueries
     restaurant: Restaurant
+    clock: Clock
 
-    async def execute(self, day: date, *, caller: Caller) -> DayReport:
+    async def execute(self, day: date | None, *, caller: Caller) -> DayReport:
         """Raises Forbidden for anybody but an admin, InvalidQuery for a date at the very
         edge of the calendar (no whole day of instants)."""
         require_staff(caller, Role.ADMIN)
+        if day is None:  # today, where the restaurant is
+            day = self.clock.now().astimezone(self.restaurant.zone).date()
         try:
             start, end = day_window(day, self.restaurant.zone)
         except ValueError as error:

@@ -27,8 +27,8 @@ class ReportController(Controller):
         summary="The day report: orders and money of a local date, by payment method (admins)",
         description=(
             "The date is a calendar day in the restaurant's time zone (RESTAURANT_TIMEZONE): "
-            "[00:00, 24:00) local time. `format=csv` answers text/csv with the columns listed "
-            "in docs/reports.md."
+            "[00:00, 24:00) local time; today there when left out. `format=csv` answers "
+            "text/csv with the columns listed in docs/reports.md."
         ),
         security=STAFF_ONLY,
         operation_class=alternate_formats("text/csv"),
@@ -39,8 +39,12 @@ class ReportController(Controller):
         staff: NamedDependency[Staff],
         get_day_report: NamedDependency[GetDayReport],
         day: Annotated[
-            date, QueryParameter(name="date", description="YYYY-MM-DD, the restaurant's date")
-        ],
+            date | None,
+            QueryParameter(
+                name="date",
+                description="YYYY-MM-DD, a date in the restaurant's zone (default: today there)",
+            ),
+        ] = None,
         format: Annotated[
             Literal["json", "csv"], QueryParameter(description="json (default) or csv")
         ] = "json",

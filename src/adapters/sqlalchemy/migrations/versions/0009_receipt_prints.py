@@ -1,7 +1,7 @@
 """Receipt prints, and the indexes of the day report and the staff order list.
 
 Revision ID: 0009
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-30
 
 - `receipt_prints`: how many times each order's receipt was issued (the first is the original,
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

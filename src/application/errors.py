@@ -38,6 +38,19 @@ class OrderPaid(ApplicationError):
     code = "order_paid"
 
 
+class OrderNotPaid(ApplicationError):
+    """The order is not paid (yet, or cancelled): it has no receipt."""
+
+    code = "order_not_paid"
+
+
+class InvalidQuery(ApplicationError):
+    """A list or report query that cannot be answered: a malformed cursor, a date range that
+    ends before it starts. Nothing is read."""
+
+    code = "invalid_query"
+
+
 class PaymentInProgress(ApplicationError):
     """An attempt is still waiting for the gateway's answer; ask again after `retry_after` s."""
 

@@ -16,12 +16,13 @@ from application.idempotency import IdempotencyRecord, StoredResponse
 from application.inbox import InboxEntry, InboxFilter
 from application.outbox import OutboxWriter
 from application.reconciliation_schedule import ReviewItem, ScheduledCheck
+from application.reports import DayTotals, OrderFilter
 from application.staff_access import StaffSession, ThrottleKey
 from domain.audit import AuditEntry, AuditRecord
 from domain.events import DomainEvent
 from domain.login_throttle import FailedLogins
 from domain.menu import MenuItem
-from domain.orders import Order, OrderStatus
+from domain.orders import Order
 from domain.payments import Payment
 from domain.refunds import Refund, RefundStatus
 from domain.shifts import CashMovement, Shift
@@ -61,10 +62,10 @@ class OrderRepository(Protocol):
         """Write the order if nobody changed it since it was read; else raise ConcurrentUpdate."""
         ...
 
-    async def list(
-        self, *, status: OrderStatus | None = None, before_id: int | None = None, limit: int = 50
-    ) -> list[Order]:
-        """Newest first; `before_id` continues a previous page."""
+    async def list(self, where: OrderFilter | None = None, *, limit: int = 50) -> list[Order]:
+        """Orders matching `where`, newest first: by (placed_at, id) descending, a total
+        order, so `where.after` (the last order of a previous page) continues it without
+        skipping or repeating an order."""
         ...
 
 
@@ -550,4 +551,29 @@ class ReconciliationQueue(Protocol):
     async def list_needing_review(self, *, limit: int = 100) -> list[ReviewItem]:
         """Attempts flagged for review whose review is open (nobody resolved it) and that did
         not succeed since, newest flag first."""
+        ...
+
+
+class ReportQueries(Protocol):
+    """The day report's figures, read with aggregate queries (never by loading every order).
+
+    Read-only: each call is one short read transaction of its own. `start` and `end` are UTC
+    instants, `[start, end)`; application.reports says what each figure counts.
+    """
+
+    async def day_totals(self, *, start: datetime, end: datetime) -> DayTotals:
+        """Orders placed, paid and cancelled, and money received and given back by payment
+        method, within `[start, end)`."""
+        ...
+
+
+class ReceiptPrints(Protocol):
+    """How many times each order's receipt was issued, so a copy says it is one.
+
+    Each call is one short write transaction of its own; racing calls for one order each get
+    their own number (an atomic increment in the database).
+    """
+
+    async def record_print(self, order_id: int, *, now: datetime) -> int:
+        """Count one more receipt of `order_id` issued at `now`; its number (1 = the original)."""
         ...

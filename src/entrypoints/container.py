@@ -22,7 +22,9 @@ from adapters.observability.event_log import LoggingEventPublisher
 from adapters.observability.metrics import CountingEventPublisher, InstrumentedGateway
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
+from adapters.sqlalchemy.receipt_prints import SqlAlchemyReceiptPrints
 from adapters.sqlalchemy.reconciliation_queue import SqlAlchemyReconciliationQueue
+from adapters.sqlalchemy.reports import SqlAlchemyReportQueries
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.sqlalchemy.webhooks import SqlAlchemyWebhookStore
 from adapters.system import SecureReferenceGenerator, SecureSecrets, SystemClock
@@ -41,10 +43,13 @@ from application.ports import (
     EventPublisher,
     IdempotencyStore,
     PasswordHasher,
+    ReceiptPrints,
     ReconciliationQueue,
     ReferenceGenerator,
+    ReportQueries,
     UnitOfWorkFactory,
 )
+from application.receipts import Restaurant
 from application.reconciliation import AttemptOutcome, AttemptReconciler
 from application.reconciliation_schedule import creating_grace
 from application.scheduled_checks import ScheduledChecks
@@ -73,7 +78,9 @@ from application.use_cases.refund_requests import (
     RejectRefund,
     RequestRefund,
 )
+from application.use_cases.receipts import GetReceipt
 from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.reports import GetDayReport
 from application.use_cases.resolve_payment_review import ResolvePaymentReview
 from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
 from application.use_cases.shifts import (
@@ -369,7 +376,25 @@ class Container(containers.DeclarativeContainer):
         CancelOrder, uow=uow, clock=clock, gateways=payment_gateways
     )
     get_order: providers.Provider[GetOrder] = providers.Factory(GetOrder, uow=uow)
-    list_orders: providers.Provider[ListOrders] = providers.Factory(ListOrders, uow=uow)
+    # The restaurant's name, address and zone (receipts, the day report, date filters).
+    restaurant: providers.Provider[Restaurant] = providers.Singleton(
+        lambda settings: settings.restaurant, settings
+    )
+    list_orders: providers.Provider[ListOrders] = providers.Factory(
+        ListOrders, uow=uow, zone=restaurant.provided.zone
+    )
+    report_queries: providers.Provider[ReportQueries] = providers.Singleton(
+        SqlAlchemyReportQueries, uow
+    )
+    get_day_report: providers.Provider[GetDayReport] = providers.Factory(
+        GetDayReport, queries=report_queries, restaurant=restaurant, clock=clock
+    )
+    receipt_prints: providers.Provider[ReceiptPrints] = providers.Singleton(
+        SqlAlchemyReceiptPrints, uow
+    )
+    get_receipt: providers.Provider[GetReceipt] = providers.Factory(
+        GetReceipt, uow=uow, prints=receipt_prints, clock=clock, restaurant=restaurant
+    )
     get_payment: providers.Provider[GetPayment] = providers.Factory(GetPayment, uow=uow)
     get_live_status: providers.Provider[GetLiveStatus] = providers.Factory(
         GetLiveStatus, uow=uow, clock=clock

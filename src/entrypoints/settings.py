@@ -6,6 +6,8 @@ message that names the settings involved and never their secret values.
 
 import re
 import secrets
+import unicodedata
+import zoneinfo
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -14,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from application.destinations import parse_networks
 from application.outbox import ALL_EVENT_TYPES
+from application.receipts import Restaurant
 from domain.staff import Role
 from entrypoints.http.client_address import DUITKU_CALLBACK_ADDRESSES, networks
 
@@ -33,6 +36,7 @@ MIN_STAFF_TOKEN_LENGTH = 16
 MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./kasir.db"
 _WHSEC = re.compile(r"^whsec_[A-Za-z0-9+/]{32,}={0,2}$")
+DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
 class SettingsError(ValueError):
@@ -148,6 +152,10 @@ class Settings(BaseSettings):
     # Wakes the live status streams of every process: Redis when set, else PostgreSQL
     # LISTEN/NOTIFY when DATABASE_URL is PostgreSQL, else in-process (one SQLite process).
     redis_url: SecretStr | None = None
+    # The receipt's header (with RESTAURANT_NAME) and the zone of its times, of the day report
+    # and of date filters.
+    restaurant_address: str = Field(default="", max_length=300)
+    restaurant_timezone: str = DEFAULT_TIMEZONE
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
@@ -187,6 +195,27 @@ class Settings(BaseSettings):
         if len({t.name for t in tokens}) != len(tokens):
             raise SettingsError("KASIR_STAFF_TOKENS names a staff member twice")
         return tuple(tokens)
+
+    @field_validator("restaurant_name", "restaurant_address", mode="after")
+    @classmethod
+    def _check_receipt_text(cls, value: str) -> str:
+        value = value.strip()
+        if any(unicodedata.category(char).startswith("C") for char in value):
+            raise SettingsError("RESTAURANT_NAME and RESTAURANT_ADDRESS are one line of text")
+        return value
+
+    @field_validator("restaurant_timezone", mode="after")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                "RESTAURANT_TIMEZONE must be an IANA time zone name such as Asia/Jakarta, "
+                "Asia/Makassar or Asia/Jayapura"
+            ) from None
+        return value
 
     @field_validator(
         "kasir_secret_key",
@@ -407,6 +436,17 @@ class Settings(BaseSettings):
         if value == "default":
             return DUITKU_CALLBACK_ADDRESSES[self.duitku_env]
         return tuple(filter(None, (part.strip() for part in value.split(","))))
+
+    @property
+    def restaurant(self) -> Restaurant:
+        """Who issues the receipts, and the zone of the restaurant's dates and times."""
+        zone_name = self.restaurant_timezone
+        return Restaurant(
+            name=self.restaurant_name,
+            address=self.restaurant_address,
+            zone=zoneinfo.ZoneInfo(zone_name),
+            zone_name=zone_name,
+        )
 
     @property
     def base_url(self) -> str:

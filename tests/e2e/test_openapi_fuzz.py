@@ -80,6 +80,8 @@ OPERATIONS = [
     "POST /api/v1/orders/{order_id}/cancel",
     "POST /api/v1/orders/{order_id}/stream-token",
     "GET /api/v1/orders/{order_id}/events",
+    "GET /api/v1/orders/{order_id}/receipt",
+    "GET /api/v1/reports/daily",
     "GET /api/v1/payments",
     "POST /api/v1/payments/qris",
     "POST /api/v1/payments/cash",

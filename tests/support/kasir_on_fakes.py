@@ -19,11 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Self, TypeVar
+from zoneinfo import ZoneInfo
 
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.events import InMemoryEventPublisher
 from adapters.in_memory.gateway import FakePaymentGateway
 from adapters.in_memory.reconciliation_queue import InMemoryReconciliationQueue
+from adapters.in_memory.reports import InMemoryReceiptPrints, InMemoryReportQueries
 from adapters.in_memory.repositories import (
     InMemoryOrderRepository,
     InMemoryPaymentRepository,
@@ -35,6 +37,7 @@ from adapters.wakeups import LocalWakeups
 from application.callers import Staff
 from application.gateway import Customer
 from application.gateways import Gateways
+from application.receipts import Restaurant
 from application.reconciliation import AttemptReconciler
 from application.scheduled_checks import ScheduledChecks
 from application.use_cases.cancel_order import CancelOrder
@@ -50,7 +53,9 @@ from application.use_cases.place_order import (
     PlaceOrderCommand,
 )
 from application.use_cases.refund_requests import ApproveRefund, RejectRefund, RequestRefund
+from application.use_cases.receipts import GetReceipt
 from application.use_cases.refunds import ListRefunds, ResolveRefund
+from application.use_cases.reports import GetDayReport
 from application.use_cases.resolve_payment_review import ResolvePaymentReview
 from application.use_cases.run_reconciliation import ListPaymentsNeedingReview, RunReconciliation
 from application.use_cases.shifts import (
@@ -73,6 +78,13 @@ from entrypoints import gateways
 
 E = TypeVar("E")
 
+# The restaurant the receipts and reports name (Jakarta's zone, UTC+7 all year).
+RESTAURANT = Restaurant(
+    name="Warung Sari",
+    address="Jl. Sabang No. 12, Jakarta",
+    zone=ZoneInfo("Asia/Jakarta"),
+    zone_name="Asia/Jakarta",
+)
 STAFF = Staff("staff:sari")  # who starts QRIS payments in these tests (staff may, for any order)
 CUSTOMER = Customer(name="Budi Santoso", email="budi@example.test", phone="081234567890")
 
@@ -205,6 +217,7 @@ class Kasir:
     creating_grace: timedelta = timedelta(seconds=30)
     min_check_interval: timedelta = timedelta(seconds=30)
     alarm: LocalWakeups = field(default_factory=LocalWakeups)
+    receipt_prints: InMemoryReceiptPrints = field(default_factory=InMemoryReceiptPrints)
     # How the use cases pause (a duplicate notification polling for another process's check).
     # A test racing real tasks against each other in time sets `asyncio.sleep`.
     pause: Callable[[float], Awaitable[None]] = no_pause
@@ -367,7 +380,15 @@ class Kasir:
 
     @property
     def list_orders(self) -> ListOrders:
-        return ListOrders(self.uow)
+        return ListOrders(self.uow, zone=RESTAURANT.zone)
+
+    @property
+    def get_receipt(self) -> GetReceipt:
+        return GetReceipt(self.uow, self.receipt_prints, self.clock, RESTAURANT)
+
+    @property
+    def get_day_report(self) -> GetDayReport:
+        return GetDayReport(InMemoryReportQueries(self.store), RESTAURANT, self.clock)
 
     @property
     def get_payment(self) -> GetPayment:

@@ -4,6 +4,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from adapters.in_memory.copies import detached
+from adapters.in_memory.order_listing import list_orders
 from adapters.in_memory.store import Bookkeeping, InMemoryStore
 from application.errors import ConcurrentUpdate
 from application.inbox import (
@@ -12,8 +13,9 @@ from application.inbox import (
     InboxFilter,
     without_personal_data,
 )
+from application.reports import OrderFilter
 from domain.menu import MenuItem
-from domain.orders import Order, OrderStatus
+from domain.orders import Order
 from domain.payments import OPEN_STATUSES, Payment, PaymentMethod, PaymentStatus
 
 
@@ -124,16 +126,12 @@ class InMemoryOrderRepository:
         order.version += 1
         self.staged[order.key] = detached(order)
 
-    async def list(
-        self, *, status: OrderStatus | None = None, before_id: int | None = None, limit: int = 50
-    ) -> list[Order]:
-        chosen = [
-            order
-            for order_id, order in sorted(self._visible().items(), reverse=True)
-            if (status is None or order.status is status)
-            and (before_id is None or order_id < before_id)
-        ]
-        return [detached(order) for order in chosen[:limit]]
+    async def list(self, where: OrderFilter | None = None, *, limit: int = 50) -> list[Order]:
+        # The paying attempts as committed: the list is read in read-only units of work.
+        chosen = list_orders(
+            self._visible().values(), self._store.payments, where or OrderFilter(), limit
+        )
+        return [detached(order) for order in chosen]
 
 
 class InMemoryPaymentRepository:

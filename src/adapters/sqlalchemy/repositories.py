@@ -31,10 +31,12 @@ from sqlalchemy.sql import Executable
 
 from adapters.sqlalchemy import mappers
 from adapters.sqlalchemy.errors import busy_error, is_busy, is_conflict
+from adapters.sqlalchemy.order_listing import order_list_query
 from adapters.sqlalchemy.tables import menu_items, order_lines, orders, payments
 from application.errors import ConcurrentUpdate
+from application.reports import OrderFilter
 from domain.menu import MenuItem
-from domain.orders import Order, OrderStatus
+from domain.orders import Order
 from domain.payments import OPEN_STATUSES, Payment, PaymentMethod, PaymentStatus
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -256,13 +258,9 @@ class SqlAlchemyOrderRepository(SqlAlchemyRepository):
         order.version += 1
 
     async def list(
-        self, *, status: OrderStatus | None = None, before_id: int | None = None, limit: int = 50
+        self, where: OrderFilter | None = None, *, limit: int = 50
     ) -> builtins.list[Order]:
-        statement = select(*_ORDER).order_by(orders.c.id.desc()).limit(limit)
-        if status is not None:
-            statement = statement.where(orders.c.status == status.value)
-        if before_id is not None:
-            statement = statement.where(orders.c.id < before_id)
+        statement = order_list_query(_ORDER, where or OrderFilter(), limit)
         rows = (await self._run(statement)).all()
         if not rows:
             return []

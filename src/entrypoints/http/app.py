@@ -40,6 +40,8 @@ from entrypoints.http.controllers.payment_page import (
 from entrypoints.http.controllers.payments import PaymentController
 from entrypoints.http.controllers.refunds import OrderRefundController, RefundController
 from entrypoints.http.controllers.shifts import ShiftController
+from entrypoints.http.controllers.receipts import ReceiptController
+from entrypoints.http.controllers.reports import ReportController
 from entrypoints.http.controllers.staff import AuditController, StaffController
 from entrypoints.http.controllers.staff_review import StaffReviewController
 from entrypoints.http.controllers.webhooks import (
@@ -95,6 +97,8 @@ def create_app(
         MenuController,
         creating,
         OrderEventsController,
+        ReceiptController,
+        ReportController,
         StaffReviewController,
         RefundController,
         GatewayNotificationController,

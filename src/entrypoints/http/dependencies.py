@@ -46,6 +46,8 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "cancel_order": _deliver(container.cancel_order),
         "get_order": _deliver(container.get_order),
         "list_orders": _deliver(container.list_orders),
+        "get_receipt": _deliver(container.get_receipt),
+        "get_day_report": _deliver(container.get_day_report),
         "get_payment": _deliver(container.get_payment),
         "start_qris_payment": _deliver(container.start_qris_payment),
         "handle_payment_notification": _deliver(container.handle_payment_notification),

@@ -41,9 +41,11 @@ from application.errors import (
     GatewayUnavailable,
     InvalidCredentials,
     InvalidNotification,
+    InvalidQuery,
     LoginThrottled,
     NotFound,
     NotificationRejected,
+    OrderNotPaid,
     OrderPaid,
     PaymentClosed,
     PaymentInProgress,
@@ -134,6 +136,8 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     OrderPaid: HTTP_409_CONFLICT,
     ShiftRequired: HTTP_409_CONFLICT,
     ShiftAlreadyOpen: HTTP_409_CONFLICT,
+    OrderNotPaid: HTTP_409_CONFLICT,
+    InvalidQuery: HTTP_400_BAD_REQUEST,
     GatewayRejected: HTTP_502_BAD_GATEWAY,
     GatewayUnavailable: HTTP_502_BAD_GATEWAY,
     GatewayTimeout: HTTP_504_GATEWAY_TIMEOUT,
@@ -303,14 +307,15 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request (code invalid_request or invalid_notification)",
+    400: "Malformed request (code invalid_request, invalid_query or invalid_notification)",
     401: "Missing or wrong credentials (code unauthorized, or invalid_credentials at sign-in)",
     403: "Not allowed: not staff, or the caller's role may not (forbidden, notification_rejected, "
     "payment_link_invalid, stream_token_invalid, not_your_shift, own_refund_approval)",
     404: "Not found (code not_found)",
-    409: "Conflict with the current state (order_not_payable, order_paid, invalid_transition, "
-    "conflict, staff_name_taken, last_admin, shift_required, shift_already_open, shift_closed, "
-    "order_not_refundable, payment_in_progress or idempotency_key_in_flight with Retry-After)",
+    409: "Conflict with the current state (order_not_payable, order_paid, order_not_paid, "
+    "invalid_transition, conflict, staff_name_taken, last_admin, shift_required, "
+    "shift_already_open, shift_closed, order_not_refundable, payment_in_progress or "
+    "idempotency_key_in_flight with Retry-After)",
     410: "Gone: a closed payment attempt's QR is never shown again (payment_closed); an "
     "expired payment link or stream token (payment_link_expired, stream_token_expired)",
     413: "Request body too large (code request_too_large)",

@@ -10,6 +10,7 @@ from adapters.in_memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from application.errors import ConcurrentUpdate
 from application.ports import UnitOfWorkFactory
+from application.reports import OrderFilter
 from domain.events import OrderCancelled, OrderPlaced, PaymentReviewResolved
 from domain.menu import MenuItem
 from domain.orders import Order, OrderLine, OrderStatus
@@ -253,16 +254,16 @@ async def test_orders_list_newest_first_filtered_by_status_and_paged_with_before
     async with uow_factory(read_only=True) as uow:
         assert [o.key for o in await uow.orders.list()] == ids[::-1]
         assert [o.key for o in await uow.orders.list(limit=2)] == [ids[4], ids[3]]
-        assert [o.key for o in await uow.orders.list(before_id=ids[3], limit=2)] == [
+        assert [o.key for o in await uow.orders.list(OrderFilter(before_id=ids[3]), limit=2)] == [
             ids[2],
             ids[1],
         ]
-        awaiting = await uow.orders.list(status=OrderStatus.AWAITING_PAYMENT)
+        awaiting = await uow.orders.list(OrderFilter(status=OrderStatus.AWAITING_PAYMENT))
         assert [o.key for o in awaiting] == [ids[4], ids[2], ids[0]]
-        paid = await uow.orders.list(status=OrderStatus.PAID, before_id=ids[3])
+        paid = await uow.orders.list(OrderFilter(status=OrderStatus.PAID, before_id=ids[3]))
         assert [o.key for o in paid] == [ids[1]]
         assert all(len(o.lines) == 2 for o in awaiting)
-        assert await uow.orders.list(before_id=ids[0]) == []
+        assert await uow.orders.list(OrderFilter(before_id=ids[0])) == []
 
 
 # --- payments ---------------------------------------------------------------------------------

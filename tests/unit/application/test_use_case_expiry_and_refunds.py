@@ -11,6 +11,7 @@ import pytest
 from application.callers import Staff
 from application.errors import GatewayTimeout, GatewayUnavailable, NotFound
 from application.reconciliation import AttemptOutcome
+from application.reports import OrderFilter
 from domain.errors import InvalidTransition
 from domain.events import (
     OrderPaid,
@@ -137,16 +138,13 @@ async def test_orders_are_listed_newest_first_by_status(
     second = await kasir.place((menu.es_teh, 1))
     await kasir.pay_cash.execute(second.key, tendered=5_000, caller=Staff("staff:sari"))
 
-    assert [o.key for o in await kasir.list_orders.execute(caller=Staff("staff:sari"))] == [
-        second.key,
-        order.key,
-    ]
-    paid = await kasir.list_orders.execute(caller=Staff("staff:sari"), status=OrderStatus.PAID)
-    assert [o.key for o in paid] == [second.key]
-    assert [
-        o.key
-        for o in await kasir.list_orders.execute(caller=Staff("staff:sari"), before_id=second.key)
-    ] == [order.key]
+    staff = Staff("staff:sari")
+    everything = await kasir.list_orders.execute(caller=staff)
+    assert [o.key for o in everything.orders] == [second.key, order.key]
+    paid = await kasir.list_orders.execute(caller=staff, where=OrderFilter(status=OrderStatus.PAID))
+    assert [o.key for o in paid.orders] == [second.key]
+    older = await kasir.list_orders.execute(caller=staff, where=OrderFilter(before_id=second.key))
+    assert [o.key for o in older.orders] == [order.key]
 
 
 async def test_a_payment_is_read_by_its_merchant_order_id(kasir: Kasir, attempt: Payment) -> None:

@@ -1,5 +1,6 @@
 """Orders: placed by customers, read with the order's token or by staff, cancelled by staff."""
 
+from datetime import date
 from typing import Annotated
 
 import msgspec
@@ -8,10 +9,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from application.callers import Staff
+from application.reports import OrderFilter
 from application.use_cases.cancel_order import CancelOrder
 from application.use_cases.get_order import GetOrder, ListOrders
 from application.use_cases.place_order import OrderItemRequest, PlaceOrder, PlaceOrderCommand
 from domain.orders import OrderStatus
+from domain.payments import PaymentMethod
 from entrypoints.http.auth import ORDER_TOKEN_HEADER, order_caller
 from entrypoints.http.auth import STAFF_ONLY as STAFF
 from entrypoints.http.auth import STAFF_OR_ORDER_TOKEN as ORDER_TOKEN
@@ -103,7 +106,13 @@ class OrderController(Controller):
 
     @get(
         "/",
-        summary="Orders, newest first (staff)",
+        summary="Orders, newest first, filtered, a page at a time (staff)",
+        description=(
+            "Sorted by (placed_at, id) descending. `next_cursor` continues the list with the "
+            "same filters (an opaque string; null on the last page). `method` and `cashier` "
+            "match the payment that paid the order. `date_from`/`date_to` are dates in the "
+            "restaurant's time zone, both inclusive."
+        ),
         security=STAFF,
         responses=responses(400, 401),
     )
@@ -112,16 +121,56 @@ class OrderController(Controller):
         list_orders: NamedDependency[ListOrders],
         staff: NamedDependency[Staff],
         status: FromQuery[OrderStatus | None] = None,
-        before_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        method: Annotated[
+            PaymentMethod | None, QueryParameter(description="how the order was paid")
+        ] = None,
+        date_from: Annotated[
+            date | None, QueryParameter(description="placed on or after this local date")
+        ] = None,
+        date_to: Annotated[
+            date | None, QueryParameter(description="placed on or before this local date")
+        ] = None,
+        table: Annotated[
+            str | None,
+            QueryParameter(min_length=1, max_length=20, description="the table number"),
+        ] = None,
+        cashier: Annotated[
+            str | None,
+            QueryParameter(
+                min_length=1, max_length=120, description="the staff member who took the cash"
+            ),
+        ] = None,
+        cursor: Annotated[
+            str | None,
+            QueryParameter(
+                min_length=1, max_length=200, description="`next_cursor` of the page before"
+            ),
+        ] = None,
+        before_id: Annotated[
+            int | None,
+            QueryParameter(ge=1, le=MAX_ID, description="only orders with a smaller id"),
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> OrderListResponse:
-        orders = await list_orders.execute(
-            caller=staff, status=status, before_id=before_id, limit=limit
+        page = await list_orders.execute(
+            caller=staff,
+            where=OrderFilter(
+                status=status,
+                method=method,
+                table_number=table,
+                cashier=cashier,
+                before_id=before_id,
+            ),
+            date_from=date_from,
+            date_to=date_to,
+            cursor=cursor,
+            limit=limit,
         )
-        next_before = orders[-1].key if len(orders) == limit else None
+        orders = page.orders
         return OrderListResponse(
             items=[OrderResponse.of(order, for_staff=True) for order in orders],
-            next_before_id=next_before,
+            next_cursor=page.next_cursor,
+            next_before_id=orders[-1].key if page.next_cursor is not None else None,
         )
 
     @post(

@@ -92,7 +92,11 @@ class CreatedOrderResponse(OrderResponse, kw_only=True):
 
 
 class OrderListResponse(msgspec.Struct, kw_only=True):
+    """A page of orders, newest first. `next_cursor` fetches the next page (null: the last);
+    `next_before_id` is the older way to page (`before_id`), kept for existing clients."""
+
     items: list[OrderResponse]
+    next_cursor: str | None = None
     next_before_id: int | None = None
 
 

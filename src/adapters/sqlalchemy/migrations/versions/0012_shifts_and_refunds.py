@@ -1,6 +1,6 @@
 """Cash drawer shifts, refund requests, and void reasons.
 
-Revision ID: 0008
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-30
 
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

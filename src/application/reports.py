@@ -3,9 +3,10 @@
 The day report is cash-basis: it counts money when it moved. `gross` is every rupiah received
 in the day (each succeeded payment by its `paid_at`, and money a QR was paid with in another
 amount than asked, by when kasir learned it), whether it paid an order or must be given back;
-`refunds` is money given back in the day; `net = gross - refunds`. So a QR paid after its
-order was paid in cash shows once in gross and, the day it is given back, once in refunds.
-Money is integer rupiah.
+`refunded` is money given back in the day (refunds approved in the day, and flags staff
+resolved before refund requests existed); `net = gross - refunded`. So a QR paid after its
+order was paid in cash shows once in gross and, the day it is given back, once in refunded.
+Per shift: the cash paid into each drawer and refunded out of it. Money is integer rupiah.
 """
 
 import base64
@@ -51,11 +52,25 @@ class MoneyTotals:
 
 
 @dataclass(frozen=True, slots=True)
+class ShiftTotals:
+    """One cash drawer shift that was open during the range, and the cash that went through
+    it within the range: cash payments into it, cash refunds out of it."""
+
+    shift_id: int
+    staff_id: str
+    staff_name: str
+    opened_at: datetime
+    closed_at: datetime | None
+    cash: MoneyTotals
+
+
+@dataclass(frozen=True, slots=True)
 class DayTotals:
     """What the report queries answer for one `[start, end)` range of instants."""
 
     orders: OrderCounts
     by_method: dict[PaymentMethod, MoneyTotals]
+    shifts: tuple[ShiftTotals, ...] = ()  # by when they opened, then id
 
     def method(self, method: PaymentMethod) -> MoneyTotals:
         return self.by_method.get(method, MoneyTotals())
@@ -90,7 +105,8 @@ class OrderFilter:
     """Which orders the staff list shows; every given condition must hold.
 
     `method` and `cashier` look at the payment that paid the order (so only paid orders
-    match): its method, and the staff member who took it (cash is taken by a named cashier).
+    match): its method, and the staff member (`Staff.staff_id`) whose shift's drawer the cash
+    went into.
     `placed_from`/`placed_before` bound `placed_at` as `[from, before)` in UTC. `before_id`
     keeps the list's older paging (orders with a smaller id) working.
     """

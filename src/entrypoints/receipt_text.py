@@ -109,6 +109,12 @@ def _lines(receipt: Receipt, width: int) -> Iterator[str]:
         yield from _pair("Kembalian", rupiah_text(receipt.change), width)
     if receipt.gateway_reference:
         yield from _pair("Ref.", receipt.gateway_reference, width)
+    if receipt.refunds:
+        yield rule
+        for refund in receipt.refunds:
+            label = f"Refund {METHOD_NAMES[refund.method]} {local_time_text(refund.refunded_at)}"
+            yield from _pair(label, rupiah_text(-refund.amount), width)
+        yield from _pair("TOTAL SETELAH REFUND", rupiah_text(receipt.net), width)
     yield rule
     yield from _center("Terima kasih", width)
     if receipt.reprint:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from application.receipts import Receipt, ReceiptLine, Restaurant
+from application.receipts import Receipt, ReceiptLine, ReceiptRefund, Restaurant
 from domain.payments import PaymentMethod
 from entrypoints.receipt_text import WIDTHS, PaperWidth, render, rupiah_text, width_of
 
@@ -121,10 +121,38 @@ Ref.             DS1234526ABCDEF
 """
 
 
+# The cash receipt after 5 000 of it was refunded at 19:30: the refund and what stays paid.
+REFUNDED = dataclasses.replace(
+    CASH,
+    refunds=(
+        ReceiptRefund(
+            5_000,
+            PaymentMethod.CASH,
+            datetime(2026, 11, 30, 12, 30, tzinfo=UTC).astimezone(JAKARTA),
+        ),
+    ),
+)
+REFUNDED_32 = CASH_32.replace(
+    "--------------------------------\n          Terima kasih\n",
+    """--------------------------------
+Refund Tunai
+30/11/2026 19:30       -Rp 5.000
+TOTAL SETELAH REFUND   Rp 50.000
+--------------------------------
+          Terima kasih
+""",
+)
+
+
 @pytest.mark.parametrize(
     ("receipt", "width", "golden"),
-    [(CASH, 48, CASH_48), (CASH, 32, CASH_32), (QRIS_REPRINT, 32, QRIS_REPRINT_32)],
-    ids=["cash-80mm", "cash-58mm", "qris-reprint-58mm"],
+    [
+        (CASH, 48, CASH_48),
+        (CASH, 32, CASH_32),
+        (QRIS_REPRINT, 32, QRIS_REPRINT_32),
+        (REFUNDED, 32, REFUNDED_32),
+    ],
+    ids=["cash-80mm", "cash-58mm", "qris-reprint-58mm", "refunded-58mm"],
 )
 def test_a_receipt_is_laid_out_exactly_as_the_golden_example(
     receipt: Receipt, width: PaperWidth, golden: str
@@ -187,6 +215,14 @@ def receipts(draw: st.DrawFn) -> Receipt:
         change=draw(money) if cash else None,
         gateway_reference=None if cash else draw(st.text(min_size=1, max_size=255)),
         cashier=draw(st.none() | names),
+        refunds=tuple(
+            draw(
+                st.lists(
+                    st.builds(ReceiptRefund, money, st.sampled_from(PaymentMethod), st.just(PAID)),
+                    max_size=3,
+                )
+            )
+        ),
     )
 
 

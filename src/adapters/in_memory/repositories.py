@@ -128,8 +128,9 @@ class InMemoryOrderRepository:
 
     async def list(self, where: OrderFilter | None = None, *, limit: int = 50) -> list[Order]:
         # The paying attempts as committed: the list is read in read-only units of work.
+        store = self._store
         chosen = list_orders(
-            self._visible().values(), self._store.payments, where or OrderFilter(), limit
+            self._visible().values(), store.payments, store.shifts, where or OrderFilter(), limit
         )
         return [detached(order) for order in chosen]
 

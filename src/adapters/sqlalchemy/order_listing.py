@@ -3,7 +3,8 @@
 Sorted by (placed_at, id) descending, a total order; a page continues after the previous
 page's last order with a row-value comparison written out as `placed_at < t OR (placed_at = t
 AND id < n)`, which both SQLite and PostgreSQL answer from the (placed_at, id) index. The
-payment method and the cashier are those of the attempt that paid the order (`orders.paid_by`).
+payment method is that of the attempt that paid the order (`orders.paid_by`); the cashier is
+the staff member whose shift's drawer that cash went into (`payments.shift_id`).
 """
 
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from adapters.sqlalchemy.tables import orders, payments
+from adapters.sqlalchemy.tables_drawer import shifts
 from application.reports import OrderFilter
 
 
@@ -25,7 +27,9 @@ def order_list_query(
         if where.method is not None:
             statement = statement.where(payments.c.method == where.method.value)
         if where.cashier is not None:
-            statement = statement.where(payments.c.taken_by == where.cashier)
+            statement = statement.join(shifts, shifts.c.id == payments.c.shift_id).where(
+                shifts.c.staff_id == where.cashier
+            )
     if where.status is not None:
         statement = statement.where(orders.c.status == where.status.value)
     if where.placed_from is not None:

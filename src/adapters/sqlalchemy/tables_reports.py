@@ -4,7 +4,7 @@
   every later one is marked as a reprint. One row per order, incremented atomically.
 - Indexes for the read side: the staff order list sorts by (placed_at, id); the day report
   counts orders by when they were placed, paid and cancelled, and sums payments by when they
-  were paid and refunds by when they were given back.
+  were paid and refunds by when they were approved (given back).
 """
 
 from datetime import datetime
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.sqlalchemy.column_types import BigIntegerId, UTCDateTime
 from adapters.sqlalchemy.tables import Base, orders, payments
+from adapters.sqlalchemy.tables_drawer import refunds
 
 
 class ReceiptPrintRow(Base):
@@ -37,3 +38,4 @@ Index("ix_orders_paid_at", orders.c.paid_at)
 Index("ix_orders_cancelled_at", orders.c.cancelled_at)
 Index("ix_payments_paid_at", payments.c.paid_at)
 Index("ix_payments_refund_resolved_at", payments.c.refund_resolved_at)
+Index("ix_refunds_decided_at", refunds.c.decided_at)

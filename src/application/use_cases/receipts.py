@@ -29,6 +29,7 @@ class GetReceipt:
             if order.status is not OrderStatus.PAID or order.paid_by_attempt is None:
                 raise OrderNotPaid(f"order {order_id} is {order.status.value}: no receipt yet")
             paid_by = await uow.payments.get(order.paid_by_attempt)
+            refunds = await uow.refunds.list_for_order(order.key)
         if paid_by is None:  # payments are never deleted: a broken invariant, not bad input
             raise RuntimeError(f"order {order_id} was paid by an attempt that does not exist")
         now = self.clock.now()
@@ -36,6 +37,7 @@ class GetReceipt:
         return receipt_of(
             order,
             paid_by,
+            refunds,
             restaurant=self.restaurant,
             print_number=number,
             printed_at=now,

@@ -21,7 +21,9 @@ from domain.business_day import day_window
 from domain.menu import MenuItem
 from domain.orders import Order, OrderStatus
 from domain.payments import Payment, PaymentMethod
+from domain.refunds import Refund
 from domain.settlement import take_cash
+from domain.shifts import Shift
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 DAY_START, DAY_END = day_window(date(2026, 11, 30), JAKARTA)  # 29 Nov 17:00Z to 30 Nov 17:00Z
@@ -71,22 +73,104 @@ class Shop:
         self.uids += 1
         return f"uid-{self.uids}"
 
-    async def cash(self, order: Order, at: datetime, *, by: str = "sari") -> Payment:
+    async def drawer(self, staff_id: str, at: datetime) -> Shift:
+        """`staff_id`'s open shift, opened at `at` when there is none."""
+        async with self.uow() as uow:
+            shift = await uow.shifts.find_open(staff_id)
+            if shift is None:
+                shift = Shift.open(
+                    staff_id=staff_id,
+                    staff_name=staff_id.rsplit(":", maxsplit=1)[-1],
+                    opening_float=0,
+                    now=at,
+                )
+                await uow.shifts.add(shift)
+                await uow.commit()
+        return shift
+
+    async def close(self, shift: Shift, at: datetime) -> None:
+        async with self.uow() as uow:
+            stored = await uow.shifts.get(shift.key, for_update=True)
+            assert stored is not None
+            stored.close(
+                counted_cash=stored.expected_cash,
+                note=None,
+                by=stored.staff_id,
+                by_name=stored.staff_name,
+                now=at,
+            )
+            await uow.shifts.update(stored)
+            await uow.commit()
+
+    async def cash(self, order: Order, at: datetime, *, by: str = "token:sari") -> Payment:
+        shift = await self.drawer(by, at)
         async with self.uow() as uow:
             stored = await uow.orders.get(order.key, for_update=True)
+            drawer = await uow.shifts.get(shift.key, for_update=True)
             assert stored is not None
+            assert drawer is not None
             payment = take_cash(
                 order=stored,
                 open_qris=None,
                 order_uid=self.uid(),
                 tendered=stored.total + 5_000,
-                taken_by=by,
+                taken_by=drawer.staff_name,
+                shift=drawer,
                 now=at,
             )
             await uow.payments.add(payment)
             await uow.orders.update(stored)
+            await uow.shifts.update(drawer)
             await uow.commit()
         return payment
+
+    async def refund(self, order: Order, amount: int, at: datetime, *, by: str) -> Refund:
+        """An approved refund of `amount` of a paid order (cash out of `by`'s drawer)."""
+        async with self.uow() as uow:
+            stored = await uow.orders.get(order.key, for_update=True)
+            assert stored is not None
+            assert stored.paid_by_attempt is not None
+            paid_by = await uow.payments.get(stored.paid_by_attempt, for_update=True)
+            assert paid_by is not None
+            refund = Refund.request(
+                order=stored,
+                paid_by=paid_by,
+                earlier=[],
+                amount=amount,
+                lines=None,
+                reason="cold soup",
+                requested_by=by,
+                requested_by_name="sari",
+                now=at,
+            )
+            await uow.refunds.add(refund)
+            drawer = await uow.shifts.find_open(by, for_update=True)
+            if paid_by.method is PaymentMethod.CASH:
+                assert drawer is not None
+                drawer.record_cash_refund(amount)
+                refund.approve(by="token:boss", by_name="boss", now=at, shift_id=drawer.key)
+                await uow.shifts.update(drawer)
+            else:
+                refund.approve(by="token:boss", by_name="boss", now=at, reference="TRF-1")
+            await uow.refunds.update(refund)
+            await uow.orders.update(stored)
+            await uow.commit()
+        return refund
+
+    async def give_back_flagged(self, payment: Payment, at: datetime) -> None:
+        """Late money flagged, requested by kasir and approved: the refund request and the
+        payment's flag both record it (as the approval does), and it counts once."""
+        async with self.uow() as uow:
+            stored = await uow.payments.get(payment.order_uid, for_update=True)
+            assert stored is not None
+            stored.require_refund(reason="paid twice", now=at)
+            refund = Refund.flagged_by_kasir(payment=stored, now=at)
+            await uow.refunds.add(refund)
+            refund.approve(by="token:boss", by_name="boss", now=at, reference="TRF-2")
+            stored.resolve_refund(by="boss", note="TRF-2", now=at)
+            await uow.refunds.update(refund)
+            await uow.payments.update(stored)
+            await uow.commit()
 
     async def start_qris(self, order: Order, at: datetime) -> Payment:
         payment = Payment.start_qris(order=order, order_uid=self.uid(), now=at)
@@ -121,7 +205,9 @@ class Shop:
             await uow.orders.update(stored)
             await uow.commit()
 
-    async def refund(self, payment: Payment, *, flagged: datetime, resolved: datetime) -> None:
+    async def resolve_flag(
+        self, payment: Payment, *, flagged: datetime, resolved: datetime
+    ) -> None:
         async with self.uow() as uow:
             stored = await uow.payments.get(payment.order_uid, for_update=True)
             assert stored is not None
@@ -148,7 +234,9 @@ async def test_a_day_counts_what_happened_between_its_local_midnights(
     shown = await shop.start_qris(twice, MORNING + timedelta(minutes=1))
     await shop.cash(twice, MORNING + timedelta(minutes=2))
     late_money = await shop.confirm(shown, MORNING + timedelta(minutes=3))
-    await shop.refund(late_money, flagged=MORNING + timedelta(minutes=3), resolved=AFTER_MIDNIGHT)
+    await shop.resolve_flag(
+        late_money, flagged=MORNING + timedelta(minutes=3), resolved=AFTER_MIDNIGHT
+    )
 
     today = await report_queries(uow_factory).day_totals(start=DAY_START, end=DAY_END)
     tomorrow = await report_queries(uow_factory).day_totals(
@@ -189,9 +277,52 @@ async def test_a_qr_paid_with_another_amount_counts_what_arrived_and_what_went_b
     assert totals.total.net == 0
 
 
+async def test_refunds_approved_in_the_day_count_by_method_and_by_the_drawer_they_left(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    shop = Shop(uow_factory)
+    soup = await shop.order(MORNING, quantity=2)  # 50 000
+    await shop.cash(soup, MORNING, by="token:sari")
+    await shop.refund(soup, 20_000, MORNING + timedelta(hours=1), by="token:sari")
+    by_qris = await shop.order(MORNING)
+    await shop.qris(by_qris, MORNING)
+    await shop.refund(by_qris, 25_000, AFTER_MIDNIGHT, by="token:sari")  # tomorrow's
+    twice = await shop.order(MORNING)
+    shown = await shop.start_qris(twice, MORNING)
+    await shop.cash(twice, MORNING, by="token:sari")
+    await shop.give_back_flagged(await shop.confirm(shown, MORNING), MORNING)
+    budi = await shop.drawer("account:7", MORNING + timedelta(hours=2))
+    await shop.cash(await shop.order(MORNING), MORNING + timedelta(hours=3), by="account:7")
+    await shop.close(budi, MORNING + timedelta(hours=4))
+    await shop.drawer("account:8", AFTER_MIDNIGHT)  # opens tomorrow: not today's
+
+    today = await report_queries(uow_factory).day_totals(start=DAY_START, end=DAY_END)
+    tomorrow = await report_queries(uow_factory).day_totals(
+        start=DAY_END, end=DAY_END + timedelta(days=1)
+    )
+
+    assert today.method(PaymentMethod.CASH) == MoneyTotals(
+        payments=3, gross=100_000, refunds=1, refunded=20_000
+    )
+    assert today.method(PaymentMethod.QRIS) == MoneyTotals(
+        payments=2, gross=50_000, refunds=1, refunded=25_000
+    )
+    assert tomorrow.method(PaymentMethod.QRIS) == MoneyTotals(refunds=1, refunded=25_000)
+    assert [(s.staff_id, s.cash, s.closed_at is None) for s in today.shifts] == [
+        ("token:sari", MoneyTotals(payments=2, gross=75_000, refunds=1, refunded=20_000), True),
+        ("account:7", MoneyTotals(payments=1, gross=25_000), False),
+    ]
+    assert [(s.staff_id, s.cash) for s in tomorrow.shifts] == [
+        ("token:sari", MoneyTotals()),  # still open, nothing moved through it
+        ("account:8", MoneyTotals()),
+    ]
+
+
 async def test_an_empty_day_reports_zeros(uow_factory: UnitOfWorkFactory) -> None:
     shop = Shop(uow_factory)
+    drawer = await shop.drawer("token:sari", MORNING)
     await shop.cash(await shop.order(MORNING), MORNING)
+    await shop.close(drawer, MORNING + timedelta(hours=1))
 
     totals = await report_queries(uow_factory).day_totals(
         start=DAY_END, end=DAY_END + timedelta(days=1)
@@ -200,6 +331,7 @@ async def test_an_empty_day_reports_zeros(uow_factory: UnitOfWorkFactory) -> Non
     assert totals.orders == OrderCounts()
     assert totals.by_method == {}
     assert totals.total == MoneyTotals()
+    assert totals.shifts == ()
 
 
 async def test_the_order_list_filters_and_pages_newest_first_without_gaps_or_repeats(
@@ -214,8 +346,8 @@ async def test_the_order_list_filters_and_pages_newest_first_without_gaps_or_rep
         await shop.order(MORNING + timedelta(minutes=2), table="3"),
         await shop.order(LATE_EVENING, table="1"),
     ]
-    await shop.cash(orders[0], MORNING, by="sari")
-    await shop.cash(orders[2], MORNING, by="budi")
+    await shop.cash(orders[0], MORNING, by="token:sari")
+    await shop.cash(orders[2], MORNING, by="account:7")
     await shop.qris(orders[3], MORNING)
     newest_first = [o.key for o in orders[::-1]]
 
@@ -242,7 +374,9 @@ async def test_the_order_list_filters_and_pages_newest_first_without_gaps_or_rep
     ]
     assert await listed(OrderFilter(method=PaymentMethod.CASH)) == [orders[2].key, orders[0].key]
     assert await listed(OrderFilter(method=PaymentMethod.QRIS)) == [orders[3].key]
-    assert await listed(OrderFilter(cashier="sari")) == [orders[0].key]
+    assert await listed(OrderFilter(cashier="token:sari")) == [orders[0].key]
+    assert await listed(OrderFilter(cashier="account:7")) == [orders[2].key]
+    assert await listed(OrderFilter(cashier="sari")) == []  # a staff id, not a name
     assert await listed(OrderFilter(table_number="1")) == [
         orders[4].key,
         orders[2].key,

@@ -9,6 +9,7 @@ from tests.support.kasir_on_fakes import Kasir, Menu
 from application.callers import Anonymous, OrderTokenHolder, Role, Staff
 from application.errors import Forbidden, InvalidQuery, NotFound, OrderNotPaid
 from application.reports import MoneyTotals, OrderFilter
+from application.use_cases.refund_requests import RefundRequest
 from domain.orders import Order
 from domain.payments import PaymentMethod
 
@@ -18,8 +19,34 @@ CASHIER = Staff("sari", Role.CASHIER)
 ADMIN = Staff("budi", Role.ADMIN)
 
 
+@pytest.fixture(autouse=True)
+async def drawers(kasir: Kasir) -> None:
+    """Cash goes into a drawer: the cashier and the admin of these tests each have a shift."""
+    await kasir.open_drawers(CASHIER, ADMIN)
+
+
 async def paid_in_cash(kasir: Kasir, order: Order, *, by: Staff = CASHIER) -> None:
     await kasir.pay_cash.execute(order.key, tendered=100_000, caller=by)
+
+
+async def test_an_approved_refund_is_on_the_receipt_with_what_stays_paid_and_no_reason(
+    kasir: Kasir, order: Order
+) -> None:
+    await paid_in_cash(kasir, order)
+    reason = "the soup was cold, said the table by the window"
+    await kasir.request_refund().execute(
+        RefundRequest(order_id=order.key, reason=reason, amount=5_000), caller=ADMIN
+    )
+    await kasir.request_refund().execute(  # a cashier's request waits for an admin
+        RefundRequest(order_id=order.key, reason="not approved yet", amount=1_000), caller=CASHIER
+    )
+    holder = OrderTokenHolder.presenting("secret-access-token-0001")
+
+    receipt = await kasir.get_receipt.execute(order.key, caller=holder)
+
+    assert [(r.amount, r.method) for r in receipt.refunds] == [(5_000, PaymentMethod.CASH)]
+    assert (receipt.total, receipt.refunded, receipt.net) == (55_000, 5_000, 50_000)
+    assert reason not in repr(receipt)
 
 
 async def test_a_receipt_is_only_for_a_paid_order_and_a_refusal_counts_no_copy(

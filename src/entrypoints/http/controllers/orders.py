@@ -137,7 +137,9 @@ class OrderController(Controller):
         cashier: Annotated[
             str | None,
             QueryParameter(
-                min_length=1, max_length=120, description="the staff member who took the cash"
+                min_length=1,
+                max_length=255,
+                description="the staff id (account:<n> or token:<name>) whose shift took the cash",
             ),
         ] = None,
         cursor: Annotated[

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 
 from application.receipts import Receipt
-from application.reports import DayReport, MoneyTotals
+from application.reports import DayReport, MoneyTotals, ShiftTotals
 from domain.payments import PaymentMethod
 
 Count = Annotated[int, msgspec.Meta(ge=0, description="how many")]
@@ -45,6 +45,28 @@ class MoneyResponse(msgspec.Struct, kw_only=True):
         )
 
 
+class ShiftMoneyResponse(msgspec.Struct, kw_only=True):
+    """One cash drawer shift open during the day, and the cash through it within the day."""
+
+    shift_id: int
+    staff_id: Annotated[str, msgspec.Meta(description="the cashier's stable id")]
+    cashier: Annotated[str, msgspec.Meta(description="the cashier's name")]
+    opened_at: datetime
+    closed_at: Annotated[datetime | None, msgspec.Meta(description="null while open")]
+    cash: MoneyResponse
+
+    @classmethod
+    def of(cls, shift: ShiftTotals) -> "ShiftMoneyResponse":
+        return cls(
+            shift_id=shift.shift_id,
+            staff_id=shift.staff_id,
+            cashier=shift.staff_name,
+            opened_at=shift.opened_at,
+            closed_at=shift.closed_at,
+            cash=MoneyResponse.of(PaymentMethod.CASH.value, shift.cash),
+        )
+
+
 class DayReportResponse(msgspec.Struct, kw_only=True):
     """A local date's orders and money (docs/reports.md says what each figure counts)."""
 
@@ -55,6 +77,10 @@ class DayReportResponse(msgspec.Struct, kw_only=True):
     orders: OrderCountsResponse
     total: MoneyResponse
     by_method: list[MoneyResponse]
+    shifts: Annotated[
+        list[ShiftMoneyResponse],
+        msgspec.Meta(description="every cash drawer shift open during the day, by opening"),
+    ]
 
     @classmethod
     def of(cls, report: DayReport) -> "DayReportResponse":
@@ -71,6 +97,7 @@ class DayReportResponse(msgspec.Struct, kw_only=True):
             ),
             total=MoneyResponse.of("all", totals.total),
             by_method=[MoneyResponse.of(m.value, totals.method(m)) for m in PaymentMethod],
+            shifts=[ShiftMoneyResponse.of(shift) for shift in totals.shifts],
         )
 
 
@@ -94,9 +121,9 @@ CSV_COLUMNS = (
 
 
 def day_report_csv(report: DayReport) -> str:
-    """One header line; a `method` row per payment method, then the `day` row (all methods,
-    with the order counts). Money in whole rupiah without separators; dates ISO; CRLF line
-    ends (RFC 4180)."""
+    """One header line; a `method` row per payment method, the `day` row (all methods, with
+    the order counts), then a `shift` row per drawer shift (its cash). Money in whole rupiah
+    without separators; dates ISO; CRLF line ends (RFC 4180)."""
     body = DayReportResponse.of(report)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -118,6 +145,10 @@ def day_report_csv(report: DayReport) -> str:
             counts.cancelled,
         ]
     )
+    for shift in body.shifts:
+        writer.writerow(
+            [*day, "shift", "cash", shift.shift_id, shift.cashier, *_money(shift.cash), "", "", ""]
+        )
     return out.getvalue()
 
 
@@ -130,6 +161,14 @@ class ReceiptLineResponse(msgspec.Struct, kw_only=True):
     quantity: int
     unit_price: Money
     amount: Money
+
+
+class ReceiptRefundResponse(msgspec.Struct, kw_only=True):
+    """An approved refund of the sale (never its reason or staff notes)."""
+
+    amount: Money
+    method: str
+    refunded_at: Annotated[datetime, msgspec.Meta(description="local time")]
 
 
 class ReceiptResponse(msgspec.Struct, kw_only=True):
@@ -150,6 +189,9 @@ class ReceiptResponse(msgspec.Struct, kw_only=True):
     change: Money | None = None
     gateway_reference: str | None = None
     cashier: Annotated[str | None, msgspec.Meta(description="staff copies only")] = None
+    refunds: list[ReceiptRefundResponse] = msgspec.field(default_factory=list)
+    refunded: Annotated[int, msgspec.Meta(description="whole rupiah given back")] = 0
+    net: Annotated[int, msgspec.Meta(description="total - refunded, whole rupiah")] = 0
 
     @classmethod
     def of(cls, receipt: Receipt) -> "ReceiptResponse":
@@ -177,4 +219,14 @@ class ReceiptResponse(msgspec.Struct, kw_only=True):
             change=receipt.change,
             gateway_reference=receipt.gateway_reference,
             cashier=receipt.cashier,
+            refunds=[
+                ReceiptRefundResponse(
+                    amount=refund.amount,
+                    method=refund.method.value,
+                    refunded_at=refund.refunded_at,
+                )
+                for refund in receipt.refunds
+            ],
+            refunded=receipt.refunded,
+            net=receipt.net,
         )

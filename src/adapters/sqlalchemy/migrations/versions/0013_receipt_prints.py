@@ -8,8 +8,8 @@ Create Date: 2026-11-30
   later ones are reprints), with the first and last time.
 - `ix_orders_placed_at_id`: the order list sorts and pages by (placed_at, id); with
   `ix_orders_paid_at` and `ix_orders_cancelled_at` the day report counts a day's orders.
-- `ix_payments_paid_at`, `ix_payments_refund_resolved_at`: the day report sums money by when it
-  was received and when it was given back.
+- `ix_payments_paid_at`, `ix_payments_refund_resolved_at`, `ix_refunds_decided_at`: the day
+  report sums money by when it was received and when it was given back.
 """
 
 from collections.abc import Sequence
@@ -47,9 +47,11 @@ def upgrade() -> None:
     op.create_index("ix_orders_cancelled_at", "orders", ["cancelled_at"])
     op.create_index("ix_payments_paid_at", "payments", ["paid_at"])
     op.create_index("ix_payments_refund_resolved_at", "payments", ["refund_resolved_at"])
+    op.create_index("ix_refunds_decided_at", "refunds", ["decided_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_refunds_decided_at", table_name="refunds")
     op.drop_index("ix_payments_refund_resolved_at", table_name="payments")
     op.drop_index("ix_payments_paid_at", table_name="payments")
     op.drop_index("ix_orders_cancelled_at", table_name="orders")

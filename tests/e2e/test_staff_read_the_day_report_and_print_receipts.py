@@ -33,7 +33,14 @@ def settings_overrides() -> dict[str, Any]:
 
 
 async def paid_in_cash(api: FakeStack, *, at: datetime, table: str = "7") -> PlacedOrder:
+    """An order placed and paid in cash at `at`, into the staff member's drawer."""
     api.clock.set(at)
+    current = await api.client.get("/api/v1/shifts/current", headers=api.staff)
+    if current.status_code != 200:
+        opened = await api.client.post(
+            "/api/v1/shifts", json={"opening_float": 0}, headers=api.staff
+        )
+        assert opened.status_code == 201, opened.text
     order = await api.place_order(table=table)
     paid = await api.client.post(
         "/api/v1/payments/cash",
@@ -44,11 +51,23 @@ async def paid_in_cash(api: FakeStack, *, at: datetime, table: str = "7") -> Pla
     return order
 
 
+async def refund(api: FakeStack, order: PlacedOrder, amount: int) -> None:
+    """An admin's small cash refund: approved at once, out of the admin's own drawer."""
+    refunded = await api.client.post(
+        f"/api/v1/orders/{order.id}/refunds",
+        json={"amount": amount, "reason": "the soup was cold"},
+        headers=api.staff,
+    )
+    assert refunded.status_code == 201, refunded.text
+    assert refunded.json()["status"] == "approved"
+
+
 async def test_the_day_report_counts_23_30_today_and_00_30_tomorrow_in_json_and_csv(
     fake_api: FakeStack,
 ) -> None:
     api = fake_api
     evening = await paid_in_cash(api, at=LATE_EVENING)
+    await refund(api, evening, 10_000)
     await paid_in_cash(api, at=LATE_EVENING + timedelta(hours=1))  # 00:30 on 1 December
 
     report = await api.client.get(
@@ -64,25 +83,32 @@ async def test_the_day_report_counts_23_30_today_and_00_30_tomorrow_in_json_and_
     assert body["time_zone"] == "Asia/Jakarta"
     assert body["starts_at"].startswith("2026-11-29T17:00:00")
     assert body["orders"] == {"placed": 1, "paid": 1, "cancelled": 0}
-    cash = {"payments": 1, "gross": evening.total, "refunds": 0, "refunded": 0}
+    cash = {"payments": 1, "gross": 50_000, "refunds": 1, "refunded": 10_000, "net": 40_000}
     assert body["by_method"] == [
         {"method": "qris", "payments": 0, "gross": 0, "refunds": 0, "refunded": 0, "net": 0},
-        {"method": "cash", **cash, "net": evening.total},
+        {"method": "cash", **cash},
     ]
-    assert body["total"] == {"method": "all", **cash, "net": evening.total}
+    assert body["total"] == {"method": "all", **cash}
+    [shift] = body["shifts"]
+    assert (shift["cashier"], shift["staff_id"], shift["closed_at"]) == (
+        STAFF_NAME,
+        f"token:{STAFF_NAME}",
+        None,
+    )
+    assert shift["cash"] == {"method": "cash", **cash}
     assert report.headers["cache-control"] == as_csv.headers["cache-control"] == "no-store"
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert "2026-11-30" in as_csv.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(as_csv.text)))
-    assert rows[0] == list(CSV_COLUMNS)
-    assert rows[1:] == [
-        ["2026-11-30", "Asia/Jakarta", "method", "qris", "", "", "0", "0", "0", "0", "0",
-         "", "", ""],
-        ["2026-11-30", "Asia/Jakarta", "method", "cash", "", "", "1", str(evening.total), "0",
-         "0", str(evening.total), "", "", ""],
-        ["2026-11-30", "Asia/Jakarta", "day", "all", "", "", "1", str(evening.total), "0", "0",
-         str(evening.total), "1", "1", "0"],
-    ]  # fmt: skip
+    day = ["2026-11-30", "Asia/Jakarta"]
+    money = ["1", "50000", "1", "10000", "40000"]
+    assert rows == [
+        list(CSV_COLUMNS),
+        [*day, "method", "qris", "", "", "0", "0", "0", "0", "0", "", "", ""],
+        [*day, "method", "cash", "", "", *money, "", "", ""],
+        [*day, "day", "all", "", "", *money, "1", "1", "0"],
+        [*day, "shift", "cash", str(shift["shift_id"]), STAFF_NAME, *money, "", "", ""],
+    ]
 
 
 @pytest.mark.parametrize(
@@ -144,6 +170,7 @@ async def test_a_receipt_comes_as_json_and_as_text_for_both_papers_and_reprints_
         10_000,
     )
     assert body["paid_at"] == "2026-11-30T23:30:00+07:00"
+    assert (body["refunds"], body["refunded"], body["net"]) == ([], 0, order.total)
     assert wide.headers["content-type"].startswith("text/plain")
     for answer, width in ((wide, 48), (narrow, 32)):
         lines = answer.text.splitlines()
@@ -159,6 +186,8 @@ async def test_a_customer_gets_their_receipt_with_their_token_but_not_the_cashie
 ) -> None:
     api = fake_api
     order = await paid_in_cash(api, at=LATE_EVENING)
+    api.clock.set(LATE_EVENING + timedelta(minutes=10))
+    await refund(api, order, 10_000)
     path = f"/api/v1/orders/{order.id}/receipt"
 
     as_json = await api.client.get(path, headers=order.headers)
@@ -168,6 +197,12 @@ async def test_a_customer_gets_their_receipt_with_their_token_but_not_the_cashie
 
     assert as_json.status_code == as_text.status_code == 200
     assert as_json.json()["cashier"] is None
+    assert as_json.json()["refunds"] == [
+        {"amount": 10_000, "method": "cash", "refunded_at": "2026-11-30T23:40:00+07:00"}
+    ]
+    assert (as_json.json()["refunded"], as_json.json()["net"]) == (10_000, order.total - 10_000)
+    assert "-Rp 10.000" in as_text.text
+    assert "the soup was cold" not in as_json.text + as_text.text
     assert STAFF_NAME not in as_json.text
     assert STAFF_NAME not in as_text.text
     for refused in (anonymous, wrong):
@@ -230,7 +265,11 @@ async def test_staff_filter_the_order_list_and_page_through_it_with_the_cursor(
     assert await listed(date_from="2026-12-01") == [unpaid.id, tomorrow.id]
     assert await listed(method="cash", table="3") == [tomorrow.id, at_table_3.id]
     assert await listed(method="qris") == []
-    assert await listed(cashier=STAFF_NAME, status="paid") == [tomorrow.id, at_table_3.id]
+    assert await listed(cashier=f"token:{STAFF_NAME}", status="paid") == [
+        tomorrow.id,
+        at_table_3.id,
+    ]
+    assert await listed(cashier=STAFF_NAME) == []  # a staff id, not a name
     assert await listed(cashier="somebody-else") == []
 
 

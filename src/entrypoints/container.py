@@ -72,13 +72,13 @@ from application.use_cases.notification_inbox import (
 )
 from application.use_cases.pay_cash import PayCash
 from application.use_cases.place_order import PlaceOrder
+from application.use_cases.receipts import GetReceipt
 from application.use_cases.refund_requests import (
     ApproveRefund,
     ListRefundRequests,
     RejectRefund,
     RequestRefund,
 )
-from application.use_cases.receipts import GetReceipt
 from application.use_cases.refunds import ListRefunds, ResolveRefund
 from application.use_cases.reports import GetDayReport
 from application.use_cases.resolve_payment_review import ResolvePaymentReview

@@ -52,8 +52,8 @@ from application.use_cases.place_order import (
     PlaceOrder,
     PlaceOrderCommand,
 )
-from application.use_cases.refund_requests import ApproveRefund, RejectRefund, RequestRefund
 from application.use_cases.receipts import GetReceipt
+from application.use_cases.refund_requests import ApproveRefund, RejectRefund, RequestRefund
 from application.use_cases.refunds import ListRefunds, ResolveRefund
 from application.use_cases.reports import GetDayReport
 from application.use_cases.resolve_payment_review import ResolvePaymentReview

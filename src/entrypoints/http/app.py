@@ -38,10 +38,10 @@ from entrypoints.http.controllers.payment_page import (
     payment_page_assets,
 )
 from entrypoints.http.controllers.payments import PaymentController
-from entrypoints.http.controllers.refunds import OrderRefundController, RefundController
-from entrypoints.http.controllers.shifts import ShiftController
 from entrypoints.http.controllers.receipts import ReceiptController
+from entrypoints.http.controllers.refunds import OrderRefundController, RefundController
 from entrypoints.http.controllers.reports import ReportController
+from entrypoints.http.controllers.shifts import ShiftController
 from entrypoints.http.controllers.staff import AuditController, StaffController
 from entrypoints.http.controllers.staff_review import StaffReviewController
 from entrypoints.http.controllers.webhooks import (

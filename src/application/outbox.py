@@ -59,11 +59,22 @@ EVENT_TYPES: dict[type[Any], str] = {
     PaymentAmountMismatch: "payment.amount_mismatch",
     RefundRequired: "payment.refund_required",
     RefundResolved: "payment.refund_resolved",
+    RefundRequested: "refund.requested",
+    RefundApproved: "refund.approved",
+    RefundRejected: "refund.rejected",
+    RefundMade: "refund.made",
+}
+# The refund workflow's step each refund event records (the payload's `refund.status`).
+_REFUND_STEPS: dict[type[Any], str] = {
+    RefundRequested: "requested",
+    RefundApproved: "approved",
+    RefundRejected: "rejected",
+    RefundMade: "made",
 }
 # Events for staff only: they stay inside kasir (the review queue is not the ordering
-# system's business, and their details name staff and gateway disputes).
-# The cash drawer and the refund workflow are staff business too (docs/drawer.md): their events
-# reach the in-process publisher (logs, metrics), not the webhook feed.
+# system's business, and their details name staff and gateway disputes). The cash drawer is
+# staff business too (docs/drawer.md): its events reach the in-process publisher (logs,
+# metrics), not the webhook feed. A refund's steps do leave, without who asked or decided.
 STAFF_ONLY_EVENTS: frozenset[type[Any]] = frozenset(
     {
         PaymentFlaggedForReview,
@@ -71,10 +82,6 @@ STAFF_ONLY_EVENTS: frozenset[type[Any]] = frozenset(
         ShiftOpened,
         ShiftClosed,
         CashMovementRecorded,
-        RefundRequested,
-        RefundApproved,
-        RefundRejected,
-        RefundMade,
     }
 )
 ALL_EVENT_TYPES: tuple[str, ...] = tuple(sorted(set(EVENT_TYPES.values())))
@@ -105,6 +112,7 @@ class OutboxDraft:
     occurred_at: datetime
     order: dict[str, Any]
     payment: dict[str, Any] | None
+    refund: dict[str, Any] | None = None
 
     def payload_with(self, seq: int) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -116,6 +124,8 @@ class OutboxDraft:
         }
         if self.payment is not None:
             payload["payment"] = self.payment
+        if self.refund is not None:
+            payload["refund"] = self.refund
         return payload
 
 
@@ -180,6 +190,21 @@ def payment_view(payment: Payment) -> dict[str, Any]:
     }
 
 
+def refund_view(event: DomainEvent) -> dict[str, Any] | None:
+    """What a payload says about a refund, for the refund workflow's events: its id, amount,
+    step, and method where the event knows it; never who asked or decided, the reason or the
+    bank reference."""
+    if not isinstance(event, RefundRequested | RefundApproved | RefundRejected | RefundMade):
+        return None
+    method = event.method if isinstance(event, RefundRequested | RefundMade) else None
+    return {
+        "id": event.refund_id,
+        "amount": event.amount,
+        "status": _REFUND_STEPS[type(event)],
+        "method": method,
+    }
+
+
 def _payment_uid(event: DomainEvent) -> str | None:
     uid = getattr(event, "order_uid", None)
     return uid if isinstance(uid, str) else None
@@ -231,6 +256,7 @@ async def drafts_for(
                 occurred_at=now,
                 order=order,
                 payment=None if payment is None else payment_view(payment),
+                refund=refund_view(event),
             )
         )
     return drafts

@@ -12,7 +12,7 @@ from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from adapters.system import new_event_id
 from application.outbox import OutboxDraft, payment_ref
 from application.ports import UnitOfWorkFactory
-from domain.events import OrderPaid
+from domain.events import OrderPaid, RefundMade, RefundRequested
 from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import Payment
@@ -180,3 +180,23 @@ async def test_each_order_numbers_its_own_events(uow_factory: UnitOfWorkFactory)
     async with uow_factory(read_only=True) as uow:
         seqs = [[e.seq for e in await uow.outbox.for_order(o.key)] for o in placed]
     assert seqs == [[1], [1]]
+
+
+async def test_a_refunds_steps_leave_through_the_outbox_without_who_decided(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    order = await placed_order(uow_factory)
+    async with uow_factory() as uow:
+        uow.record(RefundRequested(7, order.key, 20_000, "qris", "account:3"))
+        uow.record(RefundMade(7, order.key, 20_000, "qris", None, "BCA-TRF-0001"))
+        await uow.commit()
+
+    async with uow_factory(read_only=True) as uow:
+        events = await uow.outbox.for_order(order.key, after_seq=1)
+
+    assert [(e.type, e.payload["refund"]) for e in events] == [
+        ("refund.requested", {"id": 7, "amount": 20_000, "status": "requested", "method": "qris"}),
+        ("refund.made", {"id": 7, "amount": 20_000, "status": "made", "method": "qris"}),
+    ]
+    assert "account:3" not in repr(events)
+    assert "BCA-TRF" not in repr(events)

@@ -17,7 +17,12 @@ from domain.events import (
     DomainEvent,
     OrderPaid,
     PaymentFlaggedForReview,
+    RefundApproved,
+    RefundMade,
+    RefundRejected,
+    RefundRequested,
     RefundRequired,
+    ShiftOpened,
 )
 from domain.menu import MenuItem
 from domain.orders import Order
@@ -45,7 +50,7 @@ def test_the_required_types_exist_and_are_dotted() -> None:
     assert set(ALL_EVENT_TYPES) >= REQUIRED
     for name in ALL_EVENT_TYPES:
         subject, _, verb = name.partition(".")
-        assert subject in ("order", "payment")
+        assert subject in ("order", "payment", "refund")
         assert verb.islower()
 
 
@@ -119,3 +124,49 @@ async def test_an_event_of_an_order_that_is_not_stored_fails_instead_of_vanishin
             describe_order=missing,
             get_payment=missing,
         )
+
+
+@pytest.mark.parametrize(
+    ("event", "refund"),
+    [
+        (
+            RefundRequested(4, 9, 20_000, "cash", "account:3"),
+            {"id": 4, "amount": 20_000, "status": "requested", "method": "cash"},
+        ),
+        (
+            RefundApproved(4, 9, 20_000, "account:1"),
+            {"id": 4, "amount": 20_000, "status": "approved", "method": None},
+        ),
+        (
+            RefundRejected(4, 9, 20_000, "account:1"),
+            {"id": 4, "amount": 20_000, "status": "rejected", "method": None},
+        ),
+        (
+            RefundMade(4, 9, 20_000, "qris", None, "BCA-TRF-0001"),
+            {"id": 4, "amount": 20_000, "status": "made", "method": "qris"},
+        ),
+    ],
+)
+async def test_a_refunds_steps_leave_with_its_amount_never_who_decided_or_the_reference(
+    event: DomainEvent, refund: dict[str, object]
+) -> None:
+    order, _ = order_and_attempt()
+
+    (draft,) = await drafts_for(
+        [(event, order)],
+        now=NOW,
+        new_id=lambda: "evt_1",
+        describe_order=no_read,
+        get_payment=no_read,
+    )
+
+    payload = draft.payload_with(1)
+    assert payload["type"].startswith("refund.")
+    assert payload["refund"] == refund
+    assert payload["order"]["id"] == 9
+    assert "account:" not in str(payload)
+    assert "BCA-TRF" not in str(payload)
+
+
+def test_the_cash_drawer_stays_inside_kasir() -> None:
+    assert event_type(ShiftOpened(1, "account:3", 100_000)) is None

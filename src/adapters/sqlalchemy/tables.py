@@ -82,7 +82,7 @@ class OrderRow(Base):
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint("version >= 0", name="version_not_negative"),
         # Never more refunded (requested or approved) than was paid, and only of a paid order
-        # (migration 0012).
+        # (migration 0010).
         CheckConstraint(REFUND_RESERVED_IN_RANGE, name="refund_reserved_in_range"),
         Index("ix_orders_status_id", "status", "id"),
     )
@@ -99,9 +99,9 @@ class OrderRow(Base):
     paid_by: Mapped[str | None] = mapped_column(String(MAX_ORDER_UID_LENGTH))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(Text)
-    # Why staff voided it (migration 0012; required since).
+    # Why staff voided it (migration 0010; required since).
     cancel_reason: Mapped[str | None] = mapped_column(Text)
-    # What requested and approved refunds reserve of the total (migration 0012).
+    # What requested and approved refunds reserve of the total (migration 0010).
     refund_reserved: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
@@ -188,7 +188,7 @@ class PaymentRow(Base):
     # gateway reports received on it (migration 0004; values in ClosedReason).
     closed_reason: Mapped[str | None] = mapped_column(String(32))
     amount_received: Mapped[int | None] = mapped_column(BigInteger)
-    # The cash drawer shift a cash payment went into (migration 0012; NULL for QRIS and for
+    # The cash drawer shift a cash payment went into (migration 0010; NULL for QRIS and for
     # cash taken before shifts existed).
     # Not a foreign key: SQLite cannot add a named one without copying the table; kasir never
     # deletes a shift, and the use case stores only a stored shift's id.

@@ -1,9 +1,9 @@
-"""The cash drawer and refund tables (migration 0012), on the same `metadata` as tables.py.
+"""The cash drawer and refund tables (migration 0010), on the same `metadata` as tables.py.
 
 - `shifts`: one staff member's cash drawer from the opening float to the counted close, with
   the running totals of the cash that went through it. One open shift per staff member (a
   partial unique index on `staff_id`); a closed shift's row is never written again (a trigger
-  installed by migration 0012 refuses it); its `expected_at_close` is the drawer arithmetic,
+  installed by migration 0010 refuses it); its `expected_at_close` is the drawer arithmetic,
   checked by a CHECK constraint.
 - `shift_cash_movements`: paid-ins and paid-outs of a shift, with the reason.
 - `refunds`: refund requests of paid orders and their approval. The orders row holds what the

@@ -1,4 +1,4 @@
-"""Tables and indexes of the receipts and reports (migration 0013), on the shared metadata.
+"""Tables and indexes of the receipts and reports (migration 0011), on the shared metadata.
 
 - `receipt_prints`: how many times each order's receipt was issued; the first is the original,
   every later one is marked as a reprint. One row per order, incremented atomically.

@@ -19,7 +19,7 @@ from adapters.sqlalchemy.migrate import alembic_config
 from adapters.sqlalchemy.schema import metadata
 
 TABLES = tuple(table.name for table in metadata.sorted_tables)
-# Indexes later migrations added to the payments table (0013: the day report's).
+# Indexes later migrations added to the payments table (0011: the day report's).
 LATER_PAYMENT_INDEXES = frozenset({"ix_payments_paid_at", "ix_payments_refund_resolved_at"})
 
 

@@ -1,7 +1,7 @@
 """Staff accounts with roles, their sign-in sessions, and failed sign-ins per name and address.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30
 
 - `staff_accounts`: name (unique ignoring case through `name_key`), role admin or cashier,
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Cash drawer shifts, refund requests, and void reasons.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30
 
 - `shifts`, `shift_cash_movements`, `refunds`: new tables (adapters/sqlalchemy/tables_drawer.py,
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

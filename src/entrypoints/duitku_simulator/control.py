@@ -26,18 +26,19 @@ from entrypoints.duitku_simulator.store import (
     TransactionState,
     TransactionStore,
 )
+from entrypoints.gateway_simulator.errors import (
+    InvalidControlRequest,
+    NotPendingError,
+    TransactionNotFoundError,
+)
 
-
-class TransactionNotFoundError(LookupError):
-    """No transaction has this merchantOrderId."""
-
-
-class NotPendingError(Exception):
-    """Only a pending transaction can be paid, failed or expired."""
-
-    def __init__(self, transaction: Transaction) -> None:
-        super().__init__(f"transaction is {transaction.state}, not pending")
-        self.transaction = transaction
+__all__ = [
+    "ControlOutcome",
+    "Controller",
+    "InvalidControlRequest",
+    "NotPendingError",
+    "TransactionNotFoundError",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +47,6 @@ class ControlOutcome:
 
     transaction: Transaction
     deliveries: list[DeliveryAttempt]
-
-
-class InvalidControlRequest(ValueError):
-    """A control request with arguments that make no sense (a non-positive amount...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +173,7 @@ class Controller:
     def _take_pending(self, merchant_order_id: str, new_state: TransactionState) -> Transaction:
         transaction = self.inspect(merchant_order_id)
         if transaction.state is not TransactionState.PENDING:
-            raise NotPendingError(transaction)
+            raise NotPendingError(transaction.state.value)
         # The state changes before any await, so a concurrent second action sees it.
         transaction.state = new_state
         return transaction

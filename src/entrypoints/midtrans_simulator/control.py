@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from entrypoints.duitku_simulator.control import (
-    InvalidControlRequest,
-    TransactionNotFoundError,
-    delivery_view,
-)
+from entrypoints.duitku_simulator.control import delivery_view
 from entrypoints.duitku_simulator.faults import FaultInjector
 from entrypoints.duitku_simulator.store import DeliveryAttempt
+from entrypoints.gateway_simulator.errors import (
+    InvalidControlRequest,
+    NotPendingError,
+    TransactionNotFoundError,
+)
 from entrypoints.midtrans_simulator.config import MidtransSimulatorConfig
 from entrypoints.midtrans_simulator.notifications import NotificationSender, build_notification
 from entrypoints.midtrans_simulator.store import (
@@ -31,14 +32,6 @@ __all__ = [
     "NotPendingError",
     "TransactionNotFoundError",
 ]
-
-
-class NotPendingError(Exception):
-    """Only a pending transaction can be paid, failed or expired."""
-
-    def __init__(self, transaction: Transaction) -> None:
-        super().__init__(f"transaction is {transaction.status}, not pending")
-        self.transaction = transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +142,7 @@ class Controller:
     def _take_pending(self, order_id: str, new_status: str) -> Transaction:
         transaction = self.inspect(order_id)
         if transaction.status != PENDING:
-            raise NotPendingError(transaction)
+            raise NotPendingError(transaction.status)
         transaction.status = new_status  # before any await: a concurrent action sees it
         return transaction
 

@@ -1,6 +1,5 @@
 """Duitku's payment callback: the form it posts and the retrying delivery of it."""
 
-import asyncio
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
@@ -9,7 +8,8 @@ import httpx
 from entrypoints.duitku_simulator.config import CallbackSignatureScheme
 from entrypoints.duitku_simulator.identifiers import mask_name, random_upper_alnum
 from entrypoints.duitku_simulator.signatures import callback_message, sign
-from entrypoints.duitku_simulator.store import DeliveryAttempt, Transaction
+from entrypoints.duitku_simulator.store import Transaction
+from entrypoints.gateway_simulator.delivery import CallbackPoster, DeliveryAttempt
 
 WIB = timezone(timedelta(hours=7), "WIB")
 SHOPEEPAY_ISSUER_CODE = "93600918"
@@ -74,12 +74,9 @@ def build_callback_form(
     }
 
 
-class CallbackSender:
-    """Posts callbacks with Duitku's retry rule: up to N attempts until an HTTP 200.
-
-    The httpx client is created on first use and closed by ``aclose``: a simulator mounted
-    inside another app never sees its own lifespan events, so the host must close it.
-    """
+class CallbackSender(CallbackPoster):
+    """Posts callbacks with Duitku's retry rule: up to N attempts until an HTTP 200; Duitku
+    stops retrying only on 200 (API.md §7.4), not on any 2xx."""
 
     def __init__(
         self,
@@ -89,37 +86,14 @@ class CallbackSender:
         timeout_s: float,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._max_attempts = max_attempts
-        self._retry_delay_s = retry_delay_s
-        self._timeout_s = timeout_s
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=self._timeout_s, transport=self._transport, follow_redirects=False
-            )
-        return self._client
+        super().__init__(
+            max_attempts=max_attempts,
+            retry_delay_s=retry_delay_s,
+            timeout_s=timeout_s,
+            accepts=lambda status_code: status_code == 200,
+            transport=transport,
+        )
 
     async def deliver(self, url: str, form: dict[str, str]) -> list[DeliveryAttempt]:
         """Post ``form`` to ``url`` until it answers 200 or the attempts run out."""
-        attempts: list[DeliveryAttempt] = []
-        for number in range(1, self._max_attempts + 1):
-            if number > 1:
-                await asyncio.sleep(self._retry_delay_s)
-            try:
-                response = await self._http().post(url, data=form)
-            except httpx.HTTPError as error:
-                attempts.append(DeliveryAttempt(number, None, f"{type(error).__name__}: {error}"))
-                continue
-            attempts.append(DeliveryAttempt(number, response.status_code, None))
-            if attempts[-1].succeeded:
-                break
-        return attempts
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if one was opened; safe to call more than once."""
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        return await self.post(url, form=form)

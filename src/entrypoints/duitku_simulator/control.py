@@ -26,6 +26,8 @@ from entrypoints.duitku_simulator.store import (
     TransactionState,
     TransactionStore,
 )
+from entrypoints.gateway_simulator import callback_hold
+from entrypoints.gateway_simulator.delivery import deliveries_view, delivery_view
 from entrypoints.gateway_simulator.errors import (
     InvalidControlRequest,
     NotPendingError,
@@ -49,22 +51,8 @@ class ControlOutcome:
     deliveries: list[DeliveryAttempt]
 
 
-@dataclass(frozen=True, slots=True)
-class ReleasedCallback:
-    """One held callback sent on release: which one (its index when held) and how it went."""
-
-    index: int
-    result_code: str
-    amount: str
-    deliveries: list[DeliveryAttempt]
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseOutcome:
-    """What a release sent, in order, and what is still held."""
-
-    transaction: Transaction
-    released: list[ReleasedCallback]
+# What a release answers; a type only (a frozen generic dataclass is built unsubscripted).
+ReleaseOutcome = callback_hold.ReleaseOutcome[Transaction, dict[str, str]]
 
 
 class Controller:
@@ -132,7 +120,7 @@ class Controller:
     def hold_callbacks(self, merchant_order_id: str) -> Transaction:
         """Keep this transaction's callbacks from now on instead of sending them."""
         transaction = self.inspect(merchant_order_id)
-        transaction.holding_callbacks = True
+        callback_hold.hold(transaction)
         return transaction
 
     async def release_callbacks(
@@ -142,32 +130,21 @@ class Controller:
         order: list[int] | None = None,
         keep_holding: bool = False,
     ) -> ReleaseOutcome:
-        """Send held callbacks: all in the order they were held, or those at the indices of
-        ``order`` in that order (an index repeated sends a duplicate). Sent callbacks leave
-        the hold; with ``keep_holding`` later callbacks are still held, otherwise they are
-        sent as they happen again."""
+        """Send held callbacks (see `callback_hold.release`)."""
         transaction = self.inspect(merchant_order_id)
-        held = list(transaction.held_callbacks)
-        indices = list(range(len(held))) if order is None else order
-        if any(type(i) is not int or not 0 <= i < len(held) for i in indices):
-            raise InvalidControlRequest(
-                f"order must list indices of the {len(held)} held callbacks"
-            )
-        transaction.held_callbacks = [form for i, form in enumerate(held) if i not in indices]
-        transaction.holding_callbacks = keep_holding
-        released: list[ReleasedCallback] = []
-        for index in indices:
-            form = held[index]
-            deliveries = await self._sender.deliver(transaction.callback_url, form)
-            transaction.deliveries.extend(deliveries)
-            released.append(ReleasedCallback(index, form["resultCode"], form["amount"], deliveries))
-        return ReleaseOutcome(transaction, released)
+        released = await callback_hold.release(
+            transaction,
+            transaction.callback_url,
+            self._sender.deliver,
+            order=order,
+            keep_holding=keep_holding,
+        )
+        return callback_hold.ReleaseOutcome(transaction, released)
 
     def drop_callbacks(self, merchant_order_id: str, *, keep_holding: bool = False) -> Transaction:
         """Forget every held callback, as if the network lost them all."""
         transaction = self.inspect(merchant_order_id)
-        transaction.held_callbacks = []
-        transaction.holding_callbacks = keep_holding
+        callback_hold.drop(transaction, keep_holding=keep_holding)
         return transaction
 
     def _take_pending(self, merchant_order_id: str, new_state: TransactionState) -> Transaction:
@@ -189,17 +166,10 @@ class Controller:
             payer=payer,
             wrong_signature=self._faults.settings.wrong_callback_signature,
         )
-        if transaction.holding_callbacks:
-            transaction.held_callbacks.append(form)
-            return ControlOutcome(transaction, [])
-        deliveries = await self._sender.deliver(transaction.callback_url, form)
-        transaction.deliveries.extend(deliveries)
+        deliveries = await callback_hold.send_or_hold(
+            transaction, transaction.callback_url, form, self._sender.deliver
+        )
         return ControlOutcome(transaction, deliveries)
-
-
-def delivery_view(attempt: DeliveryAttempt) -> dict[str, Any]:
-    """JSON shape of one callback attempt."""
-    return {"attempt": attempt.attempt, "status_code": attempt.status_code, "error": attempt.error}
 
 
 def transaction_view(transaction: Transaction) -> dict[str, Any]:
@@ -220,9 +190,7 @@ def transaction_view(transaction: Transaction) -> dict[str, Any]:
         "publisher_order_id": transaction.publisher_order_id,
         "paid_amount": transaction.paid_amount,
         "callback_deliveries": [delivery_view(d) for d in transaction.deliveries],
-        "holding_callbacks": transaction.holding_callbacks,
-        "held_callbacks": [held_view(i, form) for i, form in enumerate(transaction.held_callbacks)],
-    }
+    } | callback_hold.hold_view(transaction, held_view)
 
 
 def held_view(index: int, form: dict[str, str]) -> dict[str, Any]:
@@ -236,19 +204,8 @@ def release_view(outcome: ReleaseOutcome) -> dict[str, Any]:
     return {
         "merchant_order_id": transaction.merchant_order_id,
         "state": transaction.state.value,
-        "released": [
-            {
-                "index": item.index,
-                "result_code": item.result_code,
-                "amount": item.amount,
-                "callback_deliveries": [delivery_view(d) for d in item.deliveries],
-                "callback_delivered": any(d.succeeded for d in item.deliveries),
-            }
-            for item in outcome.released
-        ],
-        "holding_callbacks": transaction.holding_callbacks,
-        "held_callbacks": [held_view(i, form) for i, form in enumerate(transaction.held_callbacks)],
-    }
+        "released": callback_hold.released_view(outcome.released, held_view),
+    } | callback_hold.hold_view(transaction, held_view)
 
 
 def outcome_view(outcome: ControlOutcome) -> dict[str, Any]:
@@ -257,7 +214,6 @@ def outcome_view(outcome: ControlOutcome) -> dict[str, Any]:
         "merchant_order_id": outcome.transaction.merchant_order_id,
         "reference": outcome.transaction.reference,
         "state": outcome.transaction.state.value,
-        "callback_deliveries": [delivery_view(d) for d in outcome.deliveries],
-        "callback_delivered": any(d.succeeded for d in outcome.deliveries),
+        **deliveries_view(outcome.deliveries),
         "callbacks_held": len(outcome.transaction.held_callbacks),
     }

@@ -8,6 +8,11 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from entrypoints.gateway_simulator.delivery import DeliveryAttempt
+
+# DeliveryAttempt is re-exported: callers (and tests) know it as part of a transaction.
+__all__ = ["DeliveryAttempt", "Transaction", "TransactionState", "TransactionStore"]
+
 
 class TransactionState(enum.StrEnum):
     """Lifecycle of a simulated payment; only ``pending`` may change."""
@@ -16,20 +21,6 @@ class TransactionState(enum.StrEnum):
     PAID = "paid"
     FAILED = "failed"
     EXPIRED = "expired"
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryAttempt:
-    """One HTTP attempt to deliver a callback: the status received, or why there was none."""
-
-    attempt: int
-    status_code: int | None
-    error: str | None
-
-    @property
-    def succeeded(self) -> bool:
-        """Duitku stops retrying only on HTTP 200 (API.md §7.4), not on any 2xx."""
-        return self.status_code == 200
 
 
 @dataclass(slots=True)

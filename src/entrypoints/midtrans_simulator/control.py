@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from entrypoints.duitku_simulator.control import delivery_view
 from entrypoints.duitku_simulator.faults import FaultInjector
-from entrypoints.duitku_simulator.store import DeliveryAttempt
+from entrypoints.gateway_simulator import callback_hold
+from entrypoints.gateway_simulator.delivery import DeliveryAttempt, deliveries_view, delivery_view
 from entrypoints.gateway_simulator.errors import (
     InvalidControlRequest,
     NotPendingError,
@@ -34,20 +34,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ReleasedNotification:
-    """One held notification sent on release: its index when held, and how it went."""
-
-    index: int
-    transaction_status: str
-    gross_amount: str
-    deliveries: list[DeliveryAttempt]
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseOutcome:
-    transaction: Transaction
-    released: list[ReleasedNotification]
+# What a release answers; a type only (a frozen generic dataclass is built unsubscripted).
+ReleaseOutcome = callback_hold.ReleaseOutcome[Transaction, dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,39 +92,26 @@ class Controller:
 
     def hold_callbacks(self, order_id: str) -> Transaction:
         transaction = self.inspect(order_id)
-        transaction.holding_callbacks = True
+        callback_hold.hold(transaction)
         return transaction
 
     async def release_callbacks(
         self, order_id: str, *, order: list[int] | None = None, keep_holding: bool = False
     ) -> ReleaseOutcome:
-        """Send held notifications, all in order or those at `order`'s indices in that order
-        (a repeated index sends a duplicate)."""
+        """Send held notifications (see `callback_hold.release`)."""
         transaction = self.inspect(order_id)
-        held = list(transaction.held_callbacks)
-        indices = list(range(len(held))) if order is None else order
-        if any(type(i) is not int or not 0 <= i < len(held) for i in indices):
-            raise InvalidControlRequest(
-                f"order must list indices of the {len(held)} held callbacks"
-            )
-        transaction.held_callbacks = [body for i, body in enumerate(held) if i not in indices]
-        transaction.holding_callbacks = keep_holding
-        released: list[ReleasedNotification] = []
-        for index in indices:
-            body = held[index]
-            deliveries = await self._sender.deliver(transaction.notification_url, body)
-            transaction.deliveries.extend(deliveries)
-            released.append(
-                ReleasedNotification(
-                    index, body["transaction_status"], body["gross_amount"], deliveries
-                )
-            )
-        return ReleaseOutcome(transaction, released)
+        released = await callback_hold.release(
+            transaction,
+            transaction.notification_url,
+            self._sender.deliver,
+            order=order,
+            keep_holding=keep_holding,
+        )
+        return callback_hold.ReleaseOutcome(transaction, released)
 
     def drop_callbacks(self, order_id: str, *, keep_holding: bool = False) -> Transaction:
         transaction = self.inspect(order_id)
-        transaction.held_callbacks = []
-        transaction.holding_callbacks = keep_holding
+        callback_hold.drop(transaction, keep_holding=keep_holding)
         return transaction
 
     def _take_pending(self, order_id: str, new_status: str) -> Transaction:
@@ -152,11 +127,9 @@ class Controller:
             transaction,
             wrong_signature=self._faults.settings.wrong_callback_signature,
         )
-        if transaction.holding_callbacks:
-            transaction.held_callbacks.append(body)
-            return MidtransOutcome(transaction, [])
-        deliveries = await self._sender.deliver(transaction.notification_url, body)
-        transaction.deliveries.extend(deliveries)
+        deliveries = await callback_hold.send_or_hold(
+            transaction, transaction.notification_url, body, self._sender.deliver
+        )
         return MidtransOutcome(transaction, deliveries)
 
 
@@ -182,9 +155,7 @@ def transaction_view(transaction: Transaction) -> dict[str, Any]:
         "expires_at": transaction.expires_at.isoformat(),
         "settled_at": transaction.settled_at.isoformat() if transaction.settled_at else None,
         "callback_deliveries": [delivery_view(d) for d in transaction.deliveries],
-        "holding_callbacks": transaction.holding_callbacks,
-        "held_callbacks": [_held(i, body) for i, body in enumerate(transaction.held_callbacks)],
-    }
+    } | callback_hold.hold_view(transaction, _held)
 
 
 def _held(index: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -202,8 +173,7 @@ def outcome_view(outcome: MidtransOutcome) -> dict[str, Any]:
         "transaction_id": transaction.transaction_id,
         "state": _state(transaction),
         "transaction_status": transaction.status,
-        "callback_deliveries": [delivery_view(d) for d in outcome.deliveries],
-        "callback_delivered": any(200 <= (d.status_code or 0) < 300 for d in outcome.deliveries),
+        **deliveries_view(outcome.deliveries),
         "callbacks_held": len(transaction.held_callbacks),
     }
 
@@ -213,18 +183,5 @@ def release_view(outcome: ReleaseOutcome) -> dict[str, Any]:
     return {
         "order_id": transaction.order_id,
         "state": _state(transaction),
-        "released": [
-            {
-                "index": item.index,
-                "transaction_status": item.transaction_status,
-                "gross_amount": item.gross_amount,
-                "callback_deliveries": [delivery_view(d) for d in item.deliveries],
-                "callback_delivered": any(
-                    200 <= (d.status_code or 0) < 300 for d in item.deliveries
-                ),
-            }
-            for item in outcome.released
-        ],
-        "holding_callbacks": transaction.holding_callbacks,
-        "held_callbacks": [_held(i, body) for i, body in enumerate(transaction.held_callbacks)],
-    }
+        "released": callback_hold.released_view(outcome.released, _held),
+    } | callback_hold.hold_view(transaction, _held)

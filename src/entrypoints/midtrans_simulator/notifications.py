@@ -1,11 +1,10 @@
 """Midtrans's HTTP notifications: the signed JSON body and its retrying delivery."""
 
-import asyncio
 from typing import Any
 
 import httpx
 
-from entrypoints.duitku_simulator.store import DeliveryAttempt
+from entrypoints.gateway_simulator.delivery import CallbackPoster, DeliveryAttempt
 from entrypoints.midtrans_simulator.api import midtrans_time, transaction_body
 from entrypoints.midtrans_simulator.config import MidtransSimulatorConfig
 from entrypoints.midtrans_simulator.signatures import signature_key
@@ -30,9 +29,9 @@ def build_notification(
     return body
 
 
-class NotificationSender:
+class NotificationSender(CallbackPoster):
     """Posts JSON notifications until one is answered 2xx or the attempts run out (Midtrans
-    retries anything else). The client is opened on first use and closed by `aclose`."""
+    retries anything else)."""
 
     def __init__(
         self,
@@ -42,35 +41,14 @@ class NotificationSender:
         timeout_s: float,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._max_attempts = max_attempts
-        self._retry_delay_s = retry_delay_s
-        self._timeout_s = timeout_s
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=self._timeout_s, transport=self._transport, follow_redirects=False
-            )
-        return self._client
+        super().__init__(
+            max_attempts=max_attempts,
+            retry_delay_s=retry_delay_s,
+            timeout_s=timeout_s,
+            accepts=lambda status_code: 200 <= status_code < 300,
+            transport=transport,
+        )
 
     async def deliver(self, url: str, body: dict[str, Any]) -> list[DeliveryAttempt]:
-        attempts: list[DeliveryAttempt] = []
-        for number in range(1, self._max_attempts + 1):
-            if number > 1:
-                await asyncio.sleep(self._retry_delay_s)
-            try:
-                response = await self._http().post(url, json=body)
-            except httpx.HTTPError as error:
-                attempts.append(DeliveryAttempt(number, None, f"{type(error).__name__}: {error}"))
-                continue
-            attempts.append(DeliveryAttempt(number, response.status_code, None))
-            if 200 <= response.status_code < 300:
-                break
-        return attempts
-
-    async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        """Post ``body`` as JSON to ``url`` until it answers 2xx or the attempts run out."""
+        return await self.post(url, json=body)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from entrypoints.duitku_simulator.store import DeliveryAttempt
+from entrypoints.gateway_simulator.delivery import DeliveryAttempt
 
 # Midtrans's own status words and the status_code each is reported with.
 PENDING, SETTLEMENT, CANCEL, EXPIRE, DENY = "pending", "settlement", "cancel", "expire", "deny"

@@ -9,17 +9,9 @@ Two ways to run it:
   never runs.
 """
 
-import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
-
 import httpx
-from litestar import Litestar, Request, Response
-from litestar.exceptions import HTTPException
-from litestar.handlers import ASGIRouteHandler, asgi
-from litestar.types import Receive, Scope, Send
-from litestar.utils.scope.state import CONNECTION_STATE_KEY
+from litestar import Litestar
+from litestar.handlers import ASGIRouteHandler
 
 from entrypoints.duitku_simulator.callbacks import CallbackSender
 from entrypoints.duitku_simulator.config import DEFAULT_MOUNT_PATH, SimulatorConfig
@@ -28,7 +20,8 @@ from entrypoints.duitku_simulator.duitku_api import ApiReply, DuitkuApi
 from entrypoints.duitku_simulator.faults import FaultInjector
 from entrypoints.duitku_simulator.routes import build_route_handlers, duitku_response
 from entrypoints.duitku_simulator.store import Transaction, TransactionStore
-from entrypoints.http.input_guard import input_guard_middleware
+from entrypoints.gateway_simulator.assembly import Clock, simulator_app, utc_now
+from entrypoints.gateway_simulator.assembly import simulator_mount as mount
 from entrypoints.http.security_headers import security_headers
 
 __all__ = [
@@ -38,25 +31,6 @@ __all__ = [
     "create_simulator_app",
     "simulator_mount",
 ]
-
-Clock = Callable[[], datetime]
-
-_logger = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    """The simulator's default clock: the current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
-
-
-def _http_error_as_duitku(request: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:
-    # Unknown paths and wrong methods answer in Duitku's error shape as well.
-    return duitku_response(ApiReply.error(error.status_code, error.detail))
-
-
-def _crash_as_duitku(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
-    _logger.error("simulator crashed on %s %s", request.method, request.url.path, exc_info=error)
-    return duitku_response(ApiReply.error(500, "Internal Server Error"))
 
 
 class DuitkuSimulator:
@@ -84,21 +58,13 @@ class DuitkuSimulator:
         )
         self.api = DuitkuApi(config, self.store, clock=clock)
         self.controller = Controller(config, self.store, self._sender, self.faults, clock=clock)
-        self.asgi_app = Litestar(
-            route_handlers=build_route_handlers(self.api, self.controller, self.faults),
-            on_shutdown=[self.aclose],
-            # The same refusal of control characters and malformed input as kasir's own routes.
-            middleware=[input_guard_middleware],
-            exception_handlers={
-                HTTPException: _http_error_as_duitku,
-                Exception: _crash_as_duitku,
-            },
-            openapi_config=None,
+        self.asgi_app = simulator_app(
+            build_route_handlers(self.api, self.controller, self.faults),
+            error_reply=lambda status, message: duitku_response(ApiReply.error(status, message)),
+            crash_message="Internal Server Error",
+            on_shutdown=self.aclose,
             # Its payment page is HTML served to a browser, like kasir's own pages.
             before_send=[security_headers(https=False)],
-            # Logging belongs to whoever runs the simulator; Litestar's default config
-            # would reconfigure the root logger of a test session or host process.
-            logging_config=None,
         )
 
     async def pay(self, merchant_order_id: str, *, amount: int | None = None) -> ControlOutcome:
@@ -151,14 +117,4 @@ def simulator_mount(simulator: DuitkuSimulator, path: str = DEFAULT_MOUNT_PATH) 
     ASGI mounts never appear in the host's OpenAPI schema.
     """
 
-    async def forward(scope: Scope, receive: Receive, send: Send) -> None:
-        # The host already cached its own view of this connection (URL, handlers...)
-        # in the scope state; the inner app must build its own.
-        scope["state"] = {
-            key: value
-            for key, value in scope.get("state", {}).items()
-            if key != CONNECTION_STATE_KEY
-        }
-        await simulator.asgi_app(scope, receive, send)
-
-    return asgi(path, is_mount=True, copy_scope=True, name="duitku_simulator")(forward)
+    return mount(simulator.asgi_app, path, "duitku_simulator")

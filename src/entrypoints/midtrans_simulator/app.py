@@ -4,40 +4,19 @@ Standalone (`kasir simulator --gateway midtrans`) or mounted in kasir at /simula
 in simulator mode (the host closes it on shutdown: a mounted app's lifespan never runs).
 """
 
-import logging
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
-
 import httpx
-from litestar import Litestar, Request, Response
-from litestar.exceptions import HTTPException
-from litestar.handlers import ASGIRouteHandler, asgi
-from litestar.types import Receive, Scope, Send
-from litestar.utils.scope.state import CONNECTION_STATE_KEY
+from litestar import Litestar
+from litestar.handlers import ASGIRouteHandler
 
-from entrypoints.duitku_simulator.app import utc_now
 from entrypoints.duitku_simulator.faults import FaultInjector
-from entrypoints.http.input_guard import input_guard_middleware
+from entrypoints.gateway_simulator.assembly import Clock, simulator_app, utc_now
+from entrypoints.gateway_simulator.assembly import simulator_mount as mount
 from entrypoints.midtrans_simulator.api import ApiReply, MidtransApi
 from entrypoints.midtrans_simulator.config import DEFAULT_MOUNT_PATH, MidtransSimulatorConfig
 from entrypoints.midtrans_simulator.control import Controller, MidtransOutcome
 from entrypoints.midtrans_simulator.notifications import NotificationSender
 from entrypoints.midtrans_simulator.routes import build_route_handlers, midtrans_response
 from entrypoints.midtrans_simulator.store import Transaction, TransactionStore
-
-Clock = Callable[[], datetime]
-
-_logger = logging.getLogger(__name__)
-
-
-def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:
-    return midtrans_response(ApiReply.error(error.status_code, str(error.detail)))
-
-
-def _crash(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
-    _logger.error("simulator crashed on %s %s", request.method, request.url.path, exc_info=error)
-    return midtrans_response(ApiReply.error(500, "Sorry, we encountered internal server error."))
 
 
 class MidtransSimulator:
@@ -61,13 +40,11 @@ class MidtransSimulator:
         )
         self.api = MidtransApi(config, self.store, clock=clock)
         self.controller = Controller(config, self.store, self._sender, self.faults, clock=clock)
-        self.asgi_app = Litestar(
-            route_handlers=build_route_handlers(self.api, self.controller, self.faults),
-            on_shutdown=[self.aclose],
-            middleware=[input_guard_middleware],
-            exception_handlers={HTTPException: _http_error, Exception: _crash},
-            openapi_config=None,
-            logging_config=None,
+        self.asgi_app = simulator_app(
+            build_route_handlers(self.api, self.controller, self.faults),
+            error_reply=lambda status, message: midtrans_response(ApiReply.error(status, message)),
+            crash_message="Sorry, we encountered internal server error.",
+            on_shutdown=self.aclose,
         )
 
     async def pay(self, order_id: str, *, amount: int | None = None) -> MidtransOutcome:
@@ -111,12 +88,4 @@ def midtrans_simulator_mount(
 ) -> ASGIRouteHandler:
     """A route handler mounting `simulator` under `path` in a host Litestar app."""
 
-    async def forward(scope: Scope, receive: Receive, send: Send) -> None:
-        scope["state"] = {
-            key: value
-            for key, value in scope.get("state", {}).items()
-            if key != CONNECTION_STATE_KEY
-        }
-        await simulator.asgi_app(scope, receive, send)
-
-    return asgi(path, is_mount=True, copy_scope=True, name="midtrans_simulator")(forward)
+    return mount(simulator.asgi_app, path, "midtrans_simulator")

@@ -3,8 +3,6 @@
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
-import httpx
-
 from entrypoints.duitku_simulator.config import CallbackSignatureScheme
 from entrypoints.duitku_simulator.identifiers import mask_name, random_upper_alnum
 from entrypoints.duitku_simulator.signatures import callback_message, sign
@@ -78,21 +76,9 @@ class CallbackSender(CallbackPoster):
     """Posts callbacks with Duitku's retry rule: up to N attempts until an HTTP 200; Duitku
     stops retrying only on 200 (API.md §7.4), not on any 2xx."""
 
-    def __init__(
-        self,
-        *,
-        max_attempts: int,
-        retry_delay_s: float,
-        timeout_s: float,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(
-            max_attempts=max_attempts,
-            retry_delay_s=retry_delay_s,
-            timeout_s=timeout_s,
-            accepts=lambda status_code: status_code == 200,
-            transport=transport,
-        )
+    def accepts(self, status_code: int) -> bool:
+        """Only HTTP 200 stops Duitku's retries."""
+        return status_code == 200
 
     async def deliver(self, url: str, form: dict[str, str]) -> list[DeliveryAttempt]:
         """Post ``form`` to ``url`` until it answers 200 or the attempts run out."""

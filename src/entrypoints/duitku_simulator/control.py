@@ -117,35 +117,11 @@ class Controller:
         transaction = self._take_pending(merchant_order_id, TransactionState.EXPIRED)
         return ControlOutcome(transaction, [])
 
-    def hold_callbacks(self, merchant_order_id: str) -> Transaction:
-        """Keep this transaction's callbacks from now on instead of sending them."""
-        transaction = self.inspect(merchant_order_id)
-        callback_hold.hold(transaction)
-        return transaction
-
-    async def release_callbacks(
-        self,
-        merchant_order_id: str,
-        *,
-        order: list[int] | None = None,
-        keep_holding: bool = False,
-    ) -> ReleaseOutcome:
-        """Send held callbacks (see `callback_hold.release`)."""
-        transaction = self.inspect(merchant_order_id)
-        released = await callback_hold.release(
-            transaction,
-            transaction.callback_url,
-            self._sender.deliver,
-            order=order,
-            keep_holding=keep_holding,
+    def callback_controls(self) -> callback_hold.CallbackControls[Transaction, dict[str, str]]:
+        """Hold, release and drop this simulator's callbacks (see `callback_hold`)."""
+        return callback_hold.CallbackControls(
+            self.inspect, lambda transaction: transaction.callback_url, self._sender.deliver
         )
-        return callback_hold.ReleaseOutcome(transaction, released)
-
-    def drop_callbacks(self, merchant_order_id: str, *, keep_holding: bool = False) -> Transaction:
-        """Forget every held callback, as if the network lost them all."""
-        transaction = self.inspect(merchant_order_id)
-        callback_hold.drop(transaction, keep_holding=keep_holding)
-        return transaction
 
     def _take_pending(self, merchant_order_id: str, new_state: TransactionState) -> Transaction:
         transaction = self.inspect(merchant_order_id)

@@ -4,7 +4,6 @@ Handlers are thin: they read the raw body, call the framework-free parts and tur
 result into a response. All of them stay out of any OpenAPI schema.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -26,6 +25,7 @@ from entrypoints.duitku_simulator.faults import FaultInjector
 from entrypoints.duitku_simulator.payment_page import render_payment_page
 from entrypoints.duitku_simulator.store import Transaction
 from entrypoints.gateway_simulator.control_routes import ControlSurface, build_control_handlers
+from entrypoints.gateway_simulator.disconnect import disconnect_watcher
 from entrypoints.gateway_simulator.responses import json_response
 
 INQUIRY_PATH = "/webapi/api/merchant/v2/inquiry"
@@ -45,16 +45,6 @@ def _internal_error() -> ApiReply:
     return ApiReply.error(500, "Internal Server Error")
 
 
-def _disconnect_watcher(request: Request[Any, Any, Any]) -> Callable[[], Awaitable[None]]:
-    """Wait for the client to hang up; only valid once the body has been read."""
-
-    async def client_gone() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-
-    return client_gone
-
-
 def build_route_handlers(
     api: DuitkuApi,
     controller: Controller,
@@ -70,7 +60,7 @@ def build_route_handlers(
             return api.inquiry(body)
 
         reply = await faults.around_api_call(
-            process, internal_error=_internal_error, client_gone=_disconnect_watcher(request)
+            process, internal_error=_internal_error, client_gone=disconnect_watcher(request)
         )
         return duitku_response(reply)
 
@@ -83,7 +73,7 @@ def build_route_handlers(
             return api.transaction_status(body, content_type)
 
         reply = await faults.around_api_call(
-            process, internal_error=_internal_error, client_gone=_disconnect_watcher(request)
+            process, internal_error=_internal_error, client_gone=disconnect_watcher(request)
         )
         return duitku_response(reply)
 
@@ -107,6 +97,7 @@ def _control_surface(
     async def expire_now(merchant_order_id: str) -> ControlOutcome:
         return controller.expire(merchant_order_id)  # no callback to await (§7.3)
 
+    callbacks = controller.callback_controls()
     return ControlSurface(
         id_key="merchant_order_id",
         all=controller.all,
@@ -114,11 +105,9 @@ def _control_surface(
         pay=lambda uid, amount: controller.pay(uid, amount=amount),
         fail=controller.fail,
         expire=expire_now,
-        hold=controller.hold_callbacks,
-        release=lambda uid, order, keep: controller.release_callbacks(
-            uid, order=order, keep_holding=keep
-        ),
-        drop=lambda uid, keep: controller.drop_callbacks(uid, keep_holding=keep),
+        hold=callbacks.hold,
+        release=callbacks.release,
+        drop=callbacks.drop,
         transaction_view=transaction_view,
         outcome_view=outcome_view,
         release_view=release_view,

@@ -109,3 +109,40 @@ def released_view(
     return [
         held_view(item.index, item.body) | deliveries_view(item.deliveries) for item in released
     ]
+
+
+HeldT = TypeVar("HeldT", bound=HoldsCallbacks[Any])
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackControls(Generic[HeldT, BodyT]):
+    """Hold, release and drop one simulator's callbacks by transaction id, as the control
+    routes call them: the simulator says how to find a transaction, where its callbacks go
+    and how to send one."""
+
+    inspect: Callable[[str], HeldT]
+    url_of: Callable[[HeldT], str]
+    deliver: Deliver[BodyT]
+
+    def hold(self, uid: str) -> HeldT:
+        transaction = self.inspect(uid)
+        hold(transaction)
+        return transaction
+
+    async def release(
+        self, uid: str, order: list[int] | None, keep_holding: bool
+    ) -> ReleaseOutcome[HeldT, BodyT]:
+        transaction = self.inspect(uid)
+        released = await release(
+            transaction,
+            self.url_of(transaction),
+            self.deliver,
+            order=order,
+            keep_holding=keep_holding,
+        )
+        return ReleaseOutcome(transaction, released)
+
+    def drop(self, uid: str, keep_holding: bool) -> HeldT:
+        transaction = self.inspect(uid)
+        drop(transaction, keep_holding=keep_holding)
+        return transaction

@@ -3,7 +3,6 @@ the receiver accepts it or the attempts run out. What counts as accepted (Duitku
 only; Midtrans: any 2xx) and the body's encoding are the gateway's; the retrying is common."""
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,8 @@ class DeliveryAttempt:
 
 
 class CallbackPoster:
-    """Posts a callback with a gateway's retry rule: up to N attempts until one is accepted.
+    """Posts a callback with a gateway's retry rule: up to N attempts until one is accepted
+    (a gateway's sender says which statuses count, in `accepts`).
 
     The httpx client is created on first use and closed by ``aclose``: a simulator mounted
     inside another app never sees its own lifespan events, so the host must close it.
@@ -34,13 +34,11 @@ class CallbackPoster:
         max_attempts: int,
         retry_delay_s: float,
         timeout_s: float,
-        accepts: Callable[[int], bool],
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._max_attempts = max_attempts
         self._retry_delay_s = retry_delay_s
         self._timeout_s = timeout_s
-        self._accepts = accepts
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
 
@@ -50,6 +48,10 @@ class CallbackPoster:
                 timeout=self._timeout_s, transport=self._transport, follow_redirects=False
             )
         return self._client
+
+    def accepts(self, status_code: int) -> bool:
+        """Whether the gateway counts this answer as delivered: any 2xx unless it says."""
+        return 200 <= status_code < 300
 
     async def post(
         self, url: str, *, form: dict[str, str] | None = None, json: Any = None
@@ -64,7 +66,7 @@ class CallbackPoster:
             except httpx.HTTPError as error:
                 attempts.append(DeliveryAttempt(number, None, f"{type(error).__name__}: {error}"))
                 continue
-            accepted = self._accepts(response.status_code)
+            accepted = self.accepts(response.status_code)
             attempts.append(DeliveryAttempt(number, response.status_code, None, accepted))
             if accepted:
                 break

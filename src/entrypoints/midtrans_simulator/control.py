@@ -90,29 +90,11 @@ class Controller:
         """Expire now and notify: Midtrans sends `expire` notifications."""
         return await self._notify(self._take_pending(order_id, EXPIRE))
 
-    def hold_callbacks(self, order_id: str) -> Transaction:
-        transaction = self.inspect(order_id)
-        callback_hold.hold(transaction)
-        return transaction
-
-    async def release_callbacks(
-        self, order_id: str, *, order: list[int] | None = None, keep_holding: bool = False
-    ) -> ReleaseOutcome:
-        """Send held notifications (see `callback_hold.release`)."""
-        transaction = self.inspect(order_id)
-        released = await callback_hold.release(
-            transaction,
-            transaction.notification_url,
-            self._sender.deliver,
-            order=order,
-            keep_holding=keep_holding,
+    def callback_controls(self) -> callback_hold.CallbackControls[Transaction, dict[str, Any]]:
+        """Hold, release and drop this simulator's callbacks (see `callback_hold`)."""
+        return callback_hold.CallbackControls(
+            self.inspect, lambda transaction: transaction.notification_url, self._sender.deliver
         )
-        return callback_hold.ReleaseOutcome(transaction, released)
-
-    def drop_callbacks(self, order_id: str, *, keep_holding: bool = False) -> Transaction:
-        transaction = self.inspect(order_id)
-        callback_hold.drop(transaction, keep_holding=keep_holding)
-        return transaction
 
     def _take_pending(self, order_id: str, new_status: str) -> Transaction:
         transaction = self.inspect(order_id)

@@ -2,8 +2,6 @@
 
 from typing import Any
 
-import httpx
-
 from entrypoints.gateway_simulator.delivery import CallbackPoster, DeliveryAttempt
 from entrypoints.midtrans_simulator.api import midtrans_time, transaction_body
 from entrypoints.midtrans_simulator.config import MidtransSimulatorConfig
@@ -32,22 +30,6 @@ def build_notification(
 class NotificationSender(CallbackPoster):
     """Posts JSON notifications until one is answered 2xx or the attempts run out (Midtrans
     retries anything else)."""
-
-    def __init__(
-        self,
-        *,
-        max_attempts: int,
-        retry_delay_s: float,
-        timeout_s: float,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(
-            max_attempts=max_attempts,
-            retry_delay_s=retry_delay_s,
-            timeout_s=timeout_s,
-            accepts=lambda status_code: 200 <= status_code < 300,
-            transport=transport,
-        )
 
     async def deliver(self, url: str, body: dict[str, Any]) -> list[DeliveryAttempt]:
         """Post ``body`` as JSON to ``url`` until it answers 2xx or the attempts run out."""

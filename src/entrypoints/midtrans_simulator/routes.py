@@ -1,7 +1,7 @@
 """Litestar route handlers: Midtrans's API paths, and the shared control API (as the Duitku
 simulator's, so tests and developers drive both the same way). None is in any schema."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -10,6 +10,7 @@ from litestar.params import FromPath
 
 from entrypoints.duitku_simulator.faults import FaultInjector
 from entrypoints.gateway_simulator.control_routes import ControlSurface, build_control_handlers
+from entrypoints.gateway_simulator.disconnect import disconnect_watcher
 from entrypoints.gateway_simulator.options import parse_options
 from entrypoints.gateway_simulator.responses import json_response
 from entrypoints.midtrans_simulator.api import ApiReply, MidtransApi
@@ -36,14 +37,6 @@ def _internal_error() -> ApiReply:
     return ApiReply.error(500, "Sorry, we encountered internal server error.")
 
 
-def _disconnect_watcher(request: Request[Any, Any, Any]) -> Callable[[], Awaitable[None]]:
-    async def client_gone() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-
-    return client_gone
-
-
 def build_route_handlers(
     api: MidtransApi, controller: Controller, faults: FaultInjector
 ) -> list[HTTPRouteHandler]:
@@ -60,7 +53,7 @@ def build_route_handlers(
             return process()
 
         reply = await faults.around_api_call(
-            run, internal_error=_internal_error, client_gone=_disconnect_watcher(request)
+            run, internal_error=_internal_error, client_gone=disconnect_watcher(request)
         )
         return midtrans_response(reply)
 
@@ -87,6 +80,7 @@ def _control_surface(
     controller: Controller,
 ) -> ControlSurface[Transaction, MidtransOutcome, ReleaseOutcome]:
     """The controller's actions and views as the shared control routes call them."""
+    callbacks = controller.callback_controls()
     return ControlSurface(
         id_key="order_id",
         all=controller.all,
@@ -94,11 +88,9 @@ def _control_surface(
         pay=lambda uid, amount: controller.pay(uid, amount=amount),
         fail=controller.fail,
         expire=controller.expire,
-        hold=controller.hold_callbacks,
-        release=lambda uid, order, keep: controller.release_callbacks(
-            uid, order=order, keep_holding=keep
-        ),
-        drop=lambda uid, keep: controller.drop_callbacks(uid, keep_holding=keep),
+        hold=callbacks.hold,
+        release=callbacks.release,
+        drop=callbacks.drop,
         transaction_view=transaction_view,
         outcome_view=outcome_view,
         release_view=release_view,

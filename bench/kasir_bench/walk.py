@@ -9,9 +9,10 @@ the database. The simulator answers the status check kasir makes on the way.
 
 What is left out, and why:
 
-- Duitku's side: `src/entrypoints/duitku_simulator/`, and everything that runs below the
-  HTTP transport of kasir's status check (the simulator's own app reuses two of kasir's
-  middlewares; that is Duitku's work in this play, not kasir's).
+- Duitku's side: `src/entrypoints/duitku_simulator/` (and `gateway_simulator/`, its shared
+  half), and everything that runs below the HTTP transport of kasir's status check (the
+  simulator's own app reuses two of kasir's middlewares; that is Duitku's work in this play,
+  not kasir's).
 - Start-up and first-use code: the measured callback is the process's second. The first, for
   another order, imports every module and builds every lazily built singleton (engine, HTTP
   client, limiters), so only what every callback runs is counted.
@@ -55,6 +56,9 @@ from entrypoints.settings import load_settings  # noqa: E402
 
 LAYERS = ("entrypoints", "adapters", "application", "domain")
 SIMULATOR = SRC / "entrypoints" / "duitku_simulator"
+# What the Duitku simulator shares with the other gateway simulators: Duitku's side too.
+SHARED_SIMULATOR = SRC / "entrypoints" / "gateway_simulator"
+_GATEWAY_SIDE = (f"{SIMULATOR}/", f"{SHARED_SIMULATOR}/")
 WEBHOOK = "/api/v1/webhooks/duitku"
 BASE_URL = "http://kasir.walk"
 STAFF_TOKEN = "walk-staff-token-0123456789"  # noqa: S105 - a throwaway token of this run
@@ -93,13 +97,12 @@ class _Tracer:
     def __init__(self, walk: Walk) -> None:
         self.walk = walk
         self._src = f"{SRC}/"
-        self._simulator = f"{SIMULATOR}/"
 
     def __call__(self, frame: FrameType, what: str, _arg: object) -> None:
         if what != "call" or self.walk.reached_update:
             return
         filename = frame.f_code.co_filename
-        if not filename.startswith(self._src) or filename.startswith(self._simulator):
+        if not filename.startswith(self._src) or filename.startswith(_GATEWAY_SIDE):
             return
         path = Path(filename)
         if path in self.walk.files or _on_the_gateways_side(frame):
@@ -121,7 +124,7 @@ def _on_the_gateways_side(frame: FrameType) -> bool:
     caller: FrameType | None = frame
     while caller is not None:
         name = caller.f_code.co_filename
-        if name.endswith(_TRANSPORT) or name.startswith(f"{SIMULATOR}/"):
+        if name.endswith(_TRANSPORT) or name.startswith(_GATEWAY_SIDE):
             return True
         caller = caller.f_back
     return False
@@ -207,7 +210,7 @@ async def _held_paying_callback(
     if started.status_code != 201:
         raise RuntimeError(f"the QRIS payment did not start: {started.text}")
     order_uid = started.json()["order_uid"]
-    simulator.controller.hold_callbacks(order_uid)
+    simulator.controller.callback_controls().hold(order_uid)
     await simulator.pay(order_uid)
     [form] = simulator.inspect(order_uid).held_callbacks
     return form

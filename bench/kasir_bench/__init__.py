@@ -15,6 +15,8 @@ wrk on loopback. The modules, one job each:
   profiling   py-spy profiles of the server during a run (--profile)
   suites      what every suite shares: preparing a database, warming up, ratios, medians
   full_suite, server_suite, scale_suite, memory   the suites and the memory verdict
+  purge       the personal-data purge on the scale suites' year of history (purge_probe runs
+              kasir's purge in a process of its own, timing each transaction)
   goals       the goals and whether a run met them
   report      the machine, the Markdown report
   charts      the SVG charts in docs/benchmarks/ (drawn by svg)

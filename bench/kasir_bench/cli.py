@@ -16,7 +16,8 @@ and prints each figure as a ratio to its baseline (the paying callback also to t
 with the CPU per request of kasir's server and of PostgreSQL's backends. Suites: `server`
 (uvicorn loop/parser and worker count compared), `sqlite`, `pg` (one worker), `pg2` (two
 workers), `scale-sqlite` and `scale-pg` (the callback with 1,000,000 orders, payments and
-callbacks already stored). `--servers uvicorn,granian` runs sqlite, pg and pg2 again on
+callbacks already stored, then the personal-data purge on that history, in the steady state
+and never purged). `--servers uvicorn,granian` runs sqlite, pg and pg2 again on
 granian (suites `sqlite@granian`...). At the end, every goal of docs/benchmarks.md with its
 value, target and whether it was met.
 Results: bench/results/<run>.json (and .md); SVG charts in docs/benchmarks/ for full runs.

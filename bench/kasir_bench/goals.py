@@ -3,8 +3,10 @@
 Every goal is always listed: with its value, its target and `met` true or false when the run
 measured it, or `met` None and a note saying why not (a suite not run or failed, a figure
 missing or spoilt by errors, a smoke run with fewer rows or other connections than the goal
-names). Also here: the scale summary and, informational, 2 workers against 1 on PostgreSQL
-and each server `--servers` ran the suites on against uvicorn.
+names). A figure whose run ran out of prepared requests bounds its ratio on one side: a
+verdict that bound cannot settle is not claimed. Also here: the scale summary and,
+informational, 2 workers against 1 on PostgreSQL and each server `--servers` ran the suites on
+against uvicorn.
 """
 
 from collections.abc import Callable
@@ -15,6 +17,8 @@ from kasir_bench.constants import (
     GOAL_CONNECTIONS,
     GOALS,
     MEMORY_SUITES,
+    PURGE_MEMORY_MIB,
+    PURGE_TRANSACTION_MS,
     SCALE_GOAL_ROWS,
     SCALE_RATIO,
     SERVERS,
@@ -30,6 +34,35 @@ DATABASE_OF = {
 # The memory verdict allows the few MiB SQLite's overflow connections bring and take.
 MEMORY_TARGET = "no growth beyond connection churn"
 FULL_SUITE_SCENARIOS = ("callback", "naive_callback", "dup_callback", "qris", "get_order")
+# The only outcomes a run of these may store in the inbox; any other means it did not measure
+# what it says (a callback repeated, refused, or for an attempt not pending).
+EXPECTED_OUTCOMES = {
+    "callback": {"order_paid"},
+    "dup_callback": {"already_settled"},
+    "small": {"order_paid"},
+    "large": {"order_paid"},
+}
+# The purge goals: (title, unit, target, what they read from the suite's `purge`).
+_PURGE_GOALS: dict[str, tuple[str, str, float, str]] = {
+    "purge_first_transaction_ms": (
+        "longest transaction of the first personal-data purge run on a year never purged",
+        "ms",
+        PURGE_TRANSACTION_MS,
+        "first",
+    ),
+    "purge_first_memory_mib": (
+        "memory growth during the first personal-data purge run on a year never purged",
+        "MiB",
+        PURGE_MEMORY_MIB,
+        "first",
+    ),
+    "purge_hourly_transaction_ms": (
+        "longest transaction of the hourly personal-data purge on a year of history",
+        "ms",
+        PURGE_TRANSACTION_MS,
+        "steady",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -107,7 +140,8 @@ _SUITE_GOALS: dict[str, tuple[str, str, bool, Callable[[dict[str, Any]], Any]]] 
         lambda f: f["callback"].get("ratio_to_naive"),
     ),
 }
-# The figures each goal depends on: errors in any of them spoil the goal's value.
+# The figures each goal depends on: errors in any of them spoil the goal's value. For a ratio,
+# the first is the numerator and the second the denominator.
 _FIGURES_OF = {
     "callback_ratio": ("callback", "base_form"),
     "dup_callback_ratio": ("dup_callback", "base_form"),
@@ -151,6 +185,11 @@ def goal_list(result: dict[str, Any]) -> list[Goal]:
         )
         for db, suite in SCALE_SUITES
     ]
+    goals += [
+        Goal(f"{db}.{name}", f"{DATABASE_OF[db]}: {title}", target, unit, False)
+        for db, _ in SCALE_SUITES
+        for name, (title, unit, target, _) in _PURGE_GOALS.items()
+    ]
     return goals
 
 
@@ -163,7 +202,20 @@ def _suite(result: dict[str, Any], name: str) -> dict[str, Any]:
     return suite
 
 
-def _figure_problems(figures: dict[str, Any], names: tuple[str, ...]) -> str:
+@dataclass(frozen=True)
+class _Value:
+    """A goal's value in this run. `bound`: "lower" when the true value may be higher (the
+    numerator's run ran out of prepared requests), "upper" when it may be lower."""
+
+    value: float
+    note: str = ""
+    bound: str | None = None
+
+
+def _figure_problems(figures: dict[str, Any], names: tuple[str, ...]) -> tuple[str, str | None]:
+    """Raise when a figure is missing, had errors or stored unexpected outcomes; else a note
+    naming the figures that ran out of prepared requests, and the bound that puts a ratio of
+    `names` (numerator, denominator) under."""
     for name in names:
         if name not in figures:
             raise _Missing(f"no {name} figure")
@@ -171,14 +223,23 @@ def _figure_problems(figures: dict[str, Any], names: tuple[str, ...]) -> str:
         bad = sum(errors.get(kind, 0) for kind in ("status", "timeout", "connect"))
         if bad:
             raise _Missing(f"{name} had {bad} errors")
+        outcomes = figures[name].get("outcomes") or {}
+        unexpected = sorted(set(outcomes) - EXPECTED_OUTCOMES.get(name, set(outcomes)))
+        if unexpected:
+            raise _Missing(f"{name} stored unexpected outcomes: {', '.join(unexpected)}")
     exhausted = [n for n in names if figures[n].get("exhausted")]
-    return f"{', '.join(exhausted)} ran out of prepared requests" if exhausted else ""
+    if not exhausted:
+        return "", None
+    bound = None
+    if len(names) == 2 and len(exhausted) == 1:
+        bound = "lower" if exhausted[0] == names[0] else "upper"
+    return f"{', '.join(exhausted)} ran out of prepared requests", bound
 
 
-def _suite_value(result: dict[str, Any], goal: Goal) -> tuple[float, str]:
+def _suite_value(result: dict[str, Any], goal: Goal) -> _Value:
     suite_name, name = goal.key.split(".", 1)
     figures = _suite(result, suite_name).get("figures", {})
-    note = _figure_problems(figures, _FIGURES_OF[name])
+    note, bound = _figure_problems(figures, _FIGURES_OF[name])
     value = _SUITE_GOALS[name][3](figures)
     if value is None:
         raise _Missing(f"no value for {name}")
@@ -187,22 +248,49 @@ def _suite_value(result: dict[str, Any], goal: Goal) -> tuple[float, str]:
             f"measured at {result['settings']['connections']} connections, "
             f"the goal at {GOAL_CONNECTIONS}"
         )
-    return float(value), note
+    # Only a ratio of rates is bounded by a run that ran out (its rate counts idle time).
+    return _Value(float(value), note, bound if goal.unit == "×" else None)
 
 
-def _scale_value(result: dict[str, Any], goal: Goal) -> tuple[float, str]:
+def _full_history(rows: int, measured: str) -> None:
+    if rows < SCALE_GOAL_ROWS:
+        raise _Missing(
+            f"{measured} measured with {rows:,} rows, the goal is at {SCALE_GOAL_ROWS:,}"
+        )
+
+
+def _scale_value(result: dict[str, Any], goal: Goal) -> _Value:
     db = goal.key.split(".", 1)[0]
     scale = result.get("scale", {}).get(db)
-    suite_name = dict(SCALE_SUITES)[db]
-    _suite(result, suite_name)
+    suite = _suite(result, dict(SCALE_SUITES)[db])
     if scale is None:
         raise _Missing("no scale figures")
-    if scale["large_rows"] < SCALE_GOAL_ROWS:
-        raise _Missing(
-            f"{scale['ratio']:.3f}× measured with {scale['large_rows']:,} rows, "
-            f"the goal is at {SCALE_GOAL_ROWS:,}"
-        )
-    return float(scale["ratio"]), ""
+    note, bound = _figure_problems(suite.get("figures", {}), ("large", "small"))
+    _full_history(scale["large_rows"], f"{scale['ratio']:.3f}×")
+    return _Value(float(scale["ratio"]), note, bound)
+
+
+def _purge_value(result: dict[str, Any], goal: Goal) -> _Value:
+    """From the scale suite's `purge` (kasir_bench.purge): the longest transaction (the time
+    it was open, not its wait to begin) or the resident growth of the purge's process."""
+    db, name = goal.key.split(".", 1)
+    purge = _suite(result, dict(SCALE_SUITES)[db]).get("purge")
+    if purge is None:
+        raise _Missing("no purge figures")
+    if "error" in purge:
+        raise _Missing("measuring the purge failed")
+    run = purge[_PURGE_GOALS[name][3]]
+    if not run.get("transactions") or not run.get("entries"):
+        raise _Missing("the purge run blanked nothing")
+    if name.endswith("_memory_mib"):
+        value = float(run["growth_mib"])
+        note = f"{run['rss_mib_before']} → peak {run['rss_mib_peak']} MiB"
+    else:
+        value = float(run["longest_ms"])
+        note = f"transaction {run['longest_at']} of {run['transactions']}"
+    note += f", {run['entries']:,} entries in {run['seconds']:.1f} s"
+    _full_history(purge["rows"], f"{value:g} {goal.unit} ({note})")
+    return _Value(value, note)
 
 
 def _memory_verdict(result: dict[str, Any], goal: Goal) -> tuple[float, bool]:
@@ -214,20 +302,30 @@ def _memory_verdict(result: dict[str, Any], goal: Goal) -> tuple[float, bool]:
     return float(suite["memory"]["steady_growth_mib"]), not suite["memory"]["grew"]
 
 
+def _value(result: dict[str, Any], goal: Goal) -> _Value:
+    if goal.key.endswith(".scale_ratio"):
+        return _scale_value(result, goal)
+    if goal.key.split(".", 1)[1] in _PURGE_GOALS:
+        return _purge_value(result, goal)
+    return _suite_value(result, goal)
+
+
 def judge(result: dict[str, Any], goal: Goal) -> Verdict:
     """The goal's verdict in this run."""
     fixed = (goal.key, goal.title, goal.target, goal.unit, goal.higher, goal.target_text)
-    note = ""
     try:
         if goal.key.endswith(".memory_growth"):
-            value, met = _memory_verdict(result, goal)
-        else:
-            scale = goal.key.endswith(".scale_ratio")
-            value, note = _scale_value(result, goal) if scale else _suite_value(result, goal)
-            met = value >= goal.target if goal.higher else value <= goal.target
+            growth, steady = _memory_verdict(result, goal)
+            return Verdict(*fixed, round(growth, 3), steady, "")
+        found = _value(result, goal)
     except _Missing as missing:
         return Verdict(*fixed, None, None, str(missing))
-    return Verdict(*fixed, round(value, 3), met, note)
+    met: bool | None = found.value >= goal.target if goal.higher else found.value <= goal.target
+    # A bound settles the verdict on one side only: a lower bound that meets a "higher is
+    # better" target, or an upper bound that misses it.
+    unsettled = (found.bound == "lower" and not met) or (found.bound == "upper" and met)
+    note = f"{found.note}: {found.bound} bound, so unsettled" if unsettled else found.note
+    return Verdict(*fixed, round(found.value, 3), None if unsettled else met, note)
 
 
 def _scale(suite: dict[str, Any], run_id: str) -> dict[str, Any] | None:

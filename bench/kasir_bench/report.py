@@ -184,6 +184,55 @@ def _scale(scale: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _purge_row(label: str, run: dict[str, Any]) -> str:
+    if not run.get("transactions"):
+        return f"| {label} | {run['entries']:,} | 0 | | | | | |"
+    return (
+        f"| {label} | {run['entries']:,} | {run['transactions']} | {run['seconds']:.1f} | "
+        f"{run['longest_ms']:.1f} (#{run['longest_at']}) | {run['median_ms']:.1f} | "
+        f"{run['longest_wait_ms']:.1f} | {run['rss_mib_before']} → {run['rss_mib_peak']} |"
+    )
+
+
+def _purges(suites: dict[str, Any]) -> list[str]:
+    """The personal-data purge on each scale suite's large database (kasir_bench.purge)."""
+    lines = [
+        "## The personal-data purge on a year of history (its own process, one run each)",
+        "",
+        "| run | entries blanked | transactions | s | longest ms | median ms | longest wait ms "
+        "| resident MiB before → peak |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    notes = []
+    for name, suite in suites.items():
+        purge = suite.get("purge")
+        if not purge:
+            continue
+        if "error" in purge:
+            notes.append(f"{name}: measuring the purge FAILED (see the JSON).")
+            continue
+        first, rows = purge["first"], purge["rows"]
+        lines.append(_purge_row(f"{name}, {rows:,} orders: the hourly run", purge["steady"]))
+        lines.append(_purge_row(f"{name}: the first run, never purged", first))
+        notes.append(
+            f"{name}: retention {purge['retention_days']} days; {first['due']:,} entries due, "
+            f"{first['left']:,} left for the next runs."
+        )
+        during = purge.get("callback_during_purge")
+        if during:
+            notes.append(
+                f"{name}: paying callbacks meanwhile ({during['overlap_seconds']} s of "
+                f"{during['seconds']:.0f} s with the purge): {during['rps']:.0f} rps, "
+                f"p99 {during['p99_ms']:.1f} ms{_flags(during)}; without it: "
+                f"{suite['figures']['large']['p99_ms']:.1f} ms."
+                if "large" in suite.get("figures", {})
+                else f"{name}: paying callbacks meanwhile: p99 {during['p99_ms']:.1f} ms."
+            )
+    if len(lines) == 4 and not notes:
+        return []
+    return [*lines, "", *notes, ""]
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The run as Markdown: one table per suite, the server comparison, scale, goals."""
     m, settings = result["machine"], result["settings"]
@@ -202,6 +251,7 @@ def markdown(result: dict[str, Any]) -> str:
         lines += _server(result["suites"]["server"])
     if result.get("scale"):
         lines += _scale(result["scale"])
+    lines += _purges({n: s for n, s in result["suites"].items() if n.startswith("scale")})
     if result.get("workers"):
         title = "2 workers vs 1 on PostgreSQL (informational: two shared cores)"
         lines += _compared(title, ("pg", "pg2"), result["workers"])

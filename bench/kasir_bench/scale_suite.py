@@ -2,10 +2,13 @@
 
 One database holds `base_rows` orders, the other `scale_rows`, each with its own server; the
 callback runs alternate (small, large, small, large...) so that other load on the machine hits
-both alike. The median round of each is reported.
+both alike. The median round of each is reported. Then, on the large database, the
+personal-data purge: the hourly run in the steady state and the first run on the same history
+never purged, with paying callbacks meanwhile (kasir_bench.purge).
 """
 
 import time
+import traceback
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from kasir_bench.console import log
 from kasir_bench.constants import WEBHOOK
 from kasir_bench.databases import Database
 from kasir_bench.load import Figure, Traffic, describe, run_wrk
+from kasir_bench.purge import measure_purge
 from kasir_bench.scenarios import Setup, callback_lines
 from kasir_bench.server import MemorySampler, Server
 from kasir_bench.suites import Run, median_figure, prepare, size_for, warm_up
@@ -37,11 +41,13 @@ class ScaleSuite:
         self.work.mkdir(parents=True, exist_ok=True)
         seeded = {size: prepare(self.run, self.databases[size], self.rows[size]) for size in SIZES}
         runs: dict[str, list[Figure]] = {size: [] for size in SIZES}
+        purge: dict[str, Any]
         try:
             lines = self._setup()
             for round_ in range(self.rounds):
                 for size in SIZES:
                     runs[size].append(self._measure(size, round_, lines[size][round_]))
+            purge = self._purge(lines["large"][self.rounds])
         finally:
             final_rss = self._stop()
         figures = {size: median_figure(r) for size, r in runs.items() if r}
@@ -54,7 +60,25 @@ class ScaleSuite:
             "timings": self.timings,
             "figures": {k: asdict(v) for k, v in figures.items()},
             "final_rss_mib": {k: round(sum(v.values()) / 1024, 1) for k, v in final_rss.items()},
+            "purge": purge,
         }
+
+    def _purge(self, callbacks: Path) -> dict[str, Any]:
+        """The purge on the large database (after the callback runs: they stay unaffected).
+        A failure here is recorded, and the scale figures kept."""
+        try:
+            return measure_purge(
+                self.name,
+                self.databases["large"],
+                self.servers["large"],
+                self.rows["large"],
+                settings=self.run.settings,
+                callbacks=callbacks,
+                sampler=self.samplers["large"],
+            )
+        except Exception as error:
+            log(f"{self.name}: measuring the purge failed: {error!r}")
+            return {"error": traceback.format_exc()}
 
     def _setup(self) -> dict[str, list[Path]]:
         """Start and warm both servers, then prepare `rounds` runs of callbacks for each."""
@@ -77,13 +101,15 @@ class ScaleSuite:
         count = size_for(pace, settings)
         lines: dict[str, list[Path]] = {}
         for size, setup in setups.items():
-            log(f"{self.name} ({size}): creating {self.rounds} × {count:,} QRIS attempts")
+            # The large server gets one more run's worth: callbacks during the purge.
+            sets = self.rounds + (1 if size == "large" else 0)
+            log(f"{self.name} ({size}): creating {sets} × {count:,} QRIS attempts")
             t = time.monotonic()
-            attempts = setup.attempts(self.rounds * count)
+            attempts = setup.attempts(sets * count)
             self.timings[size]["setup_seconds"] = round(time.monotonic() - t, 1)
             lines[size] = [
-                callback_lines(self.work / size / f"callback-{r}.lines", attempts[r :: self.rounds])
-                for r in range(self.rounds)
+                callback_lines(self.work / size / f"callback-{r}.lines", attempts[r::sets])
+                for r in range(sets)
             ]
         return lines
 

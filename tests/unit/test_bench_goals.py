@@ -11,6 +11,12 @@ from kasir_bench.goals import evaluate
 from kasir_bench.load import Figure
 from kasir_bench.suites import add_ratios
 
+PURGE_GOALS = (
+    "purge_first_transaction_ms",
+    "purge_first_memory_mib",
+    "purge_hourly_transaction_ms",
+)
+
 NO_ERRORS = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
 # Rates and CPU that meet every goal on both databases.
 GOOD = {
@@ -56,12 +62,36 @@ def _full_suite(rates: dict[str, tuple[float, float]]) -> dict[str, Any]:
     }
 
 
+def _purge_run(entries: int, longest_ms: float, growth_mib: float) -> dict[str, Any]:
+    return {
+        "entries": entries,
+        "seconds": 12.5,
+        "transactions": max(1, entries // 200),
+        "longest_ms": longest_ms,
+        "longest_at": 3,
+        "rss_mib_before": 90.0,
+        "rss_mib_peak": 90.0 + growth_mib,
+        "growth_mib": growth_mib,
+    }
+
+
+def _purge(
+    rows: int, *, first_ms: float = 40.0, memory: float = 1.5, hourly_ms: float = 90.0
+) -> dict[str, Any]:
+    return {
+        "rows": rows,
+        "steady": _purge_run(96, hourly_ms, 0.1),
+        "first": _purge_run(100_000, first_ms, memory),
+    }
+
+
 def _scale_suite(large_rows: int, large_rps: float) -> dict[str, Any]:
     small = vars(_figure("callback", 300.0, 700.0)) | {"runs_rps": [300.0]}
     large = vars(_figure("callback", large_rps, 700.0)) | {"runs_rps": [large_rps]}
     return {
         "seeded": {"small": {"orders": 1_000}, "large": {"orders": large_rows}},
         "figures": {"small": small, "large": large},
+        "purge": _purge(large_rows),
     }
 
 
@@ -100,6 +130,7 @@ def test_every_goal_of_the_issue_is_judged_and_a_run_that_meets_them_meets_them(
         "pg2.memory_growth",
         "sqlite.scale_ratio",
         "postgresql.scale_ratio",
+        *(f"{db}.{name}" for db in ("sqlite", "postgresql") for name in PURGE_GOALS),
     } == set(verdicts)
     assert {key: v["met"] for key, v in verdicts.items()} == dict.fromkeys(verdicts, True)
     assert verdicts["pg.callback_vs_naive"]["value"] == 0.6  # 300 / 500 rps
@@ -208,3 +239,98 @@ def test_a_suite_run_on_granian_is_compared_with_the_same_suite_on_uvicorn() -> 
     assert compared["against"] == "sqlite"
     assert compared["scenarios"]["base_form"]["ratio"] == 2.0
     assert compared["scenarios"]["callback"]["ratio"] == 1.0
+
+
+PURGE_MISSED = {
+    "a first run holding a transaction 400 ms": (
+        {"first_ms": 400.0},
+        "purge_first_transaction_ms",
+        400.0,
+    ),
+    "a first run growing by 60 MiB": ({"memory": 60.0}, "purge_first_memory_mib", 60.0),
+    "an hourly run holding a transaction 900 ms": (
+        {"hourly_ms": 900.0},
+        "purge_hourly_transaction_ms",
+        900.0,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("changed", "goal", "value"), PURGE_MISSED.values(), ids=list(PURGE_MISSED)
+)
+def test_a_purge_that_holds_a_long_transaction_or_much_memory_is_not_bounded(
+    changed: dict[str, float], goal: str, value: float
+) -> None:
+    result = _everything()
+    result["suites"]["scale-sqlite"]["purge"] = _purge(SCALE_GOAL_ROWS, **changed)
+
+    verdicts = _verdicts(result)
+
+    assert (verdicts[f"sqlite.{goal}"]["met"], verdicts[f"sqlite.{goal}"]["value"]) == (
+        False,
+        value,
+    )
+    assert [k for k, v in verdicts.items() if v["met"] is False] == [f"sqlite.{goal}"]
+
+
+def test_a_purge_measured_on_a_short_history_failed_or_blanking_nothing_is_not_measured() -> None:
+    result = _everything()
+    result["suites"]["scale-sqlite"] = _scale_suite(20_000, 290.0)
+    result["suites"]["scale-pg"]["purge"] = {"error": "Traceback ..."}
+    steady = result["suites"]["scale-sqlite"]["purge"]["steady"]
+    steady["entries"] = 0
+
+    verdicts = _verdicts(result)
+
+    first = verdicts["sqlite.purge_first_transaction_ms"]
+    assert (first["met"], first["value"]) == (None, None)
+    assert "20,000 rows" in first["note"]
+    assert verdicts["sqlite.purge_hourly_transaction_ms"]["note"] == "the purge run blanked nothing"
+    assert verdicts["postgresql.purge_first_memory_mib"]["note"] == "measuring the purge failed"
+
+
+BOUNDED = {
+    # A paying callback that ran out of prepared requests: its rate, so its ratio, is a lower
+    # bound; it settles "met" but not "not met".
+    "callback out of requests, ratio above": ("pg", "callback", 300.0, True),
+    "callback out of requests, ratio below": ("pg", "callback", 220.0, None),
+    # The naive callback ran out: kasir's ratio to it is an upper bound; "not met" stands.
+    "naive out of requests, ratio above": ("sqlite", "naive_callback", 500.0, None),
+    "naive out of requests, ratio below": ("sqlite", "naive_callback", 900.0, False),
+}
+
+
+@pytest.mark.parametrize(("suite", "exhausted", "rps", "met"), BOUNDED.values(), ids=list(BOUNDED))
+def test_a_ratio_bounded_by_a_run_that_ran_out_of_requests_claims_only_what_the_bound_settles(
+    suite: str, exhausted: str, rps: float, met: bool | None
+) -> None:
+    result = _everything()
+    result["suites"][suite] = _full_suite({**GOOD, exhausted: (rps, GOOD[exhausted][1])})
+    result["suites"][suite]["figures"][exhausted]["exhausted"] = True
+    key = f"{suite}.callback_ratio" if exhausted == "callback" else f"{suite}.callback_vs_naive"
+
+    verdict = _verdicts(result)[key]
+
+    assert verdict["met"] is met
+    assert f"{exhausted} ran out of prepared requests" in verdict["note"]
+
+
+def test_a_scale_run_with_errors_or_a_callback_run_storing_other_outcomes_is_not_measured() -> None:
+    result = _everything()
+    result["suites"]["scale-pg"]["figures"]["large"]["errors"]["timeout"] = 2
+    result["suites"]["pg"]["figures"]["callback"]["outcomes"] = {
+        "order_paid": 3000,
+        "already_settled": 1,
+    }
+
+    verdicts = _verdicts(result)
+
+    assert (verdicts["postgresql.scale_ratio"]["met"], verdicts["pg.callback_ratio"]["met"]) == (
+        None,
+        None,
+    )
+    assert verdicts["postgresql.scale_ratio"]["note"] == "large had 2 errors"
+    assert verdicts["pg.callback_ratio"]["note"] == (
+        "callback stored unexpected outcomes: already_settled"
+    )

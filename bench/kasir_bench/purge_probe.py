@@ -131,6 +131,7 @@ def summary(record: list[tuple[float, float]]) -> dict[str, Any]:
         "last_ms": round(held[-1], 2),
         "total_open_ms": round(sum(held), 1),
         "longest_wait_ms": round(max(waited), 2),
+        "open_ms": [round(ms, 1) for ms in held],  # each transaction, in run order
     }
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from adapters.sqlalchemy.column_types import BigIntegerId, UTCDateTime
-from application.inbox import Verification
+from application.inbox import REJECTED_VERIFICATIONS, Verification
 from domain.menu import MAX_NAME_LENGTH
 from domain.orders import OrderStatus
 from domain.payments import (
@@ -213,6 +213,12 @@ class PaymentRow(Base):
     rejected_check_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
+PERSONAL_DATA_KEPT = text("personal_data_removed_at IS NULL")
+NEVER_VERIFIED = text(
+    "verification IN (" + ", ".join(f"'{v.value}'" for v in sorted(REJECTED_VERIFICATIONS)) + ")"
+)
+
+
 class NotificationInboxRow(Base):
     """Every gateway notification as received (personal fields masked), and what it led to."""
 
@@ -224,6 +230,20 @@ class NotificationInboxRow(Base):
         Index("ix_notification_inbox_order_uid", "order_uid"),
         Index("ix_notification_inbox_received_at", "received_at"),
         Index("ix_notification_inbox_needs_review_id", "needs_review", "id"),
+        # The purges' batches (migration 0012): only the entries still to blank, and only the
+        # rejected ones, so a batch reads its own rows, never a year of entries done before.
+        Index(
+            "ix_notification_inbox_personal_data_due",
+            "received_at",
+            sqlite_where=PERSONAL_DATA_KEPT,
+            postgresql_where=PERSONAL_DATA_KEPT,
+        ),
+        Index(
+            "ix_notification_inbox_rejected_received_at",
+            "received_at",
+            sqlite_where=NEVER_VERIFIED,
+            postgresql_where=NEVER_VERIFIED,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)

@@ -34,10 +34,10 @@ import time
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from adapters.sqlalchemy.sqlite_checkpointer import WalCheckpointer
@@ -46,7 +46,6 @@ from adapters.sqlalchemy.sqlite_inline import InlineConnection
 # Execution option read by the `begin` listener: "IMMEDIATE" or "DEFERRED" (the default).
 SQLITE_BEGIN = "kasir_sqlite_begin"
 _BEGIN_STATEMENTS = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN"}
-
 
 
 def create_engine_for(url: str, *, echo: bool = False) -> AsyncEngine:

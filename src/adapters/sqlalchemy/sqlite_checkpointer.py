@@ -19,6 +19,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
+from concurrent.futures import Future
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class WalCheckpointer:
         self._users = 0
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._finished: Future[None] = Future()
 
     @property
     def running(self) -> bool:
@@ -58,35 +60,42 @@ class WalCheckpointer:
             self._users += 1
             if self._thread is None:
                 self._stop = threading.Event()
+                self._finished = Future()
                 self._thread = threading.Thread(
                     target=self._run,
-                    args=(self._stop,),
+                    args=(self._stop, self._finished),
                     name=f"{THREAD_NAME} {self._database}",
                     daemon=True,
                 )
                 self._thread.start()
 
-    def detach_nowait(self) -> threading.Thread | None:
+    def detach_nowait(self) -> tuple[threading.Thread, "Future[None]"] | None:
         """A serving connection closed: if it was the last, tell the thread to finish (its
-        final checkpoint) and return it."""
+        final checkpoint) and return it with the future it resolves when done."""
         with self._lock:
             self._users = max(0, self._users - 1)
             if self._users or self._thread is None:
                 return None
             thread, self._thread = self._thread, None
             self._stop.set()
-            return thread
+            return thread, self._finished
 
     async def detach(self) -> None:
         """As detach_nowait, then wait (on the loop, without blocking it) for the thread."""
-        thread = self.detach_nowait()
-        if thread is None:
+        stopping = self.detach_nowait()
+        if stopping is None:
             return
-        while thread.is_alive():
-            await asyncio.sleep(0.005)
-        thread.join()
+        thread, finished = stopping
+        await asyncio.wrap_future(finished)
+        thread.join()  # it has returned from its work; this only reaps it
 
-    def _run(self, stop: threading.Event) -> None:
+    def _run(self, stop: threading.Event, finished: "Future[None]") -> None:
+        try:
+            self._checkpoint_until(stop)
+        finally:
+            finished.set_result(None)
+
+    def _checkpoint_until(self, stop: threading.Event) -> None:
         try:
             connection = sqlite3.connect(self._database, timeout=0, **self._options)
         except sqlite3.Error:

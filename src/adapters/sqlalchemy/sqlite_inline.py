@@ -30,8 +30,8 @@ CPU-bound handler would (see docs/architecture.md). WAL checkpoints, the one slo
 import asyncio
 import sqlite3
 import time
-from functools import partial
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, Self, TypeVar
 
 from adapters.sqlalchemy.sqlite_checkpointer import WalCheckpointer
@@ -172,7 +172,9 @@ class InlineConnection:
 
     _tx = _InlineQueue()
 
-    def __init__(self, connection: sqlite3.Connection, checkpointer: WalCheckpointer | None) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, checkpointer: WalCheckpointer | None
+    ) -> None:
         self._connection: sqlite3.Connection | None = connection
         self._checkpointer = checkpointer
 

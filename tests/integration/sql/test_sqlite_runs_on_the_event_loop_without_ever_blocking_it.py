@@ -20,7 +20,6 @@ from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from domain.menu import MenuItem
 
 
-
 def database_path(engine: AsyncEngine) -> Path:
     database = engine.url.database
     assert database is not None
@@ -56,6 +55,11 @@ def names_in_main_file_only(path: Path, scratch: Path) -> set[str]:
             return {name for (name,) in connection.execute("SELECT name FROM menu_items")}
     except sqlite3.DatabaseError:  # copied halfway through a checkpoint: look again
         return set()
+
+
+def wal_is_empty_or_gone(path: Path) -> bool:
+    wal = Path(f"{path}-wal")
+    return not wal.exists() or wal.stat().st_size == 0
 
 
 def checkpointers(path: Path) -> list[threading.Thread]:
@@ -131,7 +135,7 @@ async def test_commits_reach_the_main_database_file_in_the_background(
     # SQLite's own autocheckpoint would wait for 1,000 pages of WAL; the checkpointer thread
     # copies these few commits into the main file within its interval.
     async with asyncio.timeout(10):
-        while names_in_main_file_only(path, tmp_path) != {"Sate", "Soto", "Bakso"}:
+        while names_in_main_file_only(path, tmp_path) != {"Sate", "Soto", "Bakso"}:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
 
@@ -147,8 +151,7 @@ async def test_the_checkpointer_runs_with_the_engine_and_stops_at_dispose(tmp_pa
         await engine.dispose()
     assert checkpointers(path) == []
     # Its final checkpoint left everything in the main file and the WAL empty or gone.
-    wal = Path(f"{path}-wal")
-    assert not wal.exists() or wal.stat().st_size == 0
+    assert wal_is_empty_or_gone(path)
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
         assert connection.execute("SELECT body FROM notes").fetchall() == [("kept",)]
     # An engine used again after dispose starts a new one, and stops it again.

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -36,7 +37,7 @@ class WalCheckpointer:
     def __init__(
         self,
         database: str,
-        options: dict[str, Any],
+        options: Mapping[str, Any],
         *,
         interval: float = CHECKPOINT_INTERVAL_SECONDS,
     ) -> None:

@@ -30,13 +30,15 @@ CPU-bound handler would (see docs/architecture.md). WAL checkpoints, the one slo
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from adapters.sqlalchemy.sqlite_checkpointer import WalCheckpointer
 
 T = TypeVar("T")
+# sqlite3's: None (autocommit mode, as kasir sets it) or the kind of BEGIN it would emit.
+IsolationLevel = Literal["DEFERRED", "EXCLUSIVE", "IMMEDIATE"] | None
 
 BUSY_BUDGET_SECONDS = 5.0
 _FIRST_PAUSE_SECONDS = 0.001
@@ -180,7 +182,7 @@ class InlineConnection:
 
     @classmethod
     async def open(
-        cls, database: str, options: dict[str, Any], checkpointer: WalCheckpointer | None
+        cls, database: str, options: Mapping[str, Any], checkpointer: WalCheckpointer | None
     ) -> "InlineConnection":
         """Connect and set the connection up (autocommit mode: SQLAlchemy's `begin` listener
         emits BEGIN; the INLINE_PRAGMAS)."""
@@ -205,11 +207,11 @@ class InlineConnection:
         return self._connection
 
     @property
-    def isolation_level(self) -> str | None:
+    def isolation_level(self) -> IsolationLevel:
         return self._conn.isolation_level
 
     @isolation_level.setter
-    def isolation_level(self, value: str | None) -> None:
+    def isolation_level(self, value: IsolationLevel) -> None:
         self._conn.isolation_level = value
 
     def cursor(self) -> InlineCursor:

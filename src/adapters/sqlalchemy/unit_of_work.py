@@ -2,8 +2,10 @@
 
 A write unit of work begins its transaction as soon as it is entered. On SQLite that is
 `BEGIN IMMEDIATE` (see engine.py), which takes the database's single write lock; writers of the
-same process also queue on an asyncio lock first, so they wait in order instead of polling
-SQLite's busy handler. Read-only units of work begin a deferred transaction and never block.
+same process also queue on an asyncio lock first, so they wait in order instead of all polling
+for the lock. A writer that meets another process's lock waits on an asyncio back-off, never
+blocking the event loop, for up to 5 s, then fails with DatabaseBusy (sqlite_inline.py).
+Read-only units of work begin a deferred transaction and never block.
 On PostgreSQL both kinds are plain READ COMMITTED transactions; the repositories' conditional
 updates and `SELECT ... FOR UPDATE` provide the guarantees.
 """

@@ -3,13 +3,13 @@
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+from sqlalchemy.pool import StaticPool
 
+from adapters.sqlalchemy import sqlite_inline
 from adapters.sqlalchemy.engine import create_engine_for
 from adapters.sqlalchemy.errors import DatabaseBusy
 from adapters.sqlalchemy.migrate import upgrade_engine
@@ -153,19 +153,20 @@ async def test_an_update_applies_only_in_the_status_that_was_read(
             await uow.payments.update(attempt)
 
 
-async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
+async def test_sqlite_connections_use_wal_and_foreign_keys_and_never_wait_or_checkpoint_inline(
     sqlite_engine: AsyncEngine,
 ) -> None:
+    names = ("journal_mode", "foreign_keys", "busy_timeout", "synchronous", "wal_autocheckpoint")
     async with sqlite_engine.connect() as connection:
         pragmas = {
-            name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
-            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar() for name in names
         }
     assert pragmas == {
         "journal_mode": "wal",
         "foreign_keys": 1,
-        "busy_timeout": 5000,
-        "synchronous": 1,
+        "busy_timeout": 0,  # busy waits happen on an asyncio back-off, not in SQLite
+        "synchronous": 1,  # NORMAL, as always
+        "wal_autocheckpoint": 0,  # checkpoints run in a background thread
     }
 
 
@@ -207,14 +208,11 @@ async def test_a_sqlite_reader_does_not_wait_for_a_writer(
 
 
 async def test_a_sqlite_database_locked_past_the_busy_timeout_is_a_retryable_error(
-    sqlite_engine: AsyncEngine, second_sqlite_engine: AsyncEngine
+    sqlite_engine: AsyncEngine,
+    second_sqlite_engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def short_timeout(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=50")
-        cursor.close()
-
-    event.listen(second_sqlite_engine.sync_engine, "connect", short_timeout)
+    monkeypatch.setattr(sqlite_inline, "BUSY_BUDGET_SECONDS", 0.05)
     first = SqlAlchemyUnitOfWorkFactory(sqlite_engine)
     second = SqlAlchemyUnitOfWorkFactory(second_sqlite_engine)
     async with first():

@@ -72,6 +72,7 @@ class Trips:
 
 @dataclass(slots=True)
 class Counts:
+    dialect: str  # sqlite | postgresql
     qris: Trips
     qris_idempotent: Trips
     get_order: Trips
@@ -193,7 +194,12 @@ async def count(database_url: str) -> Counts:
                 await _read_order(client, orders[2])
     finally:
         await close_resources(container)
-    return Counts(qris=qris, qris_idempotent=qris_idempotent, get_order=get_order)
+    return Counts(
+        dialect=engine.dialect.name,
+        qris=qris,
+        qris_idempotent=qris_idempotent,
+        get_order=get_order,
+    )
 
 
 async def _on_postgres(pg_url: str) -> Counts:

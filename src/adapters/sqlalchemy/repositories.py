@@ -22,13 +22,13 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
-    cast,
     func,
     insert,
     or_,
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -67,7 +67,7 @@ def _lines_as_json(dialect: str) -> ColumnElement[Any]:
     correlated subquery: the order and its lines come back in one row of one statement."""
     line = [order_lines.c[name] for name in mappers.ORDER_LINE_JSON]
     if dialect == "postgresql":
-        aggregate: ColumnElement[Any] = cast(func.json_agg(func.json_build_array(*line)), Text)
+        aggregate: ColumnElement[Any] = sql_cast(func.json_agg(func.json_build_array(*line)), Text)
     elif dialect == "sqlite":
         aggregate = func.json_group_array(func.json_array(*line))
     else:

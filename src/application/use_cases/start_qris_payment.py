@@ -120,6 +120,9 @@ class StartQrisPayment:
         self, command: StartQrisPaymentCommand, caller: Caller, *, gateway: str | None = None
     ) -> tuple[Payment, bool]:
         """A new attempt at `gateway` (the default when None), or the order's open one."""
+        # A reference the store refused (the order had an open attempt) was never stored: the
+        # next round uses it, so references are spent only on attempts recorded.
+        order_uid: str | None = None
         for _ in range(2):
             now = self.clock.now()
             async with self.uow() as uow:
@@ -133,9 +136,10 @@ class StartQrisPayment:
                     raise AmountMismatch(
                         f"amount {command.amount} differs from the order total {order.total}"
                     )
+                order_uid = order_uid or self.references.new_order_uid()
                 attempt = Payment.start_qris(
                     order=order,
-                    order_uid=self.references.new_order_uid(),
+                    order_uid=order_uid,
                     now=now,
                     gateway=gateway or self.gateways.default,
                 )

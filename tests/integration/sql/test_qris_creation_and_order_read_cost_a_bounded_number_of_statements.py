@@ -9,6 +9,7 @@ there and raise them here.
 """
 
 import pytest
+
 from kasir_bench.statement_count import Counts, count
 
 # A QRIS creation: the attempt recorded (order read with its lines under its lock, the
@@ -36,6 +37,17 @@ async def test_creating_a_qris_payment_costs_at_most_eleven_statements_in_two_tr
     assert len(qris.statements) <= QRIS_STATEMENTS, "\n".join(qris.statements)
     assert qris.begins == qris.commits == 2
     assert qris.round_trips <= QRIS_ROUND_TRIPS
+
+
+async def test_an_idempotency_key_adds_one_statement_to_claim_it_and_one_to_store_the_answer(
+    counts: Counts,
+) -> None:
+    """On PostgreSQL each is a transaction by itself, sent in autocommit (no BEGIN, no COMMIT);
+    SQLite queues it behind the process's write gate in a transaction of its own."""
+    keyed = counts.qris_idempotent
+    assert len(keyed.statements) <= QRIS_STATEMENTS + 2, "\n".join(keyed.statements)
+    extra_transactions = 0 if counts.dialect == "postgresql" else 2
+    assert keyed.round_trips <= QRIS_ROUND_TRIPS + 2 + 2 * extra_transactions
 
 
 async def test_reading_an_order_with_its_token_costs_one_statement(counts: Counts) -> None:

@@ -62,6 +62,12 @@ class OrderRepository(Protocol):
         """Write the order if nobody changed it since it was read; else raise ConcurrentUpdate."""
         ...
 
+    async def get_with_payments(self, order_id: int) -> tuple[Order, list[Payment]] | None:
+        """The order and every attempt of it, oldest first, in one read where the database
+        can (the order as its customer sees it). For showing, in a read-only unit of work: no
+        row is locked, and no attempt read here may be updated."""
+        ...
+
     async def list(self, where: OrderFilter | None = None, *, limit: int = 50) -> list[Order]:
         """Orders matching `where`, newest first: by (placed_at, id) descending, a total
         order, so `where.after` (the last order of a previous page) continues it without

@@ -102,6 +102,8 @@ class InMemoryOrderRepository:
         self._read_only = read_only
         self._locks = locks
         self.staged: dict[int, Order] = {}
+        # The same unit of work's attempts, for `get_with_payments` (set by the unit of work).
+        self.payments: InMemoryPaymentRepository | None = None
 
     def _visible(self) -> dict[int, Order]:
         return {**self._store.orders, **self.staged}
@@ -116,6 +118,16 @@ class InMemoryOrderRepository:
         if found and for_update:
             self._locks.order(order_id)
         return detached(found) if found else None
+
+    async def get_with_payments(self, order_id: int) -> tuple[Order, list[Payment]] | None:
+        if not self._read_only:
+            raise RuntimeError("this read is for read-only units of work")
+        found = self._visible().get(order_id)
+        if found is None:
+            return None
+        if self.payments is None:
+            raise RuntimeError("the unit of work did not give its payments to its orders")
+        return detached(found), await self.payments.list_for_order(order_id)
 
     async def update(self, order: Order) -> None:
         _writable(self._read_only)

@@ -121,6 +121,7 @@ class InMemoryUnitOfWork:
                 self._store, read_only=self._read_only, orders=self._orders, locks=locks
             )
         )
+        self._orders.payments = self._payments
         self._inbox = InMemoryNotificationInbox(self._store, read_only=self._read_only)
         self._audit = InMemoryAuditLog(self._store, read_only=self._read_only)
         self._outbox = InMemoryOutbox(self._store, read_only=self._read_only, orders=self._orders)

@@ -1,11 +1,12 @@
 """Idempotency keys in the `idempotency_keys` table (application.ports.IdempotencyStore).
 
 Each call is one short write transaction of its own (BEGIN IMMEDIATE on SQLite, so calls of
-this process and others are serialized there). On PostgreSQL a claim is an
-`INSERT ... ON CONFLICT DO NOTHING` (a racing insert of the same key waits for the first to
-commit, then inserts nothing), then a conditional `UPDATE` that takes over an expired key or a
-dead request's lease (re-checked on the committed row, so two takeovers cannot both win), then
-a read of the key as stored.
+this process and others are serialized there; on PostgreSQL a single-statement call is one
+AUTOCOMMIT statement). On PostgreSQL a claim is an `INSERT ... ON CONFLICT DO NOTHING` (a
+racing insert of the same key waits for the first to commit, then inserts nothing); only when
+it inserted nothing, a transaction runs it again, then a conditional `UPDATE` that takes over
+an expired key or a dead request's lease (re-checked on the committed row, so two takeovers
+cannot both win), then a read of the key as stored.
 """
 
 from datetime import datetime
@@ -24,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
 from adapters.sqlalchemy.repositories import SqlAlchemyRepository
@@ -130,11 +132,21 @@ def _record(row: RowMapping) -> IdempotencyRecord:
 
 
 class SqlAlchemyIdempotencyStore:
-    """Idempotency keys over the unit of work factory's engine."""
+    """Idempotency keys over the unit of work factory's engine.
+
+    On PostgreSQL a statement that is a whole transaction by itself (a first claim's insert,
+    `complete`, `release`, `purge_expired`) runs on an AUTOCOMMIT connection: the same
+    atomic, durable commit without the BEGIN and COMMIT round trips. On SQLite every write
+    goes through the unit of work, whose write gate queues this process's writers.
+    """
 
     def __init__(self, uow: SqlAlchemyUnitOfWorkFactory, *, attempts: int = 3) -> None:
         self._uow = uow
         self._attempts = attempts
+        engine = uow.engine
+        self._autocommit: AsyncEngine | None = None
+        if engine.dialect.name == "postgresql":
+            self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def claim(
         self,
@@ -148,32 +160,37 @@ class SqlAlchemyIdempotencyStore:
         expires_at: datetime,
     ) -> IdempotencyRecord:
         this = {"key_scope": scope, "key_key": key}
+        new_row = {
+            "scope": scope,
+            "idempotency_key": key,
+            "fingerprint": fingerprint,
+            "lease_owner": owner,
+            "lease_until": lease_until,
+            "created_at": now,
+            "expires_at": expires_at,
+        }
+        claimed = IdempotencyRecord(
+            scope=scope,
+            key=key,
+            fingerprint=fingerprint,
+            lease_owner=owner,
+            lease_until=lease_until,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        if self._autocommit is not None:
+            # The common case, a fresh key: one statement, committed by itself.
+            async with self._autocommit.connect() as connection:
+                sql = _Statements(connection)
+                if (await sql.write(_INSERT[sql.dialect], new_row)).first() is not None:
+                    return claimed
         for _ in range(self._attempts):
             async with self._uow() as uow:
                 sql = _Statements(uow.session)
-                inserted = await sql.write(
-                    _INSERT[sql.dialect],
-                    {
-                        "scope": scope,
-                        "idempotency_key": key,
-                        "fingerprint": fingerprint,
-                        "lease_owner": owner,
-                        "lease_until": lease_until,
-                        "created_at": now,
-                        "expires_at": expires_at,
-                    },
-                )
+                inserted = await sql.write(_INSERT[sql.dialect], new_row)
                 if inserted.first() is not None:
                     await uow.commit()
-                    return IdempotencyRecord(
-                        scope=scope,
-                        key=key,
-                        fingerprint=fingerprint,
-                        lease_owner=owner,
-                        lease_until=lease_until,
-                        created_at=now,
-                        expires_at=expires_at,
-                    )
+                    return claimed
                 params = {
                     **this,
                     "now": now,
@@ -222,6 +239,10 @@ class SqlAlchemyIdempotencyStore:
         return await self._change(_PURGE, {"now": now})
 
     async def _change(self, statement: Executable, params: dict[str, Any]) -> int:
+        if self._autocommit is not None:
+            async with self._autocommit.connect() as connection:
+                result = await _Statements(connection).write(statement, params)
+            return cast(CursorResult[Any], result).rowcount
         async with self._uow() as uow:
             result = await _Statements(uow.session).write(statement, params)
             await uow.commit()

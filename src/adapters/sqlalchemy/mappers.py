@@ -4,6 +4,7 @@ Rows come in as mappings (`Row._mapping`), values go out as plain dicts of colum
 payment lease columns are never produced or read here: the domain does not know them.
 """
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -48,6 +49,8 @@ _PAYMENT_MUTABLE = tuple(
     if name not in {"order_uid", "order_id", "amount", "gateway", "created_at", "shift_id"}
 )
 PAYMENT_COLUMNS = (*_PAYMENT_FIELDS, "method", "status", "closed_reason", "version")
+# The label prefix of payment columns read beside an order's (`prefixed_payment_from_row`).
+PAYMENT_PREFIX = "payment_"
 
 # What processing and review of a stored notification may change.
 _INBOX_MUTABLE = (
@@ -95,6 +98,9 @@ ORDER_COLUMNS = ("id", "status", "version", *_ORDER_FIELDS)
 # Order attributes whose column keeps an older, shorter name.
 _ORDER_ATTRIBUTE = {"paid_by": "paid_by_attempt"}
 ORDER_LINE_COLUMNS = ("order_id", "position", "menu_item_id", "name", "unit_price", "quantity")
+# An order read by id carries its lines as a JSON array of these arrays, under this label.
+ORDER_LINE_JSON = ("position", "menu_item_id", "name", "unit_price", "quantity")
+ORDER_LINES_LABEL = "lines_json"
 MENU_ITEM_COLUMNS = ("id", "name", "price", "available")
 
 
@@ -125,6 +131,14 @@ def order_from_rows(row: Row, line_rows: Iterable[Row]) -> Order:
         version=row["version"],
         **{_ORDER_ATTRIBUTE.get(name, name): row[name] for name in _ORDER_FIELDS},
     )
+
+
+def order_from_row_with_lines(row: Row) -> Order:
+    """An order from its row whose `ORDER_LINES_LABEL` column holds its lines as JSON (NULL
+    or `[]` for none; the array's order is not relied on, the positions are)."""
+    encoded = row[ORDER_LINES_LABEL]
+    arrays = sorted(json.loads(encoded)) if encoded else []
+    return order_from_rows(row, (dict(zip(ORDER_LINE_JSON, line, strict=True)) for line in arrays))
 
 
 def order_values(order: Order) -> dict[str, Any]:
@@ -163,6 +177,14 @@ def payment_from_row(row: Row) -> Payment:
         version=row["version"],
         **{name: row[name] for name in _PAYMENT_FIELDS},
     )
+
+
+def prefixed_payment_from_row(row: Row) -> Payment | None:
+    """The attempt in a row whose payment columns carry PAYMENT_PREFIX; None when the row
+    has none (an order without attempts, outer-joined)."""
+    if row[f"{PAYMENT_PREFIX}order_uid"] is None:
+        return None
+    return payment_from_row({name: row[f"{PAYMENT_PREFIX}{name}"] for name in PAYMENT_COLUMNS})
 
 
 def payment_values(payment: Payment) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Repositories over an AsyncConnection, written as explicit Core statements.
 
-No ORM unit-of-work tracking and no lazy loading: every read is one `SELECT` (order lines in a
-second, batched one), every write is one `INSERT` or one conditional `UPDATE`. An update only
+No ORM unit-of-work tracking and no lazy loading: every read is one `SELECT` (an order by id
+brings its lines along as JSON; a list of orders reads their lines in a second, batched one),
+every write is one `INSERT` or one conditional `UPDATE`. An update only
 applies to the version that was read (payments also to the status that was read) and raises
 ConcurrentUpdate when another transaction got there first. Inserts use `ON CONFLICT DO NOTHING`
 (SQLite and PostgreSQL), so a unique-key clash becomes ConcurrentUpdate and leaves the
@@ -14,16 +15,20 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     CursorResult,
     Insert,
     Result,
     Table,
+    Text,
     bindparam,
+    func,
     insert,
     or_,
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -55,8 +60,43 @@ _UPDATE_MENU_ITEM = update(menu_items).where(menu_items.c.id == bindparam("key_i
 
 _INSERT_ORDER = insert(orders).returning(orders.c.id)
 _INSERT_LINES = insert(order_lines)
-_SELECT_ORDER = select(*_ORDER).where(orders.c.id == bindparam("key_id"))
-_SELECT_ORDER_FOR_UPDATE = _SELECT_ORDER.with_for_update()
+
+
+def _lines_as_json(dialect: str) -> ColumnElement[Any]:
+    """The order's lines as one JSON array of `mappers.ORDER_LINE_JSON` arrays, from a
+    correlated subquery: the order and its lines come back in one row of one statement."""
+    line = [order_lines.c[name] for name in mappers.ORDER_LINE_JSON]
+    if dialect == "postgresql":
+        aggregate: ColumnElement[Any] = sql_cast(func.json_agg(func.json_build_array(*line)), Text)
+    elif dialect == "sqlite":
+        aggregate = func.json_group_array(func.json_array(*line))
+    else:
+        raise NotImplementedError(f"kasir supports SQLite and PostgreSQL, not {dialect}")
+    subquery = select(aggregate).where(order_lines.c.order_id == orders.c.id).correlate(orders)
+    return subquery.scalar_subquery().label(mappers.ORDER_LINES_LABEL)
+
+
+# One statement per dialect; the lock takes the order row only (the lines never change).
+_SELECT_ORDER = {
+    name: select(*_ORDER, _lines_as_json(name)).where(orders.c.id == bindparam("key_id"))
+    for name in ("postgresql", "sqlite")
+}
+_SELECT_ORDER_FOR_UPDATE = {
+    name: statement.with_for_update(of=orders) for name, statement in _SELECT_ORDER.items()
+}
+# The order (lines as JSON) joined to its attempts, one row per attempt, oldest first; the
+# attempt columns are labelled `payment_<column>`, so none clashes with an order column.
+_SELECT_ORDER_WITH_PAYMENTS = {
+    name: select(
+        *_ORDER,
+        _lines_as_json(name),
+        *(column.label(f"{mappers.PAYMENT_PREFIX}{column.name}") for column in _PAYMENT),
+    )
+    .select_from(orders.outerjoin(payments, payments.c.order_id == orders.c.id))
+    .where(orders.c.id == bindparam("key_id"))
+    .order_by(payments.c.created_at, payments.c.id)
+    for name in ("postgresql", "sqlite")
+}
 _SELECT_LINES = (
     select(*_LINE)
     .where(order_lines.c.order_id.in_(bindparam("ids", expanding=True)))
@@ -172,6 +212,11 @@ class SqlAlchemyRepository:
         if self._read_only:
             raise RuntimeError("write in a read-only unit of work")
 
+    def _read_only_use(self) -> None:
+        """For reads whose rows must never be written back (nothing remembers their state)."""
+        if not self._read_only:
+            raise RuntimeError("this read is for read-only units of work")
+
     async def _run(self, statement: Executable, params: Params | None = None) -> Result[Any]:
         try:
             return await self._session.execute(statement, params)
@@ -241,12 +286,28 @@ class SqlAlchemyOrderRepository(SqlAlchemyRepository):
         order.assign_id(order_id)
 
     async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
-        statement = _SELECT_ORDER_FOR_UPDATE if for_update else _SELECT_ORDER
+        """One statement: the order row with its lines aggregated as JSON."""
+        statements = _SELECT_ORDER_FOR_UPDATE if for_update else _SELECT_ORDER
+        try:
+            statement = statements[self._dialect]
+        except KeyError:
+            raise NotImplementedError(f"unsupported database {self._dialect}") from None
         row = (await self._run(statement, {"key_id": order_id})).first()
-        if row is None:
+        return mappers.order_from_row_with_lines(row._mapping) if row else None
+
+    async def get_with_payments(self, order_id: int) -> tuple[Order, list[Payment]] | None:
+        """One statement: the order, its lines as JSON, and its attempts joined to it."""
+        self._read_only_use()
+        try:
+            statement = _SELECT_ORDER_WITH_PAYMENTS[self._dialect]
+        except KeyError:
+            raise NotImplementedError(f"unsupported database {self._dialect}") from None
+        rows = (await self._run(statement, {"key_id": order_id})).all()
+        if not rows:
             return None
-        lines = await self._run(_SELECT_LINES, {"ids": [order_id]})
-        return mappers.order_from_rows(row._mapping, (line._mapping for line in lines))
+        order = mappers.order_from_row_with_lines(rows[0]._mapping)
+        attempts = [mappers.prefixed_payment_from_row(row._mapping) for row in rows]
+        return order, [payment for payment in attempts if payment is not None]
 
     async def update(self, order: Order) -> None:
         params = {

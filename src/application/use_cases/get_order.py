@@ -20,15 +20,17 @@ class OrderDetails:
 
 @dataclass(frozen=True, slots=True)
 class GetOrder:
-    """One order and its attempts, read in one consistent transaction, for staff or the holder
-    of the order's token (anybody else is told the order does not exist)."""
+    """One order and its attempts, read together (one statement on SQL), for staff or the
+    holder of the order's token (anybody else is told the order does not exist: the token is
+    checked against the row just read, before anything is handed out)."""
 
     uow: UnitOfWorkFactory
 
     async def execute(self, order_id: int, *, caller: Caller) -> OrderDetails:
         async with self.uow(read_only=True) as uow:
-            order = require_order_access(caller, await uow.orders.get(order_id))
-            return OrderDetails(order, await uow.payments.list_for_order(order_id))
+            found = await uow.orders.get_with_payments(order_id)
+        order, payments = found if found is not None else (None, [])
+        return OrderDetails(require_order_access(caller, order), payments)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from application.callers import Caller, require_order_access
 from application.errors import (
+    ConcurrentUpdate,
     GatewayError,
     GatewayOutcomeUnknown,
     NotFound,
@@ -119,6 +120,9 @@ class StartQrisPayment:
         self, command: StartQrisPaymentCommand, caller: Caller, *, gateway: str | None = None
     ) -> tuple[Payment, bool]:
         """A new attempt at `gateway` (the default when None), or the order's open one."""
+        # A reference the store refused (the order had an open attempt) was never stored: the
+        # next round uses it, so references are spent only on attempts recorded.
+        order_uid: str | None = None
         for _ in range(2):
             now = self.clock.now()
             async with self.uow() as uow:
@@ -132,15 +136,24 @@ class StartQrisPayment:
                     raise AmountMismatch(
                         f"amount {command.amount} differs from the order total {order.total}"
                     )
-                current = await uow.payments.find_open_qris(order.key)
-                if current is None:
-                    attempt = Payment.start_qris(
-                        order=order,
-                        order_uid=self.references.new_order_uid(),
-                        now=now,
-                        gateway=gateway or self.gateways.default,
-                    )
+                order_uid = order_uid or self.references.new_order_uid()
+                attempt = Payment.start_qris(
+                    order=order,
+                    order_uid=order_uid,
+                    now=now,
+                    gateway=gateway or self.gateways.default,
+                )
+                try:
+                    # Insert first: the store refuses a second open QRIS attempt of one order
+                    # (a unique index on SQL), so a fresh order costs no read of its attempts.
                     await uow.payments.add(attempt)
+                except ConcurrentUpdate:
+                    # Refused: most often the order already has an open attempt, read here
+                    # under the same row lock. Anything else is retried as a conflict.
+                    current = await uow.payments.find_open_qris(order.key)
+                    if current is None:
+                        raise
+                else:
                     await uow.commit()
                     return attempt, True
             if not self._needs_gateway_check(current):

@@ -452,6 +452,46 @@ async def test_attempts_of_an_order_list_oldest_first(uow_factory: UnitOfWorkFac
         assert await uow.payments.list_for_order(order.key + 1_000) == []
 
 
+async def test_an_order_reads_with_its_lines_and_its_attempts_oldest_first_in_one_read(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    order = await place_order(uow_factory)
+    bare = await place_order(uow_factory)
+    first = qris(order, "KSR-1", now=NOW)
+    first.fail(reason="refused", now=NOW)
+    second = issued(qris(order, "KSR-2", now=NOW + minutes(1)), expires_at=NOW + minutes(11))
+    await add_payments(uow_factory, second, first, qris(bare, "KSR-3"))
+    async with uow_factory(read_only=True) as uow:
+        found = await uow.orders.get_with_payments(order.key)
+        stored_second = await uow.payments.get("KSR-2")
+        assert await uow.orders.get_with_payments(order.key + 1_000) is None
+    assert found is not None
+    stored, attempts = found
+    assert stored == order
+    assert stored.lines == order.lines
+    assert [p.order_uid for p in attempts] == ["KSR-1", "KSR-2"]
+    assert attempts[1] == stored_second
+    assert attempts[0].status is PaymentStatus.FAILED
+
+
+async def test_an_order_without_attempts_reads_with_an_empty_list(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    order = await place_order(uow_factory)
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.orders.get_with_payments(order.key) == (order, [])
+
+
+async def test_the_order_with_its_attempts_is_read_in_read_only_units_of_work_only(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """Its attempts are not remembered for a conditional update: no write may follow it."""
+    order = await place_order(uow_factory)
+    async with uow_factory() as uow:
+        with pytest.raises(RuntimeError):
+            await uow.orders.get_with_payments(order.key)
+
+
 async def test_find_open_qris_finds_only_a_creating_or_pending_qris_attempt(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

@@ -1,12 +1,16 @@
 """The composition root: the one place that knows every concrete class.
 
 Providers stay synchronous; async start-up and shutdown (engine dispose, HTTP client close)
-live in the Litestar lifespan. Tests override providers (`container.gateway.override(...)`)
-on a fresh container per test.
+live in the Litestar lifespan. Everything is built once per process: the adapters as
+Singletons, and the use cases, the reconciler and the gateways by name as `Wiring` (a request
+builds no object graph). Tests override providers on a fresh container per test, through
+`tests/support/overrides.py`, which forgets the built wiring so that the next request hears
+the override.
 """
 
 import base64
 from datetime import timedelta
+from typing import TypeVar
 
 import httpx
 from dependency_injector import containers, providers
@@ -115,6 +119,27 @@ from entrypoints.http.urls import PaymentPageLinks, PublicUrls
 from entrypoints.http.window_limiter import WindowLimiter
 from entrypoints.midtrans_simulator import MidtransSimulator
 from entrypoints.settings import Settings, secret_key_for_run
+
+T = TypeVar("T")
+
+
+class Wiring(providers.Singleton[T]):
+    """Built once per process, on first use, like a Singleton: an object that only holds
+    other providers' objects and keeps no state of its own between calls (a use case, the
+    reconciler, the gateways by name), so every request can share it.
+
+    Kept apart from the other Singletons so that `forget_wiring` can drop exactly these:
+    rebuilding them changes nothing but which providers they were built from.
+    """
+
+
+def forget_wiring(container: "Container") -> None:
+    """Drop every built `Wiring` object: the next use builds it again from the providers as
+    they are now (a test overrode the gateway or the clock). Adapters (the engine, HTTP
+    clients, the status checks in flight) are kept."""
+    for provider in container.traverse(types=[Wiring]):
+        provider.reset()
+
 
 # The public endpoints that create something, limited per client address.
 RATE_LIMITED_PATHS = frozenset({"/api/v1/orders", "/api/v1/payments/qris"})
@@ -260,8 +285,7 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     # Every configured gateway by the name its attempts record; QRIS_GATEWAY issues new ones.
-    # A Factory over the gateway Singletons, so a test that overrides `gateway` is heard.
-    payment_gateways: providers.Provider[Gateways] = providers.Factory(
+    payment_gateways: providers.Provider[Gateways] = Wiring(
         _configured_gateways, settings, gateway, midtrans
     )
 
@@ -269,7 +293,7 @@ class Container(containers.DeclarativeContainer):
     status_checks_in_flight: providers.Provider[SingleFlight[AttemptOutcome]] = providers.Singleton(
         SingleFlight
     )
-    reconciler: providers.Provider[AttemptReconciler] = providers.Factory(
+    reconciler: providers.Provider[AttemptReconciler] = Wiring(
         AttemptReconciler,
         uow=uow,
         gateways=payment_gateways,
@@ -314,13 +338,13 @@ class Container(containers.DeclarativeContainer):
             lambda seconds: timedelta(seconds=seconds), settings.provided.stream_token_seconds
         ),
     )
-    idempotent_requests: providers.Provider[IdempotentRequests] = providers.Factory(
+    idempotent_requests: providers.Provider[IdempotentRequests] = Wiring(
         IdempotentRequests, store=idempotency_store, clock=clock, sealer=replay_sealer
     )
     reconciliation_queue: providers.Provider[ReconciliationQueue] = providers.Singleton(
         SqlAlchemyReconciliationQueue, uow
     )
-    run_reconciliation: providers.Provider[RunReconciliation] = providers.Factory(
+    run_reconciliation: providers.Provider[RunReconciliation] = Wiring(
         RunReconciliation,
         queue=reconciliation_queue,
         reconciler=reconciler,
@@ -329,23 +353,21 @@ class Container(containers.DeclarativeContainer):
     )
     # Wakes this process's reconciliation runner when a request schedules a check.
     check_alarm: providers.Provider[LocalWakeups] = providers.Singleton(LocalWakeups)
-    scheduled_checks: providers.Provider[ScheduledChecks] = providers.Factory(
+    scheduled_checks: providers.Provider[ScheduledChecks] = Wiring(
         ScheduledChecks, queue=reconciliation_queue, alarm=check_alarm, clock=clock
     )
-    list_payments_needing_review: providers.Provider[ListPaymentsNeedingReview] = providers.Factory(
+    list_payments_needing_review: providers.Provider[ListPaymentsNeedingReview] = Wiring(
         ListPaymentsNeedingReview, queue=reconciliation_queue
     )
 
-    add_menu_item: providers.Provider[AddMenuItem] = providers.Factory(
-        AddMenuItem, uow=uow, clock=clock
-    )
-    update_menu_item: providers.Provider[UpdateMenuItem] = providers.Factory(
+    add_menu_item: providers.Provider[AddMenuItem] = Wiring(AddMenuItem, uow=uow, clock=clock)
+    update_menu_item: providers.Provider[UpdateMenuItem] = Wiring(
         UpdateMenuItem, uow=uow, clock=clock
     )
 
     # Staff accounts and sign-in. One hasher per process: it bounds the Argon2 work at once.
     password_hasher: providers.Provider[PasswordHasher] = providers.Singleton(Argon2PasswordHasher)
-    log_in: providers.Provider[LogIn] = providers.Factory(
+    log_in: providers.Provider[LogIn] = Wiring(
         LogIn,
         uow=uow,
         hasher=password_hasher,
@@ -356,50 +378,48 @@ class Container(containers.DeclarativeContainer):
             lambda hours: timedelta(hours=hours), settings.provided.staff_session_hours
         ),
     )
-    log_out: providers.Provider[LogOut] = providers.Factory(LogOut, uow=uow, clock=clock)
-    identify_session: providers.Provider[IdentifySession] = providers.Factory(
+    log_out: providers.Provider[LogOut] = Wiring(LogOut, uow=uow, clock=clock)
+    identify_session: providers.Provider[IdentifySession] = Wiring(
         IdentifySession, uow=uow, clock=clock
     )
-    list_staff: providers.Provider[ListStaff] = providers.Factory(ListStaff, uow=uow)
-    add_staff: providers.Provider[AddStaff] = providers.Factory(
+    list_staff: providers.Provider[ListStaff] = Wiring(ListStaff, uow=uow)
+    add_staff: providers.Provider[AddStaff] = Wiring(
         AddStaff, uow=uow, hasher=password_hasher, clock=clock
     )
-    change_staff: providers.Provider[ChangeStaff] = providers.Factory(
+    change_staff: providers.Provider[ChangeStaff] = Wiring(
         ChangeStaff, uow=uow, hasher=password_hasher, clock=clock
     )
-    read_audit_log: providers.Provider[ReadAuditLog] = providers.Factory(ReadAuditLog, uow=uow)
-    list_menu_items: providers.Provider[ListMenuItems] = providers.Factory(ListMenuItems, uow=uow)
-    place_order: providers.Provider[PlaceOrder] = providers.Factory(
+    read_audit_log: providers.Provider[ReadAuditLog] = Wiring(ReadAuditLog, uow=uow)
+    list_menu_items: providers.Provider[ListMenuItems] = Wiring(ListMenuItems, uow=uow)
+    place_order: providers.Provider[PlaceOrder] = Wiring(
         PlaceOrder, uow=uow, clock=clock, references=references
     )
-    cancel_order: providers.Provider[CancelOrder] = providers.Factory(
+    cancel_order: providers.Provider[CancelOrder] = Wiring(
         CancelOrder, uow=uow, clock=clock, gateways=payment_gateways
     )
-    get_order: providers.Provider[GetOrder] = providers.Factory(GetOrder, uow=uow)
+    get_order: providers.Provider[GetOrder] = Wiring(GetOrder, uow=uow)
     # The restaurant's name, address and zone (receipts, the day report, date filters).
     restaurant: providers.Provider[Restaurant] = providers.Singleton(
         lambda settings: settings.restaurant, settings
     )
-    list_orders: providers.Provider[ListOrders] = providers.Factory(
+    list_orders: providers.Provider[ListOrders] = Wiring(
         ListOrders, uow=uow, zone=restaurant.provided.zone
     )
     report_queries: providers.Provider[ReportQueries] = providers.Singleton(
         SqlAlchemyReportQueries, uow
     )
-    get_day_report: providers.Provider[GetDayReport] = providers.Factory(
+    get_day_report: providers.Provider[GetDayReport] = Wiring(
         GetDayReport, queries=report_queries, restaurant=restaurant, clock=clock
     )
     receipt_prints: providers.Provider[ReceiptPrints] = providers.Singleton(
         SqlAlchemyReceiptPrints, uow
     )
-    get_receipt: providers.Provider[GetReceipt] = providers.Factory(
+    get_receipt: providers.Provider[GetReceipt] = Wiring(
         GetReceipt, uow=uow, prints=receipt_prints, clock=clock, restaurant=restaurant
     )
-    get_payment: providers.Provider[GetPayment] = providers.Factory(GetPayment, uow=uow)
-    get_live_status: providers.Provider[GetLiveStatus] = providers.Factory(
-        GetLiveStatus, uow=uow, clock=clock
-    )
-    start_qris_payment: providers.Provider[StartQrisPayment] = providers.Factory(
+    get_payment: providers.Provider[GetPayment] = Wiring(GetPayment, uow=uow)
+    get_live_status: providers.Provider[GetLiveStatus] = Wiring(GetLiveStatus, uow=uow, clock=clock)
+    start_qris_payment: providers.Provider[StartQrisPayment] = Wiring(
         StartQrisPayment,
         uow=uow,
         gateways=payment_gateways,
@@ -408,7 +428,7 @@ class Container(containers.DeclarativeContainer):
         reconciler=reconciler,
         creating_grace=creating_grace,
     )
-    handle_payment_notification: providers.Provider[HandlePaymentNotification] = providers.Factory(
+    handle_payment_notification: providers.Provider[HandlePaymentNotification] = Wiring(
         HandlePaymentNotification,
         uow=uow,
         gateways=payment_gateways,
@@ -416,7 +436,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         scheduled_checks=scheduled_checks,
     )
-    pay_cash: providers.Provider[PayCash] = providers.Factory(
+    pay_cash: providers.Provider[PayCash] = Wiring(
         PayCash,
         uow=uow,
         clock=clock,
@@ -424,49 +444,37 @@ class Container(containers.DeclarativeContainer):
         gateways=payment_gateways,
         reconciler=reconciler,
     )
-    resolve_payment_review: providers.Provider[ResolvePaymentReview] = providers.Factory(
+    resolve_payment_review: providers.Provider[ResolvePaymentReview] = Wiring(
         ResolvePaymentReview, uow=uow, clock=clock
     )
-    list_refunds: providers.Provider[ListRefunds] = providers.Factory(ListRefunds, uow=uow)
-    resolve_refund: providers.Provider[ResolveRefund] = providers.Factory(
-        ResolveRefund, uow=uow, clock=clock
-    )
-    open_shift: providers.Provider[OpenShift] = providers.Factory(OpenShift, uow=uow, clock=clock)
-    current_shift: providers.Provider[CurrentShift] = providers.Factory(CurrentShift, uow=uow)
-    get_shift_report: providers.Provider[GetShiftReport] = providers.Factory(
-        GetShiftReport, uow=uow
-    )
-    record_cash_movement: providers.Provider[RecordCashMovement] = providers.Factory(
+    list_refunds: providers.Provider[ListRefunds] = Wiring(ListRefunds, uow=uow)
+    resolve_refund: providers.Provider[ResolveRefund] = Wiring(ResolveRefund, uow=uow, clock=clock)
+    open_shift: providers.Provider[OpenShift] = Wiring(OpenShift, uow=uow, clock=clock)
+    current_shift: providers.Provider[CurrentShift] = Wiring(CurrentShift, uow=uow)
+    get_shift_report: providers.Provider[GetShiftReport] = Wiring(GetShiftReport, uow=uow)
+    record_cash_movement: providers.Provider[RecordCashMovement] = Wiring(
         RecordCashMovement, uow=uow, clock=clock
     )
-    close_shift: providers.Provider[CloseShift] = providers.Factory(
-        CloseShift, uow=uow, clock=clock
-    )
-    request_refund: providers.Provider[RequestRefund] = providers.Factory(
+    close_shift: providers.Provider[CloseShift] = Wiring(CloseShift, uow=uow, clock=clock)
+    request_refund: providers.Provider[RequestRefund] = Wiring(
         RequestRefund,
         uow=uow,
         clock=clock,
         approval_threshold=settings.provided.refund_approval_threshold,
     )
-    approve_refund: providers.Provider[ApproveRefund] = providers.Factory(
-        ApproveRefund, uow=uow, clock=clock
-    )
-    reject_refund: providers.Provider[RejectRefund] = providers.Factory(
-        RejectRefund, uow=uow, clock=clock
-    )
-    list_refund_requests: providers.Provider[ListRefundRequests] = providers.Factory(
+    approve_refund: providers.Provider[ApproveRefund] = Wiring(ApproveRefund, uow=uow, clock=clock)
+    reject_refund: providers.Provider[RejectRefund] = Wiring(RejectRefund, uow=uow, clock=clock)
+    list_refund_requests: providers.Provider[ListRefundRequests] = Wiring(
         ListRefundRequests, uow=uow
     )
-    list_notifications: providers.Provider[ListNotifications] = providers.Factory(
-        ListNotifications, uow=uow
-    )
-    reprocess_notification: providers.Provider[ReprocessNotification] = providers.Factory(
+    list_notifications: providers.Provider[ListNotifications] = Wiring(ListNotifications, uow=uow)
+    reprocess_notification: providers.Provider[ReprocessNotification] = Wiring(
         ReprocessNotification, uow=uow, handler=handle_payment_notification
     )
-    review_notification: providers.Provider[ReviewNotification] = providers.Factory(
+    review_notification: providers.Provider[ReviewNotification] = Wiring(
         ReviewNotification, uow=uow, clock=clock
     )
-    remove_expired_personal_data: providers.Provider[RemoveExpiredPersonalData] = providers.Factory(
+    remove_expired_personal_data: providers.Provider[RemoveExpiredPersonalData] = Wiring(
         RemoveExpiredPersonalData,
         uow=uow,
         clock=clock,
@@ -475,16 +483,14 @@ class Container(containers.DeclarativeContainer):
             lambda days: timedelta(days=days), settings.provided.notification_retention_days
         ),
     )
-    delete_expired_rejected_notifications: providers.Provider[DeleteExpiredRejected] = (
-        providers.Factory(
-            DeleteExpiredRejected,
-            uow=uow,
-            clock=clock,
-            retention=providers.Callable(
-                lambda days: timedelta(days=days),
-                settings.provided.notification_rejected_retention_days,
-            ),
-        )
+    delete_expired_rejected_notifications: providers.Provider[DeleteExpiredRejected] = Wiring(
+        DeleteExpiredRejected,
+        uow=uow,
+        clock=clock,
+        retention=providers.Callable(
+            lambda days: timedelta(days=days),
+            settings.provided.notification_rejected_retention_days,
+        ),
     )
 
     # The signed webhook feed (docs/events.md): subscriptions' secrets sealed under a key of
@@ -509,7 +515,7 @@ class Container(containers.DeclarativeContainer):
     subscription_factory: providers.Provider[SubscriptionFactory] = providers.Singleton(
         SubscriptionFactory, sealer=webhook_sealer, clock=clock
     )
-    dispatch_webhooks: providers.Provider[DispatchWebhooks] = providers.Factory(
+    dispatch_webhooks: providers.Provider[DispatchWebhooks] = Wiring(
         DispatchWebhooks,
         store=webhook_store,
         sender=webhook_sender,
@@ -517,7 +523,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         batch=settings.provided.webhook_concurrency_per_subscriber,
     )
-    create_subscription: providers.Provider[CreateSubscription] = providers.Factory(
+    create_subscription: providers.Provider[CreateSubscription] = Wiring(
         CreateSubscription,
         store=webhook_store,
         factory=subscription_factory,
@@ -525,16 +531,16 @@ class Container(containers.DeclarativeContainer):
         resolver=resolver,
         clock=clock,
     )
-    list_subscriptions: providers.Provider[ListSubscriptions] = providers.Factory(
+    list_subscriptions: providers.Provider[ListSubscriptions] = Wiring(
         ListSubscriptions, store=webhook_store
     )
-    set_subscription_status: providers.Provider[SetSubscriptionStatus] = providers.Factory(
+    set_subscription_status: providers.Provider[SetSubscriptionStatus] = Wiring(
         SetSubscriptionStatus, store=webhook_store, clock=clock
     )
-    list_deliveries: providers.Provider[ListDeliveries] = providers.Factory(
+    list_deliveries: providers.Provider[ListDeliveries] = Wiring(
         ListDeliveries, store=webhook_store
     )
-    replay_deliveries: providers.Provider[ReplayDeliveries] = providers.Factory(
+    replay_deliveries: providers.Provider[ReplayDeliveries] = Wiring(
         ReplayDeliveries, store=webhook_store, clock=clock
     )
 

@@ -32,11 +32,11 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from schemathesis.schemas import BaseSchema
 from tests.support.cheap_passwords import cheap_passwords
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.gateway import FakePaymentGateway
@@ -404,8 +404,7 @@ async def simulator_stack(
         )
     # Before create_app: the app mounts the simulators, and the HTTP clients the gateways
     # use are built around the same ones.
-    container.simulator.override(providers.Object(simulator))
-    container.midtrans_simulator.override(providers.Object(midtrans))
+    replace(container, simulator=simulator, midtrans_simulator=midtrans)
     app = create_app(container)
     app_slot.target = app
     assert container.simulator() is simulator
@@ -435,8 +434,7 @@ async def fake_api(
     # Creates and status checks on the fake; notifications through the production verifier.
     gateway = gateways.fake_gateway(merchant_code=FAKE_MERCHANT_CODE)
     clock = SettableClock(datetime.now(UTC))
-    container.gateway.override(providers.Object(gateway))
-    container.clock.override(providers.Object(clock))
+    replace(container, gateway=gateway, clock=clock)
     app = create_app(container)
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         stack = FakeStack(client, container, database_path, gateway=gateway, clock=clock)

@@ -6,7 +6,7 @@ import struct
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from dependency_injector import providers
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from application.errors import GatewayUnavailable
@@ -188,7 +188,7 @@ async def test_the_simulator_failing_answers_502_and_the_status_check_decides_th
     api: SimulatorStack,
 ) -> None:
     clock = SettableClock(datetime.now(UTC))
-    api.container.clock.override(providers.Object(clock))
+    replace(api.container, clock=clock)
     order = await api.place_order()
     await api.set_faults(fail_next=1)
 

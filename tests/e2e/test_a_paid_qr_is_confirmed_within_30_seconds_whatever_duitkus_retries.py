@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from adapters.sqlalchemy.migrate import upgrade_database
@@ -108,9 +108,9 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
         ),
         callback_transport=httpx.ASGITransport(app=app_slot),
     )
-    container.simulator.override(providers.Object(simulator))
+    replace(container, simulator=simulator)
     clock = SettableClock(datetime.now(UTC))
-    container.clock.override(providers.Object(clock))
+    replace(container, clock=clock)
     app = create_app(container, background_jobs=True)
     app_slot.target = app
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:

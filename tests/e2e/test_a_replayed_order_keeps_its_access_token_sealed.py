@@ -8,7 +8,7 @@ import sqlite3
 from contextlib import closing
 from typing import TYPE_CHECKING
 
-from dependency_injector import providers
+from tests.support.overrides import replace
 
 from adapters.crypto.aead import AesGcmSealer
 
@@ -51,7 +51,7 @@ async def test_a_kept_answer_sealed_under_another_secret_is_refused_with_422(
     first = await fake_api.client.post(ORDERS, json=body, headers={KEY: "sealed-order-key-2"})
     assert first.status_code == 201
     rotated = AesGcmSealer("a-new-secret-after-rotation-0123456789", purpose=b"idempotent-replays")
-    fake_api.container.replay_sealer.override(providers.Object(rotated))
+    replace(fake_api.container, replay_sealer=rotated)
 
     again = await fake_api.client.post(ORDERS, json=body, headers={KEY: "sealed-order-key-2"})
 

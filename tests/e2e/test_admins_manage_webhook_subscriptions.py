@@ -7,8 +7,8 @@ import sqlite3
 from contextlib import closing
 
 import pytest
-from dependency_injector import providers
 from tests.e2e.conftest import SimulatorStack
+from tests.support.overrides import replace
 from tests.support.resolvers import StaticResolver
 
 from application.destinations import DestinationPolicy
@@ -19,11 +19,12 @@ DELIVERIES = "/api/v1/webhook-deliveries"
 
 def strict(api: SimulatorStack) -> None:
     """The rules outside simulator mode, with names that resolve without a network."""
-    api.container.destination_policy.override(providers.Object(DestinationPolicy()))
-    api.container.resolver.override(
-        providers.Object(
-            StaticResolver({"hooks.example": ["93.184.216.34"], "inside.example": ["10.1.2.3"]})
-        )
+    replace(
+        api.container,
+        destination_policy=DestinationPolicy(),
+        resolver=StaticResolver(
+            {"hooks.example": ["93.184.216.34"], "inside.example": ["10.1.2.3"]}
+        ),
     )
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from dependency_injector import providers
 from tests.e2e.conftest import simulator_stack
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from entrypoints.background import run_pass
@@ -117,7 +117,7 @@ async def test_an_attempt_made_at_midtrans_still_settles_after_switching_to_duit
             await after.client.post(f"{control}/pay")
             await after.client.post(f"{control}/callbacks/drop")
             later = SettableClock(datetime.now(UTC) + timedelta(minutes=13))
-            after.container.clock.override(providers.Object(later))
+            replace(after.container, clock=later)
             await run_pass(after.container, owner="e2e", housekeeping=False)
             assert (await after.order(lost_order.id))["status"] == "paid"
             # New attempts go to Duitku.

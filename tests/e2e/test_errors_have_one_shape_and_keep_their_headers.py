@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from dependency_injector import providers
+from tests.support.overrides import replace
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import FakeStack, SimulatorStack
@@ -176,7 +176,7 @@ class _Exploding:
 
 
 async def test_an_unexpected_failure_is_500_without_any_detail(api: SimulatorStack) -> None:
-    api.container.get_payment.override(providers.Object(_Exploding()))
+    replace(api.container, get_payment=_Exploding())
 
     response = await api.client.get("/api/v1/payments/KSR-anything")
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from dependency_injector import providers
+from tests.support.overrides import replace
 
 from adapters.in_memory.gateway import FakePaymentGateway
 from application.errors import GatewayUnavailable
@@ -189,20 +190,19 @@ async def test_a_key_whose_request_died_is_free_again_once_its_lease_ran_out(
     fake_api: FakeStack,
 ) -> None:
     container = fake_api.container
-    container.idempotent_requests.override(
-        providers.Factory(
+    replace(
+        container,
+        idempotent_requests=providers.Factory(
             DiesWithoutReleasing,
             store=container.idempotency_store,
             clock=container.clock,
             sealer=container.replay_sealer,
-        )
-    )
-    container.gateway.override(
-        providers.Object(gateways.verified_fake(BrokenGateway, merchant_code="E2EFAKE"))
+        ),
+        gateway=gateways.verified_fake(BrokenGateway, merchant_code="E2EFAKE"),
     )
     order = await fake_api.place_order()
     crashed = await qris(fake_api, order, "pay-key-5")
-    container.gateway.override(providers.Object(fake_api.gateway))
+    replace(container, gateway=fake_api.gateway)
 
     stuck = await qris(fake_api, order, "pay-key-5")
     fake_api.clock.advance(LEASE - timedelta(seconds=1))

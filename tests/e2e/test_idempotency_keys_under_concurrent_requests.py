@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from dependency_injector import providers
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.gateway import FakePaymentGateway
@@ -82,8 +82,7 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
     await upgrade_database(settings.database_url)
     container = build_container(settings)
     gateway = BlockingGateway()
-    container.gateway.override(providers.Object(gateway))
-    container.clock.override(providers.Object(SettableClock(datetime.now(UTC))))
+    replace(container, gateway=gateway, clock=SettableClock(datetime.now(UTC)))
     app = create_app(container)
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     try:

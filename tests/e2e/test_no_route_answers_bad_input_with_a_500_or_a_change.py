@@ -28,7 +28,6 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-from dependency_injector import providers
 from litestar import Litestar, get
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
@@ -39,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from tests.support.cheap_passwords import cheap_passwords
+from tests.support.overrides import replace
 from tests.support.resolvers import StaticResolver
 
 from adapters.sqlalchemy.migrate import upgrade_database
@@ -426,14 +426,12 @@ async def walk(database_url: str, stack_overrides: dict[str, Any]) -> AsyncItera
             **settings,
         )
     )
-    container.gateway.override(providers.Object(gateways.fake_gateway(merchant_code="E2EFAKE")))
+    replace(container, gateway=gateways.fake_gateway(merchant_code="E2EFAKE"))
     # Subscription URLs resolve without a network (hooks.example.test to a public address).
-    container.resolver.override(
-        providers.Object(StaticResolver({"hooks.example.test": ["93.184.216.34"]}))
-    )
+    replace(container, resolver=StaticResolver({"hooks.example.test": ["93.184.216.34"]}))
     cheap_passwords(container)
     simulator = build_simulator()
-    container.simulator.override(providers.Object(simulator))  # mounted too: walked too
+    replace(container, simulator=simulator)  # mounted too: walked too
     app = create_app(container)
     engine = create_async_engine(database_url)  # pooled: a snapshot after every case
     try:

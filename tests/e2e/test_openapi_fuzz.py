@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from dependency_injector import providers
 from hypothesis import HealthCheck, given, settings
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -43,6 +42,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 from tests.support.cheap_passwords import cheap_passwords
+from tests.support.overrides import replace
 from tests.support.resolvers import StaticResolver
 
 from adapters.sqlalchemy.migrate import upgrade_database
@@ -196,9 +196,9 @@ def fuzz_target(database_url: str) -> Iterator[FuzzTarget]:
             rate_limit_rejected_callbacks_per_minute=0,
         )
     )
-    container.gateway.override(providers.Object(gateways.fake_gateway(merchant_code="E2EFAKE")))
+    replace(container, gateway=gateways.fake_gateway(merchant_code="E2EFAKE"))
     # Subscription URLs never reach the network's resolver: no name resolves.
-    container.resolver.override(providers.Object(StaticResolver()))
+    replace(container, resolver=StaticResolver())
     cheap_passwords(container)
     app = create_app(container)
     try:

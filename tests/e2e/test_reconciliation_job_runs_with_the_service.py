@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.gateway import FakePaymentGateway
@@ -98,8 +98,7 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
     await upgrade_database(container.settings().database_url)
     gateway = gateways.fake_gateway(merchant_code="E2EFAKE")
     clock = SettableClock(datetime.now(UTC))
-    container.gateway.override(providers.Object(gateway))
-    container.clock.override(providers.Object(clock))
+    replace(container, gateway=gateway, clock=clock)
     app = create_app(container, background_jobs=True)
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         yield Service(app, client, container, gateway, clock, database)

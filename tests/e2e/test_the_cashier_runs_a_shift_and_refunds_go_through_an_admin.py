@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from dependency_injector import providers
 from litestar.exceptions import NotAuthorizedException
+from tests.support.overrides import replace
 
 from application.callers import Role, Staff
 
@@ -49,7 +49,7 @@ class TokensWithRoles:
 @pytest.fixture
 def api(fake_api: FakeStack) -> FakeStack:
     inner = fake_api.container.staff_authenticator()
-    fake_api.container.staff_authenticator.override(providers.Object(TokensWithRoles(inner)))
+    replace(fake_api.container, staff_authenticator=TokensWithRoles(inner))
     return fake_api
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from dependency_injector import providers
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from entrypoints.duitku_simulator.callbacks import Payer, build_callback_form
@@ -136,7 +136,7 @@ async def test_a_qr_paid_in_the_simulator_after_cash_is_flagged_for_refund_not_l
     # once the budget allows records the refund, as kasir's scheduled check would.
     assert [d["status_code"] for d in paid.json()["callback_deliveries"]] == [200]
     later = SettableClock(datetime.now(UTC) + timedelta(seconds=31))
-    api.container.clock.override(providers.Object(later))
+    replace(api.container, clock=later)
     duitku = api.container.duitku_config()
     retry = build_callback_form(
         api.simulator.inspect(qris_uid),

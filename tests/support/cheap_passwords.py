@@ -4,7 +4,7 @@ Each sign-in would otherwise take 64 MiB and three passes of a shared CPU; the p
 parameters are tested in tests/unit/crypto.
 """
 
-from dependency_injector import providers
+from tests.support.overrides import replace
 
 from adapters.crypto.passwords import Argon2PasswordHasher
 from entrypoints.container import Container
@@ -14,5 +14,5 @@ CHEAP_HASHER = Argon2PasswordHasher(time_cost=1, memory_cost_kib=64, parallelism
 
 def cheap_passwords(container: Container) -> Container:
     """The container, its password hasher overridden by the cheap one."""
-    container.password_hasher.override(providers.Object(CHEAP_HASHER))
+    replace(container, password_hasher=CHEAP_HASHER)
     return container

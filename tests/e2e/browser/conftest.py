@@ -22,12 +22,12 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from dependency_injector import providers
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from tests.support.browser import PAGE_TIMEOUT, STAFF_TOKEN, Kasir
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from adapters.sqlalchemy.migrate import upgrade_database
@@ -87,7 +87,7 @@ def kasir(tmp_path: Path, browser_paths: tuple[str, str]) -> Iterator[Kasir]:
     )
     clock = SettableClock(datetime.now().astimezone())
     container = build_container(settings)
-    container.clock.override(providers.Object(clock))
+    replace(container, clock=clock)
     started: Future[_ThreadServer] = Future()
 
     async def serve() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
-from dependency_injector import providers
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from adapters.sqlalchemy.migrate import upgrade_database
@@ -34,7 +34,7 @@ async def test_the_mounted_simulator_uses_the_containers_clock(tmp_path: Path) -
         )
     )
     clock = SettableClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
-    container.clock.override(providers.Object(clock))
+    replace(container, clock=clock)
     app = create_app(container)
     simulator = container.simulator()
     assert simulator is not None

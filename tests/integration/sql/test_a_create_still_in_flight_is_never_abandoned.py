@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.gateway import FakePaymentGateway
@@ -50,8 +50,7 @@ async def service(sql_engine: AsyncEngine) -> AsyncIterator[Container]:
             kasir_staff_tokens="alice:alice-token-0123456789",
         )
     )
-    container.gateway.override(providers.Object(SlowGateway()))
-    container.clock.override(providers.Object(SettableClock(datetime.now(UTC))))
+    replace(container, gateway=SlowGateway(), clock=SettableClock(datetime.now(UTC)))
     yield container
     await container.engine().dispose()
 

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support.overrides import replace
 
 from adapters.in_memory.clock import SettableClock
 from application.callers import Staff
@@ -48,8 +48,7 @@ class Services:
                 kasir_staff_tokens="alice:alice-token-0123456789",
             )
         )
-        container.gateway.override(providers.Object(self.gateway))
-        container.clock.override(providers.Object(self.clock))
+        replace(container, gateway=self.gateway, clock=self.clock)
         self.started.append(container)
         return container
 

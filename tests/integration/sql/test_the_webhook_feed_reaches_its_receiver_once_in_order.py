@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dependency_injector import providers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support.overrides import replace
 from tests.support.webhook_receiver import WebhookReceiver, eventually, running_receiver
 
 from adapters.in_memory.clock import SettableClock
@@ -94,7 +94,7 @@ async def service(database_url: str, clock: Clock) -> AsyncIterator[Service]:
         webhook_dispatch_interval_seconds=0.2,
     )
     container = build_container(settings)
-    container.clock.override(providers.Object(clock))
+    replace(container, clock=clock)
     app = create_app(container, background_jobs=True)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         yield Service(client, container, clock)

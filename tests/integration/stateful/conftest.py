@@ -39,6 +39,7 @@ from tests.integration.stateful.gateway_drivers import (
     GatewayDriver,
     MidtransDriver,
 )
+from tests.support.overrides import replace
 
 from adapters.duitku.gateway import DuitkuPaymentGateway
 from adapters.in_memory.clock import SettableClock
@@ -51,7 +52,7 @@ from adapters.sqlalchemy.tables import notification_inbox, orders, payments
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
 from entrypoints import gateways
 from entrypoints.background import run_pass
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, build_container, forget_wiring
 from entrypoints.duitku_simulator import (
     DEFAULT_MOUNT_PATH,
     DuitkuSimulator,
@@ -172,7 +173,7 @@ class Stack:
             reconcile_interval_seconds=0,
         )
         container = build_container(settings)
-        container.clock.override(providers.Object(clock))
+        replace(container, clock=clock)
         # A lost create answer (the simulator's timeout fault) costs 0.3 s instead of 30 s,
         # and status-check retries do not sleep.
         duitku = dataclasses.replace(
@@ -181,17 +182,17 @@ class Stack:
             status_retry_initial_wait=0.001,
             status_retry_max_wait=0.002,
         )
-        container.duitku_config.override(providers.Object(duitku))
+        replace(container, duitku_config=duitku)
         midtrans = dataclasses.replace(
             cast(MidtransConfig, container.midtrans_config()),
             total_timeout=0.3,
             status_retry_initial_wait=0.001,
             status_retry_max_wait=0.002,
         )
-        container.midtrans_config.override(providers.Object(midtrans))
+        replace(container, midtrans_config=midtrans)
         # Only one request runs at a time here, so no concurrent status check can be waited
         # for: do not sleep 50 ms per poll for one.
-        cast(providers.Factory[Any], container.handle_payment_notification).add_kwargs(
+        cast(providers.Singleton[Any], container.handle_payment_notification).add_kwargs(
             concurrent_check_polls=2, concurrent_check_poll_interval=0.0
         )
         app_slot = LateBoundApp()
@@ -220,8 +221,7 @@ class Stack:
             clock=clock.now,
             callback_transport=httpx.ASGITransport(app=cast(Any, app_slot)),
         )
-        container.simulator.override(providers.Object(simulator))
-        container.midtrans_simulator.override(providers.Object(midtrans_simulator))
+        replace(container, simulator=simulator, midtrans_simulator=midtrans_simulator)
         driver: GatewayDriver = (
             MidtransDriver(midtrans_simulator) if gateway == "midtrans" else DuitkuDriver(simulator)
         )
@@ -275,6 +275,7 @@ class Stack:
             simulator.reset()
         self.clock.set(START)
         cast(providers.Singleton[Any], self.container.status_checks_in_flight).reset()
+        forget_wiring(self.container)  # the reconciler holds the status checks in flight
         await self.open_drawer()
 
     async def open_drawer(self) -> None:

@@ -68,7 +68,7 @@ class Server:
     workdir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     loop: str | None = None  # None: `kasir serve` as is (uvicorn's auto loop: uvloop)
-    http: str | None = None  # None: kasir's HTTP_PARSER setting (h11 by default)
+    http: str | None = None  # None: kasir's HTTP_PARSER setting (bounded httptools by default)
     server: str = "uvicorn"  # or granian (kasir_bench.serve)
     port: int = 0
     process: subprocess.Popen[Any] | None = None

@@ -1,7 +1,8 @@
 """The `server` suite: uvicorn's event loop, HTTP parser and worker count compared.
 
-`kasir serve` parses HTTP with h11 by default (HTTP_PARSER, for its header size limit);
-the variants change the loop (uvloop or asyncio) and the parser (kasir_bench.serve).
+`kasir serve` parses HTTP with httptools by default, bounded by kasir's own protocol
+(HTTP_PARSER, entrypoints/server_limits.py); the variants change the loop (uvloop or asyncio)
+and the parser (h11, through kasir_bench.serve).
 
 Every server variant is up at once on one PostgreSQL database; the bare form route, the
 duplicate callback (kasir's shortest database path) and an order read run in interleaved
@@ -25,15 +26,15 @@ from kasir_bench.suites import ORDERS_PATH, Run, add_ratios, median_figure, prep
 class Variant:
     label: str
     workers: int
-    loop: str | None  # None, None: `kasir serve` unchanged (uvloop, HTTP_PARSER=h11)
+    loop: str | None  # None, None: `kasir serve` unchanged (uvloop, bounded httptools)
     http: str | None
 
 
 VARIANTS = (
-    Variant("uvloop+h11, 1 worker (kasir serve default)", 1, None, None),
-    Variant("uvloop+httptools, 1 worker", 1, "uvloop", "httptools"),
-    Variant("asyncio+h11, 1 worker", 1, "asyncio", None),
-    Variant("uvloop+h11, 2 workers", 2, None, None),
+    Variant("uvloop+httptools (bounded), 1 worker (kasir serve default)", 1, None, None),
+    Variant("uvloop+h11, 1 worker", 1, "uvloop", "h11"),
+    Variant("asyncio+httptools (bounded), 1 worker", 1, "asyncio", None),
+    Variant("uvloop+httptools (bounded), 2 workers", 2, None, None),
 )
 
 
@@ -69,7 +70,7 @@ def _variant_result(
         "label": variant.label,
         "workers": variant.workers,
         "loop": variant.loop or "auto (uvloop)",
-        "http": variant.http or "kasir's HTTP_PARSER (h11)",
+        "http": variant.http or "kasir's HTTP_PARSER (bounded httptools)",
         "figures": {k: asdict(v) for k, v in figures.items()},
     }
 

@@ -118,11 +118,12 @@ class Settings(BaseSettings):
     # Seconds between two passes of the background reconciliation job; 0 turns it off.
     reconcile_interval_seconds: float = Field(default=60, ge=0, le=3600)
     # Slow and oversized clients (docs/production.md): the whole request body must arrive
-    # within this many seconds (408 otherwise); `kasir serve` parses with h11, which bounds
-    # headers to 16 KiB, or with the faster httptools, which bounds nothing (only behind a
-    # proxy that does); at most this many connections and requests at once per process.
+    # within this many seconds (408 otherwise); `kasir serve` parses with httptools, bounded
+    # by kasir to 16 KiB and 100 headers (entrypoints/server_limits.py), or with h11, which
+    # bounds headers to 16 KiB at a higher CPU cost; at most this many connections and
+    # requests at once per process.
     request_body_timeout_seconds: float = Field(default=10, gt=0, le=300)
-    http_parser: Literal["h11", "httptools"] = "h11"
+    http_parser: Literal["h11", "httptools"] = "httptools"
     server_limit_concurrency: int = Field(default=1000, ge=1)
     # The signed webhook feed (docs/events.md). WEBHOOK_URL registers one fixed subscriber
     # (kept in step with these settings at start-up; WEBHOOK_SECRET its `whsec_` secret,

@@ -34,7 +34,10 @@ def granian_run(
 ) -> None:
     """Serve what kasir hands `uvicorn.run` with granian instead."""
     from granian.constants import Interfaces  # noqa: PLC0415 - only this server needs it
+    from granian.http import HTTP1Settings  # noqa: PLC0415
     from granian.server import Server  # noqa: PLC0415
+
+    from entrypoints.server_limits import MAX_HEADER_BYTES  # noqa: PLC0415
 
     if log_config is not None:
         # granian's own logger, through kasir's handlers (granian merges this into its own
@@ -51,6 +54,10 @@ def granian_run(
         # uvicorn's limit_concurrency answers 503 beyond it; granian's nearest is to stop
         # accepting beyond this many requests in flight per worker.
         backpressure=limit_concurrency,
+        # An access line per request, as uvicorn writes (granian's own format), so that both
+        # servers pay for one; hyper's read buffer bounds the headers (431 past it).
+        log_access=True,
+        http1_settings=HTTP1Settings(max_buffer_size=MAX_HEADER_BYTES),
     ).serve()
 
 

@@ -7,15 +7,41 @@ from typing import Any
 
 from entrypoints.http.request_id import current_request_id
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+}
 
 
 class JsonFormatter(logging.Formatter):
-    """Formats a record as JSON with its `extra` fields; exceptions as a `stack` string."""
+    """Formats a record as JSON with its `extra` fields; exceptions as a `stack` string.
+
+    Every request writes at least its access line through here, so the common case stays
+    cheap: the time's text is built once per second (only the microseconds change within
+    it), and a record without extras is not copied field by field.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._second = -1
+        self._second_text = ""
+
+    def _time(self, created: float) -> str:
+        """`datetime.fromtimestamp(created, UTC).isoformat()`, from a per-second cache."""
+        second = int(created)
+        if second != self._second:
+            text = datetime.fromtimestamp(second, UTC).isoformat()
+            self._second, self._second_text = second, text[: -len("+00:00")]
+        micro = round((created - second) * 1e6)
+        if micro >= 1_000_000:  # rounds up into the next second: take the slow way
+            return datetime.fromtimestamp(created, UTC).isoformat()
+        if micro == 0:
+            return f"{self._second_text}+00:00"
+        return f"{self._second_text}.{micro:06d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "time": self._time(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -23,7 +49,9 @@ class JsonFormatter(logging.Formatter):
         request_id = current_request_id.get()
         if request_id:
             entry["request_id"] = request_id
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        attributes = vars(record)
+        if attributes.keys() - _STANDARD:  # extras, in the order they were given
+            entry.update({k: v for k, v in attributes.items() if k not in _STANDARD})
         if record.exc_info:
             entry["stack"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

@@ -5,6 +5,7 @@ import json
 import logging
 import logging.config
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -35,3 +36,27 @@ def test_the_worker_logging_config_writes_json_lines_at_the_configured_level(
     line = json.loads(stream.getvalue())
     assert line["logger"] == "kasir.events"
     assert line["event"] == "OrderPaid"
+
+
+@pytest.mark.parametrize(
+    "created",
+    [0.0, 1.5, 1_764_534_000.0, 1_764_534_000.123456, 1_764_534_000.9999996, 1_764_534_059.999999],
+)
+def test_a_line_tells_the_records_time_in_utc_to_the_microsecond(created: float) -> None:
+    formatter = JsonFormatter()
+    formatter.format(logging.makeLogRecord({"created": created - 1}))  # another second first
+
+    record = logging.makeLogRecord({"created": created, "msg": "x"})
+
+    expected = datetime.fromtimestamp(created, UTC).isoformat()
+    assert json.loads(formatter.format(record))["time"] == expected
+
+
+def test_a_records_extras_follow_its_standard_fields_in_the_order_given() -> None:
+    record = logging.makeLogRecord({"msg": "paid %s", "args": ("KSR-1",), "b": 1, "a": [2]})
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert list(line) == ["time", "level", "logger", "message", "b", "a"]
+    assert line["message"] == "paid KSR-1"
+    assert (line["b"], line["a"]) == (1, [2])

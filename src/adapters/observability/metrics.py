@@ -7,6 +7,7 @@ prometheus-client is the maintained reference client. Metrics live in its defaul
 
 import time
 from collections.abc import Mapping, Sequence
+from functools import cache
 from types import TracebackType
 
 from prometheus_client import Counter, Histogram
@@ -70,6 +71,19 @@ REJECTED_NOTIFICATIONS_DELETED = Counter(
 )
 
 
+# `metric.labels`, remembered per label values: prometheus-client takes a lock and checks the
+# values on every `labels` call, while a label set, once made, is kept for the life of the
+# process anyway. Label values here come from small fixed sets (outcomes, event types,
+# operations, error codes), so these caches are bounded by them.
+_notification = cache(NOTIFICATIONS.labels)
+_signature = cache(NOTIFICATION_SIGNATURES.labels)
+_payment_event = cache(PAYMENT_EVENTS.labels)
+_review_flag = cache(REVIEW_FLAGS.labels)
+_gateway_latency = cache(GATEWAY_LATENCY.labels)
+_gateway_error = cache(GATEWAY_ERRORS.labels)
+_webhook_delivery = cache(WEBHOOK_DELIVERIES.labels)
+
+
 class _Timed:
     def __init__(self, operation: str) -> None:
         self._operation = operation
@@ -84,9 +98,9 @@ class _Timed:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        GATEWAY_LATENCY.labels(self._operation).observe(time.perf_counter() - self._started)
+        _gateway_latency(self._operation).observe(time.perf_counter() - self._started)
         if isinstance(exc, GatewayError):
-            GATEWAY_ERRORS.labels(self._operation, exc.code).inc()
+            _gateway_error(self._operation, exc.code).inc()
 
 
 class InstrumentedGateway:
@@ -115,7 +129,7 @@ class InstrumentedGateway:
 
     def verify_notification(self, fields: Mapping[str, str]) -> PaymentNotification:
         notification = self._inner.verify_notification(fields)
-        NOTIFICATION_SIGNATURES.labels(notification.signature_scheme).inc()
+        _signature(notification.signature_scheme).inc()
         return notification
 
     @property
@@ -136,14 +150,14 @@ class CountingEventPublisher:
 
     async def publish(self, events: Sequence[DomainEvent]) -> None:
         for event in events:
-            PAYMENT_EVENTS.labels(type(event).__name__).inc()
+            _payment_event(type(event).__name__).inc()
             if isinstance(event, PaymentFlaggedForReview):
-                REVIEW_FLAGS.labels(event.reason).inc()
+                _review_flag(event.reason).inc()
         await self._inner.publish(events)
 
 
 def count_notification(outcome: str) -> None:
-    NOTIFICATIONS.labels(outcome).inc()
+    _notification(outcome).inc()
 
 
 def count_rejected_notifications_deleted(count: int) -> None:
@@ -153,4 +167,4 @@ def count_rejected_notifications_deleted(count: int) -> None:
 def count_webhook_deliveries(*, delivered: int, failed: int, gave_up: int) -> None:
     for outcome, count in (("delivered", delivered), ("failed", failed), ("gave_up", gave_up)):
         if count:
-            WEBHOOK_DELIVERIES.labels(outcome).inc(count)
+            _webhook_delivery(outcome).inc(count)

@@ -1,8 +1,9 @@
 """What Litestar hands to handlers: one typed `Provide` per dependency, read from the container.
 
 dependency-injector builds the objects; Litestar's `Provide` delivers them. Each delivery is a
-call of one container provider, so overriding a provider in a test reaches every handler. No
-handler reads `app.state`: the container is bound here, when the app is built.
+call of one container provider, so a provider a test replaces (tests/support/overrides.py)
+reaches every handler. No handler reads `app.state`: the container is bound here, when the
+app is built.
 """
 
 from collections.abc import Callable
@@ -18,10 +19,12 @@ T = TypeVar("T")
 
 
 def _deliver(provider: Callable[[], T]) -> Provide:
-    async def provide() -> T:
+    # A plain call, not a coroutine to await nor a thread: the object is built once per
+    # process (entrypoints.container.Wiring), so delivering it only looks it up.
+    def provide() -> T:
         return provider()
 
-    return Provide(provide)
+    return Provide(provide, sync_to_thread=False)
 
 
 def dependencies(container: Container) -> dict[str, Provide]:
@@ -34,7 +37,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
     async def provide_optional_staff(request: Request[Any, Any, Any]) -> Staff | None:
         return await container.staff_authenticator().identify(request.headers.get("Authorization"))
 
-    async def provide_client_address(request: Request[Any, Any, Any]) -> str:
+    def provide_client_address(request: Request[Any, Any, Any]) -> str:
         """The caller's address (X-Forwarded-For only from TRUSTED_PROXIES)."""
         return container.client_address()(request)
 
@@ -92,7 +95,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "settings": _deliver(container.settings),
         "database_engine": _deliver(container.engine),
         "payment_gateways": _deliver(container.payment_gateways),
-        "client_address": Provide(provide_client_address),
+        "client_address": Provide(provide_client_address, sync_to_thread=False),
         "staff": Provide(provide_staff),
         "maybe_staff": Provide(provide_optional_staff),
     }

@@ -45,7 +45,7 @@ def input_guard_middleware(app: ASGIApp) -> ASGIApp:
             return
         _check_path(scope)
         _check_query(scope, handler)
-        body_type = _json_body_type(handler)
+        body_type = _body_type(handler)
         if body_type is not None:
             body, receive = await _buffered(receive, _max_body(scope, handler))
             if body != b"":  # no body at all: the handler answers that itself (400)
@@ -55,6 +55,19 @@ def input_guard_middleware(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send)
 
     return middleware
+
+
+# The JSON body type of each handler function, worked out on its first request: it depends
+# on the function's signature only, which the copies of a handler in several apps share.
+_BODY_TYPES: dict[object, Any] = {}
+
+
+def _body_type(handler: HTTPRouteHandler) -> Any | None:
+    try:
+        return _BODY_TYPES[handler.fn]
+    except KeyError:
+        body_type = _BODY_TYPES[handler.fn] = _json_body_type(handler)
+        return body_type
 
 
 def _refuse(message: str, *, key: str | None = None) -> ValidationException:

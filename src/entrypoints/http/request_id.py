@@ -1,8 +1,8 @@
 """A request id on every request and response, and on every log line written meanwhile."""
 
 import re
-import uuid
 from contextvars import ContextVar
+from uuid import uuid4
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,18 +20,19 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        given = next((value for name, value in scope["headers"] if name == HEADER), b"")
-        request_id = given.decode() if _ACCEPTABLE.match(given) else uuid.uuid4().hex
+        given = b""
+        for name, value in scope["headers"]:
+            if name == HEADER:
+                given = value
+                break
+        request_id = given.decode() if given and _ACCEPTABLE.match(given) else uuid4().hex
+        header = (HEADER, request_id.encode())
         token = current_request_id.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.lower() != HEADER
-                ]
-                headers.append((HEADER, request_id.encode()))
+                headers = [h for h in message.get("headers", ()) if h[0].lower() != HEADER]
+                headers.append(header)  # the handler's own, if any, is replaced
                 message["headers"] = headers
             await send(message)
 

@@ -19,32 +19,47 @@ PAGE_CSP = (
 )
 HSTS = "max-age=31536000"
 
-_COMMON: tuple[tuple[bytes, bytes], ...] = (
+Headers = tuple[tuple[bytes, bytes], ...]
+
+_COMMON: Headers = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 )
+_HSTS: Headers = ((b"strict-transport-security", HSTS.encode()),)
+_CONTENT_TYPE = b"content-type"
+_HTML = b"text/html"
 
 
 def security_headers(*, https: bool) -> Callable[[Message, Scope], Awaitable[None]]:
     """A `before_send` hook: it sees every answer, the router's own 404 and 405 included
-    (route middleware never runs for those). `https` adds Strict-Transport-Security."""
-    common = _COMMON + (((b"strict-transport-security", HSTS.encode()),) if https else ())
+    (route middleware never runs for those). `https` adds Strict-Transport-Security.
+
+    Both sets of headers (API and page) are encoded once, here: an answer only appends them."""
+    common = _COMMON + (_HSTS if https else ())
+    api = (*common, (b"content-security-policy", API_CSP.encode()))
+    page = (*common, (b"content-security-policy", PAGE_CSP.encode()))
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = with_security_headers(list(message.get("headers", [])), common)
+            message["headers"] = with_security_headers(list(message.get("headers", ())), api, page)
 
     return add_headers
 
 
 def with_security_headers(
-    headers: list[tuple[bytes, bytes]], common: tuple[tuple[bytes, bytes], ...] = _COMMON
+    headers: list[tuple[bytes, bytes]], api: Headers, page: Headers
 ) -> list[tuple[bytes, bytes]]:
-    present = {name.lower() for name, _ in headers}
-    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
-    csp = PAGE_CSP if content_type.lower().startswith(b"text/html") else API_CSP
-    for name, value in (*common, (b"content-security-policy", csp.encode())):
-        if name not in present:
-            headers.append((name, value))
+    """`headers` with `api`'s (or, for HTML, `page`'s) appended, except those already set."""
+    present = set()
+    content_type = b""
+    for name, value in headers:
+        lowered = name.lower()
+        present.add(lowered)
+        if lowered == _CONTENT_TYPE:
+            content_type = value
+    chosen = page if content_type[:9].lower() == _HTML else api
+    for header in chosen:
+        if header[0] not in present:
+            headers.append(header)
     return headers

@@ -48,6 +48,7 @@ _PAYMENT_MUTABLE = tuple(
     if name not in {"order_uid", "order_id", "amount", "gateway", "created_at", "shift_id"}
 )
 PAYMENT_COLUMNS = (*_PAYMENT_FIELDS, "method", "status", "closed_reason", "version")
+PAYMENT_CHANGES = _PAYMENT_MUTABLE  # the keys of `payment_changes`
 
 # What processing and review of a stored notification may change.
 _INBOX_MUTABLE = (
@@ -92,6 +93,7 @@ _ORDER_MUTABLE = (
     "refund_reserved",
 )
 ORDER_COLUMNS = ("id", "status", "version", *_ORDER_FIELDS)
+ORDER_CHANGES = _ORDER_MUTABLE  # the keys of `order_changes`
 # Order attributes whose column keeps an older, shorter name.
 _ORDER_ATTRIBUTE = {"paid_by": "paid_by_attempt"}
 ORDER_LINE_COLUMNS = ("order_id", "position", "menu_item_id", "name", "unit_price", "quantity")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
@@ -50,7 +51,7 @@ def statement_log(engine: AsyncEngine) -> Iterator[StatementLog]:
         # Core constructs report whether their compiled form came from the cache; the
         # driver-level SQL of exec_driver_sql (SQLite's BEGIN) has none to cache.
         compiled = context is not None and context.compiled is not None
-        if compiled and context.cache_hit != context.CACHE_HIT:
+        if compiled and context.cache_hit is not CacheStats.CACHE_HIT:
             log.compiled.append(line)
 
     def committed(conn: Any) -> None:

@@ -12,21 +12,16 @@
 2. one insert of the events;
 3. one insert of a delivery per event and webhook subscription that takes its type (active
    or paused: a paused subscriber gets what it missed once resumed).
-
-On PostgreSQL 2 and 3 are one statement (data-modifying CTEs); on SQLite, which has none, 3 is
-a read of the subscriptions and, when one takes an event, an insert.
 """
 
 import builtins
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import bindparam, cast, insert, literal, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Executable
 
 from adapters.sqlalchemy.repositories import SqlAlchemyRepository
@@ -62,7 +57,9 @@ _SELECT_ORDER_VIEW = select(
 ).where(orders.c.id == bindparam("order_id"))
 _SELECT_SUBSCRIBERS = select(webhook_subscriptions.c.id, webhook_subscriptions.c.event_types)
 # Built once, so each commit only looks up their compiled form (SQLAlchemy's cache).
-_INSERT_EVENTS = insert(outbox_events).returning(*_EVENT_COLUMNS, sort_by_parameter_order=True)
+# Without `sort_by_parameter_order`, which SQLite can only honour one row per statement: the
+# rows are put back in the drafts' order by their event ids instead.
+_INSERT_EVENTS = insert(outbox_events).returning(*_EVENT_COLUMNS)
 _INSERT_DELIVERIES = insert(webhook_deliveries)
 
 
@@ -78,50 +75,6 @@ def _bump_statement(dialect: ModuleType) -> Executable:
 
 
 _BUMP = {"postgresql": _bump_statement(postgresql), "sqlite": _bump_statement(sqlite)}
-_DRAFT_COLUMNS = ("event_id", "order_id", "seq", "type", "payload", "occurred_at")
-_DELIVERY_COLUMNS = (
-    "subscription_id",
-    "event_position",
-    "order_id",
-    "seq",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-)
-
-
-@functools.cache
-def _append_and_fan_out(count: int) -> Executable:
-    """PostgreSQL: `count` events inserted and their deliveries fanned out in one statement
-    (two data-modifying CTEs), instead of an insert, a read of the subscriptions and an insert.
-    The subscriptions are read in the statement's snapshot, as the separate read would see them.
-    One statement per number of events, built once."""
-    values = [
-        {
-            name: bindparam(f"{name}_{n}", type_=outbox_events.c[name].type)
-            for name in _DRAFT_COLUMNS
-        }
-        for n in range(count)
-    ]
-    appended = insert(outbox_events).values(values).returning(*_EVENT_COLUMNS).cte("appended")
-    subscriber = webhook_subscriptions
-    deliveries = select(
-        subscriber.c.id,
-        appended.c.position,
-        appended.c.order_id,
-        appended.c.seq,
-        literal(DeliveryStatus.PENDING.value),
-        literal(0),
-        appended.c.occurred_at,
-        appended.c.occurred_at,
-    ).select_from(
-        appended.join(subscriber, cast(subscriber.c.event_types, JSONB).has_key(appended.c.type))
-    )
-    fanned_out = (
-        insert(webhook_deliveries).from_select(_DELIVERY_COLUMNS, deliveries).cte("fanned_out")
-    )
-    return select(*appended.c).add_cte(fanned_out).order_by(appended.c.position)
 
 
 def event_from_row(row: Any) -> OutboxEvent:
@@ -164,15 +117,9 @@ class SqlAlchemyOutbox(SqlAlchemyRepository):
                     "occurred_at": draft.occurred_at,
                 }
             )
-        if self._dialect == "postgresql":
-            params = {
-                f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in _DRAFT_COLUMNS
-            }
-            statement = _append_and_fan_out(len(rows))
-            written = await self._write(statement, params, "outbox event")
-            return [event_from_row(row) for row in written.all()]
         inserted = await self._write(_INSERT_EVENTS, rows, "outbox event")
-        events = [event_from_row(row) for row in inserted.all()]
+        by_id = {row.event_id: event_from_row(row) for row in inserted.all()}
+        events = [by_id[row["event_id"]] for row in rows]
         await self._fan_out(events)
         return events
 

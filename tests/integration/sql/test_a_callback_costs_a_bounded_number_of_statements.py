@@ -24,9 +24,9 @@ from entrypoints.settings import load_settings
 # Statements besides BEGIN and COMMIT. The paying callback: the inbox entry stored and the
 # status check claimed in the first transaction; the attempt and its order read under their
 # locks, payment, order and inbox entry updated, the events written to the outbox in the second.
-PAYING_STATEMENTS = {"sqlite": 0, "postgresql": 0}
+PAYING_STATEMENTS = {"sqlite": 10, "postgresql": 8}
 # A duplicate of a settled attempt: the attempt read, the entry stored, one transaction.
-DUPLICATE_STATEMENTS = {"sqlite": 0, "postgresql": 0}
+DUPLICATE_STATEMENTS = {"sqlite": 2, "postgresql": 2}
 
 
 @pytest.fixture

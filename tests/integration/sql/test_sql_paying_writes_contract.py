@@ -70,7 +70,7 @@ async def test_a_payment_written_with_its_order_stores_both_and_bumps_both_versi
         stored_order = await uow.orders.get(order.key)
     assert stored_payment == payment
     assert stored_order == order
-    assert (payment.version, order.version) == (2, 1)
+    assert (payment.version, order.version) == (1, 1)
     assert (payment.status, order.status) == (PaymentStatus.SUCCEEDED, OrderStatus.PAID)
 
 

@@ -68,10 +68,11 @@ def _bump_statement(dialect: ModuleType) -> Executable:
     statement = dialect.insert(outbox_sequences).values(
         order_id=bindparam("order_id"), last_seq=bindparam("count")
     )
-    return statement.on_conflict_do_update(
+    upsert: Executable = statement.on_conflict_do_update(
         index_elements=[outbox_sequences.c.order_id],
         set_={"last_seq": outbox_sequences.c.last_seq + statement.excluded.last_seq},
     ).returning(outbox_sequences.c.last_seq)
+    return upsert
 
 
 _BUMP = {"postgresql": _bump_statement(postgresql), "sqlite": _bump_statement(sqlite)}

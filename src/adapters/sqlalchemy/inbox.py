@@ -29,9 +29,8 @@ from adapters.sqlalchemy.repositories import (
     SqlAlchemyRepository,
     claim_params,
 )
-from adapters.sqlalchemy.tables import NEVER_VERIFIED
+from adapters.sqlalchemy.tables import NEVER_VERIFIED, payments
 from adapters.sqlalchemy.tables import notification_inbox as inbox
-from adapters.sqlalchemy.tables import payments
 from application.inbox import InboxEntry, InboxFilter, without_personal_data
 
 _ENTRY = [inbox.c[name] for name in mappers.INBOX_COLUMNS]

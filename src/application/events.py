@@ -48,6 +48,14 @@ class NewEvents:
         for name in ("add", "update"):
             setattr(repository, name, self._remembering(getattr(repository, name)))
         setattr(repository, "get", self._reading(repository.get))  # type: ignore[attr-defined]  # noqa: B010
+        update_with_order = getattr(repository, "update_with_order", None)
+        if update_with_order is not None:
+            # A payment stored with its order (PaymentRepository.update_with_order): both.
+            setattr(repository, "update_with_order", self._remembering_all(update_with_order))  # noqa: B010
+        lock_with_order = getattr(repository, "lock_with_order", None)
+        if lock_with_order is not None:
+            # A payment read with its order (PaymentRepository.lock_with_order): both known.
+            setattr(repository, "lock_with_order", self._reading_both(lock_with_order))  # noqa: B010
         return repository
 
     async def outbox_drafts(
@@ -110,6 +118,30 @@ class NewEvents:
                 self._stored.append(aggregate)
 
         return stored
+
+    def _remembering_all(
+        self, store: Callable[..., Awaitable[None]]
+    ) -> Callable[..., Awaitable[None]]:
+        async def stored(*aggregates: Any) -> None:
+            await store(*aggregates)
+            for aggregate in aggregates:
+                if all(seen is not aggregate for seen in self._stored):
+                    self._stored.append(aggregate)
+
+        return stored
+
+    def _reading_both(
+        self, get: Callable[[str], Awaitable[tuple[Order, Payment] | None]]
+    ) -> Callable[[str], Awaitable[tuple[Order, Payment] | None]]:
+        async def read(order_uid: str) -> tuple[Order, Payment] | None:
+            found = await get(order_uid)
+            if found is not None:
+                order, payment = found
+                self._read[order.key] = order
+                self._read[order_uid] = payment
+            return found
+
+        return read
 
     def _reading(
         self, get: Callable[..., Awaitable[Order | Payment | None]]

@@ -84,8 +84,21 @@ class PaymentRepository(Protocol):
 
     async def get(self, order_uid: str, *, for_update: bool = False) -> Payment | None: ...
 
+    async def lock_with_order(self, order_uid: str) -> tuple[Order, Payment] | None:
+        """The attempt and its order, read under their locks: the order's first, then the
+        attempt's (the one lock order of every write, so no deadlock). None for an unknown
+        attempt. One read where the adapter can (the SQL adapter joins them), because it is on
+        every paying callback."""
+        ...
+
     async def update(self, payment: Payment) -> None:
         """Write the attempt if nobody changed it since it was read; else raise ConcurrentUpdate."""
+        ...
+
+    async def update_with_order(self, payment: Payment, order: Order) -> None:
+        """`update` the attempt, then its order as OrderRepository.update does (each only if
+        nobody changed it since it was read; else ConcurrentUpdate, and the caller rolls back).
+        One statement where the database allows (PostgreSQL): it is how a payment pays."""
         ...
 
     async def list_for_order(self, order_id: int) -> list[Payment]:
@@ -198,6 +211,17 @@ class NotificationInbox(Protocol):
         ...
 
     async def update(self, entry: InboxEntry) -> None: ...
+
+    async def store_claiming_status_check(
+        self, entry: InboxEntry, *, order_uid: str, now: datetime, min_interval: timedelta
+    ) -> bool:
+        """Store `entry` (add it when new, else update it) and take attempt `order_uid`'s
+        status-check budget in this transaction, as PaymentRepository.claim_status_check does;
+        True when the budget was taken. Then the entry is stored as being processed: its
+        `outcome` and `processed_at` cleared (in `entry` too), as the gateway is asked now;
+        otherwise as given. One statement where the database allows (PostgreSQL), because it
+        is on every callback that asks the gateway."""
+        ...
 
     async def get(self, entry_id: int) -> InboxEntry | None: ...
 

@@ -21,13 +21,14 @@ from application.coalescing import SingleFlight
 from application.errors import NotFound, StatusCheckDeferred
 from application.gateway import GatewayPaymentState, GatewayStatus
 from application.gateways import Gateways
+from application.inbox import InboxEntry
 from application.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
 from application.reconciliation_schedule import ReviewReason, next_scheduled_check
 from application.refund_audit import requested_record
 from application.retry import retry_on_conflict
 from domain.events import DomainEvent, PaymentFlaggedForReview
 from domain.orders import Order
-from domain.payments import Payment, PaymentStatus
+from domain.payments import Payment, PaymentMethod, PaymentStatus
 from domain.refunds import Refund
 from domain.settlement import SettlementOutcome, apply_gateway_success
 
@@ -210,6 +211,13 @@ class AttemptReconciler:
             order_uid, now=self.clock.now(), min_interval=self.min_check_interval
         )
 
+    async def claim_storing(self, uow: UnitOfWork, order_uid: str, entry: InboxEntry) -> bool:
+        """Like `claim_in`, storing the inbox `entry` with the claim (NotificationInbox.
+        store_claiming_status_check): won, the entry is stored as being processed."""
+        return await uow.inbox.store_claiming_status_check(
+            entry, order_uid=order_uid, now=self.clock.now(), min_interval=self.min_check_interval
+        )
+
     async def apply_in(
         self,
         uow: UnitOfWork,
@@ -226,7 +234,13 @@ class AttemptReconciler:
         contradiction is handed to staff (`contradicted`) and the attempt stays on the
         schedule, so a later paid status still settles it.
         """
-        locked, payment = await self._lock_order_then_attempt(uow, status.order_uid)
+        found = await uow.payments.lock_with_order(status.order_uid)
+        if found is None:
+            raise NotFound("payment not found")
+        locked, payment = found
+        # Read under the lock: while this attempt is an open QRIS one, the order can have no
+        # other (a partial unique index), so paying it needs no search for one to close.
+        was_open_qris = payment.is_open and payment.method is PaymentMethod.QRIS
         outcome, order = await self._decide(payment, locked, status, abandon_if_pending)
         if (
             signed_success_amount is not None
@@ -246,10 +260,12 @@ class AttemptReconciler:
             return Applied(AttemptOutcome.CONTRADICTED, payment, detail)
         if outcome in _NOTHING_TO_WRITE:
             return Applied(outcome, payment)
-        await uow.payments.update(payment)
-        if order is not None:
-            await uow.orders.update(order)
-            await self._close_other_open_attempt(uow, payment)
+        if order is None:
+            await uow.payments.update(payment)
+        else:
+            await uow.payments.update_with_order(payment, order)
+            if not was_open_qris:
+                await self._close_other_open_attempt(uow, payment)
         if (
             outcome in _REFUND_OUTCOMES
             and await uow.refunds.find_flagged(payment.order_uid) is None
@@ -286,26 +302,6 @@ class AttemptReconciler:
         flagged = PaymentFlaggedForReview(order_uid, reason.value, detail)
         uow.record(flagged)
         return flagged
-
-    async def _lock_order_then_attempt(
-        self, uow: UnitOfWork, order_uid: str
-    ) -> tuple[Order, Payment]:
-        """Lock the attempt's order, then the attempt, and read both under their locks.
-
-        Every write locks an order before its payments (cash and cancel hold the order while
-        they close its QR attempt), so this never waits for them in the opposite order, which
-        PostgreSQL would end as a deadlock. The first read, unlocked, only learns the order.
-        """
-        seen = await uow.payments.get(order_uid)
-        if seen is None:
-            raise NotFound("payment not found")
-        order = await uow.orders.get(seen.order_id, for_update=True)
-        if order is None:
-            raise NotFound("order not found")
-        payment = await uow.payments.get(order_uid, for_update=True)
-        if payment is None:
-            raise NotFound("payment not found")
-        return order, payment
 
     async def _apply(
         self, status: GatewayStatus, abandon_if_pending: bool

@@ -199,6 +199,20 @@ class InMemoryPaymentRepository:
             self._locks.payment_of(found.order_id)
         return detached(found) if found else None
 
+    async def lock_with_order(self, order_uid: str) -> tuple[Order, Payment] | None:
+        seen = self._visible().get(order_uid)
+        if seen is None:
+            return None
+        order = await self._orders.get(seen.order_id, for_update=True)
+        payment = await self.get(order_uid, for_update=True)
+        if order is None or payment is None:
+            return None
+        return order, payment
+
+    async def update_with_order(self, payment: Payment, order: Order) -> None:
+        await self.update(payment)
+        await self._orders.update(order)
+
     async def update(self, payment: Payment) -> None:
         _writable(self._read_only)
         current = self._visible().get(payment.order_uid)
@@ -299,9 +313,16 @@ class InMemoryPaymentRepository:
 class InMemoryNotificationInbox:
     """Stored notifications by id."""
 
-    def __init__(self, store: InMemoryStore, *, read_only: bool) -> None:
+    def __init__(
+        self,
+        store: InMemoryStore,
+        *,
+        read_only: bool,
+        payments: InMemoryPaymentRepository | None = None,
+    ) -> None:
         self._store = store
         self._read_only = read_only
+        self._payments = payments  # whose status-check budget `store_claiming_status_check` takes
         self.staged: dict[int, InboxEntry] = {}
         self.deleted: set[int] = set()
 
@@ -321,6 +342,20 @@ class InMemoryNotificationInbox:
         if entry.key not in self._visible():
             raise ConcurrentUpdate(f"inbox entry {entry.id} does not exist")
         self.staged[entry.key] = detached(entry)
+
+    async def store_claiming_status_check(
+        self, entry: InboxEntry, *, order_uid: str, now: datetime, min_interval: timedelta
+    ) -> bool:
+        if self._payments is None:
+            raise RuntimeError("this inbox was made without the payments it claims checks of")
+        won = await self._payments.claim_status_check(order_uid, now=now, min_interval=min_interval)
+        if won:
+            entry.outcome = entry.processed_at = None
+        if entry.id is None:
+            await self.add(entry)
+        else:
+            await self.update(entry)
+        return won
 
     async def get(self, entry_id: int) -> InboxEntry | None:
         found = self._visible().get(entry_id)

@@ -122,7 +122,9 @@ class InMemoryUnitOfWork:
             )
         )
         self._orders.payments = self._payments
-        self._inbox = InMemoryNotificationInbox(self._store, read_only=self._read_only)
+        self._inbox = InMemoryNotificationInbox(
+            self._store, read_only=self._read_only, payments=self._payments
+        )
         self._audit = InMemoryAuditLog(self._store, read_only=self._read_only)
         self._outbox = InMemoryOutbox(self._store, read_only=self._read_only, orders=self._orders)
         self._staff = InMemoryStaffRepository(self._store, read_only=self._read_only)

@@ -7,15 +7,29 @@ data that `remove_personal_data` blanked in the meantime.
 
 import builtins
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, delete, insert, select, update
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import (
+    CursorResult,
+    bindparam,
+    case,
+    delete,
+    exists,
+    insert,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.sql import ColumnElement, Executable
 
 from adapters.sqlalchemy import mappers
-from adapters.sqlalchemy.repositories import SqlAlchemyRepository
-from adapters.sqlalchemy.tables import NEVER_VERIFIED
+from adapters.sqlalchemy.repositories import (
+    CLAIM_STATUS_CHECK,
+    SqlAlchemyRepository,
+    claim_params,
+)
+from adapters.sqlalchemy.tables import NEVER_VERIFIED, payments
 from adapters.sqlalchemy.tables import notification_inbox as inbox
 from application.inbox import InboxEntry, InboxFilter, without_personal_data
 
@@ -23,6 +37,25 @@ _ENTRY = [inbox.c[name] for name in mappers.INBOX_COLUMNS]
 _INSERT = insert(inbox).returning(inbox.c.id)
 _SELECT = select(*_ENTRY).where(inbox.c.id == bindparam("key_id"))
 _UPDATE = update(inbox).where(inbox.c.id == bindparam("key_id"))
+
+
+def _insert_claiming() -> Executable:
+    """PostgreSQL: the status-check claim (a data-modifying CTE) and the entry's insert in one
+    statement. A won claim stores the entry as being processed (no outcome, no processed_at):
+    `RETURNING processed_at` says which, so the claim costs no round trip of its own."""
+    claimed = CLAIM_STATUS_CHECK.returning(payments.c.id).cte("claimed")
+    won = exists(select(claimed.c.id))
+    values: dict[str, Any] = {
+        name: bindparam(_V + name, type_=inbox.c[name].type) for name in _INSERTED
+    }
+    values["outcome"] = case((won, null()), else_=values["outcome"])
+    values["processed_at"] = case((won, null()), else_=values["processed_at"])
+    return insert(inbox).values(values).add_cte(claimed).returning(inbox.c.id, inbox.c.processed_at)
+
+
+_V = "v_"  # the entry's parameters, apart from the claim's (a column's own name is reserved)
+_INSERTED = [name for name in mappers.INBOX_COLUMNS if name != "id"]
+_INSERT_CLAIMING = _insert_claiming()
 _SELECT_EXPIRED = (
     select(inbox.c.id, inbox.c.fields)
     .where(
@@ -79,6 +112,30 @@ class SqlAlchemyNotificationInbox(SqlAlchemyRepository):
     async def add(self, entry: InboxEntry) -> None:
         result = await self._write(_INSERT, mappers.inbox_entry_values(entry), "inbox entry")
         entry.id = result.scalar_one()
+
+    async def store_claiming_status_check(
+        self, entry: InboxEntry, *, order_uid: str, now: datetime, min_interval: timedelta
+    ) -> bool:
+        claim = claim_params(order_uid, now, min_interval)
+        if entry.id is None and self._dialect == "postgresql":
+            params = {_V + name: value for name, value in mappers.inbox_entry_values(entry).items()}
+            row = (await self._write(_INSERT_CLAIMING, {**params, **claim}, "inbox entry")).one()
+            entry.id = row.id
+            won = row.processed_at is None
+            if won:
+                entry.outcome = entry.processed_at = None
+            return won
+        # SQLite runs no data-modifying CTE: the claim, then the entry, in this transaction.
+        self._writable()
+        result = await self._run(CLAIM_STATUS_CHECK, claim)
+        won = cast(CursorResult[Any], result).rowcount == 1
+        if won:
+            entry.outcome = entry.processed_at = None
+        if entry.id is None:
+            await self.add(entry)
+        else:
+            await self.update(entry)
+        return won
 
     async def update(self, entry: InboxEntry) -> None:
         params = {**mappers.inbox_entry_changes(entry), "key_id": entry.key}

@@ -51,6 +51,7 @@ _PAYMENT_MUTABLE = tuple(
 PAYMENT_COLUMNS = (*_PAYMENT_FIELDS, "method", "status", "closed_reason", "version")
 # The label prefix of payment columns read beside an order's (`prefixed_payment_from_row`).
 PAYMENT_PREFIX = "payment_"
+PAYMENT_CHANGES = _PAYMENT_MUTABLE  # the keys of `payment_changes`
 
 # What processing and review of a stored notification may change.
 _INBOX_MUTABLE = (
@@ -95,6 +96,7 @@ _ORDER_MUTABLE = (
     "refund_reserved",
 )
 ORDER_COLUMNS = ("id", "status", "version", *_ORDER_FIELDS)
+ORDER_CHANGES = _ORDER_MUTABLE  # the keys of `order_changes`
 # Order attributes whose column keeps an older, shorter name.
 _ORDER_ATTRIBUTE = {"paid_by": "paid_by_attempt"}
 ORDER_LINE_COLUMNS = ("order_id", "position", "menu_item_id", "name", "unit_price", "quantity")

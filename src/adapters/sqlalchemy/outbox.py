@@ -17,10 +17,12 @@
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
 
 from adapters.sqlalchemy.repositories import SqlAlchemyRepository
 from adapters.sqlalchemy.tables import orders
@@ -54,6 +56,26 @@ _SELECT_ORDER_VIEW = select(
     orders.c.id, orders.c.status, orders.c.total, orders.c.table_number
 ).where(orders.c.id == bindparam("order_id"))
 _SELECT_SUBSCRIBERS = select(webhook_subscriptions.c.id, webhook_subscriptions.c.event_types)
+# Built once, so each commit only looks up their compiled form (SQLAlchemy's cache).
+# Without `sort_by_parameter_order`, which SQLite can only honour one row per statement: the
+# rows are put back in the drafts' order by their event ids instead.
+_INSERT_EVENTS = insert(outbox_events).returning(*_EVENT_COLUMNS)
+_INSERT_DELIVERIES = insert(webhook_deliveries)
+
+
+def _bump_statement(dialect: ModuleType) -> Executable:
+    """Add `count` to the order's last number (a new order starts at `count`), returning it."""
+    statement = dialect.insert(outbox_sequences).values(
+        order_id=bindparam("order_id"), last_seq=bindparam("count")
+    )
+    upsert: Executable = statement.on_conflict_do_update(
+        index_elements=[outbox_sequences.c.order_id],
+        set_={"last_seq": outbox_sequences.c.last_seq + statement.excluded.last_seq},
+    ).returning(outbox_sequences.c.last_seq)
+    return upsert
+
+
+_BUMP = {"postgresql": _bump_statement(postgresql), "sqlite": _bump_statement(sqlite)}
 
 
 def event_from_row(row: Any) -> OutboxEvent:
@@ -96,12 +118,9 @@ class SqlAlchemyOutbox(SqlAlchemyRepository):
                     "occurred_at": draft.occurred_at,
                 }
             )
-        inserted = await self._write(
-            insert(outbox_events).returning(*_EVENT_COLUMNS, sort_by_parameter_order=True),
-            rows,
-            "outbox event",
-        )
-        events = [event_from_row(row) for row in inserted.all()]
+        inserted = await self._write(_INSERT_EVENTS, rows, "outbox event")
+        by_id = {row.event_id: event_from_row(row) for row in inserted.all()}
+        events = [by_id[row["event_id"]] for row in rows]
         await self._fan_out(events)
         return events
 
@@ -121,13 +140,9 @@ class SqlAlchemyOutbox(SqlAlchemyRepository):
         }
 
     async def _bump(self, order_id: int, count: int) -> int:
-        dialect = postgresql if self._dialect == "postgresql" else sqlite
-        statement = dialect.insert(outbox_sequences).values(order_id=order_id, last_seq=count)
-        statement = statement.on_conflict_do_update(
-            index_elements=[outbox_sequences.c.order_id],
-            set_={"last_seq": outbox_sequences.c.last_seq + statement.excluded.last_seq},
-        ).returning(outbox_sequences.c.last_seq)
-        last: int = (await self._write(statement, {}, "outbox sequence")).scalar_one()
+        statement = _BUMP["postgresql" if self._dialect == "postgresql" else "sqlite"]
+        params = {"order_id": order_id, "count": count}
+        last: int = (await self._write(statement, params, "outbox sequence")).scalar_one()
         return last
 
     async def _fan_out(self, events: Sequence[OutboxEvent]) -> None:
@@ -139,7 +154,7 @@ class SqlAlchemyOutbox(SqlAlchemyRepository):
             if event.type in subscriber.event_types
         ]
         if rows:
-            await self._write(insert(webhook_deliveries), rows, "webhook delivery")
+            await self._write(_INSERT_DELIVERIES, rows, "webhook delivery")
 
 
 def _delivery_row(subscription_id: str, event: OutboxEvent, *, now: datetime) -> dict[str, Any]:

@@ -119,6 +119,77 @@ _UPDATE_PAYMENT = (
     .values(version=payments.c.version + 1)
 )
 _UPDATE_PAYMENT_IN_STATUS = _UPDATE_PAYMENT.where(payments.c.status == bindparam("read_status"))
+# The attempt, its order and the order's lines in one read, the order and the attempt locked in
+# that order: PostgreSQL takes the row locks of `FOR UPDATE OF` in the order the tables are named,
+# and re-reads both rows if it had to wait. (Lines are never changed once inserted, so reading
+# them unlocked is as good as after the lock.) SQLite ignores FOR UPDATE: its writers are
+# serialized by BEGIN IMMEDIATE.
+_P = "p_"
+_O = "o_"
+_L = "l_"
+_SELECT_LOCKED_WITH_ORDER = (
+    select(
+        *(payments.c[name].label(_P + name) for name in mappers.PAYMENT_COLUMNS),
+        *(orders.c[name].label(_O + name) for name in mappers.ORDER_COLUMNS),
+        *(order_lines.c[name].label(_L + name) for name in mappers.ORDER_LINE_COLUMNS),
+    )
+    .select_from(
+        orders.join(payments, payments.c.order_id == orders.c.id).outerjoin(
+            order_lines, order_lines.c.order_id == orders.c.id
+        )
+    )
+    .where(payments.c.order_uid == bindparam("key_uid"))
+    .order_by(order_lines.c.position)
+    .with_for_update(of=[orders, payments])
+)
+
+
+def _update_with_order() -> Executable:
+    """PostgreSQL: the conditional updates of a payment and of its order in one statement (the
+    order's as a data-modifying CTE). Each keeps its own condition (version; for the payment
+    also the status read); the count of the order's updated rows comes back with the payment's
+    row, so either missing is a ConcurrentUpdate, as with two statements. Their parameters are
+    prefixed, as both tables have columns of the same names."""
+    order_written = (
+        update(orders)
+        .where(
+            orders.c.id == bindparam("o_key_id"),
+            orders.c.version == bindparam("o_read_version"),
+        )
+        .values(
+            {
+                **{
+                    name: bindparam(_O + name, type_=orders.c[name].type)
+                    for name in mappers.ORDER_CHANGES
+                },
+                "version": orders.c.version + 1,
+            }
+        )
+        .returning(orders.c.id)
+        .cte("order_written")
+    )
+    return (
+        update(payments)
+        .where(
+            payments.c.order_uid == bindparam("p_key_uid"),
+            payments.c.version == bindparam("p_read_version"),
+            payments.c.status == bindparam("p_read_status"),
+        )
+        .values(
+            {
+                **{
+                    name: bindparam(_P + name, type_=payments.c[name].type)
+                    for name in mappers.PAYMENT_CHANGES
+                },
+                "version": payments.c.version + 1,
+            }
+        )
+        .add_cte(order_written)
+        .returning(select(func.count()).select_from(order_written).scalar_subquery())
+    )
+
+
+_UPDATE_WITH_ORDER = _update_with_order()
 _SELECT_PAYMENTS_OF_ORDER = (
     select(*_PAYMENT)
     .where(payments.c.order_id == bindparam("order_id"))
@@ -147,7 +218,7 @@ _SELECT_FLAGGED_REFUNDS = (
     .order_by(payments.c.refund_required_at.desc(), payments.c.id.desc())
 )
 _SELECT_OPEN_REFUNDS = _SELECT_FLAGGED_REFUNDS.where(payments.c.refund_resolved_at.is_(None))
-_CLAIM_STATUS_CHECK = (
+CLAIM_STATUS_CHECK = (
     update(payments)
     .where(
         payments.c.order_uid == bindparam("key_uid"),
@@ -184,6 +255,11 @@ _RESOLVE_REVIEW = (
         rejected_check_count=0,
     )
 )
+
+
+def claim_params(order_uid: str, now: datetime, min_interval: timedelta) -> dict[str, Any]:
+    """The parameters of CLAIM_STATUS_CHECK (also run by the inbox, with the entry it stores)."""
+    return {"key_uid": order_uid, "checked_before": now - min_interval, "now": now}
 
 
 def insert_unless_conflict(dialect: str, table: Table) -> Insert:
@@ -365,6 +441,44 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
         row = (await self._run(statement, {"key_uid": order_uid})).first()
         return self._loaded(row._mapping) if row else None
 
+    async def lock_with_order(self, order_uid: str) -> tuple[Order, Payment] | None:
+        rows = (await self._run(_SELECT_LOCKED_WITH_ORDER, {"key_uid": order_uid})).all()
+        if not rows:
+            return None
+        first = rows[0]._mapping
+        payment = self._loaded({name: first[_P + name] for name in mappers.PAYMENT_COLUMNS})
+        lines = [
+            {name: row._mapping[_L + name] for name in mappers.ORDER_LINE_COLUMNS}
+            for row in rows
+            if row._mapping[_L + "order_id"] is not None
+        ]
+        order_row = {name: first[_O + name] for name in mappers.ORDER_COLUMNS}
+        return mappers.order_from_rows(order_row, lines), payment
+
+    async def update_with_order(self, payment: Payment, order: Order) -> None:
+        status_read = self._status_read.get(payment.order_uid)
+        if self._dialect != "postgresql" or status_read is None:
+            await self.update(payment)
+            await SqlAlchemyOrderRepository(self._session).update(order)
+            return
+        params = {
+            **{_P + name: value for name, value in mappers.payment_changes(payment).items()},
+            **{_O + name: value for name, value in mappers.order_changes(order).items()},
+            "p_key_uid": payment.order_uid,
+            "p_read_version": payment.version,
+            "p_read_status": status_read,
+            "o_key_id": order.key,
+            "o_read_version": order.version,
+        }
+        row = (await self._write(_UPDATE_WITH_ORDER, params, "payment")).first()
+        if row is None:
+            raise ConcurrentUpdate(f"payment {payment.order_uid} changed since it was read")
+        if row[0] != 1:
+            raise ConcurrentUpdate(f"order {order.key} changed since it was read")
+        payment.version += 1
+        order.version += 1
+        self._status_read[payment.order_uid] = payment.status.value
+
     async def update(self, payment: Payment) -> None:
         params = {
             **mappers.payment_changes(payment),
@@ -406,8 +520,7 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
         then the WHERE re-checked on the committed row). Neither the version nor the status
         changes, so it never makes a use case's update fail."""
         self._writable()
-        params = {"key_uid": order_uid, "checked_before": now - min_interval, "now": now}
-        result = await self._run(_CLAIM_STATUS_CHECK, params)
+        result = await self._run(CLAIM_STATUS_CHECK, claim_params(order_uid, now, min_interval))
         return cast(CursorResult[Any], result).rowcount == 1
 
     async def flag_for_review(

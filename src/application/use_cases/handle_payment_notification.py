@@ -166,14 +166,23 @@ class HandlePaymentNotification:
                     gateway=gateway,
                     reports_success=notification.result is NotificationResult.SUCCESS,
                 )
-                if outcome is None and not await self.reconciler.claim_in(
-                    uow, notification.order_uid
-                ):
-                    outcome = AttemptOutcome.DEFERRED
-                _mark(entry, Verification.VERIFIED, outcome, None, self.clock.now())
                 if outcome is None:
-                    entry.processed_at = None  # verified; the gateway is being asked
-                await _save(uow, entry)
+                    # Stored as deferred if the budget is spent, else as being processed (the
+                    # gateway is asked now): the claim and the entry go in one step.
+                    _mark(
+                        entry,
+                        Verification.VERIFIED,
+                        AttemptOutcome.DEFERRED,
+                        None,
+                        self.clock.now(),
+                    )
+                    claimed = await self.reconciler.claim_storing(
+                        uow, notification.order_uid, entry
+                    )
+                    outcome = None if claimed else AttemptOutcome.DEFERRED
+                else:
+                    _mark(entry, Verification.VERIFIED, outcome, None, self.clock.now())
+                    await _save(uow, entry)
                 await uow.commit()
         except BaseException:
             entry.id = stored_id  # the insert was rolled back: a retry inserts again

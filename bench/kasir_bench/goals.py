@@ -19,6 +19,7 @@ from kasir_bench.constants import (
     MEMORY_SUITES,
     PURGE_MEMORY_MIB,
     PURGE_TRANSACTION_MS,
+    REFERENCE_BASE_FORM_CPU_US,
     SCALE_GOAL_ROWS,
     SCALE_RATIO,
     SERVERS,
@@ -322,6 +323,8 @@ def judge(result: dict[str, Any], goal: Goal) -> Verdict:
         found = _value(result, goal)
     except _Missing as missing:
         return Verdict(*fixed, None, None, str(missing))
+    if goal.unit == "µs":
+        found = _Value(found.value, _join(found.note, _machine_pace(result, goal)), found.bound)
     met: bool | None = found.value >= goal.target if goal.higher else found.value <= goal.target
     # A bound settles the verdict on one side only: a lower bound that meets a "higher is
     # better" target, or an upper bound that misses it.
@@ -395,3 +398,24 @@ def evaluate(result: dict[str, Any]) -> None:
     # Informational (no goal on two shared cores): 2 workers against 1 on PostgreSQL.
     result["workers"] = compare(suites["pg"], suites["pg2"]) if {"pg", "pg2"} <= set(suites) else {}
     result["servers"] = _servers(suites)
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(note for note in notes if note)
+
+
+def _machine_pace(result: dict[str, Any], goal: Goal) -> str:
+    """A CPU goal's target at this machine's pace: scaled by how much more (or less) CPU the bare
+    form route takes here than where the goal was set. Informational: the verdict stays on the
+    target as written."""
+    suite_name = goal.key.split(".", 1)[0]
+    reference = REFERENCE_BASE_FORM_CPU_US.get(suite_name)
+    bare = result["suites"].get(suite_name, {}).get("figures", {}).get("base_form", {})
+    here = bare.get("server_cpu_us_per_request")
+    if reference is None or not here:
+        return ""
+    pace = float(here) / reference
+    return (
+        f"the bare form route takes {float(here):,.0f} µs here, {reference:,.0f} µs where the "
+        f"goal was set (×{pace:.1f}): at this pace the target reads {goal.target * pace:,.0f} µs"
+    )

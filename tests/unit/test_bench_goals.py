@@ -334,3 +334,14 @@ def test_a_scale_run_with_errors_or_a_callback_run_storing_other_outcomes_is_not
     assert verdicts["pg.callback_ratio"]["note"] == (
         "callback stored unexpected outcomes: already_settled"
     )
+
+
+def test_a_cpu_goal_also_says_what_its_target_reads_at_this_machines_pace() -> None:
+    slow_machine = dict(GOOD, base_form=(1000.0, 628.0), callback=(300.0, 2000.0))
+    result = _result(pg=_full_suite(slow_machine))
+
+    verdict = _verdicts(result)["pg.callback_cpu_us"]
+
+    assert verdict["met"] is False  # judged on the target as written
+    assert "628 µs here, 157 µs where the goal was set (×4.0)" in verdict["note"]
+    assert "the target reads 3,200 µs" in verdict["note"]

@@ -235,7 +235,7 @@ def logging_and_metrics(directory: Path, count: int, rounds: int) -> dict[str, f
         )
 
     events = LoggingEventPublisher()
-    paid = [OrderPaid(order_id=1, order_uid="KSR-0000000000000000")]
+    paid = [OrderPaid(order_id=1, attempt_id="KSR-0000000000000000")]
 
     def event_line() -> None:
         _drive(events.publish(paid))

@@ -22,26 +22,26 @@ import httpx
 from kasir_bench.constants import CUSTOMER, MERCHANT_CODE, SIGNING_KEY, WEBHOOK
 
 
-def sign(amount: int, order_uid: str) -> str:
+def sign(amount: int, attempt_id: str) -> str:
     """Duitku's callback signature: HMAC-SHA256 of merchantCode + amount + merchantOrderId."""
-    message = f"{MERCHANT_CODE}{amount}{order_uid}".encode()
+    message = f"{MERCHANT_CODE}{amount}{attempt_id}".encode()
     return hmac.new(SIGNING_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def callback_body(order_uid: str, amount: int, reference: str, n: int) -> str:
+def callback_body(attempt_id: str, amount: int, reference: str, n: int) -> str:
     """The form body Duitku POSTs for a paid QRIS transaction (all of its fields)."""
     return urllib.parse.urlencode(
         {
             "merchantCode": MERCHANT_CODE,
             "amount": str(amount),
-            "merchantOrderId": order_uid,
+            "merchantOrderId": attempt_id,
             "productDetail": f"Pesanan kasir {n}",
             "additionalParam": "",
             "paymentCode": "SP",
             "resultCode": "00",
             "merchantUserId": "budi@example.test",
             "reference": reference,
-            "signature": sign(amount, order_uid),
+            "signature": sign(amount, attempt_id),
             "publisherOrderId": f"PUB{n:010d}",
             "spUserHash": "f3c1a7e0b54d4d2c9d0e8a1b2c3d4e5f",
             "settlementDate": "2026-01-02",
@@ -61,7 +61,7 @@ class PlacedOrder:
 @dataclass
 class Attempt:
     order: PlacedOrder
-    order_uid: str
+    attempt_id: str
     amount: int
     reference: str
 
@@ -129,7 +129,7 @@ class Setup:
         """Send one callback for `attempt` outside wrk; returns kasir's outcome."""
         response = httpx.post(
             f"{self.base_url}{WEBHOOK}",
-            content=callback_body(attempt.order_uid, attempt.amount, attempt.reference, 0),
+            content=callback_body(attempt.attempt_id, attempt.amount, attempt.reference, 0),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             timeout=30,
         )
@@ -155,7 +155,8 @@ def write_lines(path: Path, lines: Sequence[str]) -> Path:
 def callback_lines(path: Path, attempts: Sequence[Attempt]) -> Path:
     """One signed callback per attempt (mode `form`)."""
     return write_lines(
-        path, [callback_body(a.order_uid, a.amount, a.reference, i) for i, a in enumerate(attempts)]
+        path,
+        [callback_body(a.attempt_id, a.amount, a.reference, i) for i, a in enumerate(attempts)],
     )
 
 

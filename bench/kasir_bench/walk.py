@@ -209,10 +209,10 @@ async def _held_paying_callback(
     )
     if started.status_code != 201:
         raise RuntimeError(f"the QRIS payment did not start: {started.text}")
-    order_uid = started.json()["order_uid"]
-    simulator.controller.callback_controls().hold(order_uid)
-    await simulator.pay(order_uid)
-    [form] = simulator.inspect(order_uid).held_callbacks
+    attempt_id = started.json()["order_uid"]
+    simulator.controller.callback_controls().hold(attempt_id)
+    await simulator.pay(attempt_id)
+    [form] = simulator.inspect(attempt_id).held_callbacks
     return form
 
 

@@ -3,7 +3,7 @@
 import secrets
 from datetime import UTC, datetime
 
-ORDER_UID_PREFIX = "KSR"
+ATTEMPT_ID_PREFIX = "KSR"
 
 
 class SystemClock:
@@ -20,8 +20,8 @@ class SecureReferenceGenerator:
     so it carries 128 random bits: `KSR-` plus 32 hex characters, 36 in all.
     """
 
-    def new_order_uid(self) -> str:
-        return f"{ORDER_UID_PREFIX}-{secrets.token_hex(16)}"
+    def new_attempt_id(self) -> str:
+        return f"{ATTEMPT_ID_PREFIX}-{secrets.token_hex(16)}"
 
     def new_access_token(self) -> str:
         return secrets.token_urlsafe(24)

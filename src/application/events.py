@@ -73,9 +73,9 @@ class NewEvents:
             known = self._read.get(order_id)
             return order_view(known) if isinstance(known, Order) else await describe_order(order_id)
 
-        async def payment(order_uid: str) -> Payment | None:
-            known = self._read.get(order_uid)
-            return known if isinstance(known, Payment) else await get_payment(order_uid)
+        async def payment(attempt_id: str) -> Payment | None:
+            known = self._read.get(attempt_id)
+            return known if isinstance(known, Payment) else await get_payment(attempt_id)
 
         return await drafts_for(
             self.pending(), now=now, new_id=new_id, describe_order=order, get_payment=payment
@@ -133,12 +133,12 @@ class NewEvents:
     def _reading_both(
         self, get: Callable[[str], Awaitable[tuple[Order, Payment] | None]]
     ) -> Callable[[str], Awaitable[tuple[Order, Payment] | None]]:
-        async def read(order_uid: str) -> tuple[Order, Payment] | None:
-            found = await get(order_uid)
+        async def read(attempt_id: str) -> tuple[Order, Payment] | None:
+            found = await get(attempt_id)
             if found is not None:
                 order, payment = found
                 self._read[order.key] = order
-                self._read[order_uid] = payment
+                self._read[attempt_id] = payment
             return found
 
         return read

@@ -20,9 +20,9 @@ class Customer:
 
 @dataclass(frozen=True, slots=True)
 class QrisChargeRequest:
-    """Ask the gateway for a dynamic QRIS for one attempt (`order_uid` is never reused)."""
+    """Ask the gateway for a dynamic QRIS for one attempt (`attempt_id` is never reused)."""
 
-    order_uid: str
+    attempt_id: str
     amount: int
     description: str
     customer: Customer
@@ -49,7 +49,7 @@ class GatewayPaymentState(StrEnum):
 class GatewayStatus:
     """The gateway's own account of a transaction, the one source that confirms money arrived."""
 
-    order_uid: str
+    attempt_id: str
     state: GatewayPaymentState
     amount: int | None = None
     gateway_reference: str | None = None
@@ -65,7 +65,7 @@ class NotificationResult(StrEnum):
 class PaymentNotification:
     """A verified notification. A trigger, not proof: the status check confirms it."""
 
-    order_uid: str
+    attempt_id: str
     amount: int
     result: NotificationResult
     result_code: str
@@ -81,7 +81,7 @@ class ReceivedNotification:
     application stores and logs these values and never looks inside the raw fields.
     """
 
-    order_uid: str | None  # the attempt the notification names (unverified, bounded)
+    attempt_id: str | None  # the attempt the notification names (unverified, bounded)
     signature: str | None  # as sent (bounded), for the audit trail
     fields: dict[str, str]  # every field, the payer's personal data masked
     fields_if_rejected: dict[str, str]  # the gateway's own field names only, bounded in size
@@ -100,11 +100,11 @@ class PaymentGateway(Protocol):
         """Create a QRIS transaction. Never retried blindly: a timeout is an unknown outcome."""
         ...
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
-        """Ask the gateway what happened to `order_uid`. Safe to retry."""
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
+        """Ask the gateway what happened to `attempt_id`. Safe to retry."""
         ...
 
-    async def check_status_once(self, order_uid: str) -> GatewayStatus:
+    async def check_status_once(self, attempt_id: str) -> GatewayStatus:
         """Like `check_status`, but one request and no retries.
 
         For a caller that cannot wait on the gateway's retries and bounds the call itself
@@ -134,8 +134,8 @@ class PaymentGateway(Protocol):
         """
         ...
 
-    async def cancel_qris(self, order_uid: str) -> None:
-        """Withdraw the unpaid QR of `order_uid` at the gateway so nobody can pay it any more.
+    async def cancel_qris(self, attempt_id: str) -> None:
+        """Withdraw the unpaid QR of `attempt_id` at the gateway so nobody can pay it any more.
 
         Only called when `cancels_qris` is True, after kasir has closed the attempt in its own
         committed transaction. Raises GatewayError when the gateway did not (or may not have)

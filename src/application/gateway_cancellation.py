@@ -38,14 +38,14 @@ async def withdraw_closed_qr(
         return False
     try:
         async with asyncio.timeout(within.total_seconds()):
-            await gateway.cancel_qris(closed.order_uid)
+            await gateway.cancel_qris(closed.attempt_id)
     except (GatewayError, TimeoutError) as error:
         code = error.code if isinstance(error, GatewayError) else "no answer in time"
         logger.warning(
             "the gateway did not cancel the QR of %s (%s): it stays watched until it expires",
-            closed.order_uid,
+            closed.attempt_id,
             code,
         )
         return False
-    logger.info("the QR of %s was cancelled at its gateway", closed.order_uid)
+    logger.info("the QR of %s was cancelled at its gateway", closed.attempt_id)
     return True

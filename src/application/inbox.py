@@ -42,7 +42,7 @@ class InboxEntry:
     gateway: str
     source_address: str | None
     fields: dict[str, str]
-    order_uid: str | None
+    attempt_id: str | None
     signature: str | None
     verification: Verification = Verification.RECEIVED
     signature_scheme: str | None = None
@@ -64,7 +64,7 @@ class InboxEntry:
 
 @dataclass(frozen=True, slots=True)
 class InboxFilter:
-    order_uid: str | None = None
+    attempt_id: str | None = None
     outcome: str | None = None
     verification: Verification | None = None
     needs_review: bool | None = None

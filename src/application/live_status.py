@@ -62,13 +62,13 @@ class OrderLiveView:
 
 def live_view(order: Order, payments: list[Payment], now: datetime) -> OrderLiveView:
     """The customer's view of `order` and its attempts at `now` (pure, no I/O)."""
-    paid_by = next((p for p in payments if p.order_uid == order.paid_by_attempt), None)
+    paid_by = next((p for p in payments if p.attempt_id == order.paid_by_attempt), None)
     if order.status is OrderStatus.PAID:
         return OrderLiveView(order, LiveStatus.PAID, None, False, paid_by)
     if order.status is OrderStatus.CANCELLED:
         return OrderLiveView(order, LiveStatus.CANCELLED, None, False, None)
     qris = [p for p in payments if p.method is PaymentMethod.QRIS]
-    latest = max(qris, key=lambda p: (p.created_at, p.order_uid), default=None)
+    latest = max(qris, key=lambda p: (p.created_at, p.attempt_id), default=None)
     if latest is None:
         return OrderLiveView(order, LiveStatus.AWAITING_PAYMENT, None, False, None)
     if latest.status is PaymentStatus.CREATING:

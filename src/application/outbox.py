@@ -164,18 +164,18 @@ def order_view(order: Order) -> dict[str, Any]:
     }
 
 
-def payment_ref(order_uid: str) -> str:
+def payment_ref(attempt_id: str) -> str:
     """The attempt's id in payloads: `pay_` and 20 hex characters of the SHA-256 of its
     order_uid. The order_uid itself is a capability (it reads the payment and its QR), so it
     never leaves in an event; whoever holds it can compute this id to match them."""
-    return "pay_" + hashlib.sha256(order_uid.encode()).hexdigest()[:20]
+    return "pay_" + hashlib.sha256(attempt_id.encode()).hexdigest()[:20]
 
 
 def payment_view(payment: Payment) -> dict[str, Any]:
     """What a payload says about one payment attempt: its state and money, never its
     order_uid (a capability), the QR, the payment URL, who took the cash or a staff note."""
     return {
-        "id": payment_ref(payment.order_uid),
+        "id": payment_ref(payment.attempt_id),
         "method": payment.method.value,
         "status": payment.status.value,
         "amount": payment.amount,
@@ -206,7 +206,7 @@ def refund_view(event: DomainEvent) -> dict[str, Any] | None:
 
 
 def _payment_uid(event: DomainEvent) -> str | None:
-    uid = getattr(event, "order_uid", None)
+    uid = getattr(event, "attempt_id", None)
     return uid if isinstance(uid, str) else None
 
 
@@ -230,7 +230,7 @@ async def drafts_for(
         if isinstance(source, Order) and source.id is not None:
             orders[source.id] = order_view(source)
         elif isinstance(source, Payment):
-            payments[source.order_uid] = source
+            payments[source.attempt_id] = source
     drafts: builtins.list[OutboxDraft] = []
     for event, _ in events:
         kind = event_type(event)

@@ -76,15 +76,15 @@ class OrderRepository(Protocol):
 
 
 class PaymentRepository(Protocol):
-    """Payment attempts by their unique `order_uid`."""
+    """Payment attempts by their unique `attempt_id`."""
 
     async def add(self, payment: Payment) -> None:
         """Store a new attempt. A second open QRIS attempt for one order raises ConcurrentUpdate."""
         ...
 
-    async def get(self, order_uid: str, *, for_update: bool = False) -> Payment | None: ...
+    async def get(self, attempt_id: str, *, for_update: bool = False) -> Payment | None: ...
 
-    async def lock_with_order(self, order_uid: str) -> tuple[Order, Payment] | None:
+    async def lock_with_order(self, attempt_id: str) -> tuple[Order, Payment] | None:
         """The attempt and its order, read under their locks: the order's first, then the
         attempt's (the one lock order of every write, so no deadlock). None for an unknown
         attempt. One read where the adapter can (the SQL adapter joins them), because it is on
@@ -118,9 +118,9 @@ class PaymentRepository(Protocol):
         ...
 
     async def claim_status_check(
-        self, order_uid: str, *, now: datetime, min_interval: timedelta
+        self, attempt_id: str, *, now: datetime, min_interval: timedelta
     ) -> bool:
-        """Take the right to ask the gateway about `order_uid` now.
+        """Take the right to ask the gateway about `attempt_id` now.
 
         True at most once per `min_interval` per attempt, across every process sharing the
         database (Duitku blocks merchants that poll transactionStatus). False for an unknown
@@ -129,14 +129,14 @@ class PaymentRepository(Protocol):
         ...
 
     async def flag_for_review(
-        self, order_uid: str, *, reason: str, now: datetime, next_check_at: datetime | None
+        self, attempt_id: str, *, reason: str, now: datetime, next_check_at: datetime | None
     ) -> None:
         """Hand the attempt to staff with `reason` (a new flag reopens a resolved review) and
         set its next scheduled status check (None: none). Like `claim_status_check`, it writes
         only the reconciliation bookkeeping, never the attempt's version or status."""
         ...
 
-    async def resolve_review(self, order_uid: str, *, by: str, note: str, now: datetime) -> bool:
+    async def resolve_review(self, attempt_id: str, *, by: str, note: str, now: datetime) -> bool:
         """Record that staff member `by` dismissed or resolved the attempt's open review, and
         count its refused status checks from zero again. False when no review is open."""
         ...
@@ -213,9 +213,9 @@ class NotificationInbox(Protocol):
     async def update(self, entry: InboxEntry) -> None: ...
 
     async def store_claiming_status_check(
-        self, entry: InboxEntry, *, order_uid: str, now: datetime, min_interval: timedelta
+        self, entry: InboxEntry, *, attempt_id: str, now: datetime, min_interval: timedelta
     ) -> bool:
-        """Store `entry` (add it when new, else update it) and take attempt `order_uid`'s
+        """Store `entry` (add it when new, else update it) and take attempt `attempt_id`'s
         status-check budget in this transaction, as PaymentRepository.claim_status_check does;
         True when the budget was taken. Then the entry is stored as being processed: its
         `outcome` and `processed_at` cleared (in `entry` too), as the gateway is asked now;
@@ -441,7 +441,7 @@ class CheckAlarm(Protocol):
 class ReferenceGenerator(Protocol):
     """Unguessable identifiers: merchant order ids sent to the gateway, order access tokens."""
 
-    def new_order_uid(self) -> str:
+    def new_attempt_id(self) -> str:
         """A fresh merchant order id, at most 50 characters, never returned twice."""
         ...
 
@@ -539,7 +539,7 @@ class ReconciliationQueue(Protocol):
 
     async def record(
         self,
-        order_uid: str,
+        attempt_id: str,
         *,
         owner: str,
         next_check_at: datetime | None,
@@ -562,9 +562,9 @@ class ReconciliationQueue(Protocol):
         ...
 
     async def request_check(
-        self, order_uid: str, *, now: datetime, min_interval: timedelta
+        self, attempt_id: str, *, now: datetime, min_interval: timedelta
     ) -> datetime | None:
-        """Schedule a status check of `order_uid` for the moment its status-check budget
+        """Schedule a status check of `attempt_id` for the moment its status-check budget
         allows (its last check plus `min_interval`, or `now`), and return that due time once
         committed. None, and nothing changes, when the job would never claim the attempt:
         unknown, not QRIS, settled (succeeded, failed, expired, or closed before its QR was

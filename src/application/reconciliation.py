@@ -118,7 +118,7 @@ class AttemptReconciler:
     in_flight: SingleFlight[AttemptOutcome] = field(default_factory=SingleFlight)
 
     async def reconcile(
-        self, order_uid: str, *, abandon_if_pending: bool = False
+        self, attempt_id: str, *, abandon_if_pending: bool = False
     ) -> AttemptOutcome:
         """Check the attempt's status at the gateway and apply it.
 
@@ -128,75 +128,75 @@ class AttemptReconciler:
         when the attempt was checked less than `min_check_interval` ago; nothing changes then.
         """
         outcome, ran = await self.in_flight.run(
-            order_uid, lambda: self._check_and_apply(order_uid, abandon_if_pending)
+            attempt_id, lambda: self._check_and_apply(attempt_id, abandon_if_pending)
         )
         if not ran and outcome in _SETTLED.values():
             # Another request in this process applied the success: for this one it is a no-op.
             return AttemptOutcome.ALREADY_SETTLED
         return outcome
 
-    def note_checked(self, order_uid: str) -> None:
-        """This process has the gateway's answer about `order_uid` committed: a duplicate
+    def note_checked(self, attempt_id: str) -> None:
+        """This process has the gateway's answer about `attempt_id` committed: a duplicate
         within the check interval reads the attempt once instead of waiting for it. Call it
         only after the commit."""
-        self.in_flight.note_finished(order_uid, self.clock.now())
+        self.in_flight.note_finished(attempt_id, self.clock.now())
 
     async def publish(self, events: Sequence[DomainEvent]) -> None:
         """Hand committed events to the in-process listeners (logs, metrics)."""
         await self.events.publish(events)
 
-    def checked_here_recently(self, order_uid: str) -> bool:
-        """Whether this process asked the gateway about `order_uid` within the check interval."""
+    def checked_here_recently(self, attempt_id: str) -> bool:
+        """Whether this process asked the gateway about `attempt_id` within the check interval."""
         since = self.clock.now() - self.min_check_interval
-        return self.in_flight.finished_since(order_uid, since)
+        return self.in_flight.finished_since(attempt_id, since)
 
-    async def check(self, order_uid: str, *, abandon_if_pending: bool = False) -> Reconciled:
+    async def check(self, attempt_id: str, *, abandon_if_pending: bool = False) -> Reconciled:
         """Like `reconcile`, also returning the gateway's answer and the attempt as it is now.
 
         For a caller that holds the attempt alone (the reconciliation job leases it), so it
         does not join other requests' checks in this process; the shared budget still holds.
         """
-        gateway = await self._claim_status_check(order_uid)
+        gateway = await self._claim_status_check(attempt_id)
         try:
-            status = await self.gateways.named(gateway).check_status(order_uid)
+            status = await self.gateways.named(gateway).check_status(attempt_id)
             outcome, payment = await retry_on_conflict(
                 lambda: self._apply(status, abandon_if_pending)
             )
         finally:
             # After the commit, so "checked here moments ago" implies the answer is applied.
-            self.note_checked(order_uid)
+            self.note_checked(attempt_id)
         return Reconciled(outcome=outcome, gateway=status, payment=payment)
 
-    async def _check_and_apply(self, order_uid: str, abandon_if_pending: bool) -> AttemptOutcome:
-        return (await self.check(order_uid, abandon_if_pending=abandon_if_pending)).outcome
+    async def _check_and_apply(self, attempt_id: str, abandon_if_pending: bool) -> AttemptOutcome:
+        return (await self.check(attempt_id, abandon_if_pending=abandon_if_pending)).outcome
 
-    async def _claim_status_check(self, order_uid: str) -> str | None:
+    async def _claim_status_check(self, attempt_id: str) -> str | None:
         """Take the attempt's status-check budget; returns the name of its gateway."""
         # Duitku blocks merchants that poll transactionStatus, so every caller in every process
         # shares one budget per attempt, kept in the database.
         async with self.uow() as uow:
-            attempt = await uow.payments.get(order_uid)
-            claimed = attempt is not None and await self.claim_in(uow, order_uid)
+            attempt = await uow.payments.get(attempt_id)
+            claimed = attempt is not None and await self.claim_in(uow, attempt_id)
             if claimed:
                 await uow.commit()
         if attempt is None or not claimed:
             raise StatusCheckDeferred(
-                f"payment {order_uid} was checked at the gateway moments ago",
+                f"payment {attempt_id} was checked at the gateway moments ago",
                 retry_after=max(1, int(self.min_check_interval.total_seconds())),
             )
         return attempt.gateway
 
     async def decide_locally(
-        self, uow: UnitOfWork, order_uid: str, *, gateway: str, reports_success: bool
+        self, uow: UnitOfWork, attempt_id: str, *, gateway: str, reports_success: bool
     ) -> AttemptOutcome | None:
-        """What local state alone decides about news from `gateway` of attempt `order_uid`,
+        """What local state alone decides about news from `gateway` of attempt `attempt_id`,
         read in the caller's transaction; None when only the gateway's status can decide.
 
         Local state decides first: an attempt this gateway did not issue is unknown to it (it
         cannot speak for another gateway's attempts), a settled one needs no gateway call,
         and nothing but a success changes a closed one.
         """
-        payment = await uow.payments.get(order_uid)
+        payment = await uow.payments.get(attempt_id)
         if payment is None or (payment.gateway or self.gateways.default) != gateway:
             return AttemptOutcome.UNKNOWN_PAYMENT
         if payment.status is PaymentStatus.SUCCEEDED:
@@ -205,17 +205,17 @@ class AttemptReconciler:
             return AttemptOutcome.NOTHING_TO_DO
         return None
 
-    async def claim_in(self, uow: UnitOfWork, order_uid: str) -> bool:
+    async def claim_in(self, uow: UnitOfWork, attempt_id: str) -> bool:
         """Take this attempt's status-check budget inside the caller's write transaction."""
         return await uow.payments.claim_status_check(
-            order_uid, now=self.clock.now(), min_interval=self.min_check_interval
+            attempt_id, now=self.clock.now(), min_interval=self.min_check_interval
         )
 
-    async def claim_storing(self, uow: UnitOfWork, order_uid: str, entry: InboxEntry) -> bool:
+    async def claim_storing(self, uow: UnitOfWork, attempt_id: str, entry: InboxEntry) -> bool:
         """Like `claim_in`, storing the inbox `entry` with the claim (NotificationInbox.
         store_claiming_status_check): won, the entry is stored as being processed."""
         return await uow.inbox.store_claiming_status_check(
-            entry, order_uid=order_uid, now=self.clock.now(), min_interval=self.min_check_interval
+            entry, attempt_id=attempt_id, now=self.clock.now(), min_interval=self.min_check_interval
         )
 
     async def apply_in(
@@ -234,7 +234,7 @@ class AttemptReconciler:
         contradiction is handed to staff (`contradicted`) and the attempt stays on the
         schedule, so a later paid status still settles it.
         """
-        found = await uow.payments.lock_with_order(status.order_uid)
+        found = await uow.payments.lock_with_order(status.attempt_id)
         if found is None:
             raise NotFound("payment not found")
         locked, payment = found
@@ -252,7 +252,7 @@ class AttemptReconciler:
             detail = _contradiction(status, signed_success_amount)
             await self.flag_in(
                 uow,
-                payment.order_uid,
+                payment.attempt_id,
                 ReviewReason.SUCCESS_CONTRADICTED,
                 detail,
                 keep_checking=True,
@@ -268,7 +268,7 @@ class AttemptReconciler:
                 await self._close_other_open_attempt(uow, payment)
         if (
             outcome in _REFUND_OUTCOMES
-            and await uow.refunds.find_flagged(payment.order_uid) is None
+            and await uow.refunds.find_flagged(payment.attempt_id) is None
         ):
             # Money kasir cannot keep joins the refund workflow: an admin approves it with the
             # reference of the refund made by hand.
@@ -278,14 +278,14 @@ class AttemptReconciler:
         if outcome is AttemptOutcome.AMOUNT_MISMATCH:
             detail = payment.refund_reason or "the gateway reports another amount paid"
             await self.flag_in(
-                uow, payment.order_uid, ReviewReason.AMOUNT_MISMATCH, detail, keep_checking=False
+                uow, payment.attempt_id, ReviewReason.AMOUNT_MISMATCH, detail, keep_checking=False
             )
         return Applied(outcome, payment)
 
     async def flag_in(
         self,
         uow: UnitOfWork,
-        order_uid: str,
+        attempt_id: str,
         reason: ReviewReason,
         detail: str,
         *,
@@ -297,9 +297,9 @@ class AttemptReconciler:
         now = self.clock.now()
         next_check_at = next_scheduled_check(now, now) if keep_checking else None
         await uow.payments.flag_for_review(
-            order_uid, reason=detail, now=now, next_check_at=next_check_at
+            attempt_id, reason=detail, now=now, next_check_at=next_check_at
         )
-        flagged = PaymentFlaggedForReview(order_uid, reason.value, detail)
+        flagged = PaymentFlaggedForReview(attempt_id, reason.value, detail)
         uow.record(flagged)
         return flagged
 
@@ -316,9 +316,9 @@ class AttemptReconciler:
         """A late success on an old attempt paid the order while a newer QR is still shown:
         that QR is cancelled so it cannot take the customer's money a second time."""
         other = await uow.payments.find_open_qris(paid.order_id)
-        if other is None or other.order_uid == paid.order_uid:
+        if other is None or other.attempt_id == paid.attempt_id:
             return
-        other.cancel(reason=f"order paid by attempt {paid.order_uid}", now=self.clock.now())
+        other.cancel(reason=f"order paid by attempt {paid.attempt_id}", now=self.clock.now())
         await uow.payments.update(other)
 
     async def _decide(

@@ -90,7 +90,7 @@ class ScheduledCheck:
     `rejected_checks`: status checks the gateway refused in a row.
     """
 
-    order_uid: str
+    attempt_id: str
     status: PaymentStatus
     created_at: datetime
     expires_at: datetime | None

@@ -23,11 +23,11 @@ class ScheduledChecks:
     alarm: CheckAlarm
     clock: Clock
 
-    async def request(self, order_uid: str, *, min_interval: timedelta) -> datetime | None:
+    async def request(self, attempt_id: str, *, min_interval: timedelta) -> datetime | None:
         """The committed due time of the check, or None when no runner would ever make it
         (the attempt is settled, unknown, or awaits a human review)."""
         due = await self.queue.request_check(
-            order_uid, now=self.clock.now(), min_interval=min_interval
+            attempt_id, now=self.clock.now(), min_interval=min_interval
         )
         if due is not None:
             self.alarm.wake_at(due)

@@ -12,7 +12,7 @@ class OrderPlaced:
 @dataclass(frozen=True, slots=True)
 class OrderPaid:
     order_id: int
-    order_uid: str
+    attempt_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class OrderCancelled:
 
 @dataclass(frozen=True, slots=True)
 class PaymentRequested:
-    order_uid: str
+    attempt_id: str
     order_id: int
     method: str
     amount: int
@@ -31,14 +31,14 @@ class PaymentRequested:
 
 @dataclass(frozen=True, slots=True)
 class PaymentIssued:
-    order_uid: str
+    attempt_id: str
     order_id: int
     gateway_reference: str
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentSucceeded:
-    order_uid: str
+    attempt_id: str
     order_id: int
     method: str
     amount: int
@@ -47,20 +47,20 @@ class PaymentSucceeded:
 
 @dataclass(frozen=True, slots=True)
 class PaymentFailed:
-    order_uid: str
+    attempt_id: str
     order_id: int
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentExpired:
-    order_uid: str
+    attempt_id: str
     order_id: int
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentCancelled:
-    order_uid: str
+    attempt_id: str
     order_id: int
     reason: str
 
@@ -69,7 +69,7 @@ class PaymentCancelled:
 class PaymentAmountMismatch:
     """The gateway reports the attempt paid with another amount than the attempt's."""
 
-    order_uid: str
+    attempt_id: str
     order_id: int
     amount: int
     amount_received: int
@@ -80,20 +80,20 @@ class PaymentAmountMismatch:
 class PaymentFlaggedForReview:
     """A payment was handed to staff; `reason` is a stable code (see application.review)."""
 
-    order_uid: str
+    attempt_id: str
     reason: str
     detail: str
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentReviewResolved:
-    order_uid: str
+    attempt_id: str
     resolved_by: str
 
 
 @dataclass(frozen=True, slots=True)
 class RefundRequired:
-    order_uid: str
+    attempt_id: str
     order_id: int
     amount: int
     reason: str
@@ -101,7 +101,7 @@ class RefundRequired:
 
 @dataclass(frozen=True, slots=True)
 class RefundResolved:
-    order_uid: str
+    attempt_id: str
     order_id: int
     resolved_by: str
 

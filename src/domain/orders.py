@@ -128,14 +128,14 @@ class Order:
         if not self.awaits_payment:
             raise OrderNotPayable(f"order {self.id} is {self.status.value}")
 
-    def mark_paid(self, *, order_uid: str, now: datetime) -> None:
-        """awaiting_payment → paid, by the payment attempt `order_uid`."""
+    def mark_paid(self, *, attempt_id: str, now: datetime) -> None:
+        """awaiting_payment → paid, by the payment attempt `attempt_id`."""
         self.ensure_payable()
         order_id = self.key
         self.status = OrderStatus.PAID
         self.paid_at = now
-        self.paid_by_attempt = order_uid
-        self.events.append(OrderPaid(order_id=order_id, order_uid=order_uid))
+        self.paid_by_attempt = attempt_id
+        self.events.append(OrderPaid(order_id=order_id, attempt_id=attempt_id))
 
     def cancel(self, *, by: str, now: datetime, reason: str | None = None) -> None:
         """awaiting_payment → cancelled (voided) by a staff member, with the reason they gave;

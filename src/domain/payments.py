@@ -20,7 +20,7 @@ from domain.events import (
 from domain.money import rupiah
 from domain.orders import Order
 
-MAX_ORDER_UID_LENGTH = 50  # the tightest gateway's limit (Duitku: 50)
+MAX_ATTEMPT_ID_LENGTH = 50  # the tightest gateway's limit (Duitku: 50)
 
 
 class PaymentMethod(StrEnum):
@@ -49,9 +49,10 @@ TERMINAL_STATUSES = frozenset(PaymentStatus) - OPEN_STATUSES
 
 @dataclass(slots=True, kw_only=True)
 class Payment:
-    """One attempt to pay one order; `order_uid` is the unguessable merchant order id."""
+    """One attempt to pay one order; `attempt_id` is the unguessable merchant order id
+    (order_uid on the wire and in the database)."""
 
-    order_uid: str
+    attempt_id: str
     order_id: int
     method: PaymentMethod
     amount: int
@@ -82,13 +83,13 @@ class Payment:
 
     @classmethod
     def start_qris(
-        cls, *, order: Order, order_uid: str, now: datetime, gateway: str | None = None
+        cls, *, order: Order, attempt_id: str, now: datetime, gateway: str | None = None
     ) -> "Payment":
         """A QRIS attempt for the order total, recorded before `gateway` is asked for a QR."""
         order.ensure_payable()
-        _check_order_uid(order_uid)
+        _check_attempt_id(attempt_id)
         payment = cls(
-            order_uid=order_uid,
+            attempt_id=attempt_id,
             order_id=order.key,
             method=PaymentMethod.QRIS,
             amount=rupiah(order.total),
@@ -98,7 +99,7 @@ class Payment:
             gateway=gateway,
         )
         payment.events.append(
-            PaymentRequested(order_uid, order.key, PaymentMethod.QRIS.value, payment.amount)
+            PaymentRequested(attempt_id, order.key, PaymentMethod.QRIS.value, payment.amount)
         )
         return payment
 
@@ -107,7 +108,7 @@ class Payment:
         cls,
         *,
         order: Order,
-        order_uid: str,
+        attempt_id: str,
         tendered: int,
         taken_by: str,
         shift_id: int,
@@ -116,12 +117,12 @@ class Payment:
         """A cash payment of the order total into the drawer of `shift_id`, succeeded at once;
         records the change due."""
         order.ensure_payable()
-        _check_order_uid(order_uid)
+        _check_attempt_id(attempt_id)
         tendered = rupiah(tendered, what="amount tendered")
         if tendered < order.total:
             raise InsufficientCash(f"tendered {tendered} is less than the total {order.total}")
         payment = cls(
-            order_uid=order_uid,
+            attempt_id=attempt_id,
             order_id=order.key,
             method=PaymentMethod.CASH,
             amount=order.total,
@@ -135,10 +136,10 @@ class Payment:
             shift_id=shift_id,
         )
         payment.events.append(
-            PaymentRequested(order_uid, order.key, PaymentMethod.CASH.value, payment.amount)
+            PaymentRequested(attempt_id, order.key, PaymentMethod.CASH.value, payment.amount)
         )
         payment.events.append(
-            PaymentSucceeded(order_uid, order.key, PaymentMethod.CASH.value, payment.amount, "new")
+            PaymentSucceeded(attempt_id, order.key, PaymentMethod.CASH.value, payment.amount, "new")
         )
         return payment
 
@@ -191,25 +192,25 @@ class Payment:
         self.payment_url = payment_url
         self.expires_at = expires_at
         self.updated_at = now
-        self.events.append(PaymentIssued(self.order_uid, self.order_id, gateway_reference))
+        self.events.append(PaymentIssued(self.attempt_id, self.order_id, gateway_reference))
 
     def fail(self, *, reason: str, now: datetime) -> None:
         """open → failed: the gateway refused the attempt or reports it failed."""
         self._require_open(action="fail")
         self._close(PaymentStatus.FAILED, reason, now)
-        self.events.append(PaymentFailed(self.order_uid, self.order_id, reason))
+        self.events.append(PaymentFailed(self.attempt_id, self.order_id, reason))
 
     def expire(self, *, now: datetime) -> None:
         """open → expired: the QR ran out and the gateway confirms nothing was paid."""
         self._require_open(action="expire")
         self._close(PaymentStatus.EXPIRED, "expired unpaid", now)
-        self.events.append(PaymentExpired(self.order_uid, self.order_id))
+        self.events.append(PaymentExpired(self.attempt_id, self.order_id))
 
     def cancel(self, *, reason: str, now: datetime) -> None:
         """open → cancelled: paid another way, order cancelled, or abandoned before it was shown."""
         self._require_open(action="cancel")
         self._close(PaymentStatus.CANCELLED, reason, now)
-        self.events.append(PaymentCancelled(self.order_uid, self.order_id, reason))
+        self.events.append(PaymentCancelled(self.attempt_id, self.order_id, reason))
 
     def confirm_success(
         self, *, amount: int, now: datetime, gateway_reference: str | None = None
@@ -233,7 +234,7 @@ class Payment:
             self.gateway_reference = gateway_reference
         self.events.append(
             PaymentSucceeded(
-                self.order_uid, self.order_id, self.method.value, self.amount, previous.value
+                self.attempt_id, self.order_id, self.method.value, self.amount, previous.value
             )
         )
         return True
@@ -253,7 +254,7 @@ class Payment:
         if amount_received == self.amount:
             raise InvalidTransition("the amount received matches the attempt")
         if self.status is PaymentStatus.SUCCEEDED:
-            raise InvalidTransition(f"payment {self.order_uid} already succeeded")
+            raise InvalidTransition(f"payment {self.attempt_id} already succeeded")
         if self.closed_reason is ClosedReason.AMOUNT_MISMATCH:
             return False
         previous = self.status
@@ -267,10 +268,10 @@ class Payment:
         self.updated_at = now
         self.events.append(
             PaymentAmountMismatch(
-                self.order_uid, self.order_id, self.amount, amount_received, previous.value
+                self.attempt_id, self.order_id, self.amount, amount_received, previous.value
             )
         )
-        self.events.append(RefundRequired(self.order_uid, self.order_id, amount_received, reason))
+        self.events.append(RefundRequired(self.attempt_id, self.order_id, amount_received, reason))
         return True
 
     def require_refund(self, *, reason: str, now: datetime) -> None:
@@ -281,17 +282,17 @@ class Payment:
         self.refund_required_at = now
         self.refund_reason = reason
         self.updated_at = now
-        self.events.append(RefundRequired(self.order_uid, self.order_id, self.amount, reason))
+        self.events.append(RefundRequired(self.attempt_id, self.order_id, self.amount, reason))
 
     def resolve_refund(self, *, by: str, note: str, now: datetime) -> None:
         """A staff member gave the money back (or settled it otherwise) and says so."""
         if not self.refund_open:
-            raise InvalidTransition(f"payment {self.order_uid} has no open refund")
+            raise InvalidTransition(f"payment {self.attempt_id} has no open refund")
         self.refund_resolved_at = now
         self.refund_resolved_by = by
         self.refund_note = note
         self.updated_at = now
-        self.events.append(RefundResolved(self.order_uid, self.order_id, by))
+        self.events.append(RefundResolved(self.attempt_id, self.order_id, by))
 
     def _require(self, status: PaymentStatus, *, action: str) -> None:
         if self.status is not status:
@@ -307,6 +308,6 @@ class Payment:
         self.updated_at = now
 
 
-def _check_order_uid(order_uid: str) -> None:
-    if not order_uid or len(order_uid) > MAX_ORDER_UID_LENGTH:
-        raise InvalidTransition(f"order_uid must be 1 to {MAX_ORDER_UID_LENGTH} characters")
+def _check_attempt_id(attempt_id: str) -> None:
+    if not attempt_id or len(attempt_id) > MAX_ATTEMPT_ID_LENGTH:
+        raise InvalidTransition(f"order_uid must be 1 to {MAX_ATTEMPT_ID_LENGTH} characters")

@@ -106,7 +106,7 @@ class Refund:
         units than are left), ReasonRequired, and RefundExceedsPaid when the amount is above
         what was paid less the refunds already requested or approved.
         """
-        if order.status is not OrderStatus.PAID or order.paid_by_attempt != paid_by.order_uid:
+        if order.status is not OrderStatus.PAID or order.paid_by_attempt != paid_by.attempt_id:
             raise OrderNotRefundable(f"order {order.id} is {order.status.value}, not paid")
         reason = required_text(reason, what="reason", limit=MAX_REASON_LENGTH)
         refund_lines: tuple[RefundLine, ...] = ()
@@ -123,7 +123,7 @@ class Refund:
         order.reserve_refund(amount)
         return cls(
             order_id=order.key,
-            payment_uid=paid_by.order_uid,
+            payment_uid=paid_by.attempt_id,
             method=paid_by.method,
             amount=amount,
             lines=refund_lines,
@@ -138,10 +138,10 @@ class Refund:
         """The refund request for money kasir flagged itself (`Payment.require_refund`)."""
         amount = payment.refund_amount
         if amount is None:
-            raise InvalidTransition(f"payment {payment.order_uid} owes no refund")
+            raise InvalidTransition(f"payment {payment.attempt_id} owes no refund")
         return cls(
             order_id=payment.order_id,
-            payment_uid=payment.order_uid,
+            payment_uid=payment.attempt_id,
             method=payment.method,
             amount=amount,
             reason=payment.refund_reason or "money kasir could not use for its order",

@@ -33,7 +33,7 @@ def apply_gateway_success(
     if not payment.confirm_success(amount=amount, now=now, gateway_reference=gateway_reference):
         return SettlementOutcome.ALREADY_APPLIED
     if order.awaits_payment:
-        order.mark_paid(order_uid=payment.order_uid, now=now)
+        order.mark_paid(attempt_id=payment.attempt_id, now=now)
         return SettlementOutcome.ORDER_PAID
     payment.require_refund(reason=f"order {order.id} was already {order.status.value}", now=now)
     return SettlementOutcome.REFUND_REQUIRED
@@ -43,7 +43,7 @@ def take_cash(
     *,
     order: Order,
     open_qris: Payment | None,
-    order_uid: str,
+    attempt_id: str,
     tendered: int,
     taken_by: str,
     shift: Shift,
@@ -55,7 +55,7 @@ def take_cash(
         raise ShiftClosed(f"shift {shift.id} is closed")
     payment = Payment.take_cash(
         order=order,
-        order_uid=order_uid,
+        attempt_id=attempt_id,
         tendered=tendered,
         taken_by=taken_by,
         shift_id=shift.key,
@@ -64,5 +64,5 @@ def take_cash(
     shift.record_cash_payment(payment.amount)
     if open_qris is not None and open_qris.is_open:
         open_qris.cancel(reason="paid in cash", now=now)
-    order.mark_paid(order_uid=order_uid, now=now)
+    order.mark_paid(attempt_id=attempt_id, now=now)
     return payment

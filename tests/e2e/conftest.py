@@ -158,8 +158,8 @@ class Stack:
         """Start a QRIS payment that must succeed; its order_uid."""
         response = await self.start_qris(order)
         assert response.status_code == 201, response.text
-        order_uid: str = response.json()["order_uid"]
-        return order_uid
+        attempt_id: str = response.json()["order_uid"]
+        return attempt_id
 
     async def order(self, order_id: int) -> dict[str, Any]:
         """The order as staff read it."""
@@ -168,8 +168,8 @@ class Stack:
         body: dict[str, Any] = response.json()
         return body
 
-    async def payment(self, order_uid: str) -> dict[str, Any]:
-        response = await self.client.get(f"/api/v1/payments/{order_uid}")
+    async def payment(self, attempt_id: str) -> dict[str, Any]:
+        response = await self.client.get(f"/api/v1/payments/{attempt_id}")
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -198,20 +198,20 @@ class Stack:
             (rows,) = connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # noqa: S608
             return int(rows)
 
-    def next_check_at(self, order_uid: str) -> datetime | None:
+    def next_check_at(self, attempt_id: str) -> datetime | None:
         """The committed due time of the attempt's next status check, read from the file."""
         with closing(sqlite3.connect(self.database)) as connection:
             [(value,)] = connection.execute(
-                "SELECT next_check_at FROM payments WHERE order_uid = ?", (order_uid,)
+                "SELECT next_check_at FROM payments WHERE order_uid = ?", (attempt_id,)
             ).fetchall()
         return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
-    def flag_for_review(self, order_uid: str) -> None:
+    def flag_for_review(self, attempt_id: str) -> None:
         """Hand the attempt to staff, as the job does when it gives up on it."""
         with closing(sqlite3.connect(self.database)) as connection, connection:
             connection.execute(
                 "UPDATE payments SET review_required_at = ?, review_reason = ? WHERE order_uid = ?",
-                ("2026-01-01 00:00:00.000000", "flagged by the test", order_uid),
+                ("2026-01-01 00:00:00.000000", "flagged by the test", attempt_id),
             )
 
     async def documented(self, response: httpx.Response, operation: str) -> None:
@@ -263,22 +263,22 @@ class SimulatorStack(Stack):
     def mount(self) -> str:
         return MIDTRANS_MOUNT_PATH if self.gateway == "midtrans" else DEFAULT_MOUNT_PATH
 
-    async def pay(self, order_uid: str, **options: Any) -> httpx.Response:
+    async def pay(self, attempt_id: str, **options: Any) -> httpx.Response:
         """The payer pays the QR; the simulator sends its callback and answers with it."""
         return await self.client.post(
-            f"{self.mount}/control/transactions/{order_uid}/pay", json=options or None
+            f"{self.mount}/control/transactions/{attempt_id}/pay", json=options or None
         )
 
-    async def fail(self, order_uid: str) -> httpx.Response:
-        return await self.client.post(f"{self.mount}/control/transactions/{order_uid}/fail")
+    async def fail(self, attempt_id: str) -> httpx.Response:
+        return await self.client.post(f"{self.mount}/control/transactions/{attempt_id}/fail")
 
     async def set_faults(self, **faults: Any) -> None:
         response = await self.client.post(f"{self.mount}/control/faults", json=faults)
         assert response.status_code == 200, response.text
 
-    async def at_gateway(self, order_uid: str) -> dict[str, Any]:
+    async def at_gateway(self, attempt_id: str) -> dict[str, Any]:
         """The transaction as the issuing gateway's simulator holds it (control view)."""
-        response = await self.client.get(f"{self.mount}/control/transactions/{order_uid}")
+        response = await self.client.get(f"{self.mount}/control/transactions/{attempt_id}")
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -291,9 +291,9 @@ class FakeStack(Stack):
     gateway: FakePaymentGateway = field(kw_only=True)
     clock: SettableClock = field(kw_only=True)
 
-    def notification(self, order_uid: str, **overrides: Any) -> dict[str, str]:
-        """The gateway's correctly signed notification for `order_uid`."""
-        return self.gateway.notification_for(order_uid, **overrides)
+    def notification(self, attempt_id: str, **overrides: Any) -> dict[str, str]:
+        """The gateway's correctly signed notification for `attempt_id`."""
+        return self.gateway.notification_for(attempt_id, **overrides)
 
 
 class LateBoundApp:

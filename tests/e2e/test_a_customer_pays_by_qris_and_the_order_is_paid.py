@@ -226,7 +226,7 @@ async def test_the_gateway_is_replaced_by_container_wiring_alone(fake_api: FakeS
     """The same HTTP flow on the fake gateway: no domain or application code knows which."""
     order = await fake_api.place_order()
     uid = await fake_api.started_qris(order)
-    assert [r.order_uid for r in fake_api.gateway.create_requests] == [uid]
+    assert [r.attempt_id for r in fake_api.gateway.create_requests] == [uid]
 
     fake_api.gateway.pay(uid)
     answered = await fake_api.notify(fake_api.notification(uid))

@@ -23,14 +23,14 @@ CUSTOMER = {"name": "Budi Santoso", "email": "budi@example.test", "phone": "0812
 SHARED_ADDRESS = "127.0.0.1"
 
 
-def duitku_fields(order_uid: str, amount: int) -> dict[str, str]:
+def duitku_fields(attempt_id: str, amount: int) -> dict[str, str]:
     """A success callback as Duitku sends it, HMAC-signed with the simulator's key."""
-    text = f"{DEV_MERCHANT_CODE}{amount}{order_uid}"
+    text = f"{DEV_MERCHANT_CODE}{amount}{attempt_id}"
     signature = hmac.new(DEV_API_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
     return {
         "merchantCode": DEV_MERCHANT_CODE,
         "amount": str(amount),
-        "merchantOrderId": order_uid,
+        "merchantOrderId": attempt_id,
         "resultCode": "00",
         "reference": "DS00001REF",
         "signature": signature,

@@ -63,11 +63,11 @@ class Service:
         attempt = started.json()
         return body["id"], attempt["order_uid"], datetime.fromisoformat(attempt["expires_at"])
 
-    def next_check_at(self, order_uid: str) -> str | None:
+    def next_check_at(self, attempt_id: str) -> str | None:
         """The job's schedule of one attempt, read from the database file (committed only)."""
         with closing(sqlite3.connect(self.database)) as connection:
             [(value,)] = connection.execute(
-                "SELECT next_check_at FROM payments WHERE order_uid = ?", (order_uid,)
+                "SELECT next_check_at FROM payments WHERE order_uid = ?", (attempt_id,)
             ).fetchall()
             return None if value is None else str(value)
 
@@ -118,8 +118,8 @@ async def test_the_job_does_not_start_unless_the_app_is_asked(fake_api: FakeStac
 async def test_the_job_started_with_the_service_recovers_a_lost_callback(
     service: Service,
 ) -> None:
-    order_id, order_uid, expires_at = await service.issued_qris()
-    service.gateway.pay(order_uid)  # paid, and the callback is lost
+    order_id, attempt_id, expires_at = await service.issued_qris()
+    service.gateway.pay(attempt_id)  # paid, and the callback is lost
 
     service.clock.set(expires_at + timedelta(minutes=2))
 
@@ -127,7 +127,7 @@ async def test_the_job_started_with_the_service_recovers_a_lost_callback(
         return await service.order_status(order_id) == "paid"
 
     await eventually(paid)
-    assert service.gateway.status_checks == [order_uid]
+    assert service.gateway.status_checks == [attempt_id]
 
 
 async def test_the_job_is_cancelled_cleanly_when_the_service_stops(tmp_path: Path) -> None:
@@ -172,12 +172,12 @@ async def test_personal_data_is_removed_on_the_first_pass_and_then_about_hourly(
 
 
 async def test_attempts_the_job_gave_up_on_are_listed_for_staff(service: Service) -> None:
-    _, order_uid, expires_at = await service.issued_qris()  # the gateway keeps it pending
+    _, attempt_id, expires_at = await service.issued_qris()  # the gateway keeps it pending
     loop: ReconciliationLoop = service.app.state.reconciliation_loop
     service.clock.set(expires_at + timedelta(minutes=2))
 
     async def checked() -> bool:
-        return service.next_check_at(order_uid) is not None
+        return service.next_check_at(attempt_id) is not None
 
     await eventually(checked)
     service.clock.set(expires_at + timedelta(hours=24))
@@ -189,7 +189,7 @@ async def test_attempts_the_job_gave_up_on_are_listed_for_staff(service: Service
     await eventually(flagged)
     listed = (await service.client.get("/api/v1/payments", headers=STAFF)).json()
     [item] = listed["needs_review"]
-    assert item["payment"]["order_uid"] == order_uid
+    assert item["payment"]["order_uid"] == attempt_id
     assert item["payment"]["status"] == "pending"
     assert item["status_checks"] == 2
     assert "after its expiry" in item["reason"]

@@ -50,7 +50,7 @@ async def test_a_forgery_padded_with_junk_is_stored_with_its_known_fields_cut_sh
     }
     assert (await fake_api.notify(forged)).status_code == 403
 
-    (entry,) = await inbox(fake_api, order_uid=uid)
+    (entry,) = await inbox(fake_api, attempt_id=uid)
     assert entry["verification"] == "rejected"
     assert not any(key.startswith("junk") for key in entry["fields"])
     assert entry["fields"]["merchantOrderId"] == uid

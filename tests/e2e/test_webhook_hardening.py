@@ -26,10 +26,10 @@ METRICS_TOKEN = "scraper-token-0123456789"
 
 
 def duitku_fields(
-    order_uid: str, amount: int, *, scheme: str = "hmac", **extra: str
+    attempt_id: str, amount: int, *, scheme: str = "hmac", **extra: str
 ) -> dict[str, str]:
     """A callback as Duitku sends it, signed with the simulator's development key."""
-    text = f"{DEV_MERCHANT_CODE}{amount}{order_uid}"
+    text = f"{DEV_MERCHANT_CODE}{amount}{attempt_id}"
     if scheme == "hmac":
         signature = hmac.new(DEV_API_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
     else:
@@ -37,7 +37,7 @@ def duitku_fields(
     fields = {
         "merchantCode": DEV_MERCHANT_CODE,
         "amount": str(amount),
-        "merchantOrderId": order_uid,
+        "merchantOrderId": attempt_id,
         "resultCode": "00",
         "reference": "DS00001REF",
         "signature": signature,
@@ -93,7 +93,7 @@ class TestForgedNotifications:
             bodies.append(response.json())
         assert all(body == bodies[0] for body in bodies)
         assert api.snapshot() == before
-        stored = await inbox(api, order_uid=uid)
+        stored = await inbox(api, attempt_id=uid)
         verdicts = sorted(entry["verification"] for entry in stored)
         assert verdicts == sorted(
             ["rejected", "rejected", "rejected", "source_not_allowed", "source_not_allowed"]
@@ -116,7 +116,7 @@ class TestForgedNotifications:
             )
         assert response.status_code == 200, response.text
         assert response.json()["outcome"] == "order_paid"
-        assert (await inbox(api, order_uid=uid))[0]["source_address"] == DUITKU_SANDBOX_ADDRESS
+        assert (await inbox(api, attempt_id=uid))[0]["source_address"] == DUITKU_SANDBOX_ADDRESS
 
 
 async def test_replays_for_a_settled_attempt_cause_no_gateway_call(fake_api: FakeStack) -> None:
@@ -184,14 +184,14 @@ class TestPersonalData:
         fake_api.gateway.pay(uid)
         fields = {**fake_api.notification(uid), "customerName": "Budi Santoso"}
         assert (await fake_api.notify(fields)).status_code == 200
-        (entry,) = await inbox(fake_api, order_uid=uid)
+        (entry,) = await inbox(fake_api, attempt_id=uid)
         assert entry["fields"]["customerName"] == "B*** S******"
         assert "Budi" not in str(fake_api.snapshot(("notification_inbox",)))
         remove = fake_api.container.remove_expired_personal_data()
         assert await remove.execute() == 0
         fake_api.clock.advance(timedelta(days=91))
         assert await remove.execute() == 1
-        (entry,) = await inbox(fake_api, order_uid=uid)
+        (entry,) = await inbox(fake_api, attempt_id=uid)
         assert entry["fields"]["customerName"] == "[removed]"
         assert entry["personal_data_removed"] is True
         assert entry["fields"]["merchantOrderId"] == uid
@@ -252,7 +252,7 @@ async def test_a_stored_notification_can_be_reprocessed_idempotently(fake_api: F
     uid = await fake_api.started_qris(order)
     first = await fake_api.notify(fake_api.notification(uid))
     assert first.json()["outcome"] == "scheduled"  # not paid yet at the gateway
-    (entry,) = await inbox(fake_api, order_uid=uid)
+    (entry,) = await inbox(fake_api, attempt_id=uid)
     fake_api.gateway.pay(uid)
     fake_api.clock.advance(timedelta(seconds=31))
     url = f"/api/v1/notifications/{entry['id']}/reprocess"

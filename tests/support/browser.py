@@ -55,8 +55,8 @@ class Kasir:
         qris: dict[str, Any] = answer.json()
         return qris
 
-    def simulator(self, action: str, order_uid: str) -> None:
-        answer = self.http.post(f"/simulator/duitku/control/transactions/{order_uid}/{action}")
+    def simulator(self, action: str, attempt_id: str) -> None:
+        answer = self.http.post(f"/simulator/duitku/control/transactions/{attempt_id}/{action}")
         assert answer.status_code == 200, answer.text
 
     def staff(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -105,7 +105,7 @@ class SequentialReferences:
         self.uids = 0
         self.tokens = 0
 
-    def new_order_uid(self) -> str:
+    def new_attempt_id(self) -> str:
         self.uids += 1
         return f"KSR-TEST-{self.uids:04d}"
 
@@ -439,12 +439,12 @@ class Kasir:
     def order(self, order_id: int) -> Order:
         return self.store.orders[order_id]
 
-    def payment(self, order_uid: str) -> Payment:
-        return self.store.payments[order_uid]
+    def payment(self, attempt_id: str) -> Payment:
+        return self.store.payments[attempt_id]
 
     def payments_of(self, order_id: int) -> list[Payment]:
         found = [p for p in self.store.payments.values() if p.order_id == order_id]
-        return sorted(found, key=lambda p: p.order_uid)
+        return sorted(found, key=lambda p: p.attempt_id)
 
     def snapshot(self) -> StoreSnapshot:
         return StoreSnapshot(

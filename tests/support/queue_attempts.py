@@ -45,10 +45,10 @@ class QueueAttempts:
         return payment
 
     async def creating(self, uid: str) -> Payment:
-        return await self.add(Payment.start_qris(order=await self.order(), order_uid=uid, now=NOW))
+        return await self.add(Payment.start_qris(order=await self.order(), attempt_id=uid, now=NOW))
 
     async def pending(self, uid: str, *, expires_at: datetime = EXPIRES) -> Payment:
-        payment = Payment.start_qris(order=await self.order(), order_uid=uid, now=NOW)
+        payment = Payment.start_qris(order=await self.order(), attempt_id=uid, now=NOW)
         payment.mark_issued(
             gateway_reference=f"REF-{uid}",
             qr_string="000201",

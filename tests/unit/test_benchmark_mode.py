@@ -44,9 +44,9 @@ def test_the_knobs_are_off_by_default_and_allowed_in_fake_mode() -> None:
     assert settings.fake_gateway_auto_pay_amount == 35_000
 
 
-def _charge(order_uid: str, amount: int = 35_000) -> QrisChargeRequest:
+def _charge(attempt_id: str, amount: int = 35_000) -> QrisChargeRequest:
     return QrisChargeRequest(
-        order_uid=order_uid,
+        attempt_id=attempt_id,
         amount=amount,
         description="Pesanan",
         customer=Customer("Budi", "budi@example.test"),

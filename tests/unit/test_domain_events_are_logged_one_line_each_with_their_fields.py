@@ -14,7 +14,7 @@ async def test_each_event_is_one_record_naming_it_with_its_fields(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="kasir.events"):
         await LoggingEventPublisher().publish(
-            [OrderPaid(order_id=7, order_uid="KSR-1"), PaymentFailed("KSR-1", 7, "expired")]
+            [OrderPaid(order_id=7, attempt_id="KSR-1"), PaymentFailed("KSR-1", 7, "expired")]
         )
 
     paid, failed = caplog.records
@@ -27,6 +27,6 @@ async def test_nothing_is_written_when_the_events_logger_is_off(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="kasir.events"):
-        await LoggingEventPublisher().publish([OrderPaid(order_id=7, order_uid="KSR-1")])
+        await LoggingEventPublisher().publish([OrderPaid(order_id=7, attempt_id="KSR-1")])
 
     assert caplog.records == []

@@ -128,7 +128,7 @@ class DuitkuPaymentGateway:
                 merchant_code=config.merchant_code,
                 payment_amount=request.amount,
                 payment_method=config.payment_method,
-                merchant_order_id=request.order_uid,
+                merchant_order_id=request.attempt_id,
                 product_details=request.description[:_MAX_PRODUCT_DETAILS],
                 email=request.customer.email,
                 customer_va_name=request.customer.name.strip()[:_MAX_VA_NAME],
@@ -136,7 +136,7 @@ class DuitkuPaymentGateway:
                 return_url=config.return_url,
                 signature=inquiry_signature(
                     config.merchant_code,
-                    request.order_uid,
+                    request.attempt_id,
                     request.amount,
                     config.api_key,
                     scheme,
@@ -146,17 +146,17 @@ class DuitkuPaymentGateway:
             )
 
         started = time.perf_counter()
-        response = await self._signed_post("inquiry", INQUIRY_PATH, body, request.order_uid)
+        response = await self._signed_post("inquiry", INQUIRY_PATH, body, request.attempt_id)
         try:
             charge = _interpret_inquiry(response, config)
         except GatewayError as error:
-            log_call("inquiry", request.order_uid, response.status_code, error, started)
+            log_call("inquiry", request.attempt_id, response.status_code, error, started)
             raise
-        log_call("inquiry", request.order_uid, response.status_code, None, started)
+        log_call("inquiry", request.attempt_id, response.status_code, None, started)
         return charge
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
-        """Duitku's account of `order_uid` (transactionStatus), retried on transient failures.
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
+        """Duitku's account of `attempt_id` (transactionStatus), retried on transient failures.
 
         00 → PAID, 01 → PENDING, 02 → FAILED (cancelled or expired); Duitku's own
         400 {"Message": "Transaction not found"} → NOT_FOUND. Permanent errors (a refused
@@ -179,12 +179,12 @@ class DuitkuPaymentGateway:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._check_status_once(order_uid)
+                return await self._check_status_once(attempt_id)
         raise AssertionError("tenacity ended without a result or an error")  # pragma: no cover
 
-    async def check_status_once(self, order_uid: str) -> GatewayStatus:
+    async def check_status_once(self, attempt_id: str) -> GatewayStatus:
         """One transactionStatus request, never retried; the caller bounds how long it waits."""
-        return await self._check_status_once(order_uid)
+        return await self._check_status_once(attempt_id)
 
     def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
         """The callback's merchantOrderId, signature and masked fields (API.md §7.2)."""
@@ -206,29 +206,31 @@ class DuitkuPaymentGateway:
         expires, and kasir's closed-QR rules apply."""
         return False
 
-    async def cancel_qris(self, order_uid: str) -> None:
+    async def cancel_qris(self, attempt_id: str) -> None:
         """Never called (`cancels_qris` is False); refuses, creating nothing."""
         raise GatewayRejected("Duitku cannot cancel a QRIS transaction")
 
-    async def _check_status_once(self, order_uid: str) -> GatewayStatus:
+    async def _check_status_once(self, attempt_id: str) -> GatewayStatus:
         config = self._config
 
         def body(scheme: SignatureScheme) -> StatusRequest:
             return StatusRequest(
                 merchant_code=config.merchant_code,
-                merchant_order_id=order_uid,
-                signature=status_signature(config.merchant_code, order_uid, config.api_key, scheme),
+                merchant_order_id=attempt_id,
+                signature=status_signature(
+                    config.merchant_code, attempt_id, config.api_key, scheme
+                ),
             )
 
         started = time.perf_counter()
-        response = await self._signed_post("transactionStatus", STATUS_PATH, body, order_uid)
+        response = await self._signed_post("transactionStatus", STATUS_PATH, body, attempt_id)
         try:
-            status = _interpret_status(response, order_uid)
+            status = _interpret_status(response, attempt_id)
         except GatewayError as error:
-            log_call("transactionStatus", order_uid, response.status_code, error, started)
+            log_call("transactionStatus", attempt_id, response.status_code, error, started)
             raise
         log_call(
-            "transactionStatus", order_uid, response.status_code, None, started, state=status.state
+            "transactionStatus", attempt_id, response.status_code, None, started, state=status.state
         )
         return status
 
@@ -305,9 +307,9 @@ def _interpret_inquiry(response: httpx.Response, config: DuitkuConfig) -> QrisCh
     )
 
 
-def _interpret_status(response: httpx.Response, order_uid: str) -> GatewayStatus:
+def _interpret_status(response: httpx.Response, attempt_id: str) -> GatewayStatus:
     if response.status_code != httpx.codes.OK:
-        return _status_error_answer(response, order_uid)
+        return _status_error_answer(response, attempt_id)
     answer = decode_json(response, StatusResponse)
     state = _STATUS_STATES.get(answer.status_code or "")
     if state is None:
@@ -318,7 +320,7 @@ def _interpret_status(response: httpx.Response, order_uid: str) -> GatewayStatus
             detail=f"statusCode {str(answer.status_code)[:10]!r}"
             + (f", statusMessage {message[:60]!r}" if message else ""),
         )
-    if answer.merchant_order_id and answer.merchant_order_id != order_uid:
+    if answer.merchant_order_id and answer.merchant_order_id != attempt_id:
         raise UnexpectedAnswer(
             "Duitku answered transactionStatus for another order",
             detail="merchantOrderId in the answer differs from the one asked",
@@ -333,14 +335,14 @@ def _interpret_status(response: httpx.Response, order_uid: str) -> GatewayStatus
                 detail=f"amount {str(answer.amount)[:30]!r}",
             ) from exc
     return GatewayStatus(
-        order_uid=order_uid,
+        attempt_id=attempt_id,
         state=state,
         amount=amount,
         gateway_reference=answer.reference or None,
     )
 
 
-def _status_error_answer(response: httpx.Response, order_uid: str) -> GatewayStatus:
+def _status_error_answer(response: httpx.Response, attempt_id: str) -> GatewayStatus:
     """NOT_FOUND for Duitku's own not-found answer; otherwise the error to raise.
 
     Permanent (GatewayRejected, never retried here): a refused signature (401) and an unknown
@@ -350,7 +352,7 @@ def _status_error_answer(response: httpx.Response, order_uid: str) -> GatewaySta
     status_code = response.status_code
     message = duitku_message(response)
     if status_code == httpx.codes.BAD_REQUEST and _is_transaction_not_found(message):
-        return GatewayStatus(order_uid, GatewayPaymentState.NOT_FOUND)
+        return GatewayStatus(attempt_id, GatewayPaymentState.NOT_FOUND)
     if status_code == httpx.codes.UNAUTHORIZED or (
         message is not None and _MERCHANT_NOT_FOUND.search(message)
     ):

@@ -41,7 +41,7 @@ def read_callback(fields: Mapping[str, str]) -> ReceivedNotification:
     what a rejected one keeps (Duitku's own field names only, bounded)."""
     masked = masked_fields(fields, PERSONAL_DATA_FIELDS)
     return ReceivedNotification(
-        order_uid=(fields.get("merchantOrderId") or "")[:MAX_STORED_ORDER_ID] or None,
+        attempt_id=(fields.get("merchantOrderId") or "")[:MAX_STORED_ORDER_ID] or None,
         signature=(fields.get("signature") or "")[:MAX_STORED_SIGNATURE] or None,
         fields=masked,
         fields_if_rejected=bounded_fields(masked, NOTIFICATION_FIELDS),
@@ -145,7 +145,7 @@ def verify_notification_fields(
     if scheme is None:
         raise NotificationRejected("Duitku notification signature does not verify")
     return PaymentNotification(
-        order_uid=callback.merchant_order_id,
+        attempt_id=callback.merchant_order_id,
         amount=amount,
         result=_RESULT_CODES.get(callback.result_code, NotificationResult.OTHER),
         result_code=callback.result_code,

@@ -24,11 +24,11 @@ class AutoPayingFakeGateway(FakePaymentGateway):
     def __repr__(self) -> str:
         return f"AutoPayingFakeGateway(merchant_code={self.merchant_code!r})"
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
-        transaction = self.transactions.get(order_uid)
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
+        transaction = self.transactions.get(attempt_id)
         if transaction is not None and transaction.state is GatewayPaymentState.PENDING:
             transaction.state = GatewayPaymentState.PAID
-        status = await super().check_status(order_uid)
+        status = await super().check_status(attempt_id)
         if status.state is GatewayPaymentState.NOT_FOUND and self.auto_pay_amount is not None:
-            return GatewayStatus(order_uid, GatewayPaymentState.PAID, self.auto_pay_amount)
+            return GatewayStatus(attempt_id, GatewayPaymentState.PAID, self.auto_pay_amount)
         return status

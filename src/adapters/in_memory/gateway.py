@@ -43,7 +43,7 @@ class NoNotificationVerifier(RuntimeError):
 
 @dataclass(slots=True)
 class FakeTransaction:
-    order_uid: str
+    attempt_id: str
     amount: int
     reference: str
     state: GatewayPaymentState = GatewayPaymentState.PENDING
@@ -89,7 +89,7 @@ class FakePaymentGateway:
         self.create_requests: list[QrisChargeRequest] = []
         self.status_checks: list[str] = []
         self.cancels = cancels
-        self.cancelled: list[str] = []  # every order_uid `cancel_qris` withdrew, in order
+        self.cancelled: list[str] = []  # every attempt_id `cancel_qris` withdrew, in order
         self._creates = 0  # numbers references; not len(create_requests), which tests may clear
         self._script = _Script()
 
@@ -116,39 +116,41 @@ class FakePaymentGateway:
         """The next one-shot status check never answers: its caller's timeout ends it."""
         self._script.status_hangs += 1
 
-    def pay(self, order_uid: str) -> None:
+    def pay(self, attempt_id: str) -> None:
         """The customer paid: the gateway now reports the transaction as paid."""
-        self.transactions[order_uid].state = GatewayPaymentState.PAID
+        self.transactions[attempt_id].state = GatewayPaymentState.PAID
 
-    def fail(self, order_uid: str) -> None:
-        self.transactions[order_uid].state = GatewayPaymentState.FAILED
+    def fail(self, attempt_id: str) -> None:
+        self.transactions[attempt_id].state = GatewayPaymentState.FAILED
 
     def notification_for(
         self,
-        order_uid: str,
+        attempt_id: str,
         *,
         result_code: str = "00",
         amount: int | None = None,
         scheme: str = "hmac",
     ) -> dict[str, str]:
-        """The form fields the gateway would POST for `order_uid`, correctly signed with
+        """The form fields the gateway would POST for `attempt_id`, correctly signed with
         `scheme` ("hmac", or Duitku's legacy "md5")."""
-        transaction = self.transactions.get(order_uid)
+        transaction = self.transactions.get(attempt_id)
         sent_amount = str(
             amount if amount is not None else transaction.amount if transaction else 0
         )
         return {
             "merchantCode": self.merchant_code,
             "amount": sent_amount,
-            "merchantOrderId": order_uid,
+            "merchantOrderId": attempt_id,
             "resultCode": result_code,
             "reference": transaction.reference if transaction else "",
-            "signature": self.sign(self.merchant_code, sent_amount, order_uid, scheme=scheme),
+            "signature": self.sign(self.merchant_code, sent_amount, attempt_id, scheme=scheme),
         }
 
-    def sign(self, merchant_code: str, amount: str, order_uid: str, *, scheme: str = "hmac") -> str:
+    def sign(
+        self, merchant_code: str, amount: str, attempt_id: str, *, scheme: str = "hmac"
+    ) -> str:
         """Duitku's callback signature: HMAC-SHA256, or legacy MD5 of the string plus key."""
-        message = f"{merchant_code}{amount}{order_uid}".encode()
+        message = f"{merchant_code}{amount}{attempt_id}".encode()
         if scheme == "md5":
             return hashlib.md5(message + self._signing_key, usedforsecurity=False).hexdigest()
         return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
@@ -161,55 +163,55 @@ class FakePaymentGateway:
         if self._script.create_errors:
             raise self._script.create_errors.pop(0)
         reference = f"{self.merchant_code}R{self.reference_prefix}{self._creates:08d}"
-        self.transactions[request.order_uid] = FakeTransaction(
-            request.order_uid, request.amount, reference
+        self.transactions[request.attempt_id] = FakeTransaction(
+            request.attempt_id, request.amount, reference
         )
         if self._script.create_timeout_after_taking:
             self._script.create_timeout_after_taking -= 1
             raise GatewayTimeout("the gateway did not answer in time")
         return QrisCharge(
             gateway_reference=reference,
-            qr_string=f"00020101021226FAKE{request.order_uid}54{len(str(request.amount)):02d}"
+            qr_string=f"00020101021226FAKE{request.attempt_id}54{len(str(request.amount)):02d}"
             f"{request.amount}5802ID6304FAKE",
             payment_url=f"https://fake-gateway.invalid/pay/{reference}",
             valid_for=self.valid_for,
         )
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
         if self.keep_history:
-            self.status_checks.append(order_uid)
+            self.status_checks.append(attempt_id)
         if self._script.status_errors:
             raise self._script.status_errors.pop(0)
-        transaction = self.transactions.get(order_uid)
+        transaction = self.transactions.get(attempt_id)
         if transaction is None:
-            return GatewayStatus(order_uid, GatewayPaymentState.NOT_FOUND)
+            return GatewayStatus(attempt_id, GatewayPaymentState.NOT_FOUND)
         return GatewayStatus(
-            order_uid, transaction.state, transaction.amount, transaction.reference
+            attempt_id, transaction.state, transaction.amount, transaction.reference
         )
 
-    async def check_status_once(self, order_uid: str) -> GatewayStatus:
+    async def check_status_once(self, attempt_id: str) -> GatewayStatus:
         if self._script.status_hangs:
             self._script.status_hangs -= 1
             if self.keep_history:
-                self.status_checks.append(order_uid)
+                self.status_checks.append(attempt_id)
             await asyncio.Event().wait()  # no answer, until the caller gives up (cancels)
-        return await self.check_status(order_uid)
+        return await self.check_status(attempt_id)
 
     @property
     def cancels_qris(self) -> bool:
         return self.cancels
 
-    async def cancel_qris(self, order_uid: str) -> None:
+    async def cancel_qris(self, attempt_id: str) -> None:
         """A pending transaction becomes failed (nothing can pay it); a paid one is refused."""
         if not self.cancels:
             raise GatewayRejected("this gateway cannot cancel a QR")
         if self._script.cancel_errors:
             raise self._script.cancel_errors.pop(0)
-        transaction = self.transactions.get(order_uid)
+        transaction = self.transactions.get(attempt_id)
         if transaction is None or transaction.state is not GatewayPaymentState.PENDING:
             raise GatewayRejected("only a pending transaction can be cancelled")
         transaction.state = GatewayPaymentState.FAILED
-        self.cancelled.append(order_uid)
+        self.cancelled.append(attempt_id)
 
     def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
         """Delegated, like verification: the fake knows no field names of its own."""

@@ -18,7 +18,7 @@ def list_orders(
 ) -> list[Order]:
     """The orders matching `where`, by (placed_at, id) descending, at most `limit`.
 
-    `payments` holds the attempts by order_uid: an order's paying attempt is the one its
+    `payments` holds the attempts by attempt_id: an order's paying attempt is the one its
     `paid_by_attempt` names; `shifts` the drawer shifts by id (a cash payment's `shift_id`).
     """
 

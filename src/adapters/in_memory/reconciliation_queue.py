@@ -29,8 +29,8 @@ class InMemoryReconciliationQueue:
     def bookkeeping(self) -> dict[str, Bookkeeping]:
         return self._store.bookkeeping
 
-    def _of(self, order_uid: str) -> Bookkeeping:
-        return self.bookkeeping.setdefault(order_uid, Bookkeeping())
+    def _of(self, attempt_id: str) -> Bookkeeping:
+        return self.bookkeeping.setdefault(attempt_id, Bookkeeping())
 
     async def claim_due(
         self,
@@ -45,16 +45,16 @@ class InMemoryReconciliationQueue:
         due = [
             payment
             for payment in self._store.payments.values()
-            if _is_due(payment, self._of(payment.order_uid), now, creating_before, expired_before)
+            if _is_due(payment, self._of(payment.attempt_id), now, creating_before, expired_before)
         ]
-        due.sort(key=lambda payment: (payment.created_at, payment.order_uid))
+        due.sort(key=lambda payment: (payment.created_at, payment.attempt_id))
         claimed: list[ScheduledCheck] = []
         for payment in due[: max(0, limit)]:
-            entry = self._of(payment.order_uid)
+            entry = self._of(payment.attempt_id)
             entry.lease_owner, entry.lease_until = owner, lease_until
             claimed.append(
                 ScheduledCheck(
-                    order_uid=payment.order_uid,
+                    attempt_id=payment.attempt_id,
                     status=payment.status,
                     created_at=payment.created_at,
                     expires_at=payment.expires_at,
@@ -68,7 +68,7 @@ class InMemoryReconciliationQueue:
 
     async def record(
         self,
-        order_uid: str,
+        attempt_id: str,
         *,
         owner: str,
         next_check_at: datetime | None,
@@ -78,7 +78,7 @@ class InMemoryReconciliationQueue:
         claimed_at: datetime,
         rejected: bool = False,
     ) -> bool:
-        entry = self.bookkeeping.get(order_uid)
+        entry = self.bookkeeping.get(attempt_id)
         if entry is None or entry.lease_owner != owner:
             return False
         entry.lease_owner = entry.lease_until = None
@@ -97,13 +97,13 @@ class InMemoryReconciliationQueue:
         return True
 
     async def request_check(
-        self, order_uid: str, *, now: datetime, min_interval: timedelta
+        self, attempt_id: str, *, now: datetime, min_interval: timedelta
     ) -> datetime | None:
-        payment = self._store.payments.get(order_uid)
-        if payment is None or not _is_schedulable(payment, self._of(order_uid)):
+        payment = self._store.payments.get(attempt_id)
+        if payment is None or not _is_schedulable(payment, self._of(attempt_id)):
             return None
-        entry = self._of(order_uid)
-        last = self._store.status_checked_at.get(order_uid)
+        entry = self._of(attempt_id)
+        last = self._store.status_checked_at.get(attempt_id)
         due = now if last is None else max(now, last + min_interval)
         entry.next_check_at = due
         return due
@@ -112,7 +112,7 @@ class InMemoryReconciliationQueue:
         times = [
             entry.next_check_at
             for payment in self._store.payments.values()
-            if (entry := self.bookkeeping.get(payment.order_uid)) is not None
+            if (entry := self.bookkeeping.get(payment.attempt_id)) is not None
             and entry.next_check_at is not None
             and payment.method is PaymentMethod.QRIS
             and payment.status is not PaymentStatus.SUCCEEDED
@@ -132,7 +132,7 @@ class InMemoryReconciliationQueue:
                 check_count=entry.check_count,
             )
             for payment in self._store.payments.values()
-            if (entry := self.bookkeeping.get(payment.order_uid)) is not None
+            if (entry := self.bookkeeping.get(payment.attempt_id)) is not None
             and entry.review_required_at is not None
             and entry.review_resolved_at is None
             and payment.status is not PaymentStatus.SUCCEEDED

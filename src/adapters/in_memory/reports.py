@@ -61,7 +61,7 @@ class InMemoryReportQueries:
             for p in payments
             if p.refund_required_at is not None
             and _within(p.refund_resolved_at, start, end)
-            and p.order_uid not in with_request
+            and p.attempt_id not in with_request
         ]
         by_method: dict[PaymentMethod, MoneyTotals] = {}
         for method in PaymentMethod:

@@ -171,7 +171,7 @@ class InMemoryPaymentRepository:
 
     def _check_unique(self, payment: Payment) -> None:
         for other in self._visible().values():
-            if other.order_uid == payment.order_uid:
+            if other.attempt_id == payment.attempt_id:
                 continue
             if payment.gateway_reference and other.gateway_reference == payment.gateway_reference:
                 raise ConcurrentUpdate(f"gateway reference {payment.gateway_reference} is taken")
@@ -186,25 +186,25 @@ class InMemoryPaymentRepository:
 
     async def add(self, payment: Payment) -> None:
         _writable(self._read_only)
-        if payment.order_uid in self._visible():
-            raise ConcurrentUpdate(f"order_uid {payment.order_uid} is taken")
+        if payment.attempt_id in self._visible():
+            raise ConcurrentUpdate(f"order_uid {payment.attempt_id} is taken")
         if await self._orders.get(payment.order_id) is None:
             raise ConcurrentUpdate(f"order {payment.order_id} does not exist")
         self._check_unique(payment)
-        self.staged[payment.order_uid] = detached(payment)
+        self.staged[payment.attempt_id] = detached(payment)
 
-    async def get(self, order_uid: str, *, for_update: bool = False) -> Payment | None:
-        found = self._visible().get(order_uid)
+    async def get(self, attempt_id: str, *, for_update: bool = False) -> Payment | None:
+        found = self._visible().get(attempt_id)
         if found and for_update:
             self._locks.payment_of(found.order_id)
         return detached(found) if found else None
 
-    async def lock_with_order(self, order_uid: str) -> tuple[Order, Payment] | None:
-        seen = self._visible().get(order_uid)
+    async def lock_with_order(self, attempt_id: str) -> tuple[Order, Payment] | None:
+        seen = self._visible().get(attempt_id)
         if seen is None:
             return None
         order = await self._orders.get(seen.order_id, for_update=True)
-        payment = await self.get(order_uid, for_update=True)
+        payment = await self.get(attempt_id, for_update=True)
         if order is None or payment is None:
             return None
         return order, payment
@@ -215,13 +215,13 @@ class InMemoryPaymentRepository:
 
     async def update(self, payment: Payment) -> None:
         _writable(self._read_only)
-        current = self._visible().get(payment.order_uid)
+        current = self._visible().get(payment.attempt_id)
         if current is None or current.version != payment.version:
-            raise ConcurrentUpdate(f"payment {payment.order_uid} changed since it was read")
+            raise ConcurrentUpdate(f"payment {payment.attempt_id} changed since it was read")
         self._locks.payment_of(payment.order_id)
         self._check_unique(payment)
         payment.version += 1
-        self.staged[payment.order_uid] = detached(payment)
+        self.staged[payment.attempt_id] = detached(payment)
 
     async def list_for_order(self, order_id: int) -> list[Payment]:
         found = [p for p in self._visible().values() if p.order_id == order_id]
@@ -256,38 +256,38 @@ class InMemoryPaymentRepository:
         return [detached(p) for p in found[:limit]]
 
     async def claim_status_check(
-        self, order_uid: str, *, now: datetime, min_interval: timedelta
+        self, attempt_id: str, *, now: datetime, min_interval: timedelta
     ) -> bool:
         _writable(self._read_only)
-        attempt = self._visible().get(order_uid)
+        attempt = self._visible().get(attempt_id)
         if attempt is None:
             return False
         self._locks.payment_of(attempt.order_id)  # an UPDATE of the row, as in SQL
-        last = self.staged_checks.get(order_uid) or self._store.status_checked_at.get(order_uid)
+        last = self.staged_checks.get(attempt_id) or self._store.status_checked_at.get(attempt_id)
         if last is not None and now - last < min_interval:
             return False
-        self.staged_checks[order_uid] = now
+        self.staged_checks[attempt_id] = now
         return True
 
-    def _bookkeeping(self, order_uid: str) -> Bookkeeping:
+    def _bookkeeping(self, attempt_id: str) -> Bookkeeping:
         """The attempt's bookkeeping as this transaction sees it (committed + staged)."""
-        seen = detached(self._store.bookkeeping.get(order_uid) or Bookkeeping())
-        for name, value in self.staged_bookkeeping.get(order_uid, {}).items():
+        seen = detached(self._store.bookkeeping.get(attempt_id) or Bookkeeping())
+        for name, value in self.staged_bookkeeping.get(attempt_id, {}).items():
             setattr(seen, name, value)
         return seen
 
-    def _stage_bookkeeping(self, order_uid: str, **changes: object) -> None:
+    def _stage_bookkeeping(self, attempt_id: str, **changes: object) -> None:
         # Only the columns written are staged, so a lease the queue takes meanwhile survives.
-        self.staged_bookkeeping.setdefault(order_uid, {}).update(changes)
+        self.staged_bookkeeping.setdefault(attempt_id, {}).update(changes)
 
     async def flag_for_review(
-        self, order_uid: str, *, reason: str, now: datetime, next_check_at: datetime | None
+        self, attempt_id: str, *, reason: str, now: datetime, next_check_at: datetime | None
     ) -> None:
         _writable(self._read_only)
-        if order_uid not in self._visible():
+        if attempt_id not in self._visible():
             return
         self._stage_bookkeeping(
-            order_uid,
+            attempt_id,
             review_required_at=now,
             review_reason=reason,
             review_resolved_at=None,
@@ -296,12 +296,12 @@ class InMemoryPaymentRepository:
             next_check_at=next_check_at,
         )
 
-    async def resolve_review(self, order_uid: str, *, by: str, note: str, now: datetime) -> bool:
+    async def resolve_review(self, attempt_id: str, *, by: str, note: str, now: datetime) -> bool:
         _writable(self._read_only)
-        if order_uid not in self._visible() or not self._bookkeeping(order_uid).review_open:
+        if attempt_id not in self._visible() or not self._bookkeeping(attempt_id).review_open:
             return False
         self._stage_bookkeeping(
-            order_uid,
+            attempt_id,
             review_resolved_at=now,
             review_resolved_by=by,
             review_note=note,
@@ -344,11 +344,13 @@ class InMemoryNotificationInbox:
         self.staged[entry.key] = detached(entry)
 
     async def store_claiming_status_check(
-        self, entry: InboxEntry, *, order_uid: str, now: datetime, min_interval: timedelta
+        self, entry: InboxEntry, *, attempt_id: str, now: datetime, min_interval: timedelta
     ) -> bool:
         if self._payments is None:
             raise RuntimeError("this inbox was made without the payments it claims checks of")
-        won = await self._payments.claim_status_check(order_uid, now=now, min_interval=min_interval)
+        won = await self._payments.claim_status_check(
+            attempt_id, now=now, min_interval=min_interval
+        )
         if won:
             entry.outcome = entry.processed_at = None
         if entry.id is None:
@@ -405,7 +407,7 @@ class InMemoryNotificationInbox:
 
 def _matches(entry: InboxEntry, where: InboxFilter) -> bool:
     return (
-        (where.order_uid is None or entry.order_uid == where.order_uid)
+        (where.attempt_id is None or entry.attempt_id == where.attempt_id)
         and (where.outcome is None or entry.outcome == where.outcome)
         and (where.verification is None or entry.verification is where.verification)
         and (where.needs_review is None or entry.needs_review is where.needs_review)

@@ -180,8 +180,8 @@ class InMemoryUnitOfWork:
         self.outbox.commit()
         for table in self._staff_tables():
             table.apply()
-        for order_uid, changes in self.payments.staged_bookkeeping.items():
-            entry = self._store.bookkeeping.setdefault(order_uid, Bookkeeping())
+        for attempt_id, changes in self.payments.staged_bookkeeping.items():
+            entry = self._store.bookkeeping.setdefault(attempt_id, Bookkeeping())
             for name, value in changes.items():
                 setattr(entry, name, value)
         staged = self._new_events.collect_new_events()

@@ -102,7 +102,7 @@ class MidtransPaymentGateway:
         body = ChargeRequest(
             payment_type="qris",
             transaction_details=TransactionDetails(
-                order_id=request.order_uid, gross_amount=request.amount
+                order_id=request.attempt_id, gross_amount=request.amount
             ),
             qris=QrisOptions(acquirer=config.acquirer),
             custom_expiry=CustomExpiry(expiry_duration=config.expiry_minutes),
@@ -115,18 +115,18 @@ class MidtransPaymentGateway:
         started = time.perf_counter()
         response = await self._call(
             "charge",
-            request.order_uid,
+            request.attempt_id,
             "POST",
             CHARGE_PATH,
             body=body,
             headers={NOTIFICATION_HEADER: config.notification_url},
         )
         return self._logged(
-            "charge", request.order_uid, response, _interpret_charge, config, started
+            "charge", request.attempt_id, response, _interpret_charge, config, started
         )
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
-        """Midtrans's account of `order_uid`, retried on transient failures.
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
+        """Midtrans's account of `attempt_id`, retried on transient failures.
 
         settlement → PAID (fraud `challenge` keeps it PENDING, `deny` FAILED), pending →
         PENDING, deny/cancel/expire/failure → FAILED, Midtrans's own 404 → NOT_FOUND. A
@@ -145,18 +145,18 @@ class MidtransPaymentGateway:
         )
         async for attempt in retrying:
             with attempt:
-                return await self.check_status_once(order_uid)
+                return await self.check_status_once(attempt_id)
         raise AssertionError("tenacity ended without a result or an error")  # pragma: no cover
 
-    async def check_status_once(self, order_uid: str) -> GatewayStatus:
+    async def check_status_once(self, attempt_id: str) -> GatewayStatus:
         """One GET /v2/{order_id}/status, never retried; the caller bounds the wait."""
         started = time.perf_counter()
         response = await self._call(
-            "status", order_uid, "GET", f"v2/{quote(order_uid, safe='')}/status"
+            "status", attempt_id, "GET", f"v2/{quote(attempt_id, safe='')}/status"
         )
-        return self._logged("status", order_uid, response, _interpret_status, order_uid, started)
+        return self._logged("status", attempt_id, response, _interpret_status, attempt_id, started)
 
-    async def cancel_qris(self, order_uid: str) -> None:
+    async def cancel_qris(self, attempt_id: str) -> None:
         """POST /v2/{order_id}/cancel: a pending QR can no longer be paid.
 
         Done when Midtrans answers `cancel`, or 404 (it never had the transaction: nothing
@@ -165,9 +165,9 @@ class MidtransPaymentGateway:
         """
         started = time.perf_counter()
         response = await self._call(
-            "cancel", order_uid, "POST", f"v2/{quote(order_uid, safe='')}/cancel"
+            "cancel", attempt_id, "POST", f"v2/{quote(attempt_id, safe='')}/cancel"
         )
-        self._logged("cancel", order_uid, response, _interpret_cancel, order_uid, started)
+        self._logged("cancel", attempt_id, response, _interpret_cancel, attempt_id, started)
 
     def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
         return self._notifications.read_notification(fields)
@@ -178,7 +178,7 @@ class MidtransPaymentGateway:
     async def _call(
         self,
         operation: str,
-        order_uid: str,
+        attempt_id: str,
         method: Literal["GET", "POST"],
         path: str,
         *,
@@ -197,13 +197,13 @@ class MidtransPaymentGateway:
                 headers=headers,
             )
         except GatewayError as error:
-            _log(operation, order_uid, None, error, started)
+            _log(operation, attempt_id, None, error, started)
             raise
 
     @staticmethod
     def _logged(
         operation: str,
-        order_uid: str,
+        attempt_id: str,
         response: httpx.Response,
         interpret: Callable[[httpx.Response, _A], _T],
         argument: _A,
@@ -212,9 +212,9 @@ class MidtransPaymentGateway:
         try:
             result = interpret(response, argument)
         except GatewayError as error:
-            _log(operation, order_uid, response.status_code, error, started)
+            _log(operation, attempt_id, response.status_code, error, started)
             raise
-        _log(operation, order_uid, response.status_code, None, started)
+        _log(operation, attempt_id, response.status_code, None, started)
         return result
 
 
@@ -250,7 +250,7 @@ def _interpret_charge(response: httpx.Response, config: MidtransConfig) -> QrisC
     )
 
 
-def _interpret_status(response: httpx.Response, order_uid: str) -> GatewayStatus:
+def _interpret_status(response: httpx.Response, attempt_id: str) -> GatewayStatus:
     answer = read_answer(response)
     code = answer_code(response, answer)
     if answer is None or response.status_code >= 500 or code >= 500:
@@ -262,7 +262,7 @@ def _interpret_status(response: httpx.Response, order_uid: str) -> GatewayStatus
             detail=detail_of(response, answer),
         )
     if code == httpx.codes.NOT_FOUND and answer.transaction_status is None:
-        return GatewayStatus(order_uid, GatewayPaymentState.NOT_FOUND)
+        return GatewayStatus(attempt_id, GatewayPaymentState.NOT_FOUND)
     # A known transaction's body code follows its status ("407" expired, "202" denied):
     # the transaction_status decides then, not the code.
     if response.status_code >= 300 or answer.transaction_status is None:
@@ -270,7 +270,7 @@ def _interpret_status(response: httpx.Response, order_uid: str) -> GatewayStatus
             f"Midtrans refused the status request (status {code})",
             detail=detail_of(response, answer),
         )
-    if answer.order_id and answer.order_id != order_uid:
+    if answer.order_id and answer.order_id != attempt_id:
         raise UnreadableAnswer(
             "Midtrans answered the status request for another order",
             detail="order_id in the answer differs from the one asked",
@@ -293,14 +293,14 @@ def _interpret_status(response: httpx.Response, order_uid: str) -> GatewayStatus
                 detail=f"gross_amount {answer.gross_amount[:30]!r}",
             ) from exc
     return GatewayStatus(
-        order_uid=order_uid,
+        attempt_id=attempt_id,
         state=state,
         amount=amount,
         gateway_reference=answer.transaction_id or None,
     )
 
 
-def _interpret_cancel(response: httpx.Response, order_uid: str) -> None:
+def _interpret_cancel(response: httpx.Response, attempt_id: str) -> None:
     answer = read_answer(response)
     code = answer_code(response, answer)
     if answer is not None and code == httpx.codes.NOT_FOUND:
@@ -309,11 +309,11 @@ def _interpret_cancel(response: httpx.Response, order_uid: str) -> None:
         return
     if answer is not None and 400 <= code < 500:
         raise GatewayRejected(
-            f"Midtrans refused to cancel {order_uid[:64]!r} (status {code})",
+            f"Midtrans refused to cancel {attempt_id[:64]!r} (status {code})",
             detail=detail_of(response, answer),
         )
     raise GatewayUnavailable(
-        f"Midtrans did not cancel {order_uid[:64]!r} (HTTP {response.status_code})",
+        f"Midtrans did not cancel {attempt_id[:64]!r} (HTTP {response.status_code})",
         detail=detail_of(response, answer),
     )
 
@@ -326,7 +326,7 @@ def _is_transient(error: BaseException) -> bool:
 
 def _log(
     operation: str,
-    order_uid: str,
+    attempt_id: str,
     http_status: int | None,
     error: Exception | None,
     started: float,
@@ -338,7 +338,7 @@ def _log(
         logging.INFO if error is None else logging.WARNING,
         "midtrans %s order=%r http_status=%s outcome=%s duration_ms=%.1f%s",
         operation,
-        order_uid[:64],
+        attempt_id[:64],
         http_status if http_status is not None else "-",
         outcome,
         (time.perf_counter() - started) * 1000,

@@ -57,7 +57,7 @@ class MidtransNotificationVerifier:
         """The order_id and signature_key it names and its fields, before verification."""
         masked = masked_fields(fields, PERSONAL_DATA_FIELDS)
         return ReceivedNotification(
-            order_uid=(fields.get("order_id") or "")[:MAX_STORED_ORDER_ID] or None,
+            attempt_id=(fields.get("order_id") or "")[:MAX_STORED_ORDER_ID] or None,
             signature=(fields.get("signature_key") or "")[:MAX_STORED_SIGNATURE] or None,
             fields=masked,
             fields_if_rejected=bounded_fields(masked, NOTIFICATION_FIELDS),
@@ -97,7 +97,7 @@ class MidtransNotificationVerifier:
             )
             raise NotificationRejected("Midtrans notification signature does not verify")
         return PaymentNotification(
-            order_uid=body.order_id,
+            attempt_id=body.order_id,
             amount=amount,
             result=notification_result(body.transaction_status, body.fraud_status),
             result_code=body.transaction_status[:32],

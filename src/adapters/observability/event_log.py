@@ -8,14 +8,22 @@ from domain.events import DomainEvent
 
 logger = logging.getLogger("kasir.events")
 
+# Log field names are visible (queries, dashboards, alerts): an event's `attempt_id` is
+# logged under the attempt's outside name, as before.
+_LOGGED_AS = {"attempt_id": "order_uid"}
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+_FIELD_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
 
 
-def _field_names(kind: type[DomainEvent]) -> tuple[str, ...]:
+def _field_names(kind: type[DomainEvent]) -> tuple[tuple[str, str], ...]:
+    """Each field's attribute name and the name it is logged under."""
     names = _FIELD_NAMES.get(kind)
     if names is None:
-        names = _FIELD_NAMES[kind] = tuple(field.name for field in dataclasses.fields(kind))
+        names = _FIELD_NAMES[kind] = tuple(
+            (field.name, _LOGGED_AS.get(field.name, field.name))
+            for field in dataclasses.fields(kind)
+        )
     return names
 
 
@@ -46,6 +54,6 @@ class LoggingEventPublisher:
             return
         for event in events:
             kind: type[DomainEvent] = type(event)
-            fields = {name: getattr(event, name) for name in _field_names(kind)}
+            fields = {logged: getattr(event, name) for name, logged in _field_names(kind)}
             name = kind.__name__
             logger.info("%s %s", name, _Fields(fields), extra={"event": name, "fields": fields})

@@ -1,4 +1,4 @@
-"""Prometheus metrics: callbacks by outcome and signature scheme, payment state changes,
+"""Prometheus metrics: notifications by outcome and signature scheme, payment state changes,
 gateway latency and errors, payments handed to staff by reason.
 
 prometheus-client is the maintained reference client. Metrics live in its default registry, so
@@ -116,13 +116,13 @@ class InstrumentedGateway:
         with _Timed("create_qris"):
             return await self._inner.create_qris(request)
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
         with _Timed("check_status"):
-            return await self._inner.check_status(order_uid)
+            return await self._inner.check_status(attempt_id)
 
-    async def check_status_once(self, order_uid: str) -> GatewayStatus:
+    async def check_status_once(self, attempt_id: str) -> GatewayStatus:
         with _Timed("check_status"):
-            return await self._inner.check_status_once(order_uid)
+            return await self._inner.check_status_once(attempt_id)
 
     def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
         return self._inner.read_notification(fields)
@@ -136,9 +136,9 @@ class InstrumentedGateway:
     def cancels_qris(self) -> bool:
         return self._inner.cancels_qris
 
-    async def cancel_qris(self, order_uid: str) -> None:
+    async def cancel_qris(self, attempt_id: str) -> None:
         with _Timed("cancel_qris"):
-            await self._inner.cancel_qris(order_uid)
+            await self._inner.cancel_qris(attempt_id)
 
 
 class CountingEventPublisher:

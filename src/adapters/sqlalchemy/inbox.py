@@ -89,8 +89,8 @@ _DELETE_REJECTED = delete(inbox).where(
 
 def _conditions(where: InboxFilter) -> builtins.list[ColumnElement[bool]]:
     conditions: builtins.list[ColumnElement[bool]] = []
-    if where.order_uid is not None:
-        conditions.append(inbox.c.order_uid == where.order_uid)
+    if where.attempt_id is not None:
+        conditions.append(inbox.c.order_uid == where.attempt_id)
     if where.outcome is not None:
         conditions.append(inbox.c.outcome == where.outcome)
     if where.verification is not None:
@@ -114,9 +114,9 @@ class SqlAlchemyNotificationInbox(SqlAlchemyRepository):
         entry.id = result.scalar_one()
 
     async def store_claiming_status_check(
-        self, entry: InboxEntry, *, order_uid: str, now: datetime, min_interval: timedelta
+        self, entry: InboxEntry, *, attempt_id: str, now: datetime, min_interval: timedelta
     ) -> bool:
-        claim = claim_params(order_uid, now, min_interval)
+        claim = claim_params(attempt_id, now, min_interval)
         if entry.id is None and self._dialect == "postgresql":
             params = {_V + name: value for name, value in mappers.inbox_entry_values(entry).items()}
             row = (await self._write(_INSERT_CLAIMING, {**params, **claim}, "inbox entry")).one()

@@ -97,8 +97,10 @@ _ORDER_MUTABLE = (
 )
 ORDER_COLUMNS = ("id", "status", "version", *_ORDER_FIELDS)
 ORDER_CHANGES = _ORDER_MUTABLE  # the keys of `order_changes`
-# Order attributes whose column keeps an older, shorter name.
-_ORDER_ATTRIBUTE = {"paid_by": "paid_by_attempt"}
+# Attributes whose column has another name: an attempt's id is attempt_id in code and
+# order_uid in the database (and on the wire); an order's paying attempt keeps the
+# older, shorter column name paid_by.
+_ATTRIBUTE = {"order_uid": "attempt_id", "paid_by": "paid_by_attempt"}
 ORDER_LINE_COLUMNS = ("order_id", "position", "menu_item_id", "name", "unit_price", "quantity")
 # An order read by id carries its lines as a JSON array of these arrays, under this label.
 ORDER_LINE_JSON = ("position", "menu_item_id", "name", "unit_price", "quantity")
@@ -131,7 +133,7 @@ def order_from_rows(row: Row, line_rows: Iterable[Row]) -> Order:
         lines=lines,
         status=OrderStatus(row["status"]),
         version=row["version"],
-        **{_ORDER_ATTRIBUTE.get(name, name): row[name] for name in _ORDER_FIELDS},
+        **{_ATTRIBUTE.get(name, name): row[name] for name in _ORDER_FIELDS},
     )
 
 
@@ -145,7 +147,7 @@ def order_from_row_with_lines(row: Row) -> Order:
 
 def order_values(order: Order) -> dict[str, Any]:
     """Column values of a new order row (without its id, which the database assigns)."""
-    values = {name: getattr(order, _ORDER_ATTRIBUTE.get(name, name)) for name in _ORDER_FIELDS}
+    values = {name: getattr(order, _ATTRIBUTE.get(name, name)) for name in _ORDER_FIELDS}
     values.update(status=order.status.value, total=order.total, version=order.version)
     return values
 
@@ -166,7 +168,7 @@ def order_line_values(order_id: int, order: Order) -> list[dict[str, Any]]:
 
 def order_changes(order: Order) -> dict[str, Any]:
     """What an order update writes; the lines and the placing details never change."""
-    values = {name: getattr(order, _ORDER_ATTRIBUTE.get(name, name)) for name in _ORDER_MUTABLE}
+    values = {name: getattr(order, _ATTRIBUTE.get(name, name)) for name in _ORDER_MUTABLE}
     values["status"] = order.status.value
     return values
 
@@ -177,7 +179,7 @@ def payment_from_row(row: Row) -> Payment:
         status=PaymentStatus(row["status"]),
         closed_reason=ClosedReason(row["closed_reason"]) if row["closed_reason"] else None,
         version=row["version"],
-        **{name: row[name] for name in _PAYMENT_FIELDS},
+        **{_ATTRIBUTE.get(name, name): row[name] for name in _PAYMENT_FIELDS},
     )
 
 
@@ -191,7 +193,7 @@ def prefixed_payment_from_row(row: Row) -> Payment | None:
 
 def payment_values(payment: Payment) -> dict[str, Any]:
     """Column values of a new payment row (the lease columns keep their defaults)."""
-    values = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
+    values = {name: getattr(payment, _ATTRIBUTE.get(name, name)) for name in _PAYMENT_FIELDS}
     values.update(
         method=payment.method.value,
         status=payment.status.value,
@@ -203,7 +205,7 @@ def payment_values(payment: Payment) -> dict[str, Any]:
 
 def payment_changes(payment: Payment) -> dict[str, Any]:
     """What a payment update writes: its state, never its key, order, method or amount."""
-    values = {name: getattr(payment, name) for name in _PAYMENT_MUTABLE}
+    values = {name: getattr(payment, _ATTRIBUTE.get(name, name)) for name in _PAYMENT_MUTABLE}
     values["status"] = payment.status.value
     values["closed_reason"] = _closed_reason(payment)
     return values
@@ -218,13 +220,16 @@ def inbox_entry_from_row(row: Row) -> InboxEntry:
         id=row["id"],
         fields=dict(row["fields"]),
         verification=Verification(row["verification"]),
-        **{name: row[name] for name in (*_INBOX_RECEIVED, *_INBOX_MUTABLE)},
+        **{_ATTRIBUTE.get(name, name): row[name] for name in (*_INBOX_RECEIVED, *_INBOX_MUTABLE)},
     )
 
 
 def inbox_entry_values(entry: InboxEntry) -> dict[str, Any]:
     """Column values of a new inbox row (without its id)."""
-    values = {name: getattr(entry, name) for name in (*_INBOX_RECEIVED, *_INBOX_MUTABLE)}
+    values = {
+        name: getattr(entry, _ATTRIBUTE.get(name, name))
+        for name in (*_INBOX_RECEIVED, *_INBOX_MUTABLE)
+    }
     values.update(fields=dict(entry.fields), verification=entry.verification.value)
     return values
 
@@ -232,6 +237,6 @@ def inbox_entry_values(entry: InboxEntry) -> dict[str, Any]:
 def inbox_entry_changes(entry: InboxEntry) -> dict[str, Any]:
     """What an inbox update writes: the verification, processing and review, never the
     notification as received."""
-    values = {name: getattr(entry, name) for name in _INBOX_MUTABLE}
+    values = {name: getattr(entry, _ATTRIBUTE.get(name, name)) for name in _INBOX_MUTABLE}
     values["verification"] = entry.verification.value
     return values

@@ -176,7 +176,7 @@ class SqlAlchemyReconciliationQueue:
             await uow.commit()
         return [
             ScheduledCheck(
-                order_uid=row.order_uid,
+                attempt_id=row.order_uid,
                 status=PaymentStatus(row.status),
                 created_at=row.created_at,
                 expires_at=row.expires_at,
@@ -190,7 +190,7 @@ class SqlAlchemyReconciliationQueue:
 
     async def record(
         self,
-        order_uid: str,
+        attempt_id: str,
         *,
         owner: str,
         next_check_at: datetime | None,
@@ -229,7 +229,7 @@ class SqlAlchemyReconciliationQueue:
             result = await _Statements(uow.session).write(
                 statement,
                 {
-                    "key_uid": order_uid,
+                    "key_uid": attempt_id,
                     "owner": owner,
                     "claimed_at": claimed_at,
                     "next": next_check_at,
@@ -239,11 +239,13 @@ class SqlAlchemyReconciliationQueue:
         return cast(CursorResult[Any], result).rowcount == 1
 
     async def request_check(
-        self, order_uid: str, *, now: datetime, min_interval: timedelta
+        self, attempt_id: str, *, now: datetime, min_interval: timedelta
     ) -> datetime | None:
         async with self._uow() as uow:
             statements = _Statements(uow.session)
-            row = (await statements.read(_SELECT_TO_SCHEDULE, {"key_uid": order_uid})).one_or_none()
+            row = (
+                await statements.read(_SELECT_TO_SCHEDULE, {"key_uid": attempt_id})
+            ).one_or_none()
             if row is None:
                 return None
             last = row.status_checked_at

@@ -257,9 +257,9 @@ _RESOLVE_REVIEW = (
 )
 
 
-def claim_params(order_uid: str, now: datetime, min_interval: timedelta) -> dict[str, Any]:
+def claim_params(attempt_id: str, now: datetime, min_interval: timedelta) -> dict[str, Any]:
     """The parameters of CLAIM_STATUS_CHECK (also run by the inbox, with the entry it stores)."""
-    return {"key_uid": order_uid, "checked_before": now - min_interval, "now": now}
+    return {"key_uid": attempt_id, "checked_before": now - min_interval, "now": now}
 
 
 def insert_unless_conflict(dialect: str, table: Table) -> Insert:
@@ -408,7 +408,7 @@ class SqlAlchemyOrderRepository(SqlAlchemyRepository):
 
 
 class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
-    """Payment attempts by order_uid.
+    """Payment attempts by attempt_id (the order_uid column).
 
     Remembers the status each attempt had when this transaction read it, so that `update`
     only applies when both the version and the status are still the ones that were read.
@@ -420,7 +420,7 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
 
     def _loaded(self, row: mappers.Row) -> Payment:
         payment = mappers.payment_from_row(row)
-        self._status_read[payment.order_uid] = payment.status.value
+        self._status_read[payment.attempt_id] = payment.status.value
         return payment
 
     async def add(self, payment: Payment) -> None:
@@ -428,21 +428,21 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
             statement = _INSERT_PAYMENT[self._dialect]
         except KeyError:
             raise NotImplementedError(f"unsupported database {self._dialect}") from None
-        what = f"payment {payment.order_uid}"
+        what = f"payment {payment.attempt_id}"
         result = await self._write(statement, mappers.payment_values(payment), what)
         if result.first() is None:
             # ON CONFLICT DO NOTHING skipped it: the order_uid or gateway reference is taken, or
             # the order already has an open QRIS attempt.
             raise ConcurrentUpdate(f"{what} conflicts with a stored attempt")
-        self._status_read[payment.order_uid] = payment.status.value
+        self._status_read[payment.attempt_id] = payment.status.value
 
-    async def get(self, order_uid: str, *, for_update: bool = False) -> Payment | None:
+    async def get(self, attempt_id: str, *, for_update: bool = False) -> Payment | None:
         statement = _SELECT_PAYMENT_FOR_UPDATE if for_update else _SELECT_PAYMENT
-        row = (await self._run(statement, {"key_uid": order_uid})).first()
+        row = (await self._run(statement, {"key_uid": attempt_id})).first()
         return self._loaded(row._mapping) if row else None
 
-    async def lock_with_order(self, order_uid: str) -> tuple[Order, Payment] | None:
-        rows = (await self._run(_SELECT_LOCKED_WITH_ORDER, {"key_uid": order_uid})).all()
+    async def lock_with_order(self, attempt_id: str) -> tuple[Order, Payment] | None:
+        rows = (await self._run(_SELECT_LOCKED_WITH_ORDER, {"key_uid": attempt_id})).all()
         if not rows:
             return None
         first = rows[0]._mapping
@@ -456,7 +456,7 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
         return mappers.order_from_rows(order_row, lines), payment
 
     async def update_with_order(self, payment: Payment, order: Order) -> None:
-        status_read = self._status_read.get(payment.order_uid)
+        status_read = self._status_read.get(payment.attempt_id)
         if self._dialect != "postgresql" or status_read is None:
             await self.update(payment)
             await SqlAlchemyOrderRepository(self._session).update(order)
@@ -464,7 +464,7 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
         params = {
             **{_P + name: value for name, value in mappers.payment_changes(payment).items()},
             **{_O + name: value for name, value in mappers.order_changes(order).items()},
-            "p_key_uid": payment.order_uid,
+            "p_key_uid": payment.attempt_id,
             "p_read_version": payment.version,
             "p_read_status": status_read,
             "o_key_id": order.key,
@@ -472,27 +472,27 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
         }
         row = (await self._write(_UPDATE_WITH_ORDER, params, "payment")).first()
         if row is None:
-            raise ConcurrentUpdate(f"payment {payment.order_uid} changed since it was read")
+            raise ConcurrentUpdate(f"payment {payment.attempt_id} changed since it was read")
         if row[0] != 1:
             raise ConcurrentUpdate(f"order {order.key} changed since it was read")
         payment.version += 1
         order.version += 1
-        self._status_read[payment.order_uid] = payment.status.value
+        self._status_read[payment.attempt_id] = payment.status.value
 
     async def update(self, payment: Payment) -> None:
         params = {
             **mappers.payment_changes(payment),
-            "key_uid": payment.order_uid,
+            "key_uid": payment.attempt_id,
             "read_version": payment.version,
         }
-        status_read = self._status_read.get(payment.order_uid)
+        status_read = self._status_read.get(payment.attempt_id)
         statement = _UPDATE_PAYMENT
         if status_read is not None:
             statement = _UPDATE_PAYMENT_IN_STATUS
             params["read_status"] = status_read
-        await self._update(statement, params, f"payment {payment.order_uid}")
+        await self._update(statement, params, f"payment {payment.attempt_id}")
         payment.version += 1
-        self._status_read[payment.order_uid] = payment.status.value
+        self._status_read[payment.attempt_id] = payment.status.value
 
     async def _many(self, statement: Executable, params: Mapping[str, Any]) -> list[Payment]:
         return [self._loaded(row._mapping) for row in await self._run(statement, params)]
@@ -513,30 +513,30 @@ class SqlAlchemyPaymentRepository(SqlAlchemyRepository):
         return await self._many(statement.limit(limit), {})
 
     async def claim_status_check(
-        self, order_uid: str, *, now: datetime, min_interval: timedelta
+        self, attempt_id: str, *, now: datetime, min_interval: timedelta
     ) -> bool:
         """One conditional UPDATE of `status_checked_at`: a racing caller matches no row once
         the winner's write is visible (SQLite: serialized writers; PostgreSQL: the row lock,
         then the WHERE re-checked on the committed row). Neither the version nor the status
         changes, so it never makes a use case's update fail."""
         self._writable()
-        result = await self._run(CLAIM_STATUS_CHECK, claim_params(order_uid, now, min_interval))
+        result = await self._run(CLAIM_STATUS_CHECK, claim_params(attempt_id, now, min_interval))
         return cast(CursorResult[Any], result).rowcount == 1
 
     async def flag_for_review(
-        self, order_uid: str, *, reason: str, now: datetime, next_check_at: datetime | None
+        self, attempt_id: str, *, reason: str, now: datetime, next_check_at: datetime | None
     ) -> None:
         """Writes the review and schedule columns only, as `claim_status_check` does."""
         params = {
-            "key_uid": order_uid,
+            "key_uid": attempt_id,
             "now": now,
             "reason": reason,
             "next_check_at": next_check_at,
         }
-        await self._write(_FLAG_FOR_REVIEW, params, f"payment {order_uid}")
+        await self._write(_FLAG_FOR_REVIEW, params, f"payment {attempt_id}")
 
-    async def resolve_review(self, order_uid: str, *, by: str, note: str, now: datetime) -> bool:
+    async def resolve_review(self, attempt_id: str, *, by: str, note: str, now: datetime) -> bool:
         """One conditional UPDATE: of two staff members resolving at once, one wins."""
-        params = {"key_uid": order_uid, "now": now, "by": by, "note": note}
-        result = await self._write(_RESOLVE_REVIEW, params, f"payment {order_uid}")
+        params = {"key_uid": attempt_id, "now": now, "by": by, "note": note}
+        result = await self._write(_RESOLVE_REVIEW, params, f"payment {attempt_id}")
         return cast(CursorResult[Any], result).rowcount == 1

@@ -33,7 +33,7 @@ from application.inbox import REJECTED_VERIFICATIONS, Verification
 from domain.menu import MAX_NAME_LENGTH
 from domain.orders import OrderStatus
 from domain.payments import (
-    MAX_ORDER_UID_LENGTH,
+    MAX_ATTEMPT_ID_LENGTH,
     OPEN_STATUSES,
     PaymentMethod,
     PaymentStatus,
@@ -96,7 +96,7 @@ class OrderRow(Base):
     total: Mapped[int] = mapped_column(BigInteger)
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    paid_by: Mapped[str | None] = mapped_column(String(MAX_ORDER_UID_LENGTH))
+    paid_by: Mapped[str | None] = mapped_column(String(MAX_ATTEMPT_ID_LENGTH))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(Text)
     # Why staff voided it (migration 0010; required since).
@@ -161,7 +161,7 @@ class PaymentRow(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)
-    order_uid: Mapped[str] = mapped_column(String(MAX_ORDER_UID_LENGTH), unique=True)
+    order_uid: Mapped[str] = mapped_column(String(MAX_ATTEMPT_ID_LENGTH), unique=True)
     order_id: Mapped[int] = mapped_column(BigIntegerId, ForeignKey("orders.id"))
     method: Mapped[str] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(BigInteger)

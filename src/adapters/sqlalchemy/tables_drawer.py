@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.sqlalchemy.column_types import BigIntegerId, UTCDateTime
 from adapters.sqlalchemy.tables import Base, one_of
-from domain.payments import MAX_ORDER_UID_LENGTH, PaymentMethod
+from domain.payments import MAX_ATTEMPT_ID_LENGTH, PaymentMethod
 from domain.refunds import MAX_REFERENCE_LENGTH, RefundStatus
 from domain.shifts import CashMovementKind, ShiftStatus
 
@@ -153,7 +153,7 @@ class RefundRow(Base):
     order_id: Mapped[int] = mapped_column(BigIntegerId, ForeignKey("orders.id"))
     # The payment the money came from (the order's paying attempt, or a flagged one).
     payment_uid: Mapped[str] = mapped_column(
-        String(MAX_ORDER_UID_LENGTH), ForeignKey("payments.order_uid")
+        String(MAX_ATTEMPT_ID_LENGTH), ForeignKey("payments.order_uid")
     )
     method: Mapped[str] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(BigInteger)

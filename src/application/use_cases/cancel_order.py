@@ -60,7 +60,7 @@ class CancelOrder:
                     after={
                         "status": order.status.value,
                         "reason": reason,
-                        "closed_attempt": attempt.order_uid if attempt else None,
+                        "closed_attempt": attempt.attempt_id if attempt else None,
                     },
                 )
             )

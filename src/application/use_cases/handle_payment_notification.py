@@ -95,7 +95,7 @@ class HandlePaymentNotification:
             gateway=name,
             source_address=source_address,
             fields=received.fields,
-            order_uid=received.order_uid,
+            attempt_id=received.attempt_id,
             signature=received.signature,
         )
         return await self.process(entry, fields, source_allowed=source_allowed)
@@ -104,7 +104,7 @@ class HandlePaymentNotification:
         self, fields: Mapping[str, str], *, gateway: str | None = None
     ) -> str | None:
         """The attempt id a notification names, unverified: for logs only."""
-        return self.gateways.named(gateway).read_notification(fields).order_uid
+        return self.gateways.named(gateway).read_notification(fields).attempt_id
 
     def is_authentic(self, fields: Mapping[str, str], *, gateway: str | None = None) -> bool:
         """Whether the notification verifies (signature, merchant), storing nothing.
@@ -162,7 +162,7 @@ class HandlePaymentNotification:
             async with self.uow() as uow:
                 outcome = await self.reconciler.decide_locally(
                     uow,
-                    notification.order_uid,
+                    notification.attempt_id,
                     gateway=gateway,
                     reports_success=notification.result is NotificationResult.SUCCESS,
                 )
@@ -177,7 +177,7 @@ class HandlePaymentNotification:
                         self.clock.now(),
                     )
                     claimed = await self.reconciler.claim_storing(
-                        uow, notification.order_uid, entry
+                        uow, notification.attempt_id, entry
                     )
                     outcome = None if claimed else AttemptOutcome.DEFERRED
                 else:
@@ -201,10 +201,10 @@ class HandlePaymentNotification:
         # itself checked moments ago the answer is known, so look once.
         polls = (
             1
-            if self.reconciler.checked_here_recently(notification.order_uid)
+            if self.reconciler.checked_here_recently(notification.attempt_id)
             else self.concurrent_check_polls
         )
-        if await self._settled_meanwhile(notification.order_uid, polls=polls):
+        if await self._settled_meanwhile(notification.attempt_id, polls=polls):
             await self._record(entry, Verification.VERIFIED, AttemptOutcome.ALREADY_SETTLED)
             return AttemptOutcome.ALREADY_SETTLED
         return await self._defer(entry, notification, "the payment status was checked moments ago")
@@ -213,11 +213,11 @@ class HandlePaymentNotification:
         self, entry: InboxEntry, notification: PaymentNotification, gateway: PaymentGateway
     ) -> AttemptOutcome:
         """Ask the gateway (no transaction open), then apply its answer in the second one."""
-        order_uid = notification.order_uid
+        attempt_id = notification.attempt_id
         success = notification.result is NotificationResult.SUCCESS
         try:
             try:
-                status = await gateway.check_status(order_uid)
+                status = await gateway.check_status(attempt_id)
             except GatewayError as error:
                 if not success:
                     # Nothing to confirm: the job watches the attempt on its schedule anyway,
@@ -236,7 +236,7 @@ class HandlePaymentNotification:
         finally:
             # Only once the answer is committed: a duplicate that sees "checked here" reads
             # the attempt once and must find the success already applied.
-            self.reconciler.note_checked(order_uid)
+            self.reconciler.note_checked(attempt_id)
         if success and outcome is AttemptOutcome.STILL_PENDING:
             return await self._defer(
                 entry, notification, "the gateway does not confirm the payment yet"
@@ -286,7 +286,7 @@ class HandlePaymentNotification:
     ) -> AttemptOutcome:
         """Schedule the status check for when the budget allows; 503 only if none can be."""
         due = await self.scheduled_checks.request(
-            notification.order_uid, min_interval=self.reconciler.min_check_interval
+            notification.attempt_id, min_interval=self.reconciler.min_check_interval
         )
         if due is not None:
             detail = f"{reason}; status check scheduled at {due.isoformat()}"
@@ -321,12 +321,12 @@ class HandlePaymentNotification:
             entry.fields = sender.read_notification(fields).fields_if_rejected
         await self._record(entry, verification, detail=detail[:MAX_DETAIL_CHARS])
 
-    async def _settled_meanwhile(self, order_uid: str, *, polls: int) -> bool:
+    async def _settled_meanwhile(self, attempt_id: str, *, polls: int) -> bool:
         for poll in range(polls):
             if poll:
                 await self.sleep(self.concurrent_check_poll_interval)
             async with self.uow(read_only=True) as uow:
-                payment = await uow.payments.get(order_uid)
+                payment = await uow.payments.get(attempt_id)
             if payment is not None and payment.status is PaymentStatus.SUCCEEDED:
                 return True
         return False

@@ -66,11 +66,11 @@ class PayCash:
         attempt = await self._claim_status_check(order_id, tendered)
         if attempt is None:
             return
-        order_uid = attempt.order_uid
+        attempt_id = attempt.attempt_id
         try:
             async with asyncio.timeout(self.status_check_timeout.total_seconds()):
                 gateway = self.gateways.named(attempt.gateway)
-                status = await gateway.check_status_once(order_uid)
+                status = await gateway.check_status_once(attempt_id)
             if status.state is not GatewayPaymentState.PAID:
                 return
             outcome = await retry_on_conflict(lambda: self._apply(order_id, status))
@@ -79,15 +79,15 @@ class PayCash:
             logger.warning(
                 "no answer about %s before taking cash (%s): taking the cash, the attempt stays "
                 "watched",
-                order_uid,
+                attempt_id,
                 code,
             )
             return
         finally:
-            self.reconciler.note_checked(order_uid)
+            self.reconciler.note_checked(attempt_id)
         if outcome is AttemptOutcome.ORDER_PAID:
             raise OrderPaid(
-                f"order {order_id} was just paid by QRIS (payment {order_uid}): take no cash"
+                f"order {order_id} was just paid by QRIS (payment {attempt_id}): take no cash"
             )
 
     async def _claim_status_check(self, order_id: int, tendered: int) -> Payment | None:
@@ -98,7 +98,7 @@ class PayCash:
             if order is None or not order.awaits_payment or tendered < order.total:
                 return None  # the cash transaction refuses it with the precise error
             attempt = await uow.payments.find_open_qris(order_id)
-            if attempt is None or not await self.reconciler.claim_in(uow, attempt.order_uid):
+            if attempt is None or not await self.reconciler.claim_in(uow, attempt.attempt_id):
                 return None
             await uow.commit()
         return attempt
@@ -127,7 +127,7 @@ class PayCash:
             payment = take_cash(
                 order=order,
                 open_qris=open_qris,
-                order_uid=self.references.new_order_uid(),
+                attempt_id=self.references.new_attempt_id(),
                 tendered=tendered,
                 taken_by=staff.name,
                 shift=shift,
@@ -147,7 +147,7 @@ class PayCash:
                     before={"status": "awaiting_payment"},
                     after={
                         "status": order.status.value,
-                        "payment": payment.order_uid,
+                        "payment": payment.attempt_id,
                         "amount": payment.amount,
                         "tendered": payment.cash_tendered,
                         "change_due": payment.change_due,

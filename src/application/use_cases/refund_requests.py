@@ -220,7 +220,7 @@ async def approve_flagged_refund(
     in the caller's transaction (which holds the order's and the payment's locks already).
     The older routes that resolve a payment's refund go through here, so both paths end in
     the same approved request. None when there is no pending request for it."""
-    refund = await uow.refunds.find_flagged(payment.order_uid)
+    refund = await uow.refunds.find_flagged(payment.attempt_id)
     if refund is None or not refund.is_pending:
         return None
     refund = await uow.refunds.get(refund.key, for_update=True)

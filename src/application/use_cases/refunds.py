@@ -37,19 +37,19 @@ class ResolveRefund:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    async def execute(self, order_uid: str, *, caller: Caller, note: str) -> Payment:
+    async def execute(self, attempt_id: str, *, caller: Caller, note: str) -> Payment:
         """Raises Forbidden for a caller who is not an admin, NotFound, InvalidTransition when
         no refund is open for that payment, or RefundReferenceRequired for a blank note."""
         admin = require_staff(caller, Role.ADMIN)
-        return await retry_on_conflict(lambda: self._resolve(order_uid, admin, note))
+        return await retry_on_conflict(lambda: self._resolve(attempt_id, admin, note))
 
-    async def _resolve(self, order_uid: str, admin: Staff, note: str) -> Payment:
+    async def _resolve(self, attempt_id: str, admin: Staff, note: str) -> Payment:
         async with self.uow() as uow:
-            seen = await uow.payments.get(order_uid)
+            seen = await uow.payments.get(attempt_id)
             if seen is None:
                 raise NotFound("payment not found")
             await uow.orders.get(seen.order_id, for_update=True)  # order row first
-            payment = await uow.payments.get(order_uid, for_update=True)
+            payment = await uow.payments.get(attempt_id, for_update=True)
             if payment is None:
                 raise NotFound("payment not found")
             approved = await approve_flagged_refund(uow, payment, admin, note, self.clock)
@@ -59,6 +59,6 @@ class ResolveRefund:
                 payment.resolve_refund(by=admin.name, note=note, now=self.clock.now())
                 await uow.payments.update(payment)
             else:
-                payment = await uow.payments.get(order_uid) or payment
+                payment = await uow.payments.get(attempt_id) or payment
             await uow.commit()
         return payment

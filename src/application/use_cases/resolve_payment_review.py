@@ -37,25 +37,27 @@ class ResolvePaymentReview:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    async def execute(self, order_uid: str, *, caller: Caller, note: str) -> ResolvedReview:
+    async def execute(self, attempt_id: str, *, caller: Caller, note: str) -> ResolvedReview:
         """Raises Forbidden for a caller who is not staff, NotFound, or InvalidTransition when
         the payment is not waiting for review."""
         staff = require_staff(caller, Role.ADMIN)
-        return await retry_on_conflict(lambda: self._resolve(order_uid, staff, note))
+        return await retry_on_conflict(lambda: self._resolve(attempt_id, staff, note))
 
-    async def _resolve(self, order_uid: str, staff: Staff, note: str) -> ResolvedReview:
+    async def _resolve(self, attempt_id: str, staff: Staff, note: str) -> ResolvedReview:
         now = self.clock.now()
         resolved_by = staff.name
         async with self.uow() as uow:
-            seen = await uow.payments.get(order_uid)
+            seen = await uow.payments.get(attempt_id)
             if seen is None:
-                raise NotFound(f"payment {order_uid} not found")
+                raise NotFound(f"payment {attempt_id} not found")
             await uow.orders.get(seen.order_id, for_update=True)  # the order row first
-            payment = await uow.payments.get(order_uid, for_update=True)
+            payment = await uow.payments.get(attempt_id, for_update=True)
             if payment is None:
-                raise NotFound(f"payment {order_uid} not found")
-            if not await uow.payments.resolve_review(order_uid, by=resolved_by, note=note, now=now):
-                raise InvalidTransition(f"payment {order_uid} is not waiting for review")
+                raise NotFound(f"payment {attempt_id} not found")
+            if not await uow.payments.resolve_review(
+                attempt_id, by=resolved_by, note=note, now=now
+            ):
+                raise InvalidTransition(f"payment {attempt_id} is not waiting for review")
             if payment.closed_reason is ClosedReason.AMOUNT_MISMATCH and payment.refund_open:
                 # The refund of the amount received: its refund request is approved by an
                 # admin with the note as reference; anybody else resolves the flag only.
@@ -66,7 +68,7 @@ class ResolvePaymentReview:
                     payment.resolve_refund(by=resolved_by, note=note, now=now)
                     await uow.payments.update(payment)
                 else:
-                    payment = await uow.payments.get(order_uid) or payment
-            uow.record(PaymentReviewResolved(order_uid, resolved_by))
+                    payment = await uow.payments.get(attempt_id) or payment
+            uow.record(PaymentReviewResolved(attempt_id, resolved_by))
             await uow.commit()
         return ResolvedReview(payment=payment, resolved_at=now, resolved_by=resolved_by, note=note)

@@ -122,7 +122,7 @@ class RunReconciliation:
         return await self.queue.next_due_at(now=now, creating_before=now - self.creating_grace)
 
     async def _check(self, item: ScheduledCheck, report: ReconciliationReport) -> None:
-        uid = item.order_uid
+        uid = item.attempt_id
         try:
             result = await self.reconciler.check(
                 uid, abandon_if_pending=item.status is PaymentStatus.CREATING
@@ -187,7 +187,9 @@ class RunReconciliation:
             return False
         if result.payment.status is PaymentStatus.SUCCEEDED:
             return False
-        where = InboxFilter(order_uid=item.order_uid, verification=Verification.VERIFIED, limit=500)
+        where = InboxFilter(
+            attempt_id=item.attempt_id, verification=Verification.VERIFIED, limit=500
+        )
         async with self.reconciler.uow(read_only=True) as uow:
             entries = await uow.inbox.list(where)
         return any(entry.outcome in _AWAITING_CONFIRMATION for entry in entries)
@@ -235,7 +237,7 @@ class RunReconciliation:
         flag: tuple[ReviewReason, str] | None = None,
     ) -> None:
         recorded = await self.queue.record(
-            item.order_uid,
+            item.attempt_id,
             owner=report.owner,
             next_check_at=next_check_at,
             counted=counted,
@@ -245,9 +247,9 @@ class RunReconciliation:
             rejected=rejected,
         )
         if flag is not None and recorded:
-            report.flagged_for_review.append(item.order_uid)
+            report.flagged_for_review.append(item.attempt_id)
             await self.reconciler.publish(
-                [PaymentFlaggedForReview(item.order_uid, flag[0].value, flag[1])]
+                [PaymentFlaggedForReview(item.attempt_id, flag[0].value, flag[1])]
             )
 
 

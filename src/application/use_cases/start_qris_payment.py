@@ -97,7 +97,7 @@ class StartQrisPayment:
         try:
             charge = await self.gateways.named(attempt.gateway).create_qris(
                 QrisChargeRequest(
-                    order_uid=attempt.order_uid,
+                    attempt_id=attempt.attempt_id,
                     amount=attempt.amount,
                     description=self.description.format(order_id=command.order_id),
                     customer=command.customer,
@@ -109,10 +109,10 @@ class StartQrisPayment:
             raise
         except GatewayError as error:
             refusal = error
-            await retry_on_conflict(lambda: self._record_refusal(attempt.order_uid, refusal))
+            await retry_on_conflict(lambda: self._record_refusal(attempt.attempt_id, refusal))
             raise
         return StartedQrisPayment(
-            await retry_on_conflict(lambda: self._record_charge(attempt.order_uid, charge)),
+            await retry_on_conflict(lambda: self._record_charge(attempt.attempt_id, charge)),
             created=True,
         )
 
@@ -122,7 +122,7 @@ class StartQrisPayment:
         """A new attempt at `gateway` (the default when None), or the order's open one."""
         # A reference the store refused (the order had an open attempt) was never stored: the
         # next round uses it, so references are spent only on attempts recorded.
-        order_uid: str | None = None
+        attempt_id: str | None = None
         for _ in range(2):
             now = self.clock.now()
             async with self.uow() as uow:
@@ -136,10 +136,10 @@ class StartQrisPayment:
                     raise AmountMismatch(
                         f"amount {command.amount} differs from the order total {order.total}"
                     )
-                order_uid = order_uid or self.references.new_order_uid()
+                attempt_id = attempt_id or self.references.new_attempt_id()
                 attempt = Payment.start_qris(
                     order=order,
-                    order_uid=order_uid,
+                    attempt_id=attempt_id,
                     now=now,
                     gateway=gateway or self.gateways.default,
                 )
@@ -165,7 +165,7 @@ class StartQrisPayment:
                 )
             try:
                 outcome = await self.reconciler.reconcile(
-                    current.order_uid, abandon_if_pending=True
+                    current.attempt_id, abandon_if_pending=True
                 )
             except StatusCheckDeferred as deferred:
                 raise PaymentInProgress(
@@ -190,7 +190,7 @@ class StartQrisPayment:
         if fallback is None:
             return None
         async with self.uow(read_only=True) as uow:
-            settled = await uow.payments.get(attempt.order_uid)
+            settled = await uow.payments.get(attempt.attempt_id)
         if settled is not None and settled.status_reason == NOT_FOUND_REASON:
             return fallback
         return None
@@ -202,9 +202,9 @@ class StartQrisPayment:
             return attempt.created_at + self.creating_grace <= now
         return attempt.is_overdue(now)
 
-    async def _record_refusal(self, order_uid: str, error: GatewayError) -> None:
+    async def _record_refusal(self, attempt_id: str, error: GatewayError) -> None:
         async with self.uow() as uow:
-            attempt = await uow.payments.get(order_uid, for_update=True)
+            attempt = await uow.payments.get(attempt_id, for_update=True)
             if attempt is None or attempt.status is not PaymentStatus.CREATING:
                 return
             reason = f"gateway refused: {error.detail or error.message}"
@@ -212,10 +212,10 @@ class StartQrisPayment:
             await uow.payments.update(attempt)
             await uow.commit()
 
-    async def _record_charge(self, order_uid: str, charge: QrisCharge) -> Payment:
+    async def _record_charge(self, attempt_id: str, charge: QrisCharge) -> Payment:
         now = self.clock.now()
         async with self.uow() as uow:
-            attempt = await uow.payments.get(order_uid, for_update=True)
+            attempt = await uow.payments.get(attempt_id, for_update=True)
             if attempt is None:
                 raise NotFound("payment not found")
             if attempt.status is not PaymentStatus.CREATING:

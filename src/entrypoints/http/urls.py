@@ -12,8 +12,8 @@ class PublicUrls:
 
     base_url: str
 
-    def qris_image(self, order_uid: str) -> str:
-        return f"{self.base_url}/api/v1/payments/{order_uid}/qris.png"
+    def qris_image(self, attempt_id: str) -> str:
+        return f"{self.base_url}/api/v1/payments/{attempt_id}/qris.png"
 
     def payment_page(self, order_id: int, sig: str) -> str:
         return f"{self.base_url}/pay/{order_id}?sig={quote(sig, safe='')}"

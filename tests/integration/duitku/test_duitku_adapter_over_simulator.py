@@ -23,13 +23,13 @@ GatewayFactory = Callable[..., DuitkuPaymentGateway]
 SimulatorFactory = Callable[..., Awaitable[DuitkuSimulator]]
 
 
-def new_order_uid() -> str:
+def new_attempt_id() -> str:
     return f"kasir-{uuid.uuid4().hex[:20]}"
 
 
-def charge(order_uid: str, amount: int = 40000) -> QrisChargeRequest:
+def charge(attempt_id: str, amount: int = 40000) -> QrisChargeRequest:
     return QrisChargeRequest(
-        order_uid=order_uid,
+        attempt_id=attempt_id,
         amount=amount,
         description="Nasi goreng x2, es teh x2",
         customer=Customer(name="Budi Santoso", email="budi@example.com", phone="0812-3456-789"),
@@ -37,10 +37,10 @@ def charge(order_uid: str, amount: int = 40000) -> QrisChargeRequest:
 
 
 async def act(
-    http: httpx.AsyncClient, simulator: DuitkuSimulator, order_uid: str, action: str
+    http: httpx.AsyncClient, simulator: DuitkuSimulator, attempt_id: str, action: str
 ) -> dict[str, Any]:
     """Drive the simulator's control API like a payer would: pay, fail or expire."""
-    url = f"{simulator.config.public_base_url}/control/transactions/{order_uid}/{action}"
+    url = f"{simulator.config.public_base_url}/control/transactions/{attempt_id}/{action}"
     response = await http.post(url)
     assert response.status_code == 200, response.text
     outcome: dict[str, Any] = response.json()
@@ -52,7 +52,7 @@ async def test_creating_a_qris_returns_a_qris_payload_and_duitkus_reference(
 ) -> None:
     gateway = make_gateway(simulator)
 
-    created = await gateway.create_qris(charge(new_order_uid()))
+    created = await gateway.create_qris(charge(new_attempt_id()))
 
     assert created.qr_string.startswith("000201")
     assert "5802ID" in created.qr_string
@@ -65,10 +65,10 @@ async def test_a_new_transaction_is_pending_with_its_amount_and_reference(
     simulator: DuitkuSimulator, make_gateway: GatewayFactory
 ) -> None:
     gateway = make_gateway(simulator)
-    order_uid = new_order_uid()
-    created = await gateway.create_qris(charge(order_uid, amount=52000))
+    attempt_id = new_attempt_id()
+    created = await gateway.create_qris(charge(attempt_id, amount=52000))
 
-    status = await gateway.check_status(order_uid)
+    status = await gateway.check_status(attempt_id)
 
     assert status.state is GatewayPaymentState.PENDING
     assert status.amount == 52000
@@ -82,16 +82,16 @@ async def test_a_paid_transaction_reports_paid_and_its_callback_verifies_as_hmac
     callbacks_received: list[dict[str, str]],
 ) -> None:
     gateway = make_gateway(simulator)
-    order_uid = new_order_uid()
-    created = await gateway.create_qris(charge(order_uid))
+    attempt_id = new_attempt_id()
+    created = await gateway.create_qris(charge(attempt_id))
 
-    outcome = await act(http, simulator, order_uid, "pay")
+    outcome = await act(http, simulator, attempt_id, "pay")
 
     assert outcome["callback_delivered"] is True
-    assert (await gateway.check_status(order_uid)).state is GatewayPaymentState.PAID
+    assert (await gateway.check_status(attempt_id)).state is GatewayPaymentState.PAID
     assert len(callbacks_received) == 1
     notification = gateway.verify_notification(callbacks_received[0])
-    assert notification.order_uid == order_uid
+    assert notification.attempt_id == attempt_id
     assert notification.amount == 40000
     assert notification.result is NotificationResult.SUCCESS
     assert notification.gateway_reference == created.gateway_reference
@@ -113,12 +113,12 @@ async def test_a_failed_or_expired_transaction_reports_failed_with_a_failure_cal
     """A failure sends a failure callback; an expiry sends none (whether Duitku does is
     unknown), and the status check is what tells."""
     gateway = make_gateway(simulator)
-    order_uid = new_order_uid()
-    await gateway.create_qris(charge(order_uid))
+    attempt_id = new_attempt_id()
+    await gateway.create_qris(charge(attempt_id))
 
-    await act(http, simulator, order_uid, action)
+    await act(http, simulator, attempt_id, action)
 
-    assert (await gateway.check_status(order_uid)).state is GatewayPaymentState.FAILED
+    assert (await gateway.check_status(attempt_id)).state is GatewayPaymentState.FAILED
     assert [gateway.verify_notification(c).result for c in callbacks_received] == (callback_results)
 
 
@@ -127,7 +127,7 @@ async def test_an_order_duitku_never_saw_is_not_found_from_duitkus_own_400_answe
 ) -> None:
     gateway = make_gateway(simulator)
 
-    status = await gateway.check_status(new_order_uid())
+    status = await gateway.check_status(new_attempt_id())
 
     assert status.state is GatewayPaymentState.NOT_FOUND
 
@@ -139,18 +139,18 @@ async def test_a_not_found_answer_with_another_http_code_is_an_error_not_an_unkn
     gateway = make_gateway(simulator)
 
     with pytest.raises(GatewayUnavailable):
-        await gateway.check_status(new_order_uid())
+        await gateway.check_status(new_attempt_id())
 
 
 async def test_legacy_md5_signed_requests_are_accepted_by_the_simulator(
     simulator: DuitkuSimulator, make_gateway: GatewayFactory
 ) -> None:
     gateway = make_gateway(simulator, signature_scheme="md5")
-    order_uid = new_order_uid()
+    attempt_id = new_attempt_id()
 
-    await gateway.create_qris(charge(order_uid))
+    await gateway.create_qris(charge(attempt_id))
 
-    assert (await gateway.check_status(order_uid)).state is GatewayPaymentState.PENDING
+    assert (await gateway.check_status(attempt_id)).state is GatewayPaymentState.PENDING
 
 
 async def test_an_md5_signed_callback_verifies_by_default_and_not_when_hmac_only(
@@ -162,10 +162,10 @@ async def test_an_md5_signed_callback_verifies_by_default_and_not_when_hmac_only
     simulator = await start_simulator(callback_signature="md5")
     default = make_gateway(simulator)
     hmac_only = make_gateway(simulator, callback_signatures="hmac")
-    order_uid = new_order_uid()
-    await default.create_qris(charge(order_uid))
+    attempt_id = new_attempt_id()
+    await default.create_qris(charge(attempt_id))
 
-    await act(http, simulator, order_uid, "pay")
+    await act(http, simulator, attempt_id, "pay")
 
     notification = default.verify_notification(callbacks_received[0])
     assert notification.signature_scheme == "md5"
@@ -183,7 +183,7 @@ async def test_against_an_md5_only_duitku_kasir_falls_back_once_and_keeps_md5(
 ) -> None:
     simulator = await start_simulator(request_signatures="md5", callback_signature="md5")
     gateway = make_gateway(simulator)  # the defaults: DUITKU_SIGNATURE=auto, callbacks both
-    first, second = new_order_uid(), new_order_uid()
+    first, second = new_attempt_id(), new_attempt_id()
 
     with caplog.at_level("WARNING", logger="kasir.duitku"):
         await gateway.create_qris(charge(first))
@@ -207,15 +207,15 @@ async def test_a_callback_with_a_wrong_signature_is_rejected(
     callbacks_received: list[dict[str, str]],
 ) -> None:
     gateway = make_gateway(simulator)
-    order_uid = new_order_uid()
-    await gateway.create_qris(charge(order_uid))
+    attempt_id = new_attempt_id()
+    await gateway.create_qris(charge(attempt_id))
     faults = await http.post(
         f"{simulator.config.public_base_url}/control/faults",
         json={"wrong_callback_signature": True},
     )
     assert faults.status_code == 200
 
-    await act(http, simulator, order_uid, "pay")
+    await act(http, simulator, attempt_id, "pay")
 
     with pytest.raises(NotificationRejected):
         gateway.verify_notification(callbacks_received[0])

@@ -25,13 +25,13 @@ GatewayFactory = Callable[..., DuitkuPaymentGateway]
 SHORT_READ_TIMEOUT = {"read_timeout": 0.3, "total_timeout": 2.0}
 
 
-def new_order_uid() -> str:
+def new_attempt_id() -> str:
     return f"kasir-{uuid.uuid4().hex[:20]}"
 
 
-def charge(order_uid: str | None = None, amount: int = 40000) -> QrisChargeRequest:
+def charge(attempt_id: str | None = None, amount: int = 40000) -> QrisChargeRequest:
     return QrisChargeRequest(
-        order_uid=order_uid or new_order_uid(),
+        attempt_id=attempt_id or new_attempt_id(),
         amount=amount,
         description="Soto ayam",
         customer=Customer(name="Siti", email="siti@example.com"),
@@ -66,7 +66,7 @@ async def test_a_request_signed_with_the_wrong_key_is_rejected_as_wrong_signatur
     with pytest.raises(GatewayRejected) as create_error:
         await gateway.create_qris(charge())
     with pytest.raises(GatewayRejected) as status_error:
-        await gateway.check_status(new_order_uid())
+        await gateway.check_status(new_attempt_id())
 
     assert create_error.value.detail == "Wrong signature"
     assert status_error.value.detail == "Wrong signature"
@@ -81,7 +81,7 @@ async def test_an_unknown_merchant_is_rejected_and_not_mistaken_for_an_unknown_o
     with pytest.raises(GatewayRejected) as create_error:
         await gateway.create_qris(charge())
     with pytest.raises(GatewayRejected) as status_error:
-        await gateway.check_status(new_order_uid())
+        await gateway.check_status(new_attempt_id())
 
     assert create_error.value.detail == "Merchant not found"
     assert status_error.value.detail == "Merchant not found"
@@ -100,11 +100,11 @@ async def test_reusing_a_merchant_order_id_is_rejected(
     simulator: DuitkuSimulator, make_gateway: GatewayFactory
 ) -> None:
     gateway = make_gateway(simulator)
-    order_uid = new_order_uid()
-    await gateway.create_qris(charge(order_uid))
+    attempt_id = new_attempt_id()
+    await gateway.create_qris(charge(attempt_id))
 
     with pytest.raises(GatewayRejected) as raised:
-        await gateway.create_qris(charge(order_uid))
+        await gateway.create_qris(charge(attempt_id))
 
     assert raised.value.detail == "Duplicate merchantOrderId"
 
@@ -144,11 +144,11 @@ async def test_a_failed_status_request_is_retried_and_the_retry_answers(
     failures: int,
 ) -> None:
     gateway = make_gateway(simulator, **SHORT_READ_TIMEOUT)
-    order_uid = new_order_uid()
-    await gateway.create_qris(charge(order_uid))
+    attempt_id = new_attempt_id()
+    await gateway.create_qris(charge(attempt_id))
     await set_faults(http, simulator, **{fault: failures})
 
-    status = await gateway.check_status(order_uid)
+    status = await gateway.check_status(attempt_id)
 
     assert status.state is GatewayPaymentState.PENDING
     assert len(backoff_sleeps) == failures
@@ -163,7 +163,7 @@ async def test_persistent_server_errors_on_status_raise_unavailable_after_the_re
     await set_faults(http, simulator, fail_next=5)
 
     with pytest.raises(GatewayUnavailable):
-        await gateway.check_status(new_order_uid())
+        await gateway.check_status(new_attempt_id())
 
     assert (await faults_now(http, simulator))["fail_next"] == 2
 
@@ -172,13 +172,13 @@ async def test_a_create_whose_answer_never_comes_is_a_timeout_though_duitku_crea
     simulator: DuitkuSimulator, make_gateway: GatewayFactory, http: httpx.AsyncClient
 ) -> None:
     gateway = make_gateway(simulator, **SHORT_READ_TIMEOUT)
-    order_uid = new_order_uid()
+    attempt_id = new_attempt_id()
     await set_faults(http, simulator, timeout_next=1)
 
     with pytest.raises(GatewayTimeout):
-        await gateway.create_qris(charge(order_uid))
+        await gateway.create_qris(charge(attempt_id))
 
-    assert (await gateway.check_status(order_uid)).state is GatewayPaymentState.PENDING
+    assert (await gateway.check_status(attempt_id)).state is GatewayPaymentState.PENDING
 
 
 async def test_status_timeouts_on_every_attempt_raise_a_timeout_after_the_retries(
@@ -188,7 +188,7 @@ async def test_status_timeouts_on_every_attempt_raise_a_timeout_after_the_retrie
     await set_faults(http, simulator, timeout_next=3)
 
     with pytest.raises(GatewayTimeout):
-        await gateway.check_status(new_order_uid())
+        await gateway.check_status(new_attempt_id())
 
     assert (await faults_now(http, simulator))["timeout_next"] == 1
 

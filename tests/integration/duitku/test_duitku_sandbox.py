@@ -52,17 +52,17 @@ async def sandbox_gateway() -> AsyncIterator[DuitkuPaymentGateway]:
 async def test_the_sandbox_creates_a_qris_that_then_reports_pending(
     sandbox_gateway: DuitkuPaymentGateway,
 ) -> None:
-    order_uid = f"kasir-smoke-{uuid.uuid4().hex[:16]}"
+    attempt_id = f"kasir-smoke-{uuid.uuid4().hex[:16]}"
 
     created = await sandbox_gateway.create_qris(
         QrisChargeRequest(
-            order_uid=order_uid,
+            attempt_id=attempt_id,
             amount=10000,
             description="kasir sandbox smoke test",
             customer=Customer(name="Kasir Smoke", email="smoke@example.com"),
         )
     )
-    status = await sandbox_gateway.check_status(order_uid)
+    status = await sandbox_gateway.check_status(attempt_id)
 
     assert created.qr_string.startswith("000201")
     assert created.gateway_reference.startswith(MERCHANT_CODE)

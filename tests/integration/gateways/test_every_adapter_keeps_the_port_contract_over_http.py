@@ -264,12 +264,12 @@ async def test_a_paid_transaction_reports_paid_and_its_notification_verifies_as_
     assert (status.state, status.amount) == (GatewayPaymentState.PAID, 55_000)
     [fields] = harness.notifications
     notification = harness.gateway.verify_notification(fields)
-    assert (notification.order_uid, notification.amount, notification.result) == (
+    assert (notification.attempt_id, notification.amount, notification.result) == (
         uid,
         55_000,
         NotificationResult.SUCCESS,
     )
-    assert harness.gateway.read_notification(fields).order_uid == uid
+    assert harness.gateway.read_notification(fields).attempt_id == uid
 
 
 async def test_a_failed_transaction_reports_failed_and_its_notification_says_so(

@@ -50,11 +50,11 @@ async def sandbox_gateway() -> AsyncIterator[MidtransPaymentGateway]:
 async def test_the_sandbox_charges_a_qris_that_reports_pending_and_can_be_cancelled(
     sandbox_gateway: MidtransPaymentGateway,
 ) -> None:
-    order_uid = f"kasir-smoke-{uuid.uuid4().hex[:16]}"
+    attempt_id = f"kasir-smoke-{uuid.uuid4().hex[:16]}"
 
     charge = await sandbox_gateway.create_qris(
         QrisChargeRequest(
-            order_uid=order_uid,
+            attempt_id=attempt_id,
             amount=10_000,
             description="kasir sandbox smoke test",
             customer=Customer(name="Kasir Smoke", email="smoke@example.com"),
@@ -62,10 +62,10 @@ async def test_the_sandbox_charges_a_qris_that_reports_pending_and_can_be_cancel
     )
 
     assert crc_is_valid(charge.qr_string)
-    status = await sandbox_gateway.check_status(order_uid)
+    status = await sandbox_gateway.check_status(attempt_id)
     assert (status.state, status.amount) == (GatewayPaymentState.PENDING, 10_000)
-    await sandbox_gateway.cancel_qris(order_uid)
-    assert (await sandbox_gateway.check_status(order_uid)).state is GatewayPaymentState.FAILED
+    await sandbox_gateway.cancel_qris(attempt_id)
+    assert (await sandbox_gateway.check_status(attempt_id)).state is GatewayPaymentState.FAILED
 
 
 async def test_the_sandbox_has_no_transaction_for_an_unknown_order(

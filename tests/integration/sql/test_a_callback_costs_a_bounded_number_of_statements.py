@@ -60,7 +60,7 @@ async def paid_at_the_gateway(container: Container, gateway: FakePaymentGateway)
         ),
         caller=Staff("staff:sari"),
     )
-    uid = started.payment.order_uid
+    uid = started.payment.attempt_id
     gateway.pay(uid)
     return uid
 

@@ -88,7 +88,7 @@ async def test_a_create_answering_at_its_deadline_keeps_its_attempt_and_its_qr(
     async with asyncio.timeout(5):
         started = await first
     assert started.created
-    shown = await service.get_payment().execute(started.payment.order_uid)
+    shown = await service.get_payment().execute(started.payment.attempt_id)
     assert shown.status is PaymentStatus.PENDING
     assert shown.qr_string
     assert len(gateway.create_requests) == 1

@@ -88,7 +88,7 @@ async def pending_attempt(service: Container) -> tuple[int, str]:
         StartQrisPaymentCommand(order_id=order.key, amount=order.total, customer=CUSTOMER),
         caller=Staff("staff:sari"),
     )
-    return order.key, started.payment.order_uid
+    return order.key, started.payment.attempt_id
 
 
 async def test_a_success_sent_while_the_budget_is_spent_pays_the_order_after_a_restart(
@@ -200,5 +200,5 @@ async def test_a_signed_success_for_a_voided_order_the_gateway_has_not_confirmed
         assert payment.refund_required_at is not None  # late money, to be given back
     else:
         assert payment.status is PaymentStatus.CANCELLED
-        assert [item.payment.order_uid for item in flagged] == [uid]
+        assert [item.payment.attempt_id for item in flagged] == [uid]
         assert "correctly signed notification" in flagged[0].review_reason

@@ -30,7 +30,7 @@ class Backend(QueueAttempts):
             expired_before=now - FIRST_CHECK,
             limit=10,
         )
-        return [item.order_uid for item in claimed]
+        return [item.attempt_id for item in claimed]
 
     async def request(self, uid: str, now: datetime) -> datetime | None:
         return await self.queue.request_check(uid, now=now, min_interval=INTERVAL)
@@ -112,7 +112,7 @@ async def test_no_check_is_requested_for_an_unknown_a_cash_or_a_flagged_attempt(
         cash = take_cash(
             order=order,
             open_qris=None,
-            order_uid="KSR-C",
+            attempt_id="KSR-C",
             tendered=50_000,
             taken_by="a",
             shift=shift,

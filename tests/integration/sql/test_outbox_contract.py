@@ -33,7 +33,7 @@ async def placed_order(factory: UnitOfWorkFactory) -> Order:
 
 async def issued_qr(factory: UnitOfWorkFactory, order: Order, uid: str) -> Payment:
     async with factory() as uow:
-        attempt = Payment.start_qris(order=order, order_uid=uid, now=NOW, gateway="duitku")
+        attempt = Payment.start_qris(order=order, attempt_id=uid, now=NOW, gateway="duitku")
         await uow.payments.add(attempt)
         await uow.commit()
     async with factory() as uow:
@@ -62,7 +62,7 @@ async def test_each_committed_change_writes_its_events_numbered_in_order(
         assert paid_order is not None
         assert attempt is not None
         attempt.confirm_success(amount=60_000, now=NOW)
-        paid_order.mark_paid(order_uid=attempt.order_uid, now=NOW)
+        paid_order.mark_paid(attempt_id=attempt.attempt_id, now=NOW)
         await uow.payments.update(attempt)
         await uow.orders.update(paid_order)
         await uow.commit()
@@ -118,14 +118,14 @@ async def test_no_event_carries_the_order_uid_the_qr_or_the_access_token(
 async def test_a_rolled_back_transaction_leaves_no_event(uow_factory: UnitOfWorkFactory) -> None:
     order = await placed_order(uow_factory)
     async with uow_factory() as uow:
-        attempt = Payment.start_qris(order=order, order_uid="KSR-rolled-back", now=NOW)
+        attempt = Payment.start_qris(order=order, attempt_id="KSR-rolled-back", now=NOW)
         await uow.payments.add(attempt)
         await uow.rollback()
     async with uow_factory() as uow:
         uow.record(OrderPaid(order.key, "KSR-never"))
         # Left without commit: rolled back on exit.
     async with uow_factory() as uow:
-        attempt = Payment.start_qris(order=order, order_uid="KSR-kept", now=NOW)
+        attempt = Payment.start_qris(order=order, attempt_id="KSR-kept", now=NOW)
         await uow.payments.add(attempt)
         await uow.commit()
     async with uow_factory(read_only=True) as uow:

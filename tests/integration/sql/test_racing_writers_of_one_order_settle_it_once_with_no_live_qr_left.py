@@ -146,8 +146,8 @@ class PausingPayments(SqlAlchemyPaymentRepository):
         super().__init__(session)
         self._pause = pause
 
-    async def get(self, order_uid: str, *, for_update: bool = False) -> Payment | None:
-        payment = await super().get(order_uid, for_update=for_update)
+    async def get(self, attempt_id: str, *, for_update: bool = False) -> Payment | None:
+        payment = await super().get(attempt_id, for_update=for_update)
         await self._pause.after_read(order=False, for_update=for_update)
         return payment
 
@@ -306,17 +306,19 @@ def money_invariants(order: Order, payments: list[Payment]) -> list[str]:
         p for p in payments if p.method is PaymentMethod.QRIS and p.status in OPEN_STATUSES
     ]
     if order.status is not OrderStatus.AWAITING_PAYMENT and open_qris:
-        shown = [(p.order_uid, p.status.value, p.qr_string is not None) for p in open_qris]
+        shown = [(p.attempt_id, p.status.value, p.qr_string is not None) for p in open_qris]
         broken.append(f"order {order.status.value} with open QRIS attempts {shown}")
     paying = [
         p for p in payments if p.status is PaymentStatus.SUCCEEDED and p.refund_required_at is None
     ]
     if len(paying) > 1:
-        broken.append(f"paid {len(paying)} times: {[p.order_uid for p in paying]}")
-    if order.status is OrderStatus.PAID and [p.order_uid for p in paying] != [
+        broken.append(f"paid {len(paying)} times: {[p.attempt_id for p in paying]}")
+    if order.status is OrderStatus.PAID and [p.attempt_id for p in paying] != [
         order.paid_by_attempt
     ]:
-        broken.append(f"paid by {order.paid_by_attempt}, succeeded {[p.order_uid for p in paying]}")
+        broken.append(
+            f"paid by {order.paid_by_attempt}, succeeded {[p.attempt_id for p in paying]}"
+        )
     if order.status is not OrderStatus.PAID and paying:
         broken.append(f"order {order.status.value} kept a payment without a refund to make")
     if any(p.amount != order.total for p in paying):
@@ -458,7 +460,7 @@ async def test_two_confirmed_successes_racing_cash_pay_the_order_once_and_never_
         )
         attempt = started.payment
         assert attempt.status is PaymentStatus.PENDING
-        kasir.gateway.pay(attempt.order_uid)  # the customer paid the QR; two callbacks come
+        kasir.gateway.pay(attempt.attempt_id)  # the customer paid the QR; two callbacks come
 
         # The till asks the gateway before taking cash: in half the rounds it hears that the QR
         # was paid (and refuses the cash unless a callback was first), in the others it hears
@@ -467,8 +469,8 @@ async def test_two_confirmed_successes_racing_cash_pay_the_order_once_and_never_
         till_hears_paid = round_ % 4 < 2
         till = kasir.pay_cash(kasir.two, None if till_hears_paid else FakePaymentGateway())
         cash = partial(till.execute, order.key, tendered=order.total, caller=Staff(STAFF))
-        first_success = partial(kasir.reconciler(kasir.one).check, attempt.order_uid)
-        second_success = partial(kasir.reconciler(kasir.two).check, attempt.order_uid)
+        first_success = partial(kasir.reconciler(kasir.one).check, attempt.attempt_id)
+        second_success = partial(kasir.reconciler(kasir.two).check, attempt.attempt_id)
 
         # Held after its first row lock, a success in even rounds; in odd ones the till, after
         # its second: the order lock of the transaction that takes the cash or applies the
@@ -493,14 +495,14 @@ async def test_two_confirmed_successes_racing_cash_pay_the_order_once_and_never_
         assert not any(isinstance(c, Failed) for c in checked), context
         assert money_invariants(stored, payments) == [], context
         assert stored.status is OrderStatus.PAID, context
-        [qris] = [p for p in payments if p.order_uid == attempt.order_uid]
+        [qris] = [p for p in payments if p.attempt_id == attempt.attempt_id]
         assert qris.status is PaymentStatus.SUCCEEDED, context  # the money is never dropped
         # The success is applied once: by one callback, or by the till that heard of it.
         applied = [c.outcome for c in checked if c.outcome is not AttemptOutcome.ALREADY_SETTLED]
         assert len(applied) + refused(paid_cash, OrderPaid) == 1, context
         if isinstance(paid_cash, Failed):
             assert applied in ([], [AttemptOutcome.ORDER_PAID]), context
-            assert stored.paid_by_attempt == attempt.order_uid, context
+            assert stored.paid_by_attempt == attempt.attempt_id, context
         else:
             # Cash came first: the late success is a refund to make.
             assert applied == [AttemptOutcome.REFUND_REQUIRED], context
@@ -520,7 +522,7 @@ async def test_a_deadlock_on_postgres_is_a_retryable_database_busy_answer_never_
         await uow.menu.add(item)
         order = Order.place(items=[(item, 1)], access_token_hash="h", now=NOW)
         await uow.orders.add(order)
-        await uow.payments.add(Payment.start_qris(order=order, order_uid="KSR-lock", now=NOW))
+        await uow.payments.add(Payment.start_qris(order=order, attempt_id="KSR-lock", now=NOW))
         await uow.commit()
     both_hold_one = asyncio.Barrier(2)
 

@@ -84,7 +84,7 @@ async def test_racing_starts_with_a_refusing_first_gateway_leave_one_open_qr(
     assert len(open_attempts) == 1
     assert open_attempts[0].gateway == "second"
     live_at_second = [t for t in second.transactions.values() if t.state.value == "pending"]
-    assert [t.order_uid for t in live_at_second] == [open_attempts[0].order_uid]
+    assert [t.attempt_id for t in live_at_second] == [open_attempts[0].attempt_id]
 
 
 async def test_cash_racing_the_fallback_leaves_no_qr_open_anywhere(
@@ -115,4 +115,4 @@ async def test_cash_racing_the_fallback_leaves_no_qr_open_anywhere(
     # can pay it without kasir watching (closed locally, cancelled at the gateway).
     for attempt in attempts:
         if attempt.gateway == "second" and attempt.status is PaymentStatus.CANCELLED:
-            assert second.transactions[attempt.order_uid].state.value != "pending"
+            assert second.transactions[attempt.attempt_id].state.value != "pending"

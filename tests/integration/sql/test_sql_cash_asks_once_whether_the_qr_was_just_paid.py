@@ -70,7 +70,7 @@ class Service:
             StartQrisPaymentCommand(order.key, order.total, Customer("Budi", "b@example.test")),
             caller=Staff("staff:sari"),
         )
-        return order, started.payment.order_uid
+        return order, started.payment.attempt_id
 
     async def state(self, order_id: int) -> tuple[OrderStatus, str | None, list[tuple[str, str]]]:
         async with self.uow(read_only=True) as uow:
@@ -121,7 +121,7 @@ async def test_a_budget_spent_by_another_process_is_no_answer_and_the_cash_is_ta
     assert service.gateway.status_checks == []
     assert await service.state(order.key) == (
         OrderStatus.PAID,
-        cash.order_uid,
+        cash.attempt_id,
         [
             (PaymentMethod.CASH, PaymentStatus.SUCCEEDED),
             (PaymentMethod.QRIS, PaymentStatus.CANCELLED),

@@ -52,7 +52,7 @@ async def test_of_fifty_concurrent_confirmations_exactly_one_applies_the_success
 ) -> None:
     order = await placed_order(factories[0])
     async with factories[0]() as uow:
-        attempt = Payment.start_qris(order=order, order_uid="KSR-race", now=NOW)
+        attempt = Payment.start_qris(order=order, attempt_id="KSR-race", now=NOW)
         attempt.mark_issued(
             gateway_reference="REF-race",
             qr_string="qr",
@@ -113,7 +113,7 @@ async def test_of_two_concurrent_open_qris_attempts_for_one_order_exactly_one_is
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(both_looked.wait(), timeout=0.3)
             try:
-                await uow.payments.add(Payment.start_qris(order=order, order_uid=uid, now=NOW))
+                await uow.payments.add(Payment.start_qris(order=order, attempt_id=uid, now=NOW))
             except ConcurrentUpdate:
                 return False
             await uow.commit()
@@ -136,7 +136,7 @@ async def test_of_concurrent_status_check_claims_for_one_attempt_exactly_one_win
 ) -> None:
     order = await placed_order(factories[0])
     async with factories[0]() as uow:
-        await uow.payments.add(Payment.start_qris(order=order, order_uid="KSR-poll", now=NOW))
+        await uow.payments.add(Payment.start_qris(order=order, attempt_id="KSR-poll", now=NOW))
         await uow.commit()
     start = asyncio.Event()
 

@@ -31,13 +31,13 @@ async def paid_order(uow_factory: UnitOfWorkFactory) -> tuple[Order, Payment]:
         shift = await open_shift_in(uow)
         payment = Payment.take_cash(
             order=order,
-            order_uid="KSR-C",
+            attempt_id="KSR-C",
             tendered=50_000,
             taken_by="kasir",
             shift_id=shift.key,
             now=NOW,
         )
-        order.mark_paid(order_uid=payment.order_uid, now=NOW)
+        order.mark_paid(attempt_id=payment.attempt_id, now=NOW)
         await uow.payments.add(payment)
         await uow.orders.update(order)
         await uow.commit()
@@ -165,7 +165,7 @@ async def test_one_system_request_per_flagged_payment(uow_factory: UnitOfWorkFac
         with pytest.raises(ConcurrentUpdate):
             await uow.refunds.add(Refund.flagged_by_kasir(payment=payment, now=NOW))
     async with uow_factory(read_only=True) as uow:
-        found = await uow.refunds.find_flagged(payment.order_uid)
+        found = await uow.refunds.find_flagged(payment.attempt_id)
         assert found is not None
         assert found.flagged
 

@@ -13,14 +13,14 @@ PERSONAL = frozenset({"customerName", "email"})
 
 
 def received(
-    order_uid: str | None = "KSR-1", *, at: datetime = NOW, name: str = "B*** S******"
+    attempt_id: str | None = "KSR-1", *, at: datetime = NOW, name: str = "B*** S******"
 ) -> InboxEntry:
     return InboxEntry(
         received_at=at,
         gateway="duitku",
         source_address="203.0.113.7",
-        fields={"merchantOrderId": order_uid or "", "amount": "55000", "customerName": name},
-        order_uid=order_uid,
+        fields={"merchantOrderId": attempt_id or "", "amount": "55000", "customerName": name},
+        attempt_id=attempt_id,
         signature="abc123",
     )
 
@@ -41,7 +41,7 @@ async def test_an_inbox_entry_gets_an_id_and_reads_back_with_every_field(
         gateway="another-gateway",  # each entry keeps the name of the gateway that sent it
         source_address=None,
         fields={"merchantOrderId": "KSR-2", "resultCode": "00"},
-        order_uid="KSR-2",
+        attempt_id="KSR-2",
         signature=None,
         verification=Verification.VERIFIED,
         signature_scheme="md5",
@@ -98,7 +98,7 @@ async def test_inbox_lists_newest_first_by_every_filter(uow_factory: UnitOfWorkF
     assert await listed(InboxFilter()) == ids[::-1]
     assert await listed(InboxFilter(limit=2)) == [ids[4], ids[3]]
     assert await listed(InboxFilter(before_id=ids[2])) == [ids[1], ids[0]]
-    assert await listed(InboxFilter(order_uid="KSR-1")) == [ids[3], ids[1]]
+    assert await listed(InboxFilter(attempt_id="KSR-1")) == [ids[3], ids[1]]
     assert await listed(InboxFilter(outcome="applied")) == [ids[1]]
     assert await listed(InboxFilter(verification=Verification.RECEIVED)) == [
         ids[4],
@@ -150,16 +150,16 @@ async def _payment(uow_factory: UnitOfWorkFactory) -> Payment:
         await uow.menu.add(item)
         order = Order.place(items=[(item, 1)], access_token_hash="h", now=NOW)
         await uow.orders.add(order)
-        payment = Payment.start_qris(order=order, order_uid="KSR-check", now=NOW)
+        payment = Payment.start_qris(order=order, attempt_id="KSR-check", now=NOW)
         await uow.payments.add(payment)
         await uow.commit()
     return payment
 
 
-async def _claim(uow_factory: UnitOfWorkFactory, order_uid: str, at: datetime) -> bool:
+async def _claim(uow_factory: UnitOfWorkFactory, attempt_id: str, at: datetime) -> bool:
     async with uow_factory() as uow:
         claimed = await uow.payments.claim_status_check(
-            order_uid, now=at, min_interval=timedelta(seconds=30)
+            attempt_id, now=at, min_interval=timedelta(seconds=30)
         )
         await uow.commit()
     return claimed
@@ -229,7 +229,7 @@ async def test_rejected_entries_past_the_cutoff_are_deleted_oldest_first_in_boun
     async with uow_factory() as uow:
         third = await uow.inbox.delete_rejected(received_before=cutoff, limit=2)
         await uow.rollback()
-        left = [entry.order_uid for entry in await uow.inbox.list(InboxFilter())]
+        left = [entry.attempt_id for entry in await uow.inbox.list(InboxFilter())]
 
     assert (first, second, third) == (2, 1, 0)
     assert after_first[:2] == [None, None]

@@ -24,7 +24,7 @@ async def _add_entries(factory: SqlAlchemyUnitOfWorkFactory) -> None:
                     received_at=NOW - timedelta(days=400 - index),
                     source_address=None,
                     fields={"merchantOrderId": f"KSR-{index}", "customerName": "Budi"},
-                    order_uid=f"KSR-{index}",
+                    attempt_id=f"KSR-{index}",
                     signature=None,
                     verification=verification,
                 )

@@ -47,7 +47,7 @@ class References:
     def __init__(self) -> None:
         self._n = itertools.count(1)
 
-    def new_order_uid(self) -> str:
+    def new_attempt_id(self) -> str:
         return f"KSR-SQL-{next(self._n):04d}"
 
     def new_access_token(self) -> str:
@@ -112,7 +112,7 @@ class Service:
 
     async def reviewed(self) -> list[tuple[str, str]]:
         return [
-            (item.payment.order_uid, item.review_reason)
+            (item.payment.attempt_id, item.review_reason)
             for item in await self.queue.list_needing_review()
         ]
 
@@ -139,13 +139,13 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
 ) -> None:
     order = await service.order()
     attempt = await service.start(order)
-    fields = service.gateway.notification_for(attempt.order_uid)
-    service.gateway.pay(attempt.order_uid)
-    service.gateway.transactions[attempt.order_uid].amount = 1_000
+    fields = service.gateway.notification_for(attempt.attempt_id)
+    service.gateway.pay(attempt.attempt_id)
+    service.gateway.transactions[attempt.attempt_id].amount = 1_000
 
     assert await service.notify(fields) is AttemptOutcome.AMOUNT_MISMATCH
 
-    closed = await service.payment(attempt.order_uid)
+    closed = await service.payment(attempt.attempt_id)
     now = service.clock.now()
     assert (closed.status, closed.closed_reason, closed.amount_received) == (
         PaymentStatus.FAILED,
@@ -154,9 +154,9 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
     )
     assert (closed.refund_required_at, closed.refund_reason, closed.paid_at) == (now, REASON, None)
     assert await service.order_status(order) is OrderStatus.AWAITING_PAYMENT
-    assert await service.reviewed() == [(attempt.order_uid, REASON)]
+    assert await service.reviewed() == [(attempt.attempt_id, REASON)]
     [refund] = await ListRefunds(service.uow).execute(caller=Staff("staff:sari"))
-    assert (refund.order_uid, refund.refund_amount) == (attempt.order_uid, 1_000)
+    assert (refund.attempt_id, refund.refund_amount) == (attempt.attempt_id, 1_000)
     second = await service.start(order)  # the order takes a new QR
     assert second.status is PaymentStatus.PENDING
     cash = PayCash(
@@ -169,11 +169,11 @@ async def test_another_amount_paid_closes_the_attempt_owes_it_back_and_frees_the
     await OpenShift(service.uow, service.clock).execute(opening_float=0, caller=Staff("staff:sari"))
     await cash.execute(order.key, tendered=50_000, caller=Staff("staff:sari"))  # or cash
     assert await service.order_status(order) is OrderStatus.PAID
-    assert (await service.payment(attempt.order_uid)).refund_open
+    assert (await service.payment(attempt.attempt_id)).refund_open
 
-    await service.resolve(attempt.order_uid, "gave 1.000 back")
+    await service.resolve(attempt.attempt_id, "gave 1.000 back")
 
-    resolved = await service.payment(attempt.order_uid)
+    resolved = await service.payment(attempt.attempt_id)
     assert (resolved.refund_resolved_by, resolved.refund_note) == ("staff:sari", "gave 1.000 back")
     assert await ListRefunds(service.uow).execute(caller=Staff("staff:sari")) == []
     assert await service.reviewed() == []
@@ -184,24 +184,24 @@ async def test_a_contradicted_success_is_flagged_and_a_later_paid_status_pays_th
 ) -> None:
     order = await service.order()
     attempt = await service.start(order)
-    fields = service.gateway.notification_for(attempt.order_uid)
-    service.gateway.fail(attempt.order_uid)
+    fields = service.gateway.notification_for(attempt.attempt_id)
+    service.gateway.fail(attempt.attempt_id)
 
     assert await service.notify(fields) is AttemptOutcome.CONTRADICTED
 
-    assert (await service.payment(attempt.order_uid)).status is PaymentStatus.FAILED
+    assert (await service.payment(attempt.attempt_id)).status is PaymentStatus.FAILED
     [(uid, reason)] = await service.reviewed()
-    assert uid == attempt.order_uid
+    assert uid == attempt.attempt_id
     assert "50000 was paid" in reason
     assert "reports it failed" in reason
     flagged_at = service.clock.now()
-    service.gateway.pay(attempt.order_uid)
+    service.gateway.pay(attempt.attempt_id)
     service.clock.set(flagged_at + CHECK_SCHEDULE[0])
 
-    assert await service.run_job() == {attempt.order_uid: "order_paid"}
+    assert await service.run_job() == {attempt.attempt_id: "order_paid"}
 
     assert await service.order_status(order) is OrderStatus.PAID
-    assert (await service.payment(attempt.order_uid)).status is PaymentStatus.SUCCEEDED
+    assert (await service.payment(attempt.attempt_id)).status is PaymentStatus.SUCCEEDED
     assert await service.reviewed() == []
 
 
@@ -216,12 +216,12 @@ async def test_refused_status_checks_go_to_staff_and_a_resolution_gives_them_bac
         service.gateway.fail_next_status(GatewayRejected("refused", detail="Wrong signature"))
         assert await service.run_job() == {}
         service.clock.advance(timedelta(minutes=5))
-    assert [uid for uid, _ in await service.reviewed()] == [attempt.order_uid]
+    assert [uid for uid, _ in await service.reviewed()] == [attempt.attempt_id]
     service.clock.advance(timedelta(days=1))
     assert await service.run_job() == {}
 
-    await service.resolve(attempt.order_uid, "API key fixed")
-    service.gateway.pay(attempt.order_uid)
+    await service.resolve(attempt.attempt_id, "API key fixed")
+    service.gateway.pay(attempt.attempt_id)
 
-    assert await service.run_job() == {attempt.order_uid: "order_paid"}
+    assert await service.run_job() == {attempt.attempt_id: "order_paid"}
     assert await service.reviewed() == []

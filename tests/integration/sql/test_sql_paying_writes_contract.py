@@ -18,7 +18,7 @@ NOW = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 BUDGET = timedelta(seconds=30)
 
 
-async def pending_attempt(uow_factory: UnitOfWorkFactory, order_uid: str = "KSR-1") -> Order:
+async def pending_attempt(uow_factory: UnitOfWorkFactory, attempt_id: str = "KSR-1") -> Order:
     nasi = MenuItem.create(name="Nasi goreng", price=25_000)
     teh = MenuItem.create(name="Es teh", price=5_000)
     async with uow_factory() as uow:
@@ -26,9 +26,9 @@ async def pending_attempt(uow_factory: UnitOfWorkFactory, order_uid: str = "KSR-
         await uow.menu.add(teh)
         order = Order.place(items=[(nasi, 2), (teh, 1)], access_token_hash="h", now=NOW)
         await uow.orders.add(order)
-        payment = Payment.start_qris(order=order, order_uid=order_uid, now=NOW)
+        payment = Payment.start_qris(order=order, attempt_id=attempt_id, now=NOW)
         payment.mark_issued(
-            gateway_reference=f"REF-{order_uid}",
+            gateway_reference=f"REF-{attempt_id}",
             qr_string="qr",
             payment_url="https://pay.example/qr",
             expires_at=NOW + timedelta(minutes=15),
@@ -113,7 +113,7 @@ def deferred_entry() -> InboxEntry:
         gateway="duitku",
         source_address="203.0.113.7",
         fields={"merchantOrderId": "KSR-1", "amount": "55000"},
-        order_uid="KSR-1",
+        attempt_id="KSR-1",
         signature="abc123",
         verification=Verification.VERIFIED,
         signature_scheme="hmac",
@@ -125,7 +125,7 @@ def deferred_entry() -> InboxEntry:
 async def store_claiming(uow_factory: UnitOfWorkFactory, entry: InboxEntry, at: datetime) -> bool:
     async with uow_factory() as uow:
         won = await uow.inbox.store_claiming_status_check(
-            entry, order_uid="KSR-1", now=at, min_interval=BUDGET
+            entry, attempt_id="KSR-1", now=at, min_interval=BUDGET
         )
         await uow.commit()
     return won
@@ -163,7 +163,7 @@ async def test_a_stored_entry_is_updated_with_the_claim_and_an_unknown_attempt_w
     async with uow_factory() as uow:
         unknown = deferred_entry()
         assert not await uow.inbox.store_claiming_status_check(
-            unknown, order_uid="KSR-unknown", now=NOW, min_interval=BUDGET
+            unknown, attempt_id="KSR-unknown", now=NOW, min_interval=BUDGET
         )
         await uow.commit()
     async with uow_factory(read_only=True) as uow:

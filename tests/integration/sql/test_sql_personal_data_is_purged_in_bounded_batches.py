@@ -34,7 +34,7 @@ async def _add(uow_factory: UnitOfWorkFactory, count: int, *, at: datetime) -> l
             received_at=at + timedelta(seconds=index),
             source_address=None,
             fields={"merchantOrderId": f"KSR-{index}", "customerName": "Budi Santoso"},
-            order_uid=f"KSR-{index}",
+            attempt_id=f"KSR-{index}",
             signature=None,
         )
         for index in range(count)

@@ -39,7 +39,7 @@ class Backend(QueueAttempts):
         )
 
     async def uids(self, owner: str, now: datetime, *, limit: int = 10) -> list[str]:
-        return [item.order_uid for item in await self.claim(owner, now, limit=limit)]
+        return [item.attempt_id for item in await self.claim(owner, now, limit=limit)]
 
     async def record(
         self,
@@ -93,7 +93,7 @@ async def test_a_pending_attempt_is_first_due_two_minutes_after_its_expiry(
     assert await backend.uids("a", EXPIRES + FIRST_CHECK - timedelta(seconds=1)) == []
     [claimed] = await backend.claim("a", EXPIRES + FIRST_CHECK)
 
-    assert claimed.order_uid == "KSR-1"
+    assert claimed.attempt_id == "KSR-1"
     assert claimed.status is PaymentStatus.PENDING
     assert claimed.expires_at == EXPIRES
     assert claimed.check_count == 0
@@ -102,7 +102,7 @@ async def test_a_pending_attempt_is_first_due_two_minutes_after_its_expiry(
 async def test_a_creating_attempt_is_due_once_older_than_the_grace_period(
     backend: Backend,
 ) -> None:
-    await backend.add(Payment.start_qris(order=await backend.order(), order_uid="KSR-1", now=NOW))
+    await backend.add(Payment.start_qris(order=await backend.order(), attempt_id="KSR-1", now=NOW))
 
     assert await backend.uids("a", NOW + GRACE) == []
     [claimed] = await backend.claim("a", NOW + GRACE + timedelta(seconds=1))
@@ -171,7 +171,7 @@ async def test_an_attempt_flagged_for_review_is_listed_and_not_checked_again(
     await backend.record("KSR-2", "a", next_check_at=when + timedelta(minutes=1), now=when)
 
     [item] = await backend.queue.list_needing_review()
-    assert item.payment.order_uid == "KSR-1"
+    assert item.payment.attempt_id == "KSR-1"
     assert item.review_reason == "still open"
     assert item.review_required_at == when
     assert item.check_count == 1
@@ -204,13 +204,13 @@ async def test_a_flag_with_a_next_check_keeps_a_closed_attempt_on_the_schedule(
     [item] = await backend.claim("a", flagged + FIRST_CHECK)
 
     assert early == []
-    assert (item.order_uid, item.status, item.flagged_at) == (
+    assert (item.attempt_id, item.status, item.flagged_at) == (
         "KSR-1",
         PaymentStatus.FAILED,
         flagged,
     )
     [review] = await backend.queue.list_needing_review()
-    assert (review.payment.order_uid, review.review_reason) == ("KSR-1", "contradicted")
+    assert (review.payment.attempt_id, review.review_reason) == ("KSR-1", "contradicted")
     assert review.review_required_at == flagged
 
 
@@ -274,7 +274,7 @@ async def test_a_cancelled_attempt_whose_qr_was_shown_is_watched_but_settled_one
     ):
         await backend.pending(f"KSR-{n}")
         await backend.change(f"KSR-{n}", status)
-    abandoned = Payment.start_qris(order=await backend.order(), order_uid="KSR-4", now=NOW)
+    abandoned = Payment.start_qris(order=await backend.order(), attempt_id="KSR-4", now=NOW)
     abandoned.cancel(reason="abandoned", now=NOW)
     await backend.add(abandoned)
 
@@ -288,7 +288,7 @@ async def test_cash_payments_are_never_due(backend: Backend) -> None:
         cash = take_cash(
             order=order,
             open_qris=None,
-            order_uid="KSR-C",
+            attempt_id="KSR-C",
             tendered=50_000,
             taken_by="a",
             shift=shift,

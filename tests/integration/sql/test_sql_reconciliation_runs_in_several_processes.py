@@ -55,9 +55,9 @@ class SharedGateway(FakePaymentGateway):
             raise asyncio.CancelledError
         return charge
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
         await asyncio.sleep(0.005)
-        return await super().check_status(order_uid)
+        return await super().check_status(attempt_id)
 
 
 @dataclass
@@ -100,8 +100,8 @@ class Process:
             StartQrisPaymentCommand(order.key, order.total, CUSTOMER), caller=Staff("staff:sari")
         )
 
-    async def payment(self, order_uid: str) -> Payment:
-        return await GetPayment(self.uow).execute(order_uid)
+    async def payment(self, attempt_id: str) -> Payment:
+        return await GetPayment(self.uow).execute(attempt_id)
 
 
 @dataclass
@@ -137,7 +137,7 @@ def expiry(payment: Payment) -> datetime:
 
 async def test_two_runners_at_once_check_each_attempt_once_per_slot(cluster: Cluster) -> None:
     attempts = [(await cluster.first.start(await cluster.first.order())).payment for _ in range(8)]
-    uids = sorted(attempt.order_uid for attempt in attempts)
+    uids = sorted(attempt.attempt_id for attempt in attempts)
 
     for n, offset in enumerate((timedelta(minutes=2), timedelta(minutes=15)), start=1):
         cluster.clock.set(expiry(attempts[-1]) + offset)
@@ -157,14 +157,14 @@ async def test_a_lost_callback_is_recovered_and_applied_once_by_two_runners(
 ) -> None:
     order = await cluster.first.order()
     attempt = (await cluster.first.start(order)).payment
-    cluster.gateway.pay(attempt.order_uid)
+    cluster.gateway.pay(attempt.attempt_id)
     cluster.clock.set(expiry(attempt) + timedelta(minutes=2))
 
     reports = await asyncio.gather(cluster.first.job().execute(), cluster.second.job().execute())
 
     assert [o for r in reports for o in r.outcomes.values()] == ["order_paid"]
-    assert (await cluster.second.payment(attempt.order_uid)).status is PaymentStatus.SUCCEEDED
-    assert cluster.gateway.status_checks == [attempt.order_uid]
+    assert (await cluster.second.payment(attempt.attempt_id)).status is PaymentStatus.SUCCEEDED
+    assert cluster.gateway.status_checks == [attempt.attempt_id]
 
 
 async def test_a_create_that_timed_out_is_abandoned_by_the_next_pass_and_a_new_qr_is_made(
@@ -202,7 +202,7 @@ async def test_a_process_killed_after_the_gateway_call_is_resolved_by_the_next_q
     started = await cluster.second.start(order)
 
     assert started.created
-    assert started.payment.order_uid != lost_uid
+    assert started.payment.attempt_id != lost_uid
     assert (await cluster.second.payment(lost_uid)).status is PaymentStatus.CANCELLED
     assert cluster.gateway.status_checks == [lost_uid]
 

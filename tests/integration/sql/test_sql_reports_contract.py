@@ -112,7 +112,7 @@ class Shop:
             payment = take_cash(
                 order=stored,
                 open_qris=None,
-                order_uid=self.uid(),
+                attempt_id=self.uid(),
                 tendered=stored.total + 5_000,
                 taken_by=drawer.staff_name,
                 shift=drawer,
@@ -161,7 +161,7 @@ class Shop:
         """Late money flagged, requested by kasir and approved: the refund request and the
         payment's flag both record it (as the approval does), and it counts once."""
         async with self.uow() as uow:
-            stored = await uow.payments.get(payment.order_uid, for_update=True)
+            stored = await uow.payments.get(payment.attempt_id, for_update=True)
             assert stored is not None
             stored.require_refund(reason="paid twice", now=at)
             refund = Refund.flagged_by_kasir(payment=stored, now=at)
@@ -173,7 +173,7 @@ class Shop:
             await uow.commit()
 
     async def start_qris(self, order: Order, at: datetime) -> Payment:
-        payment = Payment.start_qris(order=order, order_uid=self.uid(), now=at)
+        payment = Payment.start_qris(order=order, attempt_id=self.uid(), now=at)
         async with self.uow() as uow:
             await uow.payments.add(payment)
             await uow.commit()
@@ -183,12 +183,12 @@ class Shop:
         """The gateway confirms the attempt paid; it pays its order if that still awaits it."""
         async with self.uow() as uow:
             order = await uow.orders.get(payment.order_id, for_update=True)
-            stored = await uow.payments.get(payment.order_uid, for_update=True)
+            stored = await uow.payments.get(payment.attempt_id, for_update=True)
             assert order is not None
             assert stored is not None
             stored.confirm_success(amount=stored.amount, now=at, gateway_reference=self.uid())
             if order.awaits_payment:
-                order.mark_paid(order_uid=stored.order_uid, now=at)
+                order.mark_paid(attempt_id=stored.attempt_id, now=at)
                 await uow.orders.update(order)
             await uow.payments.update(stored)
             await uow.commit()
@@ -209,7 +209,7 @@ class Shop:
         self, payment: Payment, *, flagged: datetime, resolved: datetime
     ) -> None:
         async with self.uow() as uow:
-            stored = await uow.payments.get(payment.order_uid, for_update=True)
+            stored = await uow.payments.get(payment.attempt_id, for_update=True)
             assert stored is not None
             stored.require_refund(reason="paid twice", now=flagged)
             stored.resolve_refund(by="sari", note="given back", now=resolved)
@@ -261,7 +261,7 @@ async def test_a_qr_paid_with_another_amount_counts_what_arrived_and_what_went_b
     shop = Shop(uow_factory)
     attempt = await shop.start_qris(await shop.order(MORNING), MORNING)
     async with uow_factory() as uow:
-        stored = await uow.payments.get(attempt.order_uid, for_update=True)
+        stored = await uow.payments.get(attempt.attempt_id, for_update=True)
         assert stored is not None
         stored.close_amount_mismatch(amount_received=20_000, now=MORNING + timedelta(minutes=1))
         stored.resolve_refund(by="sari", note="sent back", now=LATE_EVENING)

@@ -61,13 +61,13 @@ async def add_payments(uow_factory: UnitOfWorkFactory, *payments: Payment) -> No
         await uow.commit()
 
 
-def qris(order: Order, order_uid: str, *, now: datetime = NOW) -> Payment:
-    return Payment.start_qris(order=order, order_uid=order_uid, now=now)
+def qris(order: Order, attempt_id: str, *, now: datetime = NOW) -> Payment:
+    return Payment.start_qris(order=order, attempt_id=attempt_id, now=now)
 
 
 def issued(payment: Payment, *, expires_at: datetime, reference: str | None = None) -> Payment:
     payment.mark_issued(
-        gateway_reference=reference or f"REF-{payment.order_uid}",
+        gateway_reference=reference or f"REF-{payment.attempt_id}",
         qr_string="00020101021226...",
         payment_url="https://pay.example/qr",
         expires_at=expires_at,
@@ -226,7 +226,7 @@ async def test_an_order_update_from_a_stale_read_raises_concurrent_update(
     async with uow_factory() as uow:
         fresh = await uow.orders.get(order.key)
         assert fresh is not None
-        fresh.mark_paid(order_uid="uid-cash", now=NOW)
+        fresh.mark_paid(attempt_id="uid-cash", now=NOW)
         await uow.orders.update(fresh)
         await uow.commit()
     async with uow_factory() as uow:
@@ -247,7 +247,7 @@ async def test_orders_list_newest_first_filtered_by_status_and_paged_with_before
         for order in orders[1::2]:
             stored = await uow.orders.get(order.key)
             assert stored is not None
-            stored.mark_paid(order_uid=f"uid-{order.key}", now=NOW)
+            stored.mark_paid(attempt_id=f"uid-{order.key}", now=NOW)
             await uow.orders.update(stored)
         await uow.commit()
     ids = [order.key for order in orders]
@@ -274,7 +274,7 @@ async def test_a_payment_reads_back_with_every_field_and_without_events(
 ) -> None:
     order = await place_order(uow_factory)
     every_field = Payment(
-        order_uid="KSR-every-field",
+        attempt_id="KSR-every-field",
         order_id=order.key,
         method=PaymentMethod.QRIS,
         amount=order.total,
@@ -297,7 +297,7 @@ async def test_a_payment_reads_back_with_every_field_and_without_events(
         refund_note="transferred back",
     )
     cash = Payment(
-        order_uid="KSR-cash",
+        attempt_id="KSR-cash",
         order_id=order.key,
         method=PaymentMethod.CASH,
         amount=order.total,
@@ -311,8 +311,8 @@ async def test_a_payment_reads_back_with_every_field_and_without_events(
     )
     await add_payments(uow_factory, every_field, cash)
     async with uow_factory(read_only=True) as uow:
-        stored = await uow.payments.get(every_field.order_uid)
-        stored_cash = await uow.payments.get(cash.order_uid)
+        stored = await uow.payments.get(every_field.attempt_id)
+        stored_cash = await uow.payments.get(cash.attempt_id)
         assert await uow.payments.get("KSR-unknown") is None
     assert stored == every_field
     assert stored_cash == cash
@@ -376,10 +376,10 @@ async def test_a_second_open_qris_attempt_for_one_order_raises_concurrent_update
         # The unit of work stays usable after the refused insert.
         open_attempt = await uow.payments.find_open_qris(order.key)
         assert open_attempt is not None
-        assert open_attempt.order_uid == "KSR-1"
+        assert open_attempt.attempt_id == "KSR-1"
         await uow.commit()
     async with uow_factory(read_only=True) as uow:
-        assert [p.order_uid for p in await uow.payments.list_for_order(order.key)] == ["KSR-1"]
+        assert [p.attempt_id for p in await uow.payments.list_for_order(order.key)] == ["KSR-1"]
 
 
 async def test_a_new_qris_attempt_may_open_once_the_previous_one_is_closed(
@@ -397,10 +397,10 @@ async def test_a_new_qris_attempt_may_open_once_the_previous_one_is_closed(
     async with uow_factory(read_only=True) as uow:
         open_attempt = await uow.payments.find_open_qris(order.key)
     assert open_attempt is not None
-    assert open_attempt.order_uid == "KSR-2"
+    assert open_attempt.attempt_id == "KSR-2"
 
 
-async def test_a_taken_order_uid_raises_concurrent_update(
+async def test_a_taken_attempt_id_raises_concurrent_update(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     order = await place_order(uow_factory)
@@ -448,7 +448,7 @@ async def test_attempts_of_an_order_list_oldest_first(uow_factory: UnitOfWorkFac
     await add_payments(uow_factory, second, first, qris(other, "KSR-3"))
     async with uow_factory(read_only=True) as uow:
         listed = await uow.payments.list_for_order(order.key)
-        assert [p.order_uid for p in listed] == ["KSR-1", "KSR-2"]
+        assert [p.attempt_id for p in listed] == ["KSR-1", "KSR-2"]
         assert await uow.payments.list_for_order(order.key + 1_000) == []
 
 
@@ -469,7 +469,7 @@ async def test_an_order_reads_with_its_lines_and_its_attempts_oldest_first_in_on
     stored, attempts = found
     assert stored == order
     assert stored.lines == order.lines
-    assert [p.order_uid for p in attempts] == ["KSR-1", "KSR-2"]
+    assert [p.attempt_id for p in attempts] == ["KSR-1", "KSR-2"]
     assert attempts[1] == stored_second
     assert attempts[0].status is PaymentStatus.FAILED
 
@@ -503,7 +503,7 @@ async def test_find_open_qris_finds_only_a_creating_or_pending_qris_attempt(
     closed.cancel(reason="abandoned", now=NOW)
     cash = Payment.take_cash(
         order=cash_order,
-        order_uid="KSR-cash",
+        attempt_id="KSR-cash",
         tendered=60_000,
         taken_by="kasir",
         shift_id=7,
@@ -520,9 +520,9 @@ async def test_find_open_qris_finds_only_a_creating_or_pending_qris_attempt(
         creating = await uow.payments.find_open_qris(creating_order.key)
         pending = await uow.payments.find_open_qris(pending_order.key)
         assert creating is not None
-        assert creating.order_uid == "KSR-creating"
+        assert creating.attempt_id == "KSR-creating"
         assert pending is not None
-        assert pending.order_uid == "KSR-pending"
+        assert pending.attempt_id == "KSR-pending"
         assert await uow.payments.find_open_qris(closed_order.key) is None
         assert await uow.payments.find_open_qris(cash_order.key) is None
 
@@ -538,9 +538,9 @@ async def test_stale_creating_lists_attempts_created_before_the_cutoff_oldest_fi
     await add_payments(uow_factory, old, older, fresh, pending)
     async with uow_factory(read_only=True) as uow:
         stale = await uow.payments.list_stale_creating(created_before=NOW, limit=10)
-        assert [p.order_uid for p in stale] == ["KSR-older", "KSR-old"]
+        assert [p.attempt_id for p in stale] == ["KSR-older", "KSR-old"]
         limited = await uow.payments.list_stale_creating(created_before=NOW, limit=1)
-        assert [p.order_uid for p in limited] == ["KSR-older"]
+        assert [p.attempt_id for p in limited] == ["KSR-older"]
 
 
 async def test_refunds_list_open_ones_or_all_flagged_ones_newest_first(
@@ -548,7 +548,7 @@ async def test_refunds_list_open_ones_or_all_flagged_ones_newest_first(
 ) -> None:
     order = await place_order(uow_factory)
     cash = Payment.take_cash(
-        order=order, order_uid="KSR-cash", tendered=60_000, taken_by="kasir", shift_id=7, now=NOW
+        order=order, attempt_id="KSR-cash", tendered=60_000, taken_by="kasir", shift_id=7, now=NOW
     )
     attempts = [qris(order, f"KSR-{n}") for n in range(3)]
     for n, attempt in enumerate(attempts):
@@ -556,15 +556,15 @@ async def test_refunds_list_open_ones_or_all_flagged_ones_newest_first(
         attempt.confirm_success(amount=order.total, now=NOW + minutes(n))
         attempt.require_refund(reason="already paid", now=NOW + minutes(n))
     attempts[1].resolve_refund(by="manager", note="returned", now=NOW + minutes(9))
-    order.mark_paid(order_uid="KSR-cash", now=NOW)
+    order.mark_paid(attempt_id="KSR-cash", now=NOW)
     await add_payments(uow_factory, cash, *attempts)
     async with uow_factory(read_only=True) as uow:
         open_refunds = await uow.payments.list_refunds()
-        assert [p.order_uid for p in open_refunds] == ["KSR-2", "KSR-0"]
+        assert [p.attempt_id for p in open_refunds] == ["KSR-2", "KSR-0"]
         every = await uow.payments.list_refunds(open_only=False)
-        assert [p.order_uid for p in every] == ["KSR-2", "KSR-1", "KSR-0"]
+        assert [p.attempt_id for p in every] == ["KSR-2", "KSR-1", "KSR-0"]
         limited = await uow.payments.list_refunds(open_only=False, limit=1)
-        assert [p.order_uid for p in limited] == ["KSR-2"]
+        assert [p.attempt_id for p in limited] == ["KSR-2"]
 
 
 # --- unit of work -----------------------------------------------------------------------------
@@ -609,7 +609,7 @@ async def test_rollback_discards_the_work_done_so_far(uow_factory: UnitOfWorkFac
         await uow.payments.add(qris(order, "KSR-2"))
         await uow.commit()
     async with uow_factory(read_only=True) as uow:
-        assert [p.order_uid for p in await uow.payments.list_for_order(order.key)] == ["KSR-2"]
+        assert [p.attempt_id for p in await uow.payments.list_for_order(order.key)] == ["KSR-2"]
 
 
 async def test_committed_work_is_visible_to_the_next_unit_of_work(

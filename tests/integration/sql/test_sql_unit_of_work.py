@@ -49,7 +49,7 @@ async def test_times_read_back_as_aware_utc_whatever_zone_they_were_written_in(
     order = await stored_order(factory)
     async with factory() as uow:
         attempt = Payment.start_qris(
-            order=order, order_uid="KSR-tz", now=datetime(2026, 3, 4, 13, 6, 7, 123456, WITA)
+            order=order, attempt_id="KSR-tz", now=datetime(2026, 3, 4, 13, 6, 7, 123456, WITA)
         )
         await uow.payments.add(attempt)
         await uow.commit()
@@ -68,7 +68,7 @@ async def test_times_read_back_as_aware_utc_whatever_zone_they_were_written_in(
         later = await uow.payments.list_stale_creating(
             created_before=NOW + timedelta(microseconds=1), limit=5
         )
-    assert [p.order_uid for p in later] == ["KSR-tz"]
+    assert [p.attempt_id for p in later] == ["KSR-tz"]
 
 
 async def test_a_naive_datetime_is_refused(sql_engine: AsyncEngine) -> None:
@@ -87,7 +87,7 @@ async def test_updates_leave_the_reconciliation_lease_columns_alone(
     factory = SqlAlchemyUnitOfWorkFactory(sql_engine)
     order = await stored_order(factory)
     async with factory() as uow:
-        await uow.payments.add(Payment.start_qris(order=order, order_uid="KSR-lease", now=NOW))
+        await uow.payments.add(Payment.start_qris(order=order, attempt_id="KSR-lease", now=NOW))
         await uow.commit()
     lease = {
         "lease_owner": "worker-7",
@@ -117,7 +117,7 @@ async def test_a_new_payment_row_starts_with_no_lease(sql_engine: AsyncEngine) -
     factory = SqlAlchemyUnitOfWorkFactory(sql_engine)
     order = await stored_order(factory)
     async with factory() as uow:
-        await uow.payments.add(Payment.start_qris(order=order, order_uid="KSR-new", now=NOW))
+        await uow.payments.add(Payment.start_qris(order=order, attempt_id="KSR-new", now=NOW))
         await uow.commit()
     async with sql_engine.connect() as connection:
         row = (
@@ -139,7 +139,7 @@ async def test_an_update_applies_only_in_the_status_that_was_read(
     factory = SqlAlchemyUnitOfWorkFactory(sql_engine)
     order = await stored_order(factory)
     async with factory() as uow:
-        await uow.payments.add(Payment.start_qris(order=order, order_uid="KSR-st", now=NOW))
+        await uow.payments.add(Payment.start_qris(order=order, attempt_id="KSR-st", now=NOW))
         await uow.commit()
     async with factory() as uow:
         attempt = await uow.payments.get("KSR-st")
@@ -233,7 +233,7 @@ async def test_postgres_for_update_makes_a_second_locker_wait_until_the_first_co
     factory = SqlAlchemyUnitOfWorkFactory(postgres_engine)
     order = await stored_order(factory)
     async with factory() as uow:
-        await uow.payments.add(Payment.start_qris(order=order, order_uid="KSR-lock", now=NOW))
+        await uow.payments.add(Payment.start_qris(order=order, attempt_id="KSR-lock", now=NOW))
         await uow.commit()
     got_lock = asyncio.Event()
 

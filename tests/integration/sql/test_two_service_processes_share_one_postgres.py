@@ -225,18 +225,18 @@ async def cluster(
         await engine.dispose()
 
 
-def signed_callback(order_uid: str, amount: int, reference: str) -> dict[str, str]:
+def signed_callback(attempt_id: str, amount: int, reference: str) -> dict[str, str]:
     """Duitku's success callback, signed with the simulator's development key."""
     text_amount = str(amount)
     signature = hmac.new(
         DEV_API_KEY.encode(),
-        f"{DEV_MERCHANT_CODE}{text_amount}{order_uid}".encode(),
+        f"{DEV_MERCHANT_CODE}{text_amount}{attempt_id}".encode(),
         hashlib.sha256,
     ).hexdigest()
     return {
         "merchantCode": DEV_MERCHANT_CODE,
         "amount": text_amount,
-        "merchantOrderId": order_uid,
+        "merchantOrderId": attempt_id,
         "resultCode": "00",
         "reference": reference,
         "signature": signature,
@@ -372,8 +372,8 @@ async def test_kasir_reconcile_in_both_processes_checks_an_attempt_once(
             },
             headers={"X-Order-Token": placed["access_token"]},
         )
-        order_uid = started.json()["order_uid"]
-        await client.post(f"{cluster.simulator}/control/transactions/{order_uid}/pay")
+        attempt_id = started.json()["order_uid"]
+        await client.post(f"{cluster.simulator}/control/transactions/{attempt_id}/pay")
     # The lost callback's attempt is due for its first check: pretend its QR expired 3 min ago.
     async with cluster.engine.begin() as connection:
         await connection.execute(
@@ -381,7 +381,7 @@ async def test_kasir_reconcile_in_both_processes_checks_an_attempt_once(
                 "UPDATE payments SET expires_at = now() - interval '3 minutes' "
                 "WHERE order_uid = :uid"
             ),
-            {"uid": order_uid},
+            {"uid": attempt_id},
         )
 
     outputs = await asyncio.wait_for(
@@ -401,7 +401,7 @@ async def test_kasir_reconcile_in_both_processes_checks_an_attempt_once(
     [(status, check_count)] = await rows(
         cluster.engine,
         "SELECT status, check_count FROM payments WHERE order_uid = :uid",
-        uid=order_uid,
+        uid=attempt_id,
     )
     assert (status, check_count) == ("succeeded", 1)
 

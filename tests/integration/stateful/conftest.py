@@ -100,7 +100,7 @@ class LateBoundApp:
 class PaymentRow:
     """A payment as committed in the database (only the columns the invariants read)."""
 
-    order_uid: str
+    attempt_id: str
     order_id: int
     method: str
     status: str
@@ -135,7 +135,7 @@ class Truth:
         return (
             sorted((o.id, o.status, o.paid_by) for o in self.orders.values()),
             sorted(
-                (p.order_uid, p.status, p.amount, p.refund_required_at is not None)
+                (p.attempt_id, p.status, p.amount, p.refund_required_at is not None)
                 for p in self.payments.values()
                 if p.status == "succeeded" or p.refund_required_at is not None
             ),
@@ -339,7 +339,7 @@ class Stack:
                 truth.orders[row.id] = OrderRow(row.id, row.status, row.total, row.paid_by)
             for payment in await connection.execute(
                 select(
-                    payments.c.order_uid,
+                    payments.c.order_uid.label("attempt_id"),
                     payments.c.order_id,
                     payments.c.method,
                     payments.c.status,
@@ -352,7 +352,7 @@ class Stack:
                     payments.c.next_check_at,
                 )
             ):
-                truth.payments[payment.order_uid] = PaymentRow(**payment._mapping)
+                truth.payments[payment.attempt_id] = PaymentRow(**payment._mapping)
             for (uid,) in await connection.execute(
                 select(notification_inbox.c.order_uid).where(
                     notification_inbox.c.needs_review.is_(True),

@@ -412,7 +412,7 @@ class MoneyInvariants(RuleBasedStateMachine):
                 and payment.status_checked_at > now - MIN_CHECK_INTERVAL
             )
             if _last_slot(payment.expires_at, payment.created_at) <= now and not checked_recently:
-                self.i4_subjects.add(payment.order_uid)
+                self.i4_subjects.add(payment.attempt_id)
 
     # --- the invariants ------------------------------------------------------------------
 
@@ -479,10 +479,10 @@ class MoneyInvariants(RuleBasedStateMachine):
             if order.status == "paid":
                 assert paying, f"I2: order {order.id} is paid by no succeeded payment"
                 assert paying[0].amount == order.total, f"I2: {paying[0]} for order {order}"
-                assert order.paid_by == paying[0].order_uid, f"I2: {order} paid by {paying[0]}"
+                assert order.paid_by == paying[0].attempt_id, f"I2: {order} paid by {paying[0]}"
             else:
                 assert not paying, (
-                    f"I2: order {order.id} is {order.status} but {paying[0].order_uid} "
+                    f"I2: order {order.id} is {order.status} but {paying[0].attempt_id} "
                     "succeeded for it without a refund to make"
                 )
 
@@ -491,10 +491,10 @@ class MoneyInvariants(RuleBasedStateMachine):
             order = truth.orders[payment.order_id]
             if payment.method != "qris" or order.status not in {"paid", "cancelled"}:
                 continue
-            seen = (payment.order_uid, payment.status, order.status)
+            seen = (payment.attempt_id, payment.status, order.status)
             if seen in self.served_closed_checked:
                 continue
-            uid = payment.order_uid
+            uid = payment.attempt_id
             read = await self.stack.client.get(f"/api/v1/payments/{uid}")
             if read.status_code == 200:
                 shown = {k: v for k, v in read.json().items() if k in _QR_FIELDS and v}

@@ -62,8 +62,8 @@ async def test_closing_the_order_cancels_its_qr_at_a_gateway_that_can(
 ) -> None:
     await CLOSERS[closer](kasir, order)
 
-    assert cancelling.cancelled == [attempt.order_uid]
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
+    assert cancelling.cancelled == [attempt.attempt_id]
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.CANCELLED
 
 
 @pytest.mark.parametrize("closer", sorted(CLOSERS))
@@ -75,7 +75,7 @@ async def test_a_gateway_without_the_capability_is_never_asked_to_cancel(
     await CLOSERS[closer](kasir, order)
 
     assert kasir.gateway.cancelled == []
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.CANCELLED
 
 
 @pytest.mark.parametrize("error", [GatewayUnavailable("down"), GatewayRejected("already settled")])
@@ -92,11 +92,11 @@ async def test_a_failed_cancel_never_undoes_the_cash(
 
     assert cancelling.cancelled == []
     assert kasir.order(order.key).status is OrderStatus.PAID
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.CANCELLED
 
 
 class HangingCancel(FakePaymentGateway):
-    async def cancel_qris(self, order_uid: str) -> None:
+    async def cancel_qris(self, attempt_id: str) -> None:
         await asyncio.Event().wait()
 
 
@@ -105,7 +105,7 @@ async def test_a_cancel_that_never_answers_is_given_up_within_its_bound(
 ) -> None:
     hanging = gateways.verified_fake(HangingCancel, cancels=True)
     await _cash(kasir, order)
-    closed = kasir.payment(attempt.order_uid)
+    closed = kasir.payment(attempt.attempt_id)
 
     done = await withdraw_closed_qr(
         Gateways.only(hanging), closed, within=timedelta(milliseconds=10)
@@ -117,7 +117,7 @@ async def test_a_cancel_that_never_answers_is_given_up_within_its_bound(
 async def test_an_attempt_still_open_is_never_cancelled_at_its_gateway(
     kasir: Kasir, attempt: Payment, cancelling: FakePaymentGateway
 ) -> None:
-    done = await withdraw_closed_qr(Gateways.only(cancelling), kasir.payment(attempt.order_uid))
+    done = await withdraw_closed_qr(Gateways.only(cancelling), kasir.payment(attempt.attempt_id))
 
     assert done is False
     assert cancelling.cancelled == []

@@ -26,11 +26,11 @@ SAYS = {"failed": "reports it failed", "not_found": "has no such transaction"}
 
 def contradicted(kasir: Kasir, attempt: Payment, gateway_says: str) -> dict[str, str]:
     """A signed success notification, and the gateway's status saying otherwise."""
-    fields = kasir.gateway.notification_for(attempt.order_uid)
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
     if gateway_says == "failed":
-        kasir.gateway.fail(attempt.order_uid)
+        kasir.gateway.fail(attempt.attempt_id)
     else:
-        kasir.gateway.transactions.pop(attempt.order_uid)
+        kasir.gateway.transactions.pop(attempt.attempt_id)
     return fields
 
 
@@ -58,19 +58,19 @@ async def test_a_contradicted_success_is_stored_flagged_with_both_facts_and_coun
         kasir.clock.now(),
     )
     [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
-    assert (review.payment.order_uid, review.review_reason, review.review_required_at) == (
-        attempt.order_uid,
+    assert (review.payment.attempt_id, review.review_reason, review.review_required_at) == (
+        attempt.attempt_id,
         detail(gateway_says),
         kasir.clock.now(),
     )
     flagged = PaymentFlaggedForReview(
-        attempt.order_uid, ReviewReason.SUCCESS_CONTRADICTED.value, detail(gateway_says)
+        attempt.attempt_id, ReviewReason.SUCCESS_CONTRADICTED.value, detail(gateway_says)
     )
     assert kasir.published(PaymentFlaggedForReview) == [flagged]
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.FAILED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.FAILED
     assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
-    assert kasir.published(PaymentFailed)[0].order_uid == attempt.order_uid
-    assert kasir.store.bookkeeping[attempt.order_uid].next_check_at == (
+    assert kasir.published(PaymentFailed)[0].attempt_id == attempt.attempt_id
+    assert kasir.store.bookkeeping[attempt.attempt_id].next_check_at == (
         kasir.clock.now() + CHECK_SCHEDULE[0]
     )
 
@@ -80,7 +80,7 @@ async def test_a_later_paid_status_found_by_the_job_still_pays_the_order(
 ) -> None:
     await kasir.handle_notification.execute(contradicted(kasir, attempt, "failed"))
     flagged_at = kasir.clock.now()
-    kasir.gateway.pay(attempt.order_uid)  # the gateway makes up its mind
+    kasir.gateway.pay(attempt.attempt_id)  # the gateway makes up its mind
 
     kasir.clock.set(flagged_at + CHECK_SCHEDULE[0] - timedelta(seconds=1))
     early = await kasir.run_reconciliation.execute()
@@ -88,9 +88,9 @@ async def test_a_later_paid_status_found_by_the_job_still_pays_the_order(
     report = await kasir.run_reconciliation.execute()
 
     assert early.claimed == 0
-    assert report.outcomes == {attempt.order_uid: "order_paid"}
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
-    assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
+    assert report.outcomes == {attempt.attempt_id: "order_paid"}
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.SUCCEEDED
+    assert kasir.order(order.key).paid_by_attempt == attempt.attempt_id
     assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
 
 
@@ -104,11 +104,11 @@ async def test_a_contradicted_attempt_is_checked_on_every_slot_and_stays_listed(
     for offset in CHECK_SCHEDULE:
         kasir.clock.set(flagged_at + offset)
         report = await kasir.run_reconciliation.execute()
-        assert report.outcomes == {attempt.order_uid: "nothing_to_do"}
+        assert report.outcomes == {attempt.attempt_id: "nothing_to_do"}
     kasir.clock.advance(timedelta(days=7))
     assert (await kasir.run_reconciliation.execute()).claimed == 0
 
-    assert kasir.gateway.status_checks == [attempt.order_uid] * len(CHECK_SCHEDULE)
+    assert kasir.gateway.status_checks == [attempt.attempt_id] * len(CHECK_SCHEDULE)
     [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert review.review_reason == detail("not_found")
 
@@ -120,26 +120,26 @@ async def test_a_contradicted_success_on_a_qr_cash_replaced_becomes_a_refund_whe
     kasir.clock.advance(timedelta(seconds=31))  # past the status check the cashier made
     handled = await kasir.handle_notification.execute(contradicted(kasir, attempt, "failed"))
     assert handled.outcome is AttemptOutcome.CONTRADICTED
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
-    kasir.gateway.pay(attempt.order_uid)
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.CANCELLED
+    kasir.gateway.pay(attempt.attempt_id)
 
     kasir.clock.advance(CHECK_SCHEDULE[0])
     report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: "refund_required"}
-    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
-    assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
-        attempt.order_uid
+    assert report.outcomes == {attempt.attempt_id: "refund_required"}
+    assert kasir.order(order.key).paid_by_attempt == cash.attempt_id
+    assert [p.attempt_id for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
+        attempt.attempt_id
     ]
 
 
 async def test_a_failure_notification_the_gateway_confirms_is_not_a_contradiction(
     kasir: Kasir, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code="01")
+        kasir.gateway.notification_for(attempt.attempt_id, result_code="01")
     )
 
     assert handled.outcome is AttemptOutcome.FAILED
@@ -159,8 +159,8 @@ async def test_a_notification_never_abandons_a_creating_attempt_the_gateway_hold
     kasir.clock.advance(timedelta(minutes=2))
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(creating.order_uid, result_code="01")
+        kasir.gateway.notification_for(creating.attempt_id, result_code="01")
     )
 
     assert handled.outcome is AttemptOutcome.STILL_PENDING
-    assert kasir.payment(creating.order_uid).status is PaymentStatus.CREATING
+    assert kasir.payment(creating.attempt_id).status is PaymentStatus.CREATING

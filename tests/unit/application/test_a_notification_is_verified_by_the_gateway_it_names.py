@@ -32,7 +32,7 @@ class OtherFields(FakePaymentGateway):
 
     def read_notification(self, fields: Mapping[str, str]) -> ReceivedNotification:
         return ReceivedNotification(
-            order_uid=fields.get("transactionId"),
+            attempt_id=fields.get("transactionId"),
             signature=None,
             fields=dict(fields),
             fields_if_rejected={},
@@ -55,8 +55,8 @@ async def test_a_notification_is_verified_by_the_gateway_it_names(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     handler = handler_for_both(kasir)
-    kasir.gateway.pay(attempt.order_uid)
-    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
 
     assert handler.is_authentic(fields, gateway="duitku")
     assert not handler.is_authentic(fields)  # the newer gateway never signed it
@@ -65,18 +65,18 @@ async def test_a_notification_is_verified_by_the_gateway_it_names(
     assert handled.outcome is AttemptOutcome.ORDER_PAID
     assert kasir.order(order.key).status is OrderStatus.PAID
     entry = kasir.store.inbox[handled.entry_id]
-    assert (entry.order_uid, entry.signature) == (attempt.order_uid, fields["signature"])
-    assert handler.attempt_named_in(fields, gateway="duitku") == attempt.order_uid
+    assert (entry.attempt_id, entry.signature) == (attempt.attempt_id, fields["signature"])
+    assert handler.attempt_named_in(fields, gateway="duitku") == attempt.attempt_id
 
 
 async def test_a_notification_signed_by_another_gateway_than_it_names_is_rejected(
     kasir: Kasir, attempt: Payment
 ) -> None:
     handler = handler_for_both(kasir)
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
 
     with pytest.raises(NotificationRejected):
-        await handler.execute(kasir.gateway.notification_for(attempt.order_uid))
+        await handler.execute(kasir.gateway.notification_for(attempt.attempt_id))
 
     [entry] = kasir.store.inbox.values()
     assert entry.verification is Verification.REJECTED
@@ -107,8 +107,8 @@ async def test_each_inbox_entry_is_reprocessed_at_the_gateway_that_sent_it(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     handler = handler_for_both(kasir)  # the newer gateway is the default now
-    kasir.gateway.pay(attempt.order_uid)
-    stored = await refused_for_its_address(kasir, handler, attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
+    stored = await refused_for_its_address(kasir, handler, attempt.attempt_id)
 
     handled = await ReprocessNotification(kasir.uow, handler).execute(
         stored, caller=Staff("staff:sari")
@@ -116,7 +116,7 @@ async def test_each_inbox_entry_is_reprocessed_at_the_gateway_that_sent_it(
 
     assert handled.outcome is AttemptOutcome.ORDER_PAID
     assert kasir.order(order.key).status is OrderStatus.PAID
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     entry = kasir.store.inbox[stored]
     assert (entry.gateway, entry.verification) == ("duitku", Verification.VERIFIED)
 
@@ -124,8 +124,8 @@ async def test_each_inbox_entry_is_reprocessed_at_the_gateway_that_sent_it(
 async def test_an_entry_from_a_gateway_no_longer_configured_is_not_reprocessed(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
-    stored = await refused_for_its_address(kasir, handler_for_both(kasir), attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
+    stored = await refused_for_its_address(kasir, handler_for_both(kasir), attempt.attempt_id)
     before = kasir.snapshot()
     only_newer = handler_for_both(kasir, duitku_configured=False)
 

@@ -31,16 +31,16 @@ DENIALS = {
 async def scheduled_success(kasir: Kasir, attempt: Payment) -> None:
     """A signed success while the gateway still says pending: answered scheduled."""
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
     assert handled.outcome is AttemptOutcome.SCHEDULED
 
 
 def deny(kasir: Kasir, attempt: Payment, gateway_says: str) -> None:
     if gateway_says == "failed":
-        kasir.gateway.fail(attempt.order_uid)
+        kasir.gateway.fail(attempt.attempt_id)
     else:
-        kasir.gateway.transactions.pop(attempt.order_uid)
+        kasir.gateway.transactions.pop(attempt.attempt_id)
 
 
 @pytest.mark.parametrize("gateway_says", ["failed", "not_found"])
@@ -57,14 +57,14 @@ async def test_a_scheduled_success_that_the_gateway_then_denies_is_flagged_with_
         "a correctly signed notification said this attempt was paid, but the gateway "
         + DENIALS[gateway_says]
     )
-    assert report.flagged_for_review == [attempt.order_uid]
+    assert report.flagged_for_review == [attempt.attempt_id]
     [review] = await kasir.list_payments_needing_review.execute(caller=STAFF)
-    assert (review.payment.order_uid, review.review_reason) == (attempt.order_uid, reason)
+    assert (review.payment.attempt_id, review.review_reason) == (attempt.attempt_id, reason)
     assert kasir.published(PaymentFlaggedForReview) == [
-        PaymentFlaggedForReview(attempt.order_uid, ReviewReason.SUCCESS_CONTRADICTED.value, reason)
+        PaymentFlaggedForReview(attempt.attempt_id, ReviewReason.SUCCESS_CONTRADICTED.value, reason)
     ]
     assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
-    assert kasir.store.bookkeeping[attempt.order_uid].next_check_at == (
+    assert kasir.store.bookkeeping[attempt.attempt_id].next_check_at == (
         kasir.clock.now() + CHECK_SCHEDULE[0]
     )
 
@@ -76,13 +76,13 @@ async def test_a_scheduled_success_the_gateway_pays_later_still_pays_the_order(
     deny(kasir, attempt, "failed")
     kasir.clock.advance(timedelta(seconds=30))
     await kasir.run_reconciliation.execute()
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
 
     kasir.clock.advance(CHECK_SCHEDULE[0])
     report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: "order_paid"}
-    assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
+    assert report.outcomes == {attempt.attempt_id: "order_paid"}
+    assert kasir.order(order.key).paid_by_attempt == attempt.attempt_id
     assert await kasir.list_payments_needing_review.execute(caller=STAFF) == []
 
 
@@ -90,12 +90,12 @@ async def test_a_scheduled_success_the_gateway_confirms_is_never_flagged(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     await scheduled_success(kasir, attempt)
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     kasir.clock.advance(timedelta(seconds=30))
 
     report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: "order_paid"}
+    assert report.outcomes == {attempt.attempt_id: "order_paid"}
     assert report.flagged_for_review == []
     assert kasir.published(PaymentFlaggedForReview) == []
 
@@ -103,14 +103,14 @@ async def test_a_scheduled_success_the_gateway_confirms_is_never_flagged(
 async def test_an_attempt_that_expires_unpaid_without_a_signed_success_is_not_flagged(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
     kasir.clock.advance(timedelta(minutes=10) + CHECK_SCHEDULE[0])
 
     report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: "expired"}
+    assert report.outcomes == {attempt.attempt_id: "expired"}
     assert report.flagged_for_review == []
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.EXPIRED
 
 
 async def test_a_failure_notification_whose_check_fails_is_not_kept_as_a_success_to_confirm(
@@ -119,7 +119,7 @@ async def test_a_failure_notification_whose_check_fails_is_not_kept_as_a_success
     kasir.gateway.fail_next_status(GatewayUnavailable("down"))
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code="02")
+        kasir.gateway.notification_for(attempt.attempt_id, result_code="02")
     )
 
     assert handled.outcome is AttemptOutcome.STILL_PENDING

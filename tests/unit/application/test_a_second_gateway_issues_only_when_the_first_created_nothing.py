@@ -68,7 +68,7 @@ async def test_a_refused_or_unreached_first_gateway_hands_the_qr_to_the_next(
         ("duitku", PaymentStatus.FAILED),
         ("second", PaymentStatus.PENDING),
     ]
-    assert [r.order_uid for r in second.create_requests] == [started.payment.order_uid]
+    assert [r.attempt_id for r in second.create_requests] == [started.payment.attempt_id]
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ async def test_an_attempt_the_first_gateway_failed_itself_never_falls_back(
     with pytest.raises(GatewayOutcomeUnknown):
         await start(kasir, configured).execute(command, caller=STAFF)
     (attempt,) = kasir.payments_of(order.key)
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
     kasir.clock.advance(DEFAULT_CREATING_GRACE)
 
     started = await start(kasir, configured).execute(command, caller=STAFF)

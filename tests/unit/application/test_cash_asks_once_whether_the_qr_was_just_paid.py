@@ -26,20 +26,20 @@ if TYPE_CHECKING:
 async def test_a_qr_paid_just_before_the_cash_pays_the_order_and_the_cash_is_refused(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)  # paid; its callback has not arrived yet
+    kasir.gateway.pay(attempt.attempt_id)  # paid; its callback has not arrived yet
 
     with pytest.raises(OrderPaid):
         await kasir.pay_cash.execute(order.key, tendered=100_000, caller=Staff("staff:sari"))
 
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     paid = kasir.order(order.key)
-    assert (paid.status, paid.paid_by_attempt) == (OrderStatus.PAID, attempt.order_uid)
+    assert (paid.status, paid.paid_by_attempt) == (OrderStatus.PAID, attempt.attempt_id)
     assert [p.method for p in kasir.payments_of(order.key)] == [PaymentMethod.QRIS]
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.SUCCEEDED
     assert kasir.published(PaymentSucceeded) == [
-        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "pending")
+        PaymentSucceeded(attempt.attempt_id, order.key, "qris", 55_000, "pending")
     ]
-    assert kasir.published(OrderPaidEvent) == [OrderPaidEvent(order.key, attempt.order_uid)]
+    assert kasir.published(OrderPaidEvent) == [OrderPaidEvent(order.key, attempt.attempt_id)]
 
 
 async def test_a_gateway_that_does_not_answer_in_time_does_not_stop_the_cash(
@@ -60,13 +60,13 @@ async def test_a_gateway_that_does_not_answer_in_time_does_not_stop_the_cash(
     cash = await quick.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert time.perf_counter() - started < 1
-    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
+    assert kasir.order(order.key).paid_by_attempt == cash.attempt_id
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.CANCELLED
     # The QR is paid after all: the late success becomes a refund to make, never dropped.
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     kasir.clock.advance(timedelta(minutes=1))
-    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
-    late = kasir.payment(attempt.order_uid)
+    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.attempt_id))
+    late = kasir.payment(attempt.attempt_id)
     assert (late.status, late.refund_open) == (PaymentStatus.SUCCEEDED, True)
 
 
@@ -77,22 +77,22 @@ async def test_a_gateway_error_is_no_answer_and_is_not_retried(
 
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
-    assert kasir.gateway.status_checks == [attempt.order_uid]
-    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
+    assert kasir.order(order.key).paid_by_attempt == cash.attempt_id
 
 
 async def test_a_spent_status_check_budget_counts_as_no_answer(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    await kasir.reconciler.reconcile(attempt.order_uid)  # a callback's check, moments ago
-    kasir.gateway.pay(attempt.order_uid)
+    await kasir.reconciler.reconcile(attempt.attempt_id)  # a callback's check, moments ago
+    kasir.gateway.pay(attempt.attempt_id)
     kasir.forget_history()
 
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == []
-    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
+    assert kasir.order(order.key).paid_by_attempt == cash.attempt_id
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.CANCELLED
 
 
 async def test_a_qr_still_pending_at_the_gateway_lets_the_cash_be_taken(
@@ -100,8 +100,8 @@ async def test_a_qr_still_pending_at_the_gateway_lets_the_cash_be_taken(
 ) -> None:
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
-    assert kasir.gateway.status_checks == [attempt.order_uid]
-    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
+    assert kasir.order(order.key).paid_by_attempt == cash.attempt_id
 
 
 async def test_cash_that_would_be_refused_anyway_asks_the_gateway_nothing(
@@ -111,7 +111,7 @@ async def test_cash_that_would_be_refused_anyway_asks_the_gateway_nothing(
         await kasir.pay_cash.execute(order.key, tendered=1_000, caller=Staff("staff:sari"))
 
     assert kasir.gateway.status_checks == []
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.PENDING
 
 
 def test_the_cashier_waits_at_most_three_seconds_for_the_gateway() -> None:

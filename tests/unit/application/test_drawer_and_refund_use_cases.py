@@ -231,8 +231,8 @@ async def test_a_qris_refund_is_approved_with_the_reference_of_the_transfer(
 ) -> None:
     placed = await kasir.place((menu.es_teh, 1))
     started = await kasir.start(placed)
-    kasir.gateway.pay(started.payment.order_uid)
-    await kasir.reconciler.reconcile(started.payment.order_uid)
+    kasir.gateway.pay(started.payment.attempt_id)
+    await kasir.reconciler.reconcile(started.payment.attempt_id)
     refund = await kasir.request_refund().execute(
         RefundRequest(order_id=placed.key, amount=5_000, reason="wrong drink"), caller=CASHIER
     )

@@ -55,8 +55,8 @@ async def test_a_new_attempt_is_issued_by_the_default_gateway_and_records_its_na
     )
 
     assert started.payment.gateway == "newer"
-    assert kasir.payment(started.payment.order_uid).gateway == "newer"
-    assert [r.order_uid for r in newer.create_requests] == [started.payment.order_uid]
+    assert kasir.payment(started.payment.attempt_id).gateway == "newer"
+    assert [r.attempt_id for r in newer.create_requests] == [started.payment.attempt_id]
     assert kasir.gateway.create_requests == []
 
 
@@ -64,11 +64,11 @@ async def test_a_status_check_goes_to_the_gateway_that_issued_the_attempt(
     kasir: Kasir, order: Order, attempt: Payment, newer: FakePaymentGateway, both: Gateways
 ) -> None:
     assert attempt.gateway == "duitku"
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
 
-    await reconciler(kasir, both).check(attempt.order_uid)
+    await reconciler(kasir, both).check(attempt.attempt_id)
 
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     assert newer.status_checks == []
     assert kasir.order(order.key).status is OrderStatus.PAID
 
@@ -80,7 +80,7 @@ async def test_the_check_before_cash_asks_the_attempts_own_gateway(
 
     await cash.execute(order.key, tendered=order.total, caller=STAFF)
 
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     assert newer.status_checks == []
 
 
@@ -88,13 +88,13 @@ async def test_a_gateway_cannot_settle_an_attempt_another_gateway_issued(
     kasir: Kasir, order: Order, attempt: Payment, newer: FakePaymentGateway, both: Gateways
 ) -> None:
     """Correctly signed by `newer`, but the attempt is Duitku's: newer cannot speak for it."""
-    newer.transactions[attempt.order_uid] = kasir.gateway.transactions[attempt.order_uid]
-    newer.pay(attempt.order_uid)
+    newer.transactions[attempt.attempt_id] = kasir.gateway.transactions[attempt.attempt_id]
+    newer.pay(attempt.attempt_id)
     handler = HandlePaymentNotification(
         kasir.uow, both, reconciler(kasir, both), kasir.clock, kasir.scheduled_checks
     )
 
-    handled = await handler.execute(newer.notification_for(attempt.order_uid), gateway="newer")
+    handled = await handler.execute(newer.notification_for(attempt.attempt_id), gateway="newer")
 
     assert handled.outcome is AttemptOutcome.UNKNOWN_PAYMENT
     assert (kasir.gateway.status_checks, newer.status_checks) == ([], [])

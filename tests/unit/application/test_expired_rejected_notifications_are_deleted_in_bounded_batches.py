@@ -19,7 +19,7 @@ async def stored(factory: InMemoryUnitOfWorkFactory, count: int, *, age: timedel
                     received_at=NOW - age,
                     source_address="198.51.100.1",
                     fields={"merchantOrderId": f"KSR-{n}"},
-                    order_uid=f"KSR-{n}",
+                    attempt_id=f"KSR-{n}",
                     signature=None,
                     verification=Verification.REJECTED,
                 )

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 class YieldingGateway(FakePaymentGateway):
     """A status check that lets every other task run first, as a network call would."""
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
         await asyncio.sleep(0)
-        return await super().check_status(order_uid)
+        return await super().check_status(attempt_id)
 
 
 async def test_concurrent_checks_of_one_paid_attempt_pay_it_once_and_the_joiner_is_told_so(
@@ -37,17 +37,17 @@ async def test_concurrent_checks_of_one_paid_attempt_pay_it_once_and_the_joiner_
 ) -> None:
     kasir.gateway = gateways.verified_fake(YieldingGateway)
     attempt = (await kasir.start(order)).payment
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     kasir.forget_history()
 
     outcomes = await asyncio.gather(
-        kasir.reconciler.reconcile(attempt.order_uid),
-        kasir.reconciler.reconcile(attempt.order_uid),
+        kasir.reconciler.reconcile(attempt.attempt_id),
+        kasir.reconciler.reconcile(attempt.attempt_id),
     )
 
     # The first request ran the check; the second joined it and did not pay anything itself.
     assert list(outcomes) == [AttemptOutcome.ORDER_PAID, AttemptOutcome.ALREADY_SETTLED]
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
 
 
 async def test_a_request_that_joins_a_check_finding_it_pending_is_told_it_is_pending(
@@ -58,12 +58,12 @@ async def test_a_request_that_joins_a_check_finding_it_pending_is_told_it_is_pen
     kasir.forget_history()
 
     outcomes = await asyncio.gather(
-        kasir.reconciler.reconcile(attempt.order_uid),
-        kasir.reconciler.reconcile(attempt.order_uid),
+        kasir.reconciler.reconcile(attempt.attempt_id),
+        kasir.reconciler.reconcile(attempt.attempt_id),
     )
 
     assert list(outcomes) == [AttemptOutcome.STILL_PENDING, AttemptOutcome.STILL_PENDING]
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
 
 
 async def test_concurrent_checks_of_different_attempts_each_ask_the_gateway_about_their_own(
@@ -72,16 +72,16 @@ async def test_concurrent_checks_of_different_attempts_each_ask_the_gateway_abou
     kasir.gateway = gateways.verified_fake(YieldingGateway)
     paid = (await kasir.start(await kasir.place((menu.nasi_goreng, 1)))).payment
     pending = (await kasir.start(await kasir.place((menu.es_teh, 1)))).payment
-    kasir.gateway.pay(paid.order_uid)
+    kasir.gateway.pay(paid.attempt_id)
     kasir.forget_history()
 
     outcomes = await asyncio.gather(
-        kasir.reconciler.reconcile(paid.order_uid),
-        kasir.reconciler.reconcile(pending.order_uid),
+        kasir.reconciler.reconcile(paid.attempt_id),
+        kasir.reconciler.reconcile(pending.attempt_id),
     )
 
     assert list(outcomes) == [AttemptOutcome.ORDER_PAID, AttemptOutcome.STILL_PENDING]
-    assert kasir.gateway.status_checks == [paid.order_uid, pending.order_uid]
+    assert kasir.gateway.status_checks == [paid.attempt_id, pending.attempt_id]
 
 
 @pytest.mark.parametrize(
@@ -96,13 +96,13 @@ async def test_a_check_refused_by_the_spent_budget_says_to_ask_again_after_the_i
     kasir: Kasir, attempt: Payment, interval: timedelta, retry_after: int
 ) -> None:
     kasir.min_check_interval = interval
-    await kasir.reconciler.reconcile(attempt.order_uid)
+    await kasir.reconciler.reconcile(attempt.attempt_id)
 
     with pytest.raises(StatusCheckDeferred) as deferred:
-        await kasir.reconciler.reconcile(attempt.order_uid)
+        await kasir.reconciler.reconcile(attempt.attempt_id)
 
     assert deferred.value.retry_after == retry_after
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
 
 
 async def test_a_check_abandons_an_attempt_whose_answer_was_lost_only_when_asked_to(
@@ -113,8 +113,8 @@ async def test_a_check_abandons_an_attempt_whose_answer_was_lost_only_when_asked
         await kasir.start(order)
     [lost] = kasir.payments_of(order.key)
 
-    checked = await kasir.reconciler.check(lost.order_uid)
+    checked = await kasir.reconciler.check(lost.attempt_id)
 
     # Only a caller that knows its QR was never shown may close it (the job, after the grace).
     assert checked.outcome is AttemptOutcome.STILL_PENDING
-    assert kasir.payment(lost.order_uid).status is PaymentStatus.CREATING
+    assert kasir.payment(lost.attempt_id).status is PaymentStatus.CREATING

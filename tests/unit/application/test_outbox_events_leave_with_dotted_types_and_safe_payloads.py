@@ -66,7 +66,7 @@ def order_and_attempt() -> tuple[Order, Payment]:
     order.assign_id(9)
     order.events.clear()
     attempt = Payment.take_cash(
-        order=order, order_uid="KSR-cash", tendered=60_000, taken_by="alice", shift_id=1, now=NOW
+        order=order, attempt_id="KSR-cash", tendered=60_000, taken_by="alice", shift_id=1, now=NOW
     )
     attempt.events.clear()
     return order, attempt
@@ -78,7 +78,7 @@ async def no_read(_: object) -> None:
 
 async def test_a_payload_shows_the_order_and_the_payment_concerned_and_nothing_secret() -> None:
     order, attempt = order_and_attempt()
-    order.mark_paid(order_uid=attempt.order_uid, now=NOW)
+    order.mark_paid(attempt_id=attempt.attempt_id, now=NOW)
     events = [
         (order.events[0], order),
         (RefundRequired("KSR-cash", 9, 60_000, "paid twice"), None),

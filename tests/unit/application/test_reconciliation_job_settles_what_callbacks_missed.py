@@ -76,9 +76,9 @@ class DiesBeforeCreate(FakePaymentGateway):
 class SlowStatus(FakePaymentGateway):
     """Status checks take a moment, so concurrent runners interleave."""
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
         await asyncio.sleep(0.001)
-        return await super().check_status(order_uid)
+        return await super().check_status(attempt_id)
 
 
 # --- lost callbacks and expiry ----------------------------------------------------------------
@@ -87,7 +87,7 @@ class SlowStatus(FakePaymentGateway):
 async def test_a_lost_callback_is_recovered_two_minutes_after_the_expiry(
     kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)  # paid; the callback never arrives
+    kasir.gateway.pay(attempt.attempt_id)  # paid; the callback never arrives
 
     kasir.clock.set(expiry(attempt) + timedelta(minutes=2) - SECOND)
     early = await run(kasir, queue)
@@ -95,26 +95,26 @@ async def test_a_lost_callback_is_recovered_two_minutes_after_the_expiry(
     report = await run(kasir, queue)
 
     assert early.outcomes == {}
-    assert report.outcomes == {attempt.order_uid: "order_paid"}
+    assert report.outcomes == {attempt.attempt_id: "order_paid"}
     assert kasir.order(order.key).status is OrderStatus.PAID
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.SUCCEEDED
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
 
 
 async def test_an_attempt_the_gateway_did_not_collect_is_expired_at_its_first_check(
     kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)  # the QR ran out at the gateway too
+    kasir.gateway.fail(attempt.attempt_id)  # the QR ran out at the gateway too
     kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
 
     report = await run(kasir, queue)
 
-    assert report.outcomes == {attempt.order_uid: "expired"}
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
+    assert report.outcomes == {attempt.attempt_id: "expired"}
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.EXPIRED
     assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
     kasir.clock.advance(timedelta(days=2))
     assert (await run(kasir, queue)).outcomes == {}
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
 
 
 async def test_an_attempt_the_gateway_keeps_open_is_checked_once_per_slot_then_reviewed(
@@ -125,12 +125,12 @@ async def test_an_attempt_the_gateway_keeps_open_is_checked_once_per_slot_then_r
         kasir.clock.set(slot - SECOND)
         assert (await run(kasir, queue)).outcomes == {}
         kasir.clock.set(slot)
-        assert (await run(kasir, queue)).outcomes == {attempt.order_uid: "still_pending"}
+        assert (await run(kasir, queue)).outcomes == {attempt.attempt_id: "still_pending"}
         assert (await run(kasir, queue, "runner-2")).outcomes == {}
 
-    assert kasir.gateway.status_checks == [attempt.order_uid] * len(CHECK_SCHEDULE)
+    assert kasir.gateway.status_checks == [attempt.attempt_id] * len(CHECK_SCHEDULE)
     [item] = await queue.list_needing_review()
-    assert item.payment.order_uid == attempt.order_uid
+    assert item.payment.attempt_id == attempt.attempt_id
     assert item.check_count == len(CHECK_SCHEDULE)
     assert "24 h after its expiry" in item.review_reason
     kasir.clock.advance(timedelta(days=7))
@@ -145,8 +145,8 @@ async def test_slots_missed_while_the_service_was_down_are_covered_by_one_check(
     await run(kasir, queue)
     await run(kasir, queue)
 
-    assert kasir.gateway.status_checks == [attempt.order_uid]
-    assert queue.bookkeeping[attempt.order_uid].next_check_at == expiry(attempt) + timedelta(
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
+    assert queue.bookkeeping[attempt.attempt_id].next_check_at == expiry(attempt) + timedelta(
         hours=6
     )
 
@@ -154,40 +154,40 @@ async def test_slots_missed_while_the_service_was_down_are_covered_by_one_check(
 async def test_a_late_success_on_an_expired_attempt_of_a_still_unpaid_order_pays_it(
     kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
     kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
     await run(kasir, queue)
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.EXPIRED
 
-    kasir.gateway.pay(attempt.order_uid)  # the bank's late confirmation
+    kasir.gateway.pay(attempt.attempt_id)  # the bank's late confirmation
     kasir.clock.advance(timedelta(minutes=5))
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     assert handled.outcome is AttemptOutcome.ORDER_PAID
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.SUCCEEDED
     assert kasir.order(order.key).status is OrderStatus.PAID
-    assert kasir.payment(attempt.order_uid).refund_required_at is None
+    assert kasir.payment(attempt.attempt_id).refund_required_at is None
 
 
 async def test_a_late_success_after_cash_is_flagged_for_refund_though_its_callback_was_lost(
     kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
 ) -> None:
     cash = await kasir.pay_cash.execute(order.key, tendered=60_000, caller=Staff("siti"))
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
-    kasir.gateway.pay(attempt.order_uid)  # the customer scanned the QR anyway
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.CANCELLED
+    kasir.gateway.pay(attempt.attempt_id)  # the customer scanned the QR anyway
 
     kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
     report = await run(kasir, queue)
 
-    assert report.outcomes == {attempt.order_uid: "refund_required"}
-    refunded = kasir.payment(attempt.order_uid)
+    assert report.outcomes == {attempt.attempt_id: "refund_required"}
+    refunded = kasir.payment(attempt.attempt_id)
     assert refunded.status is PaymentStatus.SUCCEEDED
     assert (refunded.refund_required_at, refunded.paid_at) == (kasir.clock.now(), kasir.clock.now())
-    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
-    assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
-        attempt.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.attempt_id
+    assert [p.attempt_id for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
+        attempt.attempt_id
     ]
 
 
@@ -195,33 +195,33 @@ async def test_a_cancelled_attempt_the_gateway_confirms_closed_is_checked_only_o
     kasir: Kasir, queue: InMemoryReconciliationQueue, order: Order, attempt: Payment
 ) -> None:
     await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("siti"))
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
 
     kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
     first = await run(kasir, queue)
     kasir.clock.advance(timedelta(days=2))
     later = await run(kasir, queue)
 
-    assert first.outcomes == {attempt.order_uid: "nothing_to_do"}
+    assert first.outcomes == {attempt.attempt_id: "nothing_to_do"}
     assert later.outcomes == {}
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.CANCELLED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.CANCELLED
 
 
 async def test_an_amount_the_gateway_reports_differently_closes_the_attempt_for_review_at_once(
     kasir: Kasir, queue: InMemoryReconciliationQueue, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
-    kasir.gateway.transactions[attempt.order_uid].amount = 1_000
+    kasir.gateway.pay(attempt.attempt_id)
+    kasir.gateway.transactions[attempt.attempt_id].amount = 1_000
     kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
 
     report = await run(kasir, queue)
 
-    assert report.outcomes == {attempt.order_uid: "amount_mismatch"}
-    assert report.flagged_for_review == [attempt.order_uid]
+    assert report.outcomes == {attempt.attempt_id: "amount_mismatch"}
+    assert report.flagged_for_review == [attempt.attempt_id]
     [item] = await queue.list_needing_review()
     assert "1000" in item.review_reason
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.FAILED
-    assert kasir.payment(attempt.order_uid).amount_received == 1_000
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.FAILED
+    assert kasir.payment(attempt.attempt_id).amount_received == 1_000
 
 
 # --- unknown create outcomes -------------------------------------------------------------------
@@ -242,8 +242,8 @@ async def test_a_create_that_timed_out_at_the_gateway_is_abandoned_after_the_gra
     report = await run(kasir, queue)
     started = await kasir.start(order)
 
-    assert report.outcomes == {lost.order_uid: "abandoned"}
-    abandoned = kasir.payment(lost.order_uid)
+    assert report.outcomes == {lost.attempt_id: "abandoned"}
+    abandoned = kasir.payment(lost.attempt_id)
     assert (abandoned.status, abandoned.status_reason, abandoned.updated_at) == (
         PaymentStatus.CANCELLED,
         ABANDONED_REASON,
@@ -276,13 +276,13 @@ async def test_a_process_killed_around_the_gateway_call_leaves_an_attempt_the_jo
         await kasir.start(order)
     [lost] = kasir.payments_of(order.key)
     assert lost.status is PaymentStatus.CREATING
-    assert (lost.order_uid in kasir.gateway.transactions) is created_there
+    assert (lost.attempt_id in kasir.gateway.transactions) is created_there
 
     kasir.clock.advance(GRACE + SECOND)
     report = await run(kasir, queue)
 
-    assert report.outcomes == {lost.order_uid: outcome}
-    assert kasir.payment(lost.order_uid).status is status
+    assert report.outcomes == {lost.attempt_id: outcome}
+    assert kasir.payment(lost.attempt_id).status is status
     assert (await run(kasir, queue)).outcomes == {}
 
 
@@ -301,9 +301,9 @@ async def test_a_process_killed_after_the_gateway_call_is_resolved_by_the_next_q
     started = await kasir.start(order)
 
     assert started.created
-    assert started.payment.order_uid != lost.order_uid
-    assert kasir.payment(lost.order_uid).status is PaymentStatus.CANCELLED
-    assert kasir.payment(lost.order_uid).status_reason == ABANDONED_REASON
+    assert started.payment.attempt_id != lost.attempt_id
+    assert kasir.payment(lost.attempt_id).status is PaymentStatus.CANCELLED
+    assert kasir.payment(lost.attempt_id).status_reason == ABANDONED_REASON
 
 
 async def test_a_creating_attempt_the_customer_somehow_paid_pays_the_order(
@@ -313,12 +313,12 @@ async def test_a_creating_attempt_the_customer_somehow_paid_pays_the_order(
     with pytest.raises(GatewayTimeout):
         await kasir.start(order)
     [lost] = kasir.payments_of(order.key)
-    kasir.gateway.pay(lost.order_uid)
+    kasir.gateway.pay(lost.attempt_id)
 
     kasir.clock.advance(GRACE + SECOND)
     report = await run(kasir, queue)
 
-    assert report.outcomes == {lost.order_uid: "order_paid"}
+    assert report.outcomes == {lost.attempt_id: "order_paid"}
     assert kasir.order(order.key).status is OrderStatus.PAID
 
 
@@ -333,11 +333,11 @@ async def test_a_status_check_leaves_a_creating_attempt_the_gateway_holds_pendin
     kasir.clock.advance(GRACE + SECOND)
     before = kasir.snapshot()
 
-    outcome = await kasir.reconciler.reconcile(lost.order_uid)
+    outcome = await kasir.reconciler.reconcile(lost.attempt_id)
 
     assert outcome.value == "still_pending"
     assert kasir.snapshot() == before
-    assert kasir.payment(lost.order_uid).status is PaymentStatus.CREATING
+    assert kasir.payment(lost.attempt_id).status is PaymentStatus.CREATING
 
 
 # --- the call budget ---------------------------------------------------------------------------
@@ -347,7 +347,7 @@ async def test_a_check_made_moments_ago_defers_the_slot_without_using_it_up(
     kasir: Kasir, queue: InMemoryReconciliationQueue, attempt: Payment
 ) -> None:
     kasir.clock.set(expiry(attempt) + timedelta(minutes=2))
-    await kasir.reconciler.reconcile(attempt.order_uid)  # a callback asked just now
+    await kasir.reconciler.reconcile(attempt.attempt_id)  # a callback asked just now
 
     deferred = await run(kasir, queue)
     kasir.clock.advance(timedelta(seconds=29))
@@ -355,11 +355,11 @@ async def test_a_check_made_moments_ago_defers_the_slot_without_using_it_up(
     kasir.clock.advance(SECOND)
     checked = await run(kasir, queue)
 
-    assert deferred.deferred == [attempt.order_uid]
+    assert deferred.deferred == [attempt.attempt_id]
     assert too_soon.claimed == 0
-    assert checked.outcomes == {attempt.order_uid: "still_pending"}
-    assert queue.bookkeeping[attempt.order_uid].check_count == 1
-    assert kasir.gateway.status_checks == [attempt.order_uid] * 2
+    assert checked.outcomes == {attempt.attempt_id: "still_pending"}
+    assert queue.bookkeeping[attempt.attempt_id].check_count == 1
+    assert kasir.gateway.status_checks == [attempt.attempt_id] * 2
 
 
 async def test_a_gateway_error_is_retried_five_minutes_later_without_using_up_the_slot(
@@ -374,10 +374,10 @@ async def test_a_gateway_error_is_retried_five_minutes_later_without_using_up_th
     kasir.clock.advance(SECOND)
     retried = await run(kasir, queue)
 
-    assert failed.errors == {attempt.order_uid: "gateway_unavailable"}
+    assert failed.errors == {attempt.attempt_id: "gateway_unavailable"}
     assert waiting.claimed == 0
-    assert retried.outcomes == {attempt.order_uid: "still_pending"}
-    assert queue.bookkeeping[attempt.order_uid].check_count == 1
+    assert retried.outcomes == {attempt.attempt_id: "still_pending"}
+    assert queue.bookkeeping[attempt.attempt_id].check_count == 1
 
 
 async def test_two_runners_at_once_check_each_attempt_once(
@@ -394,7 +394,7 @@ async def test_two_runners_at_once_check_each_attempt_once(
     )
 
     checked = sorted(kasir.gateway.status_checks)
-    assert checked == sorted(a.order_uid for a in attempts)
+    assert checked == sorted(a.attempt_id for a in attempts)
     assert all(report.claimed > 0 for report in reports)
     assert sum(report.claimed for report in reports) == len(attempts)
 

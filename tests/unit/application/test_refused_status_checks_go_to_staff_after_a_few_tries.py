@@ -46,17 +46,19 @@ async def test_three_refused_checks_in_a_row_hand_the_attempt_to_staff_and_stop_
     kasir.clock.advance(timedelta(days=2))
     after = await kasir.run_reconciliation.execute()
 
-    assert [r.errors for r in reports] == [{attempt.order_uid: "gateway_rejected"}] * 3
-    assert [r.flagged_for_review for r in reports] == [[], [], [attempt.order_uid]]
+    assert [r.errors for r in reports] == [{attempt.attempt_id: "gateway_rejected"}] * 3
+    assert [r.flagged_for_review for r in reports] == [[], [], [attempt.attempt_id]]
     assert after.claimed == 0
-    assert kasir.gateway.status_checks == [attempt.order_uid] * 3
+    assert kasir.gateway.status_checks == [attempt.attempt_id] * 3
     [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
-    assert (review.payment.order_uid, review.review_reason) == (attempt.order_uid, REASON)
+    assert (review.payment.attempt_id, review.review_reason) == (attempt.attempt_id, REASON)
     assert review.review_required_at == kasir.clock.now() - timedelta(days=2) - RETRY
     assert kasir.published(PaymentFlaggedForReview) == [
-        PaymentFlaggedForReview(attempt.order_uid, ReviewReason.STATUS_CHECK_REJECTED.value, REASON)
+        PaymentFlaggedForReview(
+            attempt.attempt_id, ReviewReason.STATUS_CHECK_REJECTED.value, REASON
+        )
     ]
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.PENDING
 
 
 async def test_a_refused_check_before_the_limit_is_retried_five_minutes_later(
@@ -71,10 +73,10 @@ async def test_a_refused_check_before_the_limit_is_retried_five_minutes_later(
     kasir.clock.advance(timedelta(seconds=1))
     retried = await kasir.run_reconciliation.execute()
 
-    assert first.errors == {attempt.order_uid: "gateway_rejected"}
+    assert first.errors == {attempt.attempt_id: "gateway_rejected"}
     assert waiting.claimed == 0
-    assert retried.outcomes == {attempt.order_uid: "still_pending"}
-    assert kasir.store.bookkeeping[attempt.order_uid].rejected_check_count == 0
+    assert retried.outcomes == {attempt.attempt_id: "still_pending"}
+    assert kasir.store.bookkeeping[attempt.attempt_id].rejected_check_count == 0
 
 
 async def test_an_answer_between_refusals_starts_the_count_again(
@@ -85,12 +87,12 @@ async def test_an_answer_between_refusals_starts_the_count_again(
         if error is not None:
             kasir.gateway.fail_next_status(error)
         assert (await kasir.run_reconciliation.execute()).claimed == 1
-        next_check_at = kasir.store.bookkeeping[attempt.order_uid].next_check_at
+        next_check_at = kasir.store.bookkeeping[attempt.attempt_id].next_check_at
         assert next_check_at is not None
         kasir.clock.set(next_check_at)
 
     assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
-    assert kasir.store.bookkeeping[attempt.order_uid].rejected_check_count == 2
+    assert kasir.store.bookkeeping[attempt.attempt_id].rejected_check_count == 2
 
 
 @pytest.mark.parametrize("error", [GatewayUnavailable("down"), GatewayTimeout("no answer")])
@@ -100,11 +102,11 @@ async def test_transient_errors_keep_the_schedule_however_many(
     kasir.clock.advance(FIRST_SLOT)
     for _ in range(MAX_REJECTED_CHECKS + 2):
         kasir.gateway.fail_next_status(error)
-        assert (await kasir.run_reconciliation.execute()).errors == {attempt.order_uid: error.code}
+        assert (await kasir.run_reconciliation.execute()).errors == {attempt.attempt_id: error.code}
         kasir.clock.advance(RETRY)
 
     assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
-    assert kasir.store.bookkeeping[attempt.order_uid].next_check_at == kasir.clock.now()
+    assert kasir.store.bookkeeping[attempt.attempt_id].next_check_at == kasir.clock.now()
 
 
 async def test_a_creating_attempt_whose_checks_are_refused_goes_to_staff_too(
@@ -121,7 +123,7 @@ async def test_a_creating_attempt_whose_checks_are_refused_goes_to_staff_too(
         kasir.clock.advance(RETRY)
 
     [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
-    assert review.payment.order_uid == lost.order_uid
+    assert review.payment.attempt_id == lost.attempt_id
     assert review.payment.status is PaymentStatus.CREATING
     kasir.clock.advance(timedelta(days=1))
     assert (await kasir.run_reconciliation.execute()).claimed == 0

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 
 async def contradicted(kasir: Kasir, attempt: Payment) -> None:
-    fields = kasir.gateway.notification_for(attempt.order_uid)
-    kasir.gateway.fail(attempt.order_uid)
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
+    kasir.gateway.fail(attempt.attempt_id)
     await kasir.handle_notification.execute(fields)
 
 
@@ -35,7 +35,7 @@ async def test_a_resolved_review_leaves_the_list_with_who_when_and_the_note(
     kasir.forget_history()
 
     resolved = await kasir.resolve_payment_review.execute(
-        attempt.order_uid, caller=Staff("staff:sari"), note="Duitku support: not paid"
+        attempt.attempt_id, caller=Staff("staff:sari"), note="Duitku support: not paid"
     )
 
     assert (resolved.resolved_at, resolved.resolved_by, resolved.note) == (
@@ -43,32 +43,32 @@ async def test_a_resolved_review_leaves_the_list_with_who_when_and_the_note(
         "staff:sari",
         "Duitku support: not paid",
     )
-    assert resolved.payment == kasir.payment(attempt.order_uid)
-    entry = kasir.store.bookkeeping[attempt.order_uid]
+    assert resolved.payment == kasir.payment(attempt.attempt_id)
+    entry = kasir.store.bookkeeping[attempt.attempt_id]
     assert (entry.review_resolved_at, entry.review_resolved_by, entry.review_note) == (
         kasir.clock.now(),
         "staff:sari",
         "Duitku support: not paid",
     )
     assert await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari")) == []
-    assert kasir.events.published == [PaymentReviewResolved(attempt.order_uid, "staff:sari")]
+    assert kasir.events.published == [PaymentReviewResolved(attempt.attempt_id, "staff:sari")]
 
 
 async def test_resolving_an_amount_mismatch_resolves_its_refund(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    fields = kasir.gateway.notification_for(attempt.order_uid)
-    kasir.gateway.pay(attempt.order_uid)
-    kasir.gateway.transactions[attempt.order_uid].amount = 1_000
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
+    kasir.gateway.pay(attempt.attempt_id)
+    kasir.gateway.transactions[attempt.attempt_id].amount = 1_000
     await kasir.handle_notification.execute(fields)
     kasir.clock.advance(timedelta(minutes=30))
     kasir.forget_history()
 
     await kasir.resolve_payment_review.execute(
-        attempt.order_uid, caller=Staff("staff:sari"), note="gave 1.000 back in cash"
+        attempt.attempt_id, caller=Staff("staff:sari"), note="gave 1.000 back in cash"
     )
 
-    refunded = kasir.payment(attempt.order_uid)
+    refunded = kasir.payment(attempt.attempt_id)
     assert (refunded.refund_resolved_at, refunded.refund_resolved_by, refunded.refund_note) == (
         kasir.clock.now(),
         "staff:sari",
@@ -76,11 +76,11 @@ async def test_resolving_an_amount_mismatch_resolves_its_refund(
     )
     assert await kasir.list_refunds.execute(caller=Staff("staff:sari")) == []
     assert kasir.events.published == [
-        RefundResolved(attempt.order_uid, order.key, "staff:sari"),
+        RefundResolved(attempt.attempt_id, order.key, "staff:sari"),
         # The system's refund request for that money is approved with the note as reference.
         RefundApproved(1, order.key, 1_000, "token:staff:sari"),
         RefundMade(1, order.key, 1_000, "qris", None, "gave 1.000 back in cash"),
-        PaymentReviewResolved(attempt.order_uid, "staff:sari"),
+        PaymentReviewResolved(attempt.attempt_id, "staff:sari"),
     ]
 
 
@@ -90,7 +90,7 @@ async def test_a_payment_not_waiting_for_review_cannot_be_resolved(
     before = kasir.snapshot()
     with pytest.raises(InvalidTransition, match="not waiting for review"):
         await kasir.resolve_payment_review.execute(
-            attempt.order_uid, caller=Staff("staff:sari"), note="x"
+            attempt.attempt_id, caller=Staff("staff:sari"), note="x"
         )
     assert kasir.snapshot() == before
     assert kasir.events.published == []
@@ -98,12 +98,14 @@ async def test_a_payment_not_waiting_for_review_cannot_be_resolved(
 
 async def test_a_review_cannot_be_resolved_twice(kasir: Kasir, attempt: Payment) -> None:
     await contradicted(kasir, attempt)
-    await kasir.resolve_payment_review.execute(attempt.order_uid, caller=Staff("a"), note="one")
+    await kasir.resolve_payment_review.execute(attempt.attempt_id, caller=Staff("a"), note="one")
 
     with pytest.raises(InvalidTransition):
-        await kasir.resolve_payment_review.execute(attempt.order_uid, caller=Staff("b"), note="two")
+        await kasir.resolve_payment_review.execute(
+            attempt.attempt_id, caller=Staff("b"), note="two"
+        )
 
-    assert kasir.store.bookkeeping[attempt.order_uid].review_resolved_by == "a"
+    assert kasir.store.bookkeeping[attempt.attempt_id].review_resolved_by == "a"
 
 
 async def test_resolving_an_unknown_payment_is_not_found(kasir: Kasir) -> None:
@@ -122,22 +124,22 @@ async def test_a_resolved_refused_check_review_gives_the_attempt_back_to_the_job
     assert (await kasir.run_reconciliation.execute()).claimed == 0
 
     await kasir.resolve_payment_review.execute(
-        attempt.order_uid, caller=Staff("staff:admin"), note="API key fixed"
+        attempt.attempt_id, caller=Staff("staff:admin"), note="API key fixed"
     )
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: "order_paid"}
-    assert kasir.store.bookkeeping[attempt.order_uid].rejected_check_count == 0
+    assert report.outcomes == {attempt.attempt_id: "order_paid"}
+    assert kasir.store.bookkeeping[attempt.attempt_id].rejected_check_count == 0
 
 
 async def test_a_new_flag_reopens_a_resolved_review(kasir: Kasir, attempt: Payment) -> None:
     await contradicted(kasir, attempt)
-    await kasir.resolve_payment_review.execute(attempt.order_uid, caller=Staff("a"), note="ok")
+    await kasir.resolve_payment_review.execute(attempt.attempt_id, caller=Staff("a"), note="ok")
     kasir.clock.advance(timedelta(minutes=1))
 
-    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.attempt_id))
 
     [review] = await kasir.list_payments_needing_review.execute(caller=Staff("staff:sari"))
     assert review.review_required_at == kasir.clock.now()
-    assert kasir.store.bookkeeping[attempt.order_uid].review_resolved_by is None
+    assert kasir.store.bookkeeping[attempt.attempt_id].review_resolved_by is None

@@ -37,7 +37,7 @@ async def test_an_open_attempt_shows_its_qr_and_no_new_one_is_offered(
 
     assert view.status is LiveStatus.AWAITING_PAYMENT
     assert view.showing is not None
-    assert view.showing.order_uid == attempt.order_uid
+    assert view.showing.attempt_id == attempt.attempt_id
     assert not view.may_request_qr
 
 
@@ -57,29 +57,29 @@ async def test_a_qr_past_its_expiry_is_not_shown_even_before_the_gateway_confirm
 async def test_a_failed_attempt_leaves_the_order_expired_with_a_new_qr_offered(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
     await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code="02")
+        kasir.gateway.notification_for(attempt.attempt_id, result_code="02")
     )
 
     view = await _view(kasir, order)
 
-    assert kasir.payment(attempt.order_uid).status.value == "failed"
+    assert kasir.payment(attempt.attempt_id).status.value == "failed"
     assert (view.status, view.showing, view.may_request_qr) == (LiveStatus.EXPIRED, None, True)
 
 
 async def test_a_paid_order_is_settled_with_the_paying_attempt_and_no_qr(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
-    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+    kasir.gateway.pay(attempt.attempt_id)
+    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.attempt_id))
 
     view = await _view(kasir, order)
 
     assert view.status is LiveStatus.PAID
     assert view.settled
     assert view.paid_by is not None
-    assert view.paid_by.order_uid == attempt.order_uid
+    assert view.paid_by.attempt_id == attempt.attempt_id
     assert (view.showing, view.may_request_qr) == (None, False)
 
 
@@ -97,9 +97,9 @@ async def test_a_cancelled_order_is_settled_and_shows_no_qr(
 async def test_a_newer_attempt_is_the_one_shown(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
     await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code="02")
+        kasir.gateway.notification_for(attempt.attempt_id, result_code="02")
     )
     kasir.clock.advance(timedelta(seconds=1))
     newer = (await kasir.start(order)).payment
@@ -107,7 +107,7 @@ async def test_a_newer_attempt_is_the_one_shown(
     view = await _view(kasir, order)
 
     assert view.showing is not None
-    assert view.showing.order_uid == newer.order_uid
+    assert view.showing.attempt_id == newer.attempt_id
 
 
 @pytest.mark.parametrize(

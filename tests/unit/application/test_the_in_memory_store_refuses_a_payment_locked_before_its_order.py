@@ -21,7 +21,7 @@ async def stored_order_with_attempt(factory: InMemoryUnitOfWorkFactory) -> Order
         await uow.menu.add(item)
         order = Order.place(items=[(item, 1)], access_token_hash="h", now=NOW)
         await uow.orders.add(order)
-        await uow.payments.add(Payment.start_qris(order=order, order_uid="KSR-1", now=NOW))
+        await uow.payments.add(Payment.start_qris(order=order, attempt_id="KSR-1", now=NOW))
         await uow.commit()
     return order
 

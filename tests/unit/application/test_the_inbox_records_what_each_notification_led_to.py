@@ -52,11 +52,11 @@ def assert_recorded(
     )
 
 
-async def open_review(kasir: Kasir, order_uid: str) -> None:
+async def open_review(kasir: Kasir, attempt_id: str) -> None:
     """Staff now decide about the attempt: kasir schedules no status check of its own for it."""
     async with kasir.uow() as uow:
         await uow.payments.flag_for_review(
-            order_uid, reason=GIVE_UP_CHECKING, now=kasir.clock.now(), next_check_at=None
+            attempt_id, reason=GIVE_UP_CHECKING, now=kasir.clock.now(), next_check_at=None
         )
         await uow.commit()
 
@@ -67,8 +67,8 @@ async def open_review(kasir: Kasir, order_uid: str) -> None:
 async def test_a_duplicate_of_a_settled_payment_is_recorded_verified_and_processed_at_once(
     kasir: Kasir, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
-    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
     await kasir.handle_notification.execute(fields)
     kasir.clock.advance(timedelta(seconds=5))
 
@@ -85,10 +85,10 @@ class WatchedGateway(FakePaymentGateway):
     store: InMemoryStore | None = None
     inbox_while_asked: list[InboxEntry]
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
         assert self.store is not None
         self.inbox_while_asked = copy.deepcopy(list(self.store.inbox.values()))
-        return await super().check_status(order_uid)
+        return await super().check_status(attempt_id)
 
 
 async def test_while_the_gateway_is_asked_the_entry_is_stored_verified_and_not_yet_processed(
@@ -98,9 +98,9 @@ async def test_while_the_gateway_is_asked_the_entry_is_stored_verified_and_not_y
     gateway.store = kasir.store
     kasir.gateway = gateway
     attempt = (await kasir.start(order)).payment
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
 
-    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.attempt_id))
 
     [entry] = gateway.inbox_while_asked
     # A process that dies now leaves a verified entry visibly waiting for its answer.
@@ -114,24 +114,24 @@ async def test_while_the_gateway_is_asked_the_entry_is_stored_verified_and_not_y
 async def test_a_failure_notification_while_the_budget_is_spent_is_recorded_still_pending(
     kasir: Kasir, attempt: Payment
 ) -> None:
-    await kasir.reconciler.reconcile(attempt.order_uid)
+    await kasir.reconciler.reconcile(attempt.attempt_id)
     kasir.clock.advance(timedelta(seconds=5))
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code="02")
+        kasir.gateway.notification_for(attempt.attempt_id, result_code="02")
     )
 
     assert handled.outcome.value == "still_pending"
     assert_recorded(kasir.store.inbox[handled.entry_id], "still_pending", None, kasir.clock.now())
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
 
 
 class YieldingGateway(FakePaymentGateway):
     """A status check that lets every other task run first, as a network call would."""
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
         await asyncio.sleep(0)
-        return await super().check_status(order_uid)
+        return await super().check_status(attempt_id)
 
 
 async def test_a_duplicate_settled_by_another_process_meanwhile_is_recorded_already_settled(
@@ -139,8 +139,8 @@ async def test_a_duplicate_settled_by_another_process_meanwhile_is_recorded_alre
 ) -> None:
     kasir.gateway = gateways.verified_fake(YieldingGateway)
     attempt = (await kasir.start(order)).payment
-    kasir.gateway.pay(attempt.order_uid)
-    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
     kasir.forget_history()
 
     first, duplicate = await asyncio.gather(
@@ -149,7 +149,7 @@ async def test_a_duplicate_settled_by_another_process_meanwhile_is_recorded_alre
     )
 
     assert (first.outcome.value, duplicate.outcome.value) == ("order_paid", "already_settled")
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     entry = kasir.store.inbox[duplicate.entry_id]
     assert_recorded(entry, "already_settled", None, kasir.clock.now())
 
@@ -163,12 +163,12 @@ async def test_a_success_checked_here_moments_ago_is_scheduled_at_once_with_its_
         pauses.append(seconds)
 
     kasir.pause = pause
-    await kasir.reconciler.reconcile(attempt.order_uid)  # pending at the gateway
+    await kasir.reconciler.reconcile(attempt.attempt_id)  # pending at the gateway
     checked_at = kasir.clock.now()
     kasir.clock.advance(timedelta(seconds=5))
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     assert handled.outcome.value == "scheduled"
@@ -187,7 +187,7 @@ async def test_a_success_the_gateway_does_not_confirm_yet_is_scheduled_with_its_
     kasir: Kasir, attempt: Payment
 ) -> None:
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     due = kasir.clock.now() + kasir.min_check_interval
@@ -213,7 +213,7 @@ async def test_an_unconfirmed_success_is_stored_deferred_before_its_check_is_sch
     kasir.alarm = BrokenAlarm()
 
     with pytest.raises(RuntimeError):
-        await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+        await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.attempt_id))
 
     # What the gateway's answer left committed, should nothing after it happen.
     [entry] = kasir.store.inbox.values()
@@ -225,13 +225,13 @@ async def test_an_unconfirmed_success_is_stored_deferred_before_its_check_is_sch
 async def test_a_success_neither_confirmed_nor_schedulable_asks_for_a_resend_naming_the_cause(
     kasir: Kasir, attempt: Payment
 ) -> None:
-    await open_review(kasir, attempt.order_uid)
+    await open_review(kasir, attempt.attempt_id)
     failure = GatewayUnavailable("status endpoint down")
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     kasir.gateway.fail_next_status(failure)
 
     with pytest.raises(StatusUnconfirmed) as unconfirmed:
-        await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+        await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.attempt_id))
 
     assert unconfirmed.value.message == "the payment status could not be checked"
     assert unconfirmed.value.__cause__ is failure
@@ -242,10 +242,10 @@ async def test_a_success_neither_confirmed_nor_schedulable_asks_for_a_resend_nam
 async def test_a_success_the_gateway_contradicts_is_recorded_as_verified(
     kasir: Kasir, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     entry = kasir.store.inbox[handled.entry_id]
@@ -270,7 +270,7 @@ async def test_the_stored_order_id_and_signature_are_bounded_whatever_length_is_
         await kasir.handle_notification.execute(fields)
 
     [entry] = kasir.store.inbox.values()
-    assert (entry.order_uid, entry.signature) == (long_uid[:64], long_signature[:128])
+    assert (entry.attempt_id, entry.signature) == (long_uid[:64], long_signature[:128])
 
 
 async def test_a_notification_without_order_id_or_signature_stores_neither(kasir: Kasir) -> None:
@@ -278,13 +278,13 @@ async def test_a_notification_without_order_id_or_signature_stores_neither(kasir
         await kasir.handle_notification.execute({"merchantOrderId": "", "amount": "5"})
 
     [entry] = kasir.store.inbox.values()
-    assert (entry.order_uid, entry.signature) == (None, None)
+    assert (entry.attempt_id, entry.signature) == (None, None)
 
 
 async def test_a_notification_that_never_verifies_keeps_only_bounded_known_fields(
     kasir: Kasir, attempt: Payment
 ) -> None:
-    sent = kasir.gateway.notification_for(attempt.order_uid)
+    sent = kasir.gateway.notification_for(attempt.attempt_id)
     fields = sent | {"signature": "f" * 1_000, "junk": "x" * 100}
 
     with pytest.raises(InvalidNotification):  # that signature is no digest at all
@@ -301,12 +301,12 @@ async def test_a_notification_that_never_verifies_keeps_only_bounded_known_field
 async def test_only_a_genuine_notification_is_authentic_and_asking_stores_nothing(
     kasir: Kasir, attempt: Payment
 ) -> None:
-    genuine = kasir.gateway.notification_for(attempt.order_uid)
+    genuine = kasir.gateway.notification_for(attempt.attempt_id)
     handler = kasir.handle_notification
 
     assert handler.is_authentic(genuine)
     assert not handler.is_authentic(genuine | {"signature": "f" * 64})
-    assert not handler.is_authentic({"merchantOrderId": attempt.order_uid})
+    assert not handler.is_authentic({"merchantOrderId": attempt.attempt_id})
     assert kasir.store.inbox == {}
 
 
@@ -316,10 +316,10 @@ async def test_only_a_genuine_notification_is_authentic_and_asking_stores_nothin
 async def test_staff_reprocessing_a_genuine_notification_from_a_refused_address_applies_it(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     with pytest.raises(NotificationRejected):
         await kasir.handle_notification.execute(
-            kasir.gateway.notification_for(attempt.order_uid), source_allowed=False
+            kasir.gateway.notification_for(attempt.attempt_id), source_allowed=False
         )
     [stored] = kasir.store.inbox
 
@@ -352,10 +352,10 @@ class LosesFirstCommit(RecordingUnitOfWorkFactory):
 async def test_reprocessing_whose_first_transaction_loses_a_race_keeps_one_entry(
     kasir: Kasir, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     with pytest.raises(NotificationRejected):
         await kasir.handle_notification.execute(
-            kasir.gateway.notification_for(attempt.order_uid), source_allowed=False
+            kasir.gateway.notification_for(attempt.attempt_id), source_allowed=False
         )
     [stored] = kasir.store.inbox
     kasir.uow = LosesFirstCommit(kasir.store)
@@ -377,7 +377,7 @@ async def test_a_failure_notification_whose_status_check_fails_is_recorded_still
     kasir.gateway.fail_next_status(GatewayUnavailable("status endpoint down"))
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code="02")
+        kasir.gateway.notification_for(attempt.attempt_id, result_code="02")
     )
 
     # Nothing to confirm: no resend asked, no check scheduled; the job watches the attempt.

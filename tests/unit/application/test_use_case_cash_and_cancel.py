@@ -37,13 +37,13 @@ async def test_cash_pays_the_order_and_records_the_change_due(kasir: Kasir, orde
     stored = kasir.order(order.key)
     assert (stored.status, stored.paid_by_attempt, stored.paid_at) == (
         OrderStatus.PAID,
-        cash.order_uid,
+        cash.attempt_id,
         kasir.clock.now(),
     )
     assert kasir.events.published == [
-        PaymentRequested(cash.order_uid, order.key, "cash", 55_000),
-        PaymentSucceeded(cash.order_uid, order.key, "cash", 55_000, "new"),
-        OrderPaid(order.key, cash.order_uid),
+        PaymentRequested(cash.attempt_id, order.key, "cash", 55_000),
+        PaymentSucceeded(cash.attempt_id, order.key, "cash", 55_000, "new"),
+        OrderPaid(order.key, cash.attempt_id),
     ]
     assert kasir.gateway.create_requests == []
     assert kasir.gateway.status_checks == []
@@ -54,21 +54,21 @@ async def test_cash_cancels_the_open_qris_attempt_in_the_same_transaction(
 ) -> None:
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
 
-    cancelled = kasir.payment(attempt.order_uid)
+    cancelled = kasir.payment(attempt.attempt_id)
     assert (cancelled.status, cancelled.status_reason) == (
         PaymentStatus.CANCELLED,
         "paid in cash",
     )
     assert [(c.orders, c.payments) for c in kasir.business_commits()] == [
-        (frozenset({order.key}), frozenset({attempt.order_uid, cash.order_uid}))
+        (frozenset({order.key}), frozenset({attempt.attempt_id, cash.attempt_id}))
     ]
     assert kasir.events.published == [
-        PaymentCancelled(attempt.order_uid, order.key, "paid in cash"),
-        PaymentRequested(cash.order_uid, order.key, "cash", 55_000),
-        PaymentSucceeded(cash.order_uid, order.key, "cash", 55_000, "new"),
-        OrderPaid(order.key, cash.order_uid),
+        PaymentCancelled(attempt.attempt_id, order.key, "paid in cash"),
+        PaymentRequested(cash.attempt_id, order.key, "cash", 55_000),
+        PaymentSucceeded(cash.attempt_id, order.key, "cash", 55_000, "new"),
+        OrderPaid(order.key, cash.attempt_id),
     ]
-    assert kasir.gateway.status_checks == [attempt.order_uid]  # asked once: was it just paid?
+    assert kasir.gateway.status_checks == [attempt.attempt_id]  # asked once: was it just paid?
 
 
 @pytest.mark.parametrize(("tendered", "error"), [(54_999, InsufficientCash), (-1, InvalidAmount)])
@@ -81,7 +81,7 @@ async def test_refused_cash_writes_nothing(
         await kasir.pay_cash.execute(order.key, tendered=tendered, caller=Staff("staff:sari"))
 
     assert kasir.snapshot() == before
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.PENDING
     assert kasir.business_commits() == []
     assert kasir.events.published == []
 
@@ -101,8 +101,8 @@ async def test_an_order_paid_in_cash_cannot_be_paid_again(kasir: Kasir, order: O
 async def test_an_order_paid_by_qris_takes_no_cash(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
-    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+    kasir.gateway.pay(attempt.attempt_id)
+    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.attempt_id))
 
     with pytest.raises(OrderNotPayable):
         await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
@@ -135,14 +135,14 @@ async def test_cancelling_an_order_cancels_its_open_qris_attempt_in_the_same_tra
 ) -> None:
     await kasir.cancel_order.execute(order.key, reason="the table left", caller=Staff("staff:sari"))
 
-    closed = kasir.payment(attempt.order_uid)
+    closed = kasir.payment(attempt.attempt_id)
     assert (closed.status, closed.status_reason) == (PaymentStatus.CANCELLED, "order cancelled")
     assert [(c.orders, c.payments) for c in kasir.business_commits()] == [
-        (frozenset({order.key}), frozenset({attempt.order_uid}))
+        (frozenset({order.key}), frozenset({attempt.attempt_id}))
     ]
     assert kasir.events.published == [
         OrderCancelled(order.key, "staff:sari"),
-        PaymentCancelled(attempt.order_uid, order.key, "order cancelled"),
+        PaymentCancelled(attempt.attempt_id, order.key, "order cancelled"),
     ]
 
 

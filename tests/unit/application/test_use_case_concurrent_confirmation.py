@@ -19,16 +19,16 @@ async def test_a_duplicate_waits_for_another_processs_running_check_and_answers_
     kasir: Kasir, menu: Menu
 ) -> None:
     order = await kasir.place((menu.nasi_goreng, 1))
-    uid = (await kasir.start(order)).payment.order_uid
+    uid = (await kasir.start(order)).payment.attempt_id
     kasir.gateway.pay(uid)
     notification = kasir.gateway.notification_for(uid)
     # Process A has claimed the status check and is still waiting for the gateway.
     gate = asyncio.Event()
     answer = kasir.gateway.check_status
 
-    async def slow_check(order_uid: str) -> GatewayStatus:
+    async def slow_check(attempt_id: str) -> GatewayStatus:
         await gate.wait()
-        return await answer(order_uid)
+        return await answer(attempt_id)
 
     kasir.gateway.check_status = slow_check  # type: ignore[method-assign]
     kasir.pause = asyncio.sleep  # B polls in real time while A's check runs
@@ -49,7 +49,7 @@ async def test_a_duplicate_that_nobody_confirms_meanwhile_is_left_to_the_schedul
     kasir: Kasir, menu: Menu
 ) -> None:
     order = await kasir.place((menu.nasi_goreng, 1))
-    uid = (await kasir.start(order)).payment.order_uid
+    uid = (await kasir.start(order)).payment.attempt_id
     notification = kasir.gateway.notification_for(uid)
     # The gateway still says pending: a check is scheduled for when the budget allows.
     first = await kasir.handle_notification_in_another_process().execute(notification)
@@ -65,7 +65,7 @@ async def test_the_process_that_just_checked_does_not_wait_for_itself(
     kasir: Kasir, menu: Menu
 ) -> None:
     order = await kasir.place((menu.nasi_goreng, 1))
-    uid = (await kasir.start(order)).payment.order_uid
+    uid = (await kasir.start(order)).payment.attempt_id
     notification = kasir.gateway.notification_for(uid)
     waits: list[float] = []
     handler = kasir.handle_notification
@@ -93,12 +93,12 @@ async def test_a_late_success_that_pays_the_order_cancels_its_newer_open_qr(
     kasir: Kasir, menu: Menu
 ) -> None:
     order = await kasir.place((menu.nasi_goreng, 1))
-    old = (await kasir.start(order)).payment.order_uid
+    old = (await kasir.start(order)).payment.attempt_id
     kasir.gateway.fail(old)
     kasir.clock.advance(timedelta(minutes=12))
     await kasir.run_reconciliation.execute()
     assert kasir.payment(old).status is PaymentStatus.EXPIRED
-    new = (await kasir.start(order)).payment.order_uid
+    new = (await kasir.start(order)).payment.attempt_id
     kasir.clock.advance(timedelta(seconds=31))
     kasir.gateway.pay(old)  # the customer paid the old QR after all
     handled = await kasir.handle_notification.execute(kasir.gateway.notification_for(old))

@@ -36,46 +36,46 @@ async def test_an_overdue_attempt_the_gateway_did_not_collect_expires(
     kasir: Kasir, order: Order, attempt: Payment, gateway_side: str
 ) -> None:
     if gateway_side == "failed":
-        kasir.gateway.fail(attempt.order_uid)
+        kasir.gateway.fail(attempt.attempt_id)
     else:
-        del kasir.gateway.transactions[attempt.order_uid]
+        del kasir.gateway.transactions[attempt.attempt_id]
     kasir.clock.advance(FIRST_SLOT)
 
     report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: AttemptOutcome.EXPIRED.value}
+    assert report.outcomes == {attempt.attempt_id: AttemptOutcome.EXPIRED.value}
     assert report.errors == {}
-    expired = kasir.payment(attempt.order_uid)
+    expired = kasir.payment(attempt.attempt_id)
     assert (expired.status, expired.status_reason, expired.updated_at) == (
         PaymentStatus.EXPIRED,
         "expired unpaid",
         kasir.clock.now(),
     )
     assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
-    assert kasir.events.published == [PaymentExpired(attempt.order_uid, order.key)]
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.events.published == [PaymentExpired(attempt.attempt_id, order.key)]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     assert await kasir.queue.list_needing_review() == []
 
 
 async def test_an_overdue_attempt_the_gateway_reports_paid_pays_the_order(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     kasir.clock.advance(FIRST_SLOT)
 
     report = await kasir.run_reconciliation.execute()
 
-    assert report.outcomes == {attempt.order_uid: AttemptOutcome.ORDER_PAID.value}
-    paid = kasir.payment(attempt.order_uid)
+    assert report.outcomes == {attempt.attempt_id: AttemptOutcome.ORDER_PAID.value}
+    paid = kasir.payment(attempt.attempt_id)
     assert (paid.status, paid.paid_at, paid.updated_at) == (
         PaymentStatus.SUCCEEDED,
         kasir.clock.now(),
         kasir.clock.now(),
     )
-    assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
+    assert kasir.order(order.key).paid_by_attempt == attempt.attempt_id
     assert kasir.events.published == [
-        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "pending"),
-        OrderPaid(order.key, attempt.order_uid),
+        PaymentSucceeded(attempt.attempt_id, order.key, "qris", 55_000, "pending"),
+        OrderPaid(order.key, attempt.attempt_id),
     ]
 
 
@@ -85,14 +85,14 @@ async def test_an_overdue_attempt_the_gateway_reports_paid_pays_the_order(
 async def test_a_gateway_error_is_reported_and_changes_nothing(
     kasir: Kasir, attempt: Payment, error: GatewayUnavailable | GatewayTimeout
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
     kasir.gateway.fail_next_status(error)
     kasir.clock.advance(FIRST_SLOT)
     before = kasir.snapshot()
 
     report = await kasir.run_reconciliation.execute()
 
-    assert report.errors == {attempt.order_uid: error.code}
+    assert report.errors == {attempt.attempt_id: error.code}
     assert report.outcomes == {}
     assert kasir.snapshot() == before
     assert kasir.events.published == []
@@ -103,17 +103,17 @@ async def test_one_gateway_error_does_not_stop_the_other_expiries(
 ) -> None:
     second_order = await kasir.place((menu.es_teh, 2))
     second = (await kasir.start(second_order)).payment
-    kasir.gateway.fail(attempt.order_uid)
-    kasir.gateway.fail(second.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
+    kasir.gateway.fail(second.attempt_id)
     kasir.gateway.fail_next_status(GatewayUnavailable("flaky"))
     kasir.clock.advance(FIRST_SLOT)
 
     report = await kasir.run_reconciliation.execute()
 
-    assert report.errors == {attempt.order_uid: "gateway_unavailable"}
-    assert report.outcomes == {second.order_uid: AttemptOutcome.EXPIRED.value}
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
-    assert kasir.payment(second.order_uid).status is PaymentStatus.EXPIRED
+    assert report.errors == {attempt.attempt_id: "gateway_unavailable"}
+    assert report.outcomes == {second.attempt_id: AttemptOutcome.EXPIRED.value}
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.PENDING
+    assert kasir.payment(second.attempt_id).status is PaymentStatus.EXPIRED
 
 
 async def test_an_order_is_read_with_all_its_attempts(
@@ -124,7 +124,7 @@ async def test_an_order_is_read_with_all_its_attempts(
     details = await kasir.get_order.execute(order.key, caller=Staff("staff:sari"))
 
     assert details.order == kasir.order(order.key)
-    assert [p.order_uid for p in details.payments] == [attempt.order_uid, cash.order_uid]
+    assert [p.attempt_id for p in details.payments] == [attempt.attempt_id, cash.attempt_id]
 
 
 async def test_reading_an_unknown_order_is_not_found(kasir: Kasir) -> None:
@@ -148,7 +148,7 @@ async def test_orders_are_listed_newest_first_by_status(
 
 
 async def test_a_payment_is_read_by_its_merchant_order_id(kasir: Kasir, attempt: Payment) -> None:
-    assert await kasir.get_payment.execute(attempt.order_uid) == kasir.payment(attempt.order_uid)
+    assert await kasir.get_payment.execute(attempt.attempt_id) == kasir.payment(attempt.attempt_id)
 
 
 async def test_reading_an_unknown_payment_is_not_found(kasir: Kasir) -> None:
@@ -160,8 +160,8 @@ async def _refund_owed(kasir: Kasir, order: Order, attempt: Payment) -> None:
     """The order is paid in cash, then its QR is paid too: that money must go back."""
     await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.clock.advance(kasir.min_check_interval)  # the cashier's status check spent the budget
-    kasir.gateway.pay(attempt.order_uid)
-    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.order_uid))
+    kasir.gateway.pay(attempt.attempt_id)
+    await kasir.handle_notification.execute(kasir.gateway.notification_for(attempt.attempt_id))
     kasir.forget_history()
 
 
@@ -169,42 +169,42 @@ async def test_a_refund_is_resolved_by_a_named_staff_member_with_a_note(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     await _refund_owed(kasir, order, attempt)
-    assert [p.order_uid for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
-        attempt.order_uid
+    assert [p.attempt_id for p in await kasir.list_refunds.execute(caller=Staff("staff:sari"))] == [
+        attempt.attempt_id
     ]
     kasir.clock.advance(timedelta(hours=2))
 
     resolved = await kasir.resolve_refund.execute(
-        attempt.order_uid, caller=Staff("staff:sari"), note="returned 55.000 in cash"
+        attempt.attempt_id, caller=Staff("staff:sari"), note="returned 55.000 in cash"
     )
 
-    assert resolved == kasir.payment(attempt.order_uid)
+    assert resolved == kasir.payment(attempt.attempt_id)
     assert (resolved.refund_resolved_at, resolved.refund_resolved_by, resolved.refund_note) == (
         kasir.clock.now(),
         "staff:sari",
         "returned 55.000 in cash",
     )
     assert kasir.events.published == [
-        RefundResolved(attempt.order_uid, order.key, "staff:sari"),
+        RefundResolved(attempt.attempt_id, order.key, "staff:sari"),
         # The system's refund request for that money is approved with the note as reference.
         RefundApproved(1, order.key, 55_000, "token:staff:sari"),
         RefundMade(1, order.key, 55_000, "qris", None, "returned 55.000 in cash"),
     ]
     assert await kasir.list_refunds.execute(caller=Staff("staff:sari")) == []
     everything = await kasir.list_refunds.execute(caller=Staff("staff:sari"), open_only=False)
-    assert [p.order_uid for p in everything] == [attempt.order_uid]
+    assert [p.attempt_id for p in everything] == [attempt.attempt_id]
 
 
 async def test_a_refund_cannot_be_resolved_twice(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     await _refund_owed(kasir, order, attempt)
-    await kasir.resolve_refund.execute(attempt.order_uid, caller=Staff("staff:sari"), note="done")
+    await kasir.resolve_refund.execute(attempt.attempt_id, caller=Staff("staff:sari"), note="done")
     before = kasir.snapshot()
 
     with pytest.raises(InvalidTransition, match="no open refund"):
         await kasir.resolve_refund.execute(
-            attempt.order_uid, caller=Staff("staff:budi"), note="again"
+            attempt.attempt_id, caller=Staff("staff:budi"), note="again"
         )
 
     assert kasir.snapshot() == before
@@ -217,7 +217,7 @@ async def test_a_payment_that_owes_no_refund_cannot_have_one_resolved(
     before = kasir.snapshot()
 
     with pytest.raises(InvalidTransition):
-        await kasir.resolve_refund.execute(attempt.order_uid, caller=Staff("staff:sari"), note="x")
+        await kasir.resolve_refund.execute(attempt.attempt_id, caller=Staff("staff:sari"), note="x")
 
     assert kasir.snapshot() == before
 

@@ -40,39 +40,39 @@ if TYPE_CHECKING:
 async def test_a_confirmed_success_pays_the_order_once(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     assert handled.outcome is AttemptOutcome.ORDER_PAID
-    assert (handled.notification.order_uid, handled.notification.amount) == (
-        attempt.order_uid,
+    assert (handled.notification.attempt_id, handled.notification.amount) == (
+        attempt.attempt_id,
         55_000,
     )
     assert handled.notification.result is NotificationResult.SUCCESS
-    paid = kasir.payment(attempt.order_uid)
+    paid = kasir.payment(attempt.attempt_id)
     assert (paid.status, paid.paid_at) == (PaymentStatus.SUCCEEDED, kasir.clock.now())
     stored = kasir.order(order.key)
     assert (stored.status, stored.paid_by_attempt, stored.version) == (
         OrderStatus.PAID,
-        attempt.order_uid,
+        attempt.attempt_id,
         1,
     )
     assert kasir.events.published == [
-        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "pending"),
-        OrderPaid(order.key, attempt.order_uid),
+        PaymentSucceeded(attempt.attempt_id, order.key, "qris", 55_000, "pending"),
+        OrderPaid(order.key, attempt.attempt_id),
     ]
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     assert len(kasir.business_commits()) == 1
 
 
 async def test_a_duplicate_success_notification_changes_nothing_and_calls_no_gateway(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
-    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
     await kasir.handle_notification.execute(fields)
     kasir.forget_history()
     before = kasir.snapshot()
@@ -91,7 +91,7 @@ async def test_a_notification_for_a_cash_payment_is_already_settled_without_a_ga
 ) -> None:
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.forget_history()
-    fields = kasir.gateway.notification_for(cash.order_uid, amount=55_000)
+    fields = kasir.gateway.notification_for(cash.attempt_id, amount=55_000)
 
     handled = await kasir.handle_notification.execute(fields)
 
@@ -111,8 +111,8 @@ async def test_a_notification_for_a_cash_payment_is_already_settled_without_a_ga
 async def test_a_forged_notification_is_rejected_and_changes_nothing(
     kasir: Kasir, attempt: Payment, field: str, value: str
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
-    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
     fields[field] = value
     before = kasir.snapshot()
 
@@ -137,8 +137,8 @@ async def test_a_forged_notification_is_rejected_and_changes_nothing(
 async def test_a_malformed_notification_is_invalid_and_changes_nothing(
     kasir: Kasir, attempt: Payment, broken: dict[str, str]
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
-    fields = kasir.gateway.notification_for(attempt.order_uid) | broken
+    kasir.gateway.pay(attempt.attempt_id)
+    fields = kasir.gateway.notification_for(attempt.attempt_id) | broken
     before = kasir.snapshot()
 
     with pytest.raises(InvalidNotification):
@@ -148,7 +148,7 @@ async def test_a_malformed_notification_is_invalid_and_changes_nothing(
     assert kasir.gateway.status_checks == []
 
 
-async def test_a_notification_for_an_unknown_order_uid_changes_nothing(
+async def test_a_notification_for_an_unknown_attempt_id_changes_nothing(
     kasir: Kasir, attempt: Payment
 ) -> None:
     before = kasir.snapshot()
@@ -166,30 +166,30 @@ async def test_a_notification_for_an_unknown_order_uid_changes_nothing(
 async def test_a_success_signed_for_another_amount_is_decided_by_the_gateways_status(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)  # the gateway confirms the attempt's own amount
+    kasir.gateway.pay(attempt.attempt_id)  # the gateway confirms the attempt's own amount
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, amount=1_000)
+        kasir.gateway.notification_for(attempt.attempt_id, amount=1_000)
     )
 
     assert handled.outcome is AttemptOutcome.ORDER_PAID
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     assert kasir.order(order.key).status is OrderStatus.PAID
 
 
 async def test_a_success_for_another_amount_the_gateway_confirms_closes_the_attempt_at_once(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
-    kasir.gateway.transactions[attempt.order_uid].amount = 1_000
+    kasir.gateway.pay(attempt.attempt_id)
+    kasir.gateway.transactions[attempt.attempt_id].amount = 1_000
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, amount=1_000)
+        kasir.gateway.notification_for(attempt.attempt_id, amount=1_000)
     )
 
     assert handled.outcome is AttemptOutcome.AMOUNT_MISMATCH
-    assert kasir.gateway.status_checks == [attempt.order_uid]
-    closed = kasir.payment(attempt.order_uid)
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
+    closed = kasir.payment(attempt.attempt_id)
     assert (closed.is_open, closed.refund_amount) == (False, 1_000)
     assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
 
@@ -200,15 +200,15 @@ async def test_a_success_the_gateway_still_reports_pending_changes_nothing_and_i
     before = kasir.snapshot()
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     assert handled.outcome is AttemptOutcome.SCHEDULED
     assert kasir.snapshot() == before
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     assert kasir.events.published == []
     due = kasir.clock.now() + kasir.min_check_interval  # when the budget allows the next call
-    assert kasir.queue.bookkeeping[attempt.order_uid].next_check_at == due
+    assert kasir.queue.bookkeeping[attempt.attempt_id].next_check_at == due
     assert kasir.alarm.last_due == due
 
 
@@ -218,32 +218,32 @@ async def test_a_success_the_gateway_still_reports_pending_changes_nothing_and_i
 async def test_a_failing_status_check_changes_nothing_and_the_success_is_scheduled(
     kasir: Kasir, attempt: Payment, error: GatewayUnavailable | GatewayTimeout
 ) -> None:
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     kasir.gateway.fail_next_status(error)
     before = kasir.snapshot()
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     assert handled.outcome is AttemptOutcome.SCHEDULED
     assert kasir.snapshot() == before
     assert kasir.events.published == []
     due = kasir.clock.now() + kasir.min_check_interval
-    assert kasir.queue.bookkeeping[attempt.order_uid].next_check_at == due
+    assert kasir.queue.bookkeeping[attempt.attempt_id].next_check_at == due
 
 
 async def test_a_failure_notification_the_gateway_confirms_fails_the_attempt(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code="01")
+        kasir.gateway.notification_for(attempt.attempt_id, result_code="01")
     )
 
     assert handled.outcome is AttemptOutcome.FAILED
-    failed = kasir.payment(attempt.order_uid)
+    failed = kasir.payment(attempt.attempt_id)
     assert (failed.status, failed.status_reason, failed.updated_at) == (
         PaymentStatus.FAILED,
         "the gateway reports it failed",
@@ -251,23 +251,23 @@ async def test_a_failure_notification_the_gateway_confirms_fails_the_attempt(
     )
     assert kasir.order(order.key).status is OrderStatus.AWAITING_PAYMENT
     assert kasir.events.published == [
-        PaymentFailed(attempt.order_uid, order.key, "the gateway reports it failed")
+        PaymentFailed(attempt.attempt_id, order.key, "the gateway reports it failed")
     ]
 
 
 async def test_a_failure_notification_after_the_expiry_expires_the_attempt(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
     kasir.clock.advance(timedelta(minutes=10))
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code="01")
+        kasir.gateway.notification_for(attempt.attempt_id, result_code="01")
     )
 
     assert handled.outcome is AttemptOutcome.EXPIRED
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
-    assert kasir.events.published == [PaymentExpired(attempt.order_uid, order.key)]
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.EXPIRED
+    assert kasir.events.published == [PaymentExpired(attempt.attempt_id, order.key)]
 
 
 @pytest.mark.parametrize("result_code", ["01", "02"])
@@ -277,12 +277,12 @@ async def test_a_non_success_notification_while_the_gateway_says_pending_is_stil
     before = kasir.snapshot()
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code=result_code)
+        kasir.gateway.notification_for(attempt.attempt_id, result_code=result_code)
     )
 
     assert handled.outcome is AttemptOutcome.STILL_PENDING
     assert kasir.snapshot() == before
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     assert kasir.events.published == []
 
 
@@ -294,7 +294,7 @@ async def test_a_non_success_notification_for_a_closed_attempt_needs_no_gateway_
     before = kasir.snapshot()
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid, result_code="01")
+        kasir.gateway.notification_for(attempt.attempt_id, result_code="01")
     )
 
     assert handled.outcome is AttemptOutcome.NOTHING_TO_DO
@@ -305,24 +305,24 @@ async def test_a_non_success_notification_for_a_closed_attempt_needs_no_gateway_
 async def test_a_late_success_on_an_expired_attempt_pays_the_order(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
     kasir.clock.advance(timedelta(minutes=12))
     await kasir.run_reconciliation.execute()
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.EXPIRED
     kasir.forget_history()
-    kasir.gateway.pay(attempt.order_uid)  # the customer's bank settled it after all
+    kasir.gateway.pay(attempt.attempt_id)  # the customer's bank settled it after all
     kasir.clock.advance(timedelta(minutes=1))
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     assert handled.outcome is AttemptOutcome.ORDER_PAID
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.SUCCEEDED
-    assert kasir.order(order.key).paid_by_attempt == attempt.order_uid
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.SUCCEEDED
+    assert kasir.order(order.key).paid_by_attempt == attempt.attempt_id
     assert kasir.events.published == [
-        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "expired"),
-        OrderPaid(order.key, attempt.order_uid),
+        PaymentSucceeded(attempt.attempt_id, order.key, "qris", 55_000, "expired"),
+        OrderPaid(order.key, attempt.attempt_id),
     ]
 
 
@@ -332,20 +332,20 @@ async def test_a_late_success_after_cash_requires_a_refund_and_keeps_the_cash_pa
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
     kasir.forget_history()
     kasir.clock.advance(kasir.min_check_interval)  # the cashier's status check spent the budget
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     assert handled.outcome is AttemptOutcome.REFUND_REQUIRED
     stored = kasir.order(order.key)
     assert (stored.status, stored.paid_by_attempt, stored.version) == (
         OrderStatus.PAID,
-        cash.order_uid,
+        cash.attempt_id,
         1,
     )
-    late = kasir.payment(attempt.order_uid)
+    late = kasir.payment(attempt.attempt_id)
     assert late.status is PaymentStatus.SUCCEEDED
     assert late.refund_open
     assert (late.refund_required_at, late.refund_reason) == (
@@ -353,8 +353,10 @@ async def test_a_late_success_after_cash_requires_a_refund_and_keeps_the_cash_pa
         f"order {order.key} was already paid",
     )
     assert kasir.events.published == [
-        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "cancelled"),
-        RefundRequired(attempt.order_uid, order.key, 55_000, f"order {order.key} was already paid"),
+        PaymentSucceeded(attempt.attempt_id, order.key, "qris", 55_000, "cancelled"),
+        RefundRequired(
+            attempt.attempt_id, order.key, 55_000, f"order {order.key} was already paid"
+        ),
         # The money joins the refund workflow: a request of the system, for an admin to approve.
         RefundRequested(1, order.key, 55_000, "qris", SYSTEM_REQUESTER),
     ]
@@ -364,23 +366,23 @@ async def test_a_late_success_on_a_cancelled_order_requires_a_refund(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
     await kasir.cancel_order.execute(order.key, reason="the table left", caller=Staff("staff:sari"))
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     assert handled.outcome is AttemptOutcome.REFUND_REQUIRED
     assert kasir.order(order.key).status is OrderStatus.CANCELLED
-    assert kasir.payment(attempt.order_uid).refund_open
+    assert kasir.payment(attempt.attempt_id).refund_open
 
 
 class YieldingGateway(FakePaymentGateway):
     """A status check that lets every other task run first, as a network call would."""
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
         await asyncio.sleep(0)
-        return await super().check_status(order_uid)
+        return await super().check_status(attempt_id)
 
 
 async def test_fifty_concurrent_identical_success_notifications_pay_the_order_once(
@@ -392,8 +394,8 @@ async def test_fifty_concurrent_identical_success_notifications_pay_the_order_on
     kasir.gateway = gateways.verified_fake(YieldingGateway)
     kasir.uow.interleave = True
     attempt = (await kasir.start(order)).payment
-    kasir.gateway.pay(attempt.order_uid)
-    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
     kasir.forget_history()
 
     handled = await asyncio.gather(
@@ -404,13 +406,13 @@ async def test_fifty_concurrent_identical_success_notifications_pay_the_order_on
     assert outcomes == ["already_settled"] * 49 + ["order_paid"]
     assert len(kasir.gateway.status_checks) == 50  # all fifty raced past the local check
     assert kasir.published(PaymentSucceeded) == [
-        PaymentSucceeded(attempt.order_uid, order.key, "qris", 55_000, "pending")
+        PaymentSucceeded(attempt.attempt_id, order.key, "qris", 55_000, "pending")
     ]
-    assert kasir.published(OrderPaid) == [OrderPaid(order.key, attempt.order_uid)]
+    assert kasir.published(OrderPaid) == [OrderPaid(order.key, attempt.attempt_id)]
     stored = kasir.order(order.key)
     assert (stored.status, stored.paid_by_attempt, stored.version) == (
         OrderStatus.PAID,
-        attempt.order_uid,
+        attempt.attempt_id,
         1,
     )
     assert len(kasir.business_commits()) == 1
@@ -423,8 +425,8 @@ async def test_fifty_concurrent_duplicates_in_one_process_share_one_status_check
     kasir.uow.interleave = True
     kasir.pause = asyncio.sleep  # the duplicates poll in real time while the one check runs
     attempt = (await kasir.start(order)).payment
-    kasir.gateway.pay(attempt.order_uid)
-    fields = kasir.gateway.notification_for(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
+    fields = kasir.gateway.notification_for(attempt.attempt_id)
     kasir.forget_history()
 
     results = await asyncio.gather(
@@ -437,9 +439,9 @@ async def test_fifty_concurrent_duplicates_in_one_process_share_one_status_check
     assert outcomes.count(AttemptOutcome.ORDER_PAID) == 1
     assert set(outcomes) <= {AttemptOutcome.ORDER_PAID, AttemptOutcome.ALREADY_SETTLED}
     assert all(isinstance(error, StatusUnconfirmed) for error in deferred)  # the sender retries
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     assert len(kasir.published(PaymentSucceeded)) == 1
-    assert kasir.published(OrderPaid) == [OrderPaid(order.key, attempt.order_uid)]
+    assert kasir.published(OrderPaid) == [OrderPaid(order.key, attempt.attempt_id)]
     assert kasir.order(order.key).version == 1
 
     retried = await kasir.handle_notification.execute(fields)
@@ -451,9 +453,9 @@ async def test_fifty_concurrent_duplicates_in_one_process_share_one_status_check
 class AmountlessGateway(FakePaymentGateway):
     """Reports a paid transaction without its amount, as a broken gateway answer might."""
 
-    async def check_status(self, order_uid: str) -> GatewayStatus:
-        status = await super().check_status(order_uid)
-        return GatewayStatus(order_uid, status.state, None, status.gateway_reference)
+    async def check_status(self, attempt_id: str) -> GatewayStatus:
+        status = await super().check_status(attempt_id)
+        return GatewayStatus(attempt_id, status.state, None, status.gateway_reference)
 
 
 async def test_a_success_the_gateway_reports_paid_without_an_amount_changes_nothing_and_is_flagged(
@@ -461,11 +463,11 @@ async def test_a_success_the_gateway_reports_paid_without_an_amount_changes_noth
 ) -> None:
     kasir.gateway = gateways.verified_fake(AmountlessGateway)
     attempt = (await kasir.start(order)).payment
-    kasir.gateway.pay(attempt.order_uid)
+    kasir.gateway.pay(attempt.attempt_id)
     before = kasir.snapshot()
 
     handled = await kasir.handle_notification.execute(
-        kasir.gateway.notification_for(attempt.order_uid)
+        kasir.gateway.notification_for(attempt.attempt_id)
     )
 
     assert handled.outcome is AttemptOutcome.AMOUNT_UNKNOWN

@@ -51,7 +51,7 @@ class StoreInspectingGateway(FakePaymentGateway):
         self.seen: list[tuple[PaymentStatus | None, bool]] = []
 
     async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
-        committed = self._store.payments.get(request.order_uid)
+        committed = self._store.payments.get(request.attempt_id)
         self.seen.append((committed.status if committed else None, self._store.write_lock.locked()))
         return await super().create_qris(request)
 
@@ -72,7 +72,7 @@ async def test_a_qris_payment_is_issued_for_the_order_total(kasir: Kasir, order:
     assert payment.payment_url == "https://fake-gateway.invalid/pay/FAKE01R00000001"
     assert payment.expires_at == kasir.clock.now() + timedelta(minutes=10)
     [request] = kasir.gateway.create_requests
-    assert (request.order_uid, request.amount, request.description) == (
+    assert (request.attempt_id, request.amount, request.description) == (
         "KSR-TEST-0001",
         55_000,
         "Restaurant order 1",
@@ -203,10 +203,10 @@ async def test_after_a_gateway_refusal_a_new_attempt_can_be_made(
     started = await kasir.start(order)
 
     assert started.created
-    assert started.payment.order_uid == "KSR-TEST-0002"
+    assert started.payment.attempt_id == "KSR-TEST-0002"
     assert started.payment.status is PaymentStatus.PENDING
     assert kasir.payment("KSR-TEST-0001").status is PaymentStatus.FAILED
-    assert [r.order_uid for r in kasir.gateway.create_requests] == [
+    assert [r.attempt_id for r in kasir.gateway.create_requests] == [
         "KSR-TEST-0001",
         "KSR-TEST-0002",
     ]
@@ -260,7 +260,7 @@ async def test_after_an_unknown_create_outcome_no_second_transaction_is_made_wit
     with pytest.raises(PaymentInProgress):
         await kasir.start(order)
 
-    assert [r.order_uid for r in kasir.gateway.create_requests] == ["KSR-TEST-0001"]
+    assert [r.attempt_id for r in kasir.gateway.create_requests] == ["KSR-TEST-0001"]
     assert kasir.gateway.status_checks == []
 
 
@@ -279,7 +279,7 @@ async def test_a_transaction_taken_behind_an_unknown_create_outcome_and_paid_pay
     assert kasir.payment("KSR-TEST-0001").status is PaymentStatus.SUCCEEDED
     assert kasir.order(order.key).status is OrderStatus.PAID
     assert kasir.gateway.status_checks == ["KSR-TEST-0001"]
-    assert [r.order_uid for r in kasir.gateway.create_requests] == ["KSR-TEST-0001"]
+    assert [r.attempt_id for r in kasir.gateway.create_requests] == ["KSR-TEST-0001"]
 
 
 async def _timed_out_attempt(kasir: Kasir, order: Order) -> str:
@@ -306,11 +306,11 @@ async def test_after_the_grace_period_an_attempt_unknown_to_the_gateway_fails_an
         "the gateway has no such transaction",
     )
     assert started.created
-    assert (started.payment.order_uid, started.payment.status) == (
+    assert (started.payment.attempt_id, started.payment.status) == (
         "KSR-TEST-0002",
         PaymentStatus.PENDING,
     )
-    assert [r.order_uid for r in kasir.gateway.create_requests] == ["KSR-TEST-0002"]
+    assert [r.attempt_id for r in kasir.gateway.create_requests] == ["KSR-TEST-0002"]
     assert kasir.events.published[0] == PaymentFailed(
         lost, order.key, "the gateway has no such transaction"
     )
@@ -327,7 +327,7 @@ async def test_after_the_grace_period_an_attempt_pending_at_the_gateway_is_aband
     old = kasir.payment(lost)
     assert (old.status, old.status_reason) == (PaymentStatus.CANCELLED, ABANDONED_REASON)
     assert started.created
-    assert started.payment.order_uid == "KSR-TEST-0002"
+    assert started.payment.attempt_id == "KSR-TEST-0002"
     assert kasir.events.published == [
         PaymentCancelled(lost, order.key, ABANDONED_REASON),
         PaymentRequested("KSR-TEST-0002", order.key, "qris", 55_000),
@@ -377,14 +377,14 @@ async def test_after_the_grace_period_a_failing_status_check_changes_nothing(
 async def test_an_overdue_attempt_the_gateway_reports_failed_expires_and_is_replaced(
     kasir: Kasir, order: Order, attempt: Payment
 ) -> None:
-    kasir.gateway.fail(attempt.order_uid)
+    kasir.gateway.fail(attempt.attempt_id)
     kasir.clock.advance(timedelta(minutes=10))
 
     started = await kasir.start(order)
 
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.EXPIRED
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.EXPIRED
     assert started.created
-    assert started.payment.order_uid == "KSR-TEST-0002"
+    assert started.payment.attempt_id == "KSR-TEST-0002"
 
 
 async def test_an_overdue_attempt_the_gateway_still_offers_is_handed_out_again(
@@ -396,7 +396,7 @@ async def test_an_overdue_attempt_the_gateway_still_offers_is_handed_out_again(
 
     assert not started.created
     assert started.payment == attempt
-    assert kasir.gateway.status_checks == [attempt.order_uid]
+    assert kasir.gateway.status_checks == [attempt.attempt_id]
     assert kasir.gateway.create_requests == []
 
 
@@ -408,8 +408,8 @@ async def test_an_answer_arriving_after_the_attempt_was_settled_does_not_reopen_
 
         async def create_qris(self, request: QrisChargeRequest) -> QrisCharge:
             charge = await super().create_qris(request)
-            self.pay(request.order_uid)
-            await kasir.handle_notification.execute(self.notification_for(request.order_uid))
+            self.pay(request.attempt_id)
+            await kasir.handle_notification.execute(self.notification_for(request.attempt_id))
             return charge
 
     kasir.gateway = gateways.verified_fake(PaidWhileCreating)

@@ -53,7 +53,7 @@ async def test_an_exception_inside_a_unit_of_work_leaves_nothing_half_written(
             assert stored is not None
             stored.cancel(by="staff:sari", now=kasir.clock.now())
             await uow.orders.update(stored)  # the first write succeeds
-            stale = await uow.payments.get(attempt.order_uid)
+            stale = await uow.payments.get(attempt.attempt_id)
             assert stale is not None
             stale.version -= 1  # as if another transaction had changed it since
             stale.cancel(reason="order cancelled", now=kasir.clock.now())
@@ -80,14 +80,14 @@ async def test_a_use_case_whose_last_write_fails_leaves_nothing_written_and_publ
     assert caught.type.__name__ == "StorageFailure"
 
     assert kasir.snapshot() == before
-    assert kasir.payment(attempt.order_uid).status is PaymentStatus.PENDING
+    assert kasir.payment(attempt.attempt_id).status is PaymentStatus.PENDING
     assert kasir.events.published == []
     assert kasir.business_commits() == []
     assert not kasir.store.write_lock.locked()
 
     kasir.uow.order_writes_fail = False
     cash = await kasir.pay_cash.execute(order.key, tendered=55_000, caller=Staff("staff:sari"))
-    assert kasir.order(order.key).paid_by_attempt == cash.order_uid
+    assert kasir.order(order.key).paid_by_attempt == cash.attempt_id
 
 
 async def test_a_read_only_unit_of_work_refuses_writes(kasir: Kasir, menu: Menu) -> None:
@@ -109,7 +109,7 @@ async def test_a_write_based_on_a_stale_read_is_refused(kasir: Kasir, order: Ord
         assert second is not None
         first.cancel(by="staff:sari", now=kasir.clock.now())
         await uow.orders.update(first)
-        second.mark_paid(order_uid="KSR-X", now=kasir.clock.now())
+        second.mark_paid(attempt_id="KSR-X", now=kasir.clock.now())
         with pytest.raises(ConcurrentUpdate):
             await uow.orders.update(second)
         await uow.commit()

@@ -122,11 +122,11 @@ def test_an_unstored_order_has_no_key() -> None:
 def test_an_order_awaiting_payment_is_paid_by_one_attempt() -> None:
     order = _stored()
 
-    order.mark_paid(order_uid="KSR-1", now=LATER)
+    order.mark_paid(attempt_id="KSR-1", now=LATER)
 
     assert order.status is OrderStatus.PAID
     assert (order.paid_at, order.paid_by_attempt) == (LATER, "KSR-1")
-    assert order.events == [OrderPaid(order_id=7, order_uid="KSR-1")]
+    assert order.events == [OrderPaid(order_id=7, attempt_id="KSR-1")]
 
 
 def test_staff_cancel_an_order_awaiting_payment() -> None:
@@ -141,7 +141,7 @@ def test_staff_cancel_an_order_awaiting_payment() -> None:
 
 def test_a_paid_order_cannot_be_cancelled_and_stays_paid() -> None:
     order = _stored()
-    order.mark_paid(order_uid="KSR-1", now=NOW)
+    order.mark_paid(attempt_id="KSR-1", now=NOW)
     order.events.clear()
 
     with pytest.raises(InvalidTransition, match="paid and cannot be cancelled"):
@@ -158,7 +158,7 @@ def test_a_cancelled_order_cannot_be_paid_and_stays_cancelled() -> None:
     order.events.clear()
 
     with pytest.raises(OrderNotPayable):
-        order.mark_paid(order_uid="KSR-1", now=LATER)
+        order.mark_paid(attempt_id="KSR-1", now=LATER)
 
     assert order.status is OrderStatus.CANCELLED
     assert (order.paid_at, order.paid_by_attempt) == (None, None)
@@ -167,13 +167,13 @@ def test_a_cancelled_order_cannot_be_paid_and_stays_cancelled() -> None:
 
 def test_a_paid_order_is_never_paid_again() -> None:
     order = _stored()
-    order.mark_paid(order_uid="KSR-1", now=NOW)
+    order.mark_paid(attempt_id="KSR-1", now=NOW)
 
     with pytest.raises(OrderNotPayable):
-        order.mark_paid(order_uid="KSR-2", now=LATER)
+        order.mark_paid(attempt_id="KSR-2", now=LATER)
 
     assert (order.paid_by_attempt, order.paid_at) == ("KSR-1", NOW)
-    assert order.events == [OrderPaid(order_id=7, order_uid="KSR-1")]
+    assert order.events == [OrderPaid(order_id=7, attempt_id="KSR-1")]
 
 
 def test_a_cancelled_order_cannot_be_cancelled_again() -> None:
@@ -200,7 +200,7 @@ def test_an_unstored_order_is_neither_paid_nor_cancelled_halfway() -> None:
     order = _place((NASI, 1))
 
     with pytest.raises(InvalidTransition):
-        order.mark_paid(order_uid="KSR-1", now=NOW)
+        order.mark_paid(attempt_id="KSR-1", now=NOW)
     with pytest.raises(InvalidTransition):
         order.cancel(by="staff:sari", now=NOW)
 

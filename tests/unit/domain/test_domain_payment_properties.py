@@ -65,7 +65,7 @@ def _order() -> Order:
 def test_a_payment_leaves_a_terminal_state_only_to_succeed_and_never_succeeds_twice(
     actions: list[str],
 ) -> None:
-    payment = Payment.start_qris(order=_order(), order_uid="KSR-P", now=NOW)
+    payment = Payment.start_qris(order=_order(), attempt_id="KSR-P", now=NOW)
 
     for step, name in enumerate(actions, start=1):
         now = NOW + timedelta(seconds=step)
@@ -103,13 +103,13 @@ def _act(order: Order, payments: list[Payment], name: str, index: int, step: int
     target = payments[index % len(payments)] if payments else None
     if name == "new_attempt":
         if open_qris is None:  # the repository allows one open attempt per order
-            payments.append(Payment.start_qris(order=order, order_uid=f"KSR-{step}", now=now))
+            payments.append(Payment.start_qris(order=order, attempt_id=f"KSR-{step}", now=now))
     elif name == "cash":
         payments.append(
             take_cash(
                 order=order,
                 open_qris=open_qris,
-                order_uid=f"KSR-{step}",
+                attempt_id=f"KSR-{step}",
                 tendered=TOTAL,
                 taken_by="staff",
                 shift=open_shift(),
@@ -144,12 +144,12 @@ def test_an_order_is_paid_at_most_once_and_every_other_success_is_flagged_for_re
         kept = [p for p in payments if p.status is PaymentStatus.SUCCEEDED and not p.refund_open]
         assert len([e for e in order.events if isinstance(e, OrderPaid)]) <= 1
         if order.status is OrderStatus.PAID:
-            assert [p.order_uid for p in kept] == [order.paid_by_attempt]
+            assert [p.attempt_id for p in kept] == [order.paid_by_attempt]
         else:
             assert kept == []
         for payment in payments:
             if (
                 payment.status is PaymentStatus.SUCCEEDED
-                and payment.order_uid != order.paid_by_attempt
+                and payment.attempt_id != order.paid_by_attempt
             ):
                 assert payment.refund_open

@@ -27,7 +27,7 @@ from domain.events import (
 from domain.menu import MenuItem
 from domain.orders import Order
 from domain.payments import (
-    MAX_ORDER_UID_LENGTH,
+    MAX_ATTEMPT_ID_LENGTH,
     OPEN_STATUSES,
     TERMINAL_STATUSES,
     ClosedReason,
@@ -56,8 +56,8 @@ def _order() -> Order:
     return order
 
 
-def _creating(order_uid: str = "KSR-1") -> Payment:
-    payment = Payment.start_qris(order=_order(), order_uid=order_uid, now=NOW)
+def _creating(attempt_id: str = "KSR-1") -> Payment:
+    payment = Payment.start_qris(order=_order(), attempt_id=attempt_id, now=NOW)
     payment.events.clear()
     return payment
 
@@ -98,7 +98,7 @@ def _in(status: PaymentStatus) -> Payment:
 
 
 def test_a_qris_attempt_is_for_the_order_total_and_starts_creating() -> None:
-    payment = Payment.start_qris(order=_order(), order_uid="KSR-1", now=NOW)
+    payment = Payment.start_qris(order=_order(), attempt_id="KSR-1", now=NOW)
 
     assert payment.amount == TOTAL
     assert (payment.order_id, payment.method, payment.status) == (
@@ -115,19 +115,19 @@ def test_a_qris_attempt_is_for_the_order_total_and_starts_creating() -> None:
 def test_a_paid_or_cancelled_order_takes_no_qris_attempt(close: str) -> None:
     order = _order()
     if close == "mark_paid":
-        order.mark_paid(order_uid="KSR-0", now=NOW)
+        order.mark_paid(attempt_id="KSR-0", now=NOW)
     else:
         order.cancel(by="staff:sari", now=NOW)
 
     with pytest.raises(OrderNotPayable):
-        Payment.start_qris(order=order, order_uid="KSR-1", now=NOW)
+        Payment.start_qris(order=order, attempt_id="KSR-1", now=NOW)
 
 
-@pytest.mark.parametrize("order_uid", ["", "K" * (MAX_ORDER_UID_LENGTH + 1)])
-def test_the_merchant_order_id_has_1_to_50_characters(order_uid: str) -> None:
+@pytest.mark.parametrize("attempt_id", ["", "K" * (MAX_ATTEMPT_ID_LENGTH + 1)])
+def test_the_merchant_order_id_has_1_to_50_characters(attempt_id: str) -> None:
     with pytest.raises(InvalidTransition, match="order_uid"):
-        Payment.start_qris(order=_order(), order_uid=order_uid, now=NOW)
-    assert Payment.start_qris(order=_order(), order_uid="K" * 50, now=NOW).order_uid == "K" * 50
+        Payment.start_qris(order=_order(), attempt_id=attempt_id, now=NOW)
+    assert Payment.start_qris(order=_order(), attempt_id="K" * 50, now=NOW).attempt_id == "K" * 50
 
 
 def test_issuing_the_qr_moves_creating_to_pending_and_keeps_what_the_customer_needs() -> None:
@@ -282,7 +282,7 @@ def test_a_success_for_another_amount_is_refused(status: PaymentStatus, amount: 
 def test_cash_is_not_confirmed_by_a_gateway() -> None:
     payment = Payment.take_cash(
         order=_order(),
-        order_uid="KSR-C",
+        attempt_id="KSR-C",
         tendered=TOTAL,
         taken_by="staff:sari",
         shift_id=1,
@@ -297,7 +297,7 @@ def test_cash_is_not_confirmed_by_a_gateway() -> None:
 def test_cash_records_what_was_tendered_and_the_change_due() -> None:
     payment = Payment.take_cash(
         order=_order(),
-        order_uid="KSR-C",
+        attempt_id="KSR-C",
         tendered=60_000,
         taken_by="staff:sari",
         shift_id=1,
@@ -321,7 +321,7 @@ def test_cash_records_what_was_tendered_and_the_change_due() -> None:
 def test_exact_cash_leaves_no_change() -> None:
     payment = Payment.take_cash(
         order=_order(),
-        order_uid="KSR-C",
+        attempt_id="KSR-C",
         tendered=TOTAL,
         taken_by="staff:sari",
         shift_id=1,
@@ -333,7 +333,12 @@ def test_exact_cash_leaves_no_change() -> None:
 def test_less_cash_than_the_total_is_rejected() -> None:
     with pytest.raises(InsufficientCash, match="less than the total"):
         Payment.take_cash(
-            order=_order(), order_uid="KSR-C", tendered=TOTAL - 1, taken_by="s", shift_id=1, now=NOW
+            order=_order(),
+            attempt_id="KSR-C",
+            tendered=TOTAL - 1,
+            taken_by="s",
+            shift_id=1,
+            now=NOW,
         )
 
 
@@ -341,7 +346,7 @@ def test_less_cash_than_the_total_is_rejected() -> None:
 def test_cash_tendered_must_be_whole_rupiah(tendered: int) -> None:
     with pytest.raises(InvalidAmount, match=r"^amount tendered must be "):
         Payment.take_cash(
-            order=_order(), order_uid="KSR-C", tendered=tendered, taken_by="s", shift_id=1, now=NOW
+            order=_order(), attempt_id="KSR-C", tendered=tendered, taken_by="s", shift_id=1, now=NOW
         )
 
 
@@ -484,7 +489,7 @@ def test_a_matching_amount_or_a_cash_payment_is_never_closed_as_a_mismatch() -> 
         payment.close_amount_mismatch(amount_received=TOTAL, now=LATER)
     cash = Payment.take_cash(
         order=_order(),
-        order_uid="KSR-C",
+        attempt_id="KSR-C",
         tendered=TOTAL,
         taken_by="staff:sari",
         shift_id=1,

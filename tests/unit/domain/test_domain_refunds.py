@@ -30,12 +30,12 @@ def paid_order(method: str = "cash") -> tuple[Order, Payment]:
     order.assign_id(9)
     if method == "cash":
         payment = Payment.take_cash(
-            order=order, order_uid="KSR-C", tendered=55_000, taken_by="Sari", shift_id=1, now=NOW
+            order=order, attempt_id="KSR-C", tendered=55_000, taken_by="Sari", shift_id=1, now=NOW
         )
     else:
-        payment = Payment.start_qris(order=order, order_uid="KSR-Q", now=NOW)
+        payment = Payment.start_qris(order=order, attempt_id="KSR-Q", now=NOW)
         payment.confirm_success(amount=55_000, now=NOW)
-    order.mark_paid(order_uid=payment.order_uid, now=NOW)
+    order.mark_paid(attempt_id=payment.attempt_id, now=NOW)
     return order, payment
 
 
@@ -198,7 +198,7 @@ def test_a_decided_refund_is_never_decided_again(decided: str) -> None:
 
 def test_money_kasir_flagged_becomes_a_request_of_the_system_for_what_was_received() -> None:
     late = Payment(
-        order_uid="KSR-LATE",
+        attempt_id="KSR-LATE",
         order_id=9,
         method=PaymentMethod.QRIS,
         amount=55_000,

@@ -45,10 +45,10 @@ def _order(order_id: int = 7) -> Order:
     return order
 
 
-def _pending(order: Order, order_uid: str = "KSR-Q") -> Payment:
-    payment = Payment.start_qris(order=order, order_uid=order_uid, now=NOW)
+def _pending(order: Order, attempt_id: str = "KSR-Q") -> Payment:
+    payment = Payment.start_qris(order=order, attempt_id=attempt_id, now=NOW)
     payment.mark_issued(
-        gateway_reference=f"REF-{order_uid}",
+        gateway_reference=f"REF-{attempt_id}",
         qr_string="000201QR",
         payment_url="https://pay.test",
         expires_at=NOW + timedelta(minutes=10),
@@ -68,7 +68,7 @@ def _cash(
     payment = take_cash(
         order=order,
         open_qris=open_qris,
-        order_uid="KSR-C",
+        attempt_id="KSR-C",
         tendered=tendered,
         taken_by="staff:sari",
         shift=open_shift(),

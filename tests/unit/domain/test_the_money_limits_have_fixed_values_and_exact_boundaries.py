@@ -15,7 +15,7 @@ from domain.errors import InvalidAmount, InvalidMenuItem, InvalidOrder, InvalidT
 from domain.menu import MAX_NAME_LENGTH, MenuItem
 from domain.money import MAX_RUPIAH, rupiah
 from domain.orders import MAX_LINES, MAX_QUANTITY, Order
-from domain.payments import MAX_ORDER_UID_LENGTH, Payment
+from domain.payments import MAX_ATTEMPT_ID_LENGTH, Payment
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 ONE_TRILLION = 1_000_000_000_000
@@ -30,7 +30,7 @@ def _item(item_id: int, price: int = 1_000) -> MenuItem:
 
 
 def test_the_limits_have_their_documented_values() -> None:
-    assert (MAX_RUPIAH, MAX_QUANTITY, MAX_LINES, MAX_ORDER_UID_LENGTH, MAX_NAME_LENGTH) == (
+    assert (MAX_RUPIAH, MAX_QUANTITY, MAX_LINES, MAX_ATTEMPT_ID_LENGTH, MAX_NAME_LENGTH) == (
         ONE_TRILLION,
         99,
         100,
@@ -67,9 +67,9 @@ def test_a_merchant_order_id_has_at_most_50_characters() -> None:
     order = _place((_item(1), 1))
     order.assign_id(7)
 
-    assert Payment.start_qris(order=order, order_uid="K" * 50, now=NOW).order_uid == "K" * 50
+    assert Payment.start_qris(order=order, attempt_id="K" * 50, now=NOW).attempt_id == "K" * 50
     with pytest.raises(InvalidTransition, match=r"^order_uid must be 1 to 50 characters$"):
-        Payment.start_qris(order=order, order_uid="K" * 51, now=NOW)
+        Payment.start_qris(order=order, attempt_id="K" * 51, now=NOW)
 
 
 def test_a_menu_item_name_has_at_most_120_characters() -> None:

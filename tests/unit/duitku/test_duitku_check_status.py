@@ -64,7 +64,7 @@ async def test_duitku_status_codes_map_to_paid_pending_and_failed(
     status = await gateway.check_status(ORDER)
 
     assert status == GatewayStatus(
-        order_uid=ORDER, state=state, amount=40000, gateway_reference="D0001CX80TZJ85Q70QCI"
+        attempt_id=ORDER, state=state, amount=40000, gateway_reference="D0001CX80TZJ85Q70QCI"
     )
 
 
@@ -118,7 +118,7 @@ async def test_duitkus_own_400_transaction_not_found_means_not_found(
 
     status = await gateway.check_status(ORDER)
 
-    assert status == GatewayStatus(order_uid=ORDER, state=GatewayPaymentState.NOT_FOUND)
+    assert status == GatewayStatus(attempt_id=ORDER, state=GatewayPaymentState.NOT_FOUND)
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ QR = (
 
 def charge_request(**overrides: Any) -> QrisChargeRequest:
     values: dict[str, Any] = {
-        "order_uid": "kx7Qm2pLr9",
+        "attempt_id": "kx7Qm2pLr9",
         "amount": 40000,
         "description": "Order #12 at Warung Kasir",
         "customer": Customer(name="Budi Santoso", email="budi@example.com", phone="0812-3456-789"),

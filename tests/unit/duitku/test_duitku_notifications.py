@@ -66,7 +66,7 @@ def test_a_good_hmac_callback_becomes_a_verified_notification(
     notification = gateway.verify_notification(callback())
 
     assert notification == PaymentNotification(
-        order_uid="kx7Qm2pLr9",
+        attempt_id="kx7Qm2pLr9",
         amount=40000,
         result=NotificationResult.SUCCESS,
         result_code="00",

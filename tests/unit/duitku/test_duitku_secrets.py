@@ -16,7 +16,7 @@ from application.gateway import Customer, QrisChargeRequest
 GatewayFactory = Callable[..., DuitkuPaymentGateway]
 
 REQUEST = QrisChargeRequest(
-    order_uid="kx7Qm2pLr9",
+    attempt_id="kx7Qm2pLr9",
     amount=40000,
     description="Order #12",
     customer=Customer(name="Budi", email="budi@example.com"),
@@ -67,7 +67,7 @@ async def test_no_error_raised_by_create_or_status_contains_the_api_key(
     with pytest.raises(GatewayError) as create_error:
         await gateway.create_qris(REQUEST)
     with pytest.raises(GatewayError) as status_error:
-        await gateway.check_status(REQUEST.order_uid)
+        await gateway.check_status(REQUEST.attempt_id)
 
     assert not leaks(create_error.value, duitku_config.api_key)
     assert not leaks(status_error.value, duitku_config.api_key)

@@ -72,9 +72,9 @@ class Md5OnlyDuitku:
         )
 
 
-def charge(order_uid: str) -> QrisChargeRequest:
+def charge(attempt_id: str) -> QrisChargeRequest:
     return QrisChargeRequest(
-        order_uid=order_uid,
+        attempt_id=attempt_id,
         amount=40000,
         description="Order #1",
         customer=Customer(name="Budi", email="budi@example.com"),

@@ -40,7 +40,7 @@ def test_the_sdk_callback_verifies_with_the_default_settings_as_md5() -> None:
     notification = verifier().verify_notification(SDK_CALLBACK)
 
     assert notification.signature_scheme == "md5"
-    assert notification.order_uid == "12345"
+    assert notification.attempt_id == "12345"
     assert notification.amount == 10000
     assert notification.result is NotificationResult.SUCCESS
     assert notification.gateway_reference == "D00015HL5BJKRM27MCUS"

@@ -52,7 +52,7 @@ def test_a_verified_notification_says_what_happened(
     )
 
     assert verified.result is result
-    assert (verified.order_uid, verified.amount, verified.gateway_reference) == (
+    assert (verified.attempt_id, verified.amount, verified.gateway_reference) == (
         "KSR-1",
         70_000,
         "tx-1",
@@ -97,7 +97,7 @@ def test_reading_keeps_what_it_names_before_verification_bounded() -> None:
 
     received = VERIFIER.read_notification(fields)
 
-    assert received.order_uid == "K" * 64
+    assert received.attempt_id == "K" * 64
     assert received.signature == fields["signature_key"]
     assert "forger_junk" in received.fields
     assert "forger_junk" not in received.fields_if_rejected

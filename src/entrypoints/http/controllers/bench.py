@@ -80,7 +80,7 @@ class BenchmarkBaselines(Controller):
         fields = await _form_fields(request)
         _refuse_unreadable_text(fields)
         notification = payment_gateways.named(DUITKU).verify_notification(fields)
-        order_id = notification.order_uid
+        order_id = notification.attempt_id
         if not (order_id.isascii() and order_id.isdigit()) or not 0 < int(order_id) <= MAX_ORDER_ID:
             raise InvalidNotification("the naive handler takes the order's id as the attempt id")
         async with database_engine.connect() as connection:

@@ -50,7 +50,7 @@ class InboxController(Controller):
     ) -> NotificationListResponse:
         entries = await list_notifications.execute(
             InboxFilter(
-                order_uid=order_uid,
+                attempt_id=order_uid,
                 outcome=outcome,
                 verification=verification,
                 needs_review=needs_review,

@@ -96,7 +96,7 @@ class OrderController(Controller):
         return OrderResponse.of(
             details.order,
             [
-                PaymentResponse.of(p, qris_url=urls.qris_image(p.order_uid), for_staff=for_staff)
+                PaymentResponse.of(p, qris_url=urls.qris_image(p.attempt_id), for_staff=for_staff)
                 for p in details.payments
             ],
             for_staff=for_staff,

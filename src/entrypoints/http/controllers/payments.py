@@ -77,14 +77,14 @@ class PaymentController(Controller):
         payment = started.payment
         if payment.qr_string is not None and not payment.shows_qr:
             # Resolved meanwhile (rare): a closed attempt's QR is never handed out.
-            raise PaymentClosed(f"payment {payment.order_uid} is {payment.status.value}")
+            raise PaymentClosed(f"payment {payment.attempt_id} is {payment.status.value}")
         if payment.qr_string is None or payment.expires_at is None:
             # Resolved meanwhile into a state without a QR (rare): report it like a read.
             raise NotFoundException("the payment attempt has no QR code")
         body = QrisPaymentResponse(
             transaction_token=payment.gateway_reference or "",
-            qris_url=urls.qris_image(payment.order_uid),
-            order_uid=payment.order_uid,
+            qris_url=urls.qris_image(payment.attempt_id),
+            attempt_id=payment.attempt_id,
             qr_string=payment.qr_string,
             payment_url=payment.payment_url or "",
             amount=payment.amount,
@@ -112,7 +112,7 @@ class PaymentController(Controller):
     ) -> PaymentResponse:
         payment = await get_payment.execute(order_uid)
         return PaymentResponse.of(
-            payment, qris_url=urls.qris_image(payment.order_uid), for_staff=maybe_staff is not None
+            payment, qris_url=urls.qris_image(payment.attempt_id), for_staff=maybe_staff is not None
         )
 
     @get(
@@ -155,7 +155,7 @@ class PaymentController(Controller):
     ) -> CashPaymentResponse:
         payment = await pay_cash.execute(data.order_id, tendered=data.amount_tendered, caller=staff)
         return CashPaymentResponse(
-            order_uid=payment.order_uid,
+            attempt_id=payment.attempt_id,
             order_id=payment.order_id,
             amount=payment.amount,
             amount_tendered=payment.cash_tendered or 0,
@@ -166,8 +166,8 @@ class PaymentController(Controller):
         )
 
 
-async def _qr_image(order_uid: str, get_payment: GetPayment, kind: ImageKind) -> Response[Any]:
-    payload = await get_payment.qr_payload(order_uid)
+async def _qr_image(attempt_id: str, get_payment: GetPayment, kind: ImageKind) -> Response[Any]:
+    payload = await get_payment.qr_payload(attempt_id)
     # Never cached: a cash payment or a cancel can close the attempt at any moment.
     return Response(
         render_qr(payload, kind),

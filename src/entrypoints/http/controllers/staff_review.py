@@ -73,7 +73,7 @@ class StaffReviewController(Controller):
         )
         return PaymentListResponse(
             items=[
-                PaymentResponse.of(p, qris_url=urls.qris_image(p.order_uid), for_staff=True)
+                PaymentResponse.of(p, qris_url=urls.qris_image(p.attempt_id), for_staff=True)
                 for p in found
             ],
             flagged_notifications=[
@@ -101,7 +101,7 @@ class StaffReviewController(Controller):
     ) -> PaymentResponse:
         payment = await resolve_refund.execute(order_uid, caller=staff, note=data.note)
         return PaymentResponse.of(
-            payment, qris_url=urls.qris_image(payment.order_uid), for_staff=True
+            payment, qris_url=urls.qris_image(payment.attempt_id), for_staff=True
         )
 
     @post(

@@ -17,7 +17,7 @@ class NotificationResponse(msgspec.Struct, kw_only=True):
         msgspec.Meta(description="the gateway that sent it, e.g. duitku; re-processing goes to it"),
     ]
     source_address: str | None
-    order_uid: str | None
+    attempt_id: str | None = msgspec.field(name="order_uid")
     verification: str
     signature_scheme: str | None
     outcome: str | None
@@ -37,7 +37,7 @@ class NotificationResponse(msgspec.Struct, kw_only=True):
             received_at=entry.received_at,
             gateway=entry.gateway,
             source_address=entry.source_address,
-            order_uid=entry.order_uid,
+            attempt_id=entry.attempt_id,
             verification=entry.verification.value,
             signature_scheme=entry.signature_scheme,
             outcome=entry.outcome,

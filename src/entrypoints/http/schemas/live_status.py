@@ -11,7 +11,7 @@ from application.live_status import OrderLiveView
 class ShownQr(msgspec.Struct, kw_only=True):
     """The open attempt's QR, same-origin paths to its images, and when it stops being payable."""
 
-    order_uid: str
+    attempt_id: str = msgspec.field(name="order_uid")
     png_url: str
     svg_url: str
     expires_at: datetime | None
@@ -43,9 +43,9 @@ class LiveStatusResponse(msgspec.Struct, kw_only=True):
             total=view.order.total,
             qr=(
                 ShownQr(
-                    order_uid=shown.order_uid,
-                    png_url=f"/api/v1/payments/{shown.order_uid}/qris.png",
-                    svg_url=f"/api/v1/payments/{shown.order_uid}/qris.svg",
+                    attempt_id=shown.attempt_id,
+                    png_url=f"/api/v1/payments/{shown.attempt_id}/qris.png",
+                    svg_url=f"/api/v1/payments/{shown.attempt_id}/qris.svg",
                     expires_at=shown.expires_at,
                 )
                 if shown is not None
@@ -54,5 +54,5 @@ class LiveStatusResponse(msgspec.Struct, kw_only=True):
             preparing=view.preparing,
             may_request_qr=view.may_request_qr,
             paid_at=view.order.paid_at,
-            reference=view.paid_by.order_uid if view.paid_by is not None else None,
+            reference=view.paid_by.attempt_id if view.paid_by is not None else None,
         )

@@ -24,7 +24,7 @@ class CreateQrisPaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fiel
 class QrisPaymentResponse(msgspec.Struct, kw_only=True):
     transaction_token: str = msgspec.field(name="transaction_token")
     qris_url: str
-    order_uid: str
+    attempt_id: str = msgspec.field(name="order_uid")
     qr_string: str
     payment_url: str
     amount: int
@@ -39,7 +39,7 @@ class CashPaymentRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
 
 
 class CashPaymentResponse(msgspec.Struct, kw_only=True):
-    order_uid: str
+    attempt_id: str = msgspec.field(name="order_uid")
     order_id: int
     amount: int
     amount_tendered: int
@@ -61,7 +61,7 @@ class RefundInfo(msgspec.Struct, kw_only=True):
 
 
 class PaymentResponse(msgspec.Struct, kw_only=True):
-    order_uid: str
+    attempt_id: str = msgspec.field(name="order_uid")
     order_id: int
     method: str
     status: str
@@ -97,7 +97,7 @@ class PaymentResponse(msgspec.Struct, kw_only=True):
                 note=payment.refund_note if for_staff else None,
             )
         return cls(
-            order_uid=payment.order_uid,
+            attempt_id=payment.attempt_id,
             order_id=payment.order_id,
             method=payment.method.value,
             status=payment.status.value,

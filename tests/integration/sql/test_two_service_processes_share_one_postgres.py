@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from tests.support.webhook_receiver import eventually, running_receiver
 
-from adapters.sqlalchemy.engine import create_engine_for
+from adapters.sqlalchemy.engine import POOL_OVERFLOW, POOL_SIZE, create_engine_for
 from entrypoints.duitku_simulator import DEV_API_KEY, DEV_MERCHANT_CODE
 
 # The processes start once for the module (about 8 s); the tests run on its event loop and
@@ -658,7 +658,8 @@ async def _next_status(lines: AsyncIterator[str]) -> dict[str, Any]:
     raise AssertionError("the stream ended before a status event")
 
 
-STREAMS_BEYOND_THE_POOL = 25  # a process's pool holds at most 20 connections
+# More than a process's pool can ever hold (POOL_SIZE kept, POOL_OVERFLOW more in a burst).
+STREAMS_BEYOND_THE_POOL = POOL_SIZE + POOL_OVERFLOW + 5
 
 
 async def test_a_stream_on_one_process_sees_a_callback_handled_by_the_other_within_a_second(
@@ -669,7 +670,9 @@ async def test_a_stream_on_one_process_sees_a_callback_handled_by_the_other_with
     stream holds none (and no transaction is left open)."""
     a, b = cluster.services
     async with httpx.AsyncClient(timeout=20) as client, contextlib.AsyncExitStack() as streams:
-        placed = [(await place_order(client, a)).json() for _ in range(7)]
+        # At most STREAM_MAX_PER_ORDER (4) streams per order: enough orders for all of them.
+        orders = STREAMS_BEYOND_THE_POOL // 4 + 1
+        placed = [(await place_order(client, a)).json() for _ in range(orders)]
         watched = placed[0]
         started = await client.post(
             f"{b}/api/v1/payments/qris",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -64,7 +65,11 @@ class Kasir:
 
 
 def wait_for_status(driver: WebDriver, status: str, *, within: float = PAGE_TIMEOUT) -> None:
-    WebDriverWait(driver, within, poll_frequency=0.05).until(
+    # The page may be replaced meanwhile (the new-QR button posts a form): a body found
+    # just before that is stale, and the next poll finds the new one.
+    WebDriverWait(
+        driver, within, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(
         lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-status") == status,
         message=f"the page did not turn {status}",
     )

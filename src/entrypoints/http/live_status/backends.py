@@ -60,8 +60,10 @@ class PgNotifyChannelsBackend(AsyncPgChannelsBackend):
             try:
                 await publisher.execute(_NOTIFY, channels, payload)
                 return
-            except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
-                # Closed under us (a restart, an idle timeout): one fresh connection, once.
+            except Exception:
+                # Closed under us (a restart, an idle timeout, pg_terminate_backend, which ends
+                # it with AdminShutdownError rather than a connection error): one fresh
+                # connection, once. A wake-up sent twice is harmless.
                 await self._close_publisher()
         self._publisher = await self._connect()
         await self._publisher.execute(_NOTIFY, channels, payload)

@@ -3,8 +3,7 @@ the channel's server loses wake-ups (streams re-read on their own) but never sto
 after it."""
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -12,9 +11,10 @@ import pytest
 from litestar.channels.backends.base import ChannelsBackend
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
+from tests.support.wakeups import hub
 
 from entrypoints.http.live_status.backends import PgNotifyChannelsBackend, RedisChannelsBackend
-from entrypoints.http.live_status.channels import ORDER_CHANNEL, channels_plugin
+from entrypoints.http.live_status.channels import ORDER_CHANNEL
 from entrypoints.http.live_status.wakeups import OrderWakeups
 
 WAIT = 5.0  # bound of a wake-up's trip (not a timed assertion: it only stops a hung test)
@@ -34,17 +34,6 @@ class CountingConnect:
     async def __call__(self) -> Any:
         self.opened += 1
         return await asyncpg.connect(dsn=self.dsn)
-
-
-@contextlib.asynccontextmanager
-async def hub(backend: ChannelsBackend) -> AsyncIterator[OrderWakeups]:
-    async with channels_plugin(backend) as plugin:
-        wakeups = OrderWakeups(plugin)
-        await wakeups.start()
-        try:
-            yield wakeups
-        finally:
-            await wakeups.stop()
 
 
 async def _announced_and_heard(sender: OrderWakeups, listener: OrderWakeups, order: int) -> None:

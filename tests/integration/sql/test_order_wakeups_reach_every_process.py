@@ -4,13 +4,12 @@ PostgreSQL LISTEN/NOTIFY for a PostgreSQL DATABASE_URL, Redis when REDIS_URL is 
 announced by one wakes the streams of that order in the other, and only those."""
 
 import asyncio
-import contextlib
 import os
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from tests.support.wakeups import hub
 
 from entrypoints.http.live_status.channels import backend_name, channels_backend, channels_plugin
 from entrypoints.http.live_status.wakeups import OrderWakeups
@@ -43,23 +42,10 @@ async def settings(request: pytest.FixtureRequest) -> Settings:
     return load_settings(duitku_env="fake", redis_url=REDIS_URL)
 
 
-@contextlib.asynccontextmanager
-async def hub(settings: Settings) -> AsyncIterator[OrderWakeups]:
-    """One process's hub, running on its own channels plugin and backend."""
-    plugin = channels_plugin(channels_backend(settings))
-    async with plugin:
-        wakeups = OrderWakeups(plugin)
-        await wakeups.start()
-        try:
-            yield wakeups
-        finally:
-            await wakeups.stop()
-
-
 async def test_an_order_announced_in_one_process_wakes_its_streams_in_another(
     settings: Settings,
 ) -> None:
-    async with hub(settings) as a, hub(settings) as b:
+    async with hub(channels_backend(settings)) as a, hub(channels_backend(settings)) as b:
         with b.listening(7) as woken, b.listening(8) as other:
             await asyncio.sleep(0.2)  # both subscriptions are live (LISTEN is asynchronous)
             a.announce({7})
@@ -92,7 +78,7 @@ def test_the_backend_follows_the_settings(overrides: dict[str, Any], expected: s
 
 
 async def test_in_memory_an_order_wakes_the_streams_of_its_own_process() -> None:
-    async with hub(load_settings(duitku_env="fake")) as alone:
+    async with hub(channels_backend(load_settings(duitku_env="fake"))) as alone:
         with alone.listening(7) as woken:
             alone.announce({7})
             async with asyncio.timeout(WAIT):

@@ -92,6 +92,8 @@ class DuitkuPaymentGateway:
     ) -> None:
         self._config = config
         self._client = client
+        # Built once: the configuration cannot change while the process runs.
+        self._urls = {path: config.endpoint(path) for path in (INQUIRY_PATH, STATUS_PATH)}
         self._sleep = sleep
         self._scheme: SignatureScheme = "md5" if config.signature_scheme == "md5" else "hmac"
         self._may_fall_back = config.signature_scheme == "auto"
@@ -267,7 +269,7 @@ class DuitkuPaymentGateway:
         try:
             return await post_json(
                 self._client,
-                self._config.endpoint(path),
+                self._urls[path],
                 body,
                 operation=operation,
                 total_timeout=self._config.total_timeout,

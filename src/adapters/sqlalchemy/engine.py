@@ -14,11 +14,11 @@ SQLite (`sqlite+aiosqlite:///./kasir.db`, the URL kasir always took):
   connection (sqlite_checkpointer.py), started with the engine's first connection and stopped,
   after a final checkpoint, when `dispose()` closes the last one;
 - the sqlite3 driver's own transaction handling is switched off (`isolation_level = None`) and
-  SQLAlchemy's `begin` event emits the BEGIN itself: `BEGIN IMMEDIATE` when the connection
-  carries the execution option `SQLITE_BEGIN=IMMEDIATE` (write units of work), else a plain
-  deferred `BEGIN` (none on an AUTOCOMMIT connection, where each statement commits by
-  itself). The write lock is thus taken when a write transaction starts, not at its first
-  write, so two read-decide-write transactions cannot interleave;
+  SQLAlchemy's `begin` event emits the BEGIN itself (sqlite_inline.begin_sqlite_transaction):
+  `BEGIN IMMEDIATE` when the connection carries the execution option `SQLITE_BEGIN=IMMEDIATE`
+  (write units of work), else a plain deferred `BEGIN` (none on an AUTOCOMMIT connection, where
+  each statement commits by itself). The write lock is thus taken when a write transaction
+  starts, not at its first write, so two read-decide-write transactions cannot interleave;
 - `:memory:` databases use a StaticPool (one shared connection, so one database) and need no
   checkpoints.
 
@@ -35,18 +35,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from adapters.sqlalchemy.sqlite_checkpointer import WalCheckpointer
-from adapters.sqlalchemy.sqlite_inline import InlineConnection
-
-# Execution option read by the `begin` listener: "IMMEDIATE" or "DEFERRED" (the default).
-SQLITE_BEGIN = "kasir_sqlite_begin"
-_BEGIN_STATEMENTS = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN"}
-
+from adapters.sqlalchemy.sqlite_inline import InlineConnection, begin_sqlite_transaction
 
 # PostgreSQL: connections kept open per process, and how many more a burst may open. A
 # connection above POOL_SIZE is closed when it is returned, and the next burst opens it again:
@@ -117,14 +112,5 @@ def _sqlite_engine(url: str, *, echo: bool, in_memory: bool) -> AsyncEngine:
 
     pool: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
     engine = create_async_engine(url, echo=echo, async_creator=connect, **pool)
-    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    event.listen(engine.sync_engine, "begin", begin_sqlite_transaction)
     return engine
-
-
-def _on_sqlite_begin(connection: Connection) -> None:
-    options = connection.get_execution_options()
-    if options.get("isolation_level") == "AUTOCOMMIT":
-        # SQLAlchemy's AUTOCOMMIT: every statement commits by itself. A BEGIN here would open
-        # a transaction nobody commits, and the statement would be rolled back at close.
-        return
-    connection.exec_driver_sql(_BEGIN_STATEMENTS[options.get(SQLITE_BEGIN, "DEFERRED")])

@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, Literal, Self, TypeVar
 
+from sqlalchemy.engine import Connection
+
 from adapters.sqlalchemy.sqlite_checkpointer import WalCheckpointer
 
 T = TypeVar("T")
@@ -56,6 +58,24 @@ INLINE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA wal_autocheckpoint=0",
 )
+
+
+# Execution option read by begin_sqlite_transaction: "IMMEDIATE" or "DEFERRED" (the default).
+SQLITE_BEGIN = "kasir_sqlite_begin"
+_BEGIN_STATEMENTS = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN"}
+
+
+def begin_sqlite_transaction(connection: Connection) -> None:
+    """SQLAlchemy's `begin` listener on a SQLite engine: emit the BEGIN that sqlite3 no longer
+    emits (its `isolation_level` is None on these connections), `BEGIN IMMEDIATE` for a write
+    unit of work (execution option SQLITE_BEGIN), so its write lock is taken at the start and
+    two read-decide-write transactions cannot interleave."""
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        # SQLAlchemy's AUTOCOMMIT: every statement commits by itself. A BEGIN here would open
+        # a transaction nobody commits, and the statement would be rolled back at close.
+        return
+    connection.exec_driver_sql(_BEGIN_STATEMENTS[options.get(SQLITE_BEGIN, "DEFERRED")])
 
 
 def is_retried_busy(error: sqlite3.OperationalError) -> bool:

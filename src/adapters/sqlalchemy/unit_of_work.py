@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.audit import SqlAlchemyAuditLog
 from adapters.sqlalchemy.drawer import SqlAlchemyRefundRepository, SqlAlchemyShiftRepository
-from adapters.sqlalchemy.engine import SQLITE_BEGIN
 from adapters.sqlalchemy.errors import busy_error, is_busy
 from adapters.sqlalchemy.inbox import SqlAlchemyNotificationInbox
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
@@ -28,6 +27,7 @@ from adapters.sqlalchemy.repositories import (
     SqlAlchemyOrderRepository,
     SqlAlchemyPaymentRepository,
 )
+from adapters.sqlalchemy.sqlite_inline import SQLITE_BEGIN
 from adapters.sqlalchemy.staff import (
     SqlAlchemyLoginThrottleRepository,
     SqlAlchemyStaffRepository,

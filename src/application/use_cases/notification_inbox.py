@@ -1,7 +1,8 @@
 """Staff work with the notification inbox: list it, re-process an entry, review flagged ones,
 and personal data is removed once the retention period is over."""
 
-from collections.abc import Collection
+import asyncio
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -22,6 +23,37 @@ DEFAULT_RETENTION = timedelta(days=90)
 DEFAULT_PURGE_BATCH = 200
 DEFAULT_PURGE_BATCHES_PER_RUN = 500
 DEFAULT_REJECTED_RETENTION = timedelta(days=7)
+# Between two batches of a purge, writers that wait for the write lock get it. On SQLite a
+# batch never suspends the event loop, so without a gap a purge in the server held off its
+# requests for the whole run; and a writer in another process polls for the lock at most every
+# 50 ms (the inline driver's longest back-off), so a purge run by `kasir reconcile` beside a
+# SQLite server, retaking the lock at once, kept its paying callbacks waiting (p99 5.3 s,
+# docs/benchmarks.md). 500 batches cost 25 s more; the hourly run is one batch and no pause.
+PAUSE_BETWEEN_BATCHES_SECONDS = 0.05
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+async def in_batches(
+    batch: Callable[[], Awaitable[int]],
+    *,
+    batch_size: int,
+    max_batches: int,
+    pause: float,
+    sleep: Sleep,
+) -> int:
+    """Run `batch` (one short transaction that handles at most `batch_size` rows and returns
+    how many it handled) until one handles fewer or `max_batches` ran, pausing `pause`
+    seconds between two batches. Returns how many rows were handled in all."""
+    total = 0
+    for number in range(max_batches):
+        if number:
+            await sleep(pause)
+        handled = await batch()
+        total += handled
+        if handled < batch_size:
+            break
+    return total
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +131,8 @@ class RemoveExpiredPersonalData:
 
     batch_size: int = DEFAULT_PURGE_BATCH
     max_batches: int = DEFAULT_PURGE_BATCHES_PER_RUN
+    pause_between_batches: float = PAUSE_BETWEEN_BATCHES_SECONDS
+    sleep: Sleep = asyncio.sleep
 
     async def execute(self) -> int:
         """Purge in batches of `batch_size`, one short transaction each, so the first purge on
@@ -106,8 +140,8 @@ class RemoveExpiredPersonalData:
         At most `max_batches` per run; the next run (hourly) goes on where this one stopped.
         Returns how many entries were blanked."""
         now = self.clock.now()
-        total = 0
-        for _ in range(self.max_batches):
+
+        async def batch() -> int:
             async with self.uow() as uow:
                 removed = await uow.inbox.remove_personal_data(
                     received_before=now - self.retention,
@@ -116,10 +150,15 @@ class RemoveExpiredPersonalData:
                     limit=self.batch_size,
                 )
                 await uow.commit()
-            total += removed
-            if removed < self.batch_size:
-                break
-        return total
+            return removed
+
+        return await in_batches(
+            batch,
+            batch_size=self.batch_size,
+            max_batches=self.max_batches,
+            pause=self.pause_between_batches,
+            sleep=self.sleep,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,17 +175,24 @@ class DeleteExpiredRejected:
     retention: timedelta = DEFAULT_REJECTED_RETENTION
     batch_size: int = 500
     max_batches: int = 20
+    pause_between_batches: float = PAUSE_BETWEEN_BATCHES_SECONDS
+    sleep: Sleep = asyncio.sleep
 
     async def execute(self) -> int:
         received_before = self.clock.now() - self.retention
-        deleted = 0
-        for _ in range(self.max_batches):
+
+        async def batch() -> int:
             async with self.uow() as uow:
-                batch = await uow.inbox.delete_rejected(
+                deleted = await uow.inbox.delete_rejected(
                     received_before=received_before, limit=self.batch_size
                 )
                 await uow.commit()
-            deleted += batch
-            if batch < self.batch_size:
-                break
-        return deleted
+            return deleted
+
+        return await in_batches(
+            batch,
+            batch_size=self.batch_size,
+            max_batches=self.max_batches,
+            pause=self.pause_between_batches,
+            sleep=self.sleep,
+        )

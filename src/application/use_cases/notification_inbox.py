@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from application.callers import Caller, Role, require_staff
 from application.errors import Conflict, NotFound
@@ -34,24 +35,30 @@ PAUSE_BETWEEN_BATCHES_SECONDS = 0.05
 Sleep = Callable[[float], Awaitable[None]]
 
 
-async def in_batches(
-    batch: Callable[[], Awaitable[int]],
-    *,
-    batch_size: int,
-    max_batches: int,
-    pause: float,
-    sleep: Sleep,
-) -> int:
-    """Run `batch` (one short transaction that handles at most `batch_size` rows and returns
-    how many it handled) until one handles fewer or `max_batches` ran, pausing `pause`
-    seconds between two batches. Returns how many rows were handled in all."""
+class Batched(Protocol):
+    """How a purge is cut: rows per transaction, transactions per run, the pause between."""
+
+    @property
+    def batch_size(self) -> int: ...
+    @property
+    def max_batches(self) -> int: ...
+    @property
+    def pause_between_batches(self) -> float: ...
+    @property
+    def sleep(self) -> Sleep: ...
+
+
+async def in_batches(batch: Callable[[], Awaitable[int]], how: Batched) -> int:
+    """Run `batch` (one short transaction that handles at most `how.batch_size` rows and
+    returns how many it handled) until one handles fewer or `how.max_batches` ran, pausing
+    between two batches. Returns how many rows were handled in all."""
     total = 0
-    for number in range(max_batches):
+    for number in range(how.max_batches):
         if number:
-            await sleep(pause)
+            await how.sleep(how.pause_between_batches)
         handled = await batch()
         total += handled
-        if handled < batch_size:
+        if handled < how.batch_size:
             break
     return total
 
@@ -152,13 +159,7 @@ class RemoveExpiredPersonalData:
                 await uow.commit()
             return removed
 
-        return await in_batches(
-            batch,
-            batch_size=self.batch_size,
-            max_batches=self.max_batches,
-            pause=self.pause_between_batches,
-            sleep=self.sleep,
-        )
+        return await in_batches(batch, self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +190,4 @@ class DeleteExpiredRejected:
                 await uow.commit()
             return deleted
 
-        return await in_batches(
-            batch,
-            batch_size=self.batch_size,
-            max_batches=self.max_batches,
-            pause=self.pause_between_batches,
-            sleep=self.sleep,
-        )
+        return await in_batches(batch, self)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support.loop_turns import loop_turns
 
 from adapters.in_memory.clock import SettableClock
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
@@ -49,21 +50,11 @@ async def test_the_event_loop_serves_other_requests_while_a_purge_runs(
     sqlite_engine: AsyncEngine,
 ) -> None:
     purge = await purge_of_many_batches(sqlite_engine)
-    turns_during_purge = 0
 
-    async def another_request() -> None:
-        nonlocal turns_during_purge
-        while True:
-            await asyncio.sleep(0)
-            turns_during_purge += 1
-
-    ticker = asyncio.create_task(another_request())
-    try:
+    async with loop_turns() as turns:
         assert await purge.execute() == BATCHES * 2
-    finally:
-        ticker.cancel()
 
-    assert turns_during_purge >= BATCHES - 1  # a turn at least between every two batches
+    assert turns.count >= BATCHES - 1  # a turn at least between every two batches
 
 
 def blanked(connection: sqlite3.Connection) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support.loop_turns import loop_turns
 
 from adapters.sqlalchemy import sqlite_inline
 from adapters.sqlalchemy.engine import create_engine_for
@@ -92,21 +93,10 @@ async def test_a_writer_gives_database_busy_once_the_busy_budget_is_spent(
     monkeypatch.setattr(sqlite_inline, "BUSY_BUDGET_SECONDS", 0.1)
     factory = SqlAlchemyUnitOfWorkFactory(sqlite_engine)
     with write_lock_held_elsewhere(database_path(sqlite_engine)):
-        ticker_turns = 0
-
-        async def ticker() -> None:
-            nonlocal ticker_turns
-            while True:
-                await asyncio.sleep(0.001)
-                ticker_turns += 1
-
-        ticking = asyncio.create_task(ticker())
-        try:
+        async with loop_turns(0.001) as turns:
             with pytest.raises(DatabaseBusy):
                 await add_item(factory, "Refused")
-        finally:
-            ticking.cancel()
-        assert ticker_turns > 1  # the loop ran other work during the wait
+        assert turns.count > 1  # the loop ran other work during the wait
     await add_item(factory, "Later")  # nothing was left half-open
 
 

@@ -81,7 +81,7 @@ mutation: $(STAMP) ## Mutation testing of the money rules with mutmut (minutes; 
 	@$(BIN)/python -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); k, t = s["killed"] + s["timeout"], s["total"] - s["skipped"]; print(f"mutation score: {k} of {t} mutants killed ({100 * k / max(t, 1):.0f} %); survivors: mutmut results, then mutmut show NAME")'
 
 .PHONY: bench
-bench: $(STAMP) ## Benchmarks vs a bare baseline (~20 min; not in check; installs wrk if missing)
+bench: $(STAMP) ## Benchmarks vs a bare baseline (~30 min; not in check; installs wrk if missing)
 	@command -v wrk >/dev/null || { echo "installing wrk"; $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq wrk; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

@@ -11,7 +11,7 @@ What is left out, and why:
 
 - Duitku's side: `src/entrypoints/duitku_simulator/` (and `gateway_simulator/`, its shared
   half), and everything that runs below the HTTP transport of kasir's status check (the
-  simulator's own app reuses two of kasir's middlewares; that is Duitku's work in this play,
+  simulator's own app reuses kasir's input guard; that is Duitku's work in this play,
   not kasir's).
 - Start-up and first-use code: the measured callback is the process's second. The first, for
   another order, imports every module and builds every lazily built singleton (engine, HTTP

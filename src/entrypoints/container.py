@@ -109,14 +109,18 @@ from domain.login_throttle import ThrottlePolicy
 from entrypoints import gateways, midtrans_gateway
 from entrypoints.duitku_simulator import DuitkuSimulator
 from entrypoints.http.auth import StaffAuthenticator
-from entrypoints.http.client_address import ClientAddressResolver, SourceAllowlist, networks
+from entrypoints.http.client_address import (
+    ClientAddressResolver,
+    SourceAllowlist,
+    WindowLimiter,
+    networks,
+)
 from entrypoints.http.creation_limit import CreationLimits
 from entrypoints.http.live_status.channels import backend_name, channels_backend, channels_plugin
 from entrypoints.http.live_status.slots import StreamSlots
 from entrypoints.http.live_status.stream import StreamTiming
 from entrypoints.http.live_status.wakeups import OrderChangeBroadcaster, OrderWakeups
 from entrypoints.http.urls import PaymentPageLinks, PublicUrls
-from entrypoints.http.window_limiter import WindowLimiter
 from entrypoints.midtrans_simulator import MidtransSimulator
 from entrypoints.settings import Settings, secret_key_for_run
 

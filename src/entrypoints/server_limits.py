@@ -6,7 +6,7 @@ hands uvicorn `BoundedHttpToolsProtocol`, which refuses (431) a request whose he
 `MAX_HEADER_BYTES` or `MAX_HEADER_COUNT`. h11 (`HTTP_PARSER=h11`) refuses headers that pass
 `h11_max_incomplete_event_size` (400), at about 75-100 microseconds more CPU per request.
 Neither parser times out slow headers or a slow body: the body has its own deadline in the
-app (entrypoints.http.body_deadline); slow headers need the reverse proxy.
+app (entrypoints.http.input_guard); slow headers need the reverse proxy.
 `limit_concurrency` answers 503 beyond that many connections and tasks, at no measurable
 cost; `timeout_keep_alive` closes idle keep-alive connections.
 """

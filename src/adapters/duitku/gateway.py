@@ -11,7 +11,6 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from adapters.duitku.amounts import parse_whole_rupiah
-from adapters.duitku.call_log import log_call, log_retry
 from adapters.duitku.config import DuitkuConfig, SignatureScheme
 from adapters.duitku.notifications import DuitkuNotificationVerifier
 from adapters.duitku.schemas import InquiryRequest, InquiryResponse, StatusRequest, StatusResponse
@@ -23,6 +22,8 @@ from adapters.duitku.transport import (
     duitku_message,
     error_message,
     http_error,
+    log_call,
+    log_retry,
     make_http_client,
     post_json,
 )

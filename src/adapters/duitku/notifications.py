@@ -7,12 +7,12 @@ from collections.abc import Mapping
 import msgspec
 
 from adapters.duitku.amounts import parse_whole_rupiah
-from adapters.duitku.call_log import log_call
 from adapters.duitku.config import CallbackSignatures
 from adapters.duitku.notification_fields import NOTIFICATION_FIELDS
 from adapters.duitku.personal_data import PERSONAL_DATA_FIELDS
 from adapters.duitku.schemas import NotificationFields
 from adapters.duitku.signature import verify_notification_signature
+from adapters.duitku.transport import log_call
 from application.errors import InvalidNotification, NotificationRejected
 from application.gateway import NotificationResult, PaymentNotification, ReceivedNotification
 from application.inbox import bounded_fields, masked_fields

@@ -1,4 +1,6 @@
-"""HTTP to Duitku: the shared client, JSON POSTs and the mapping of failures to port errors.
+"""HTTP to Duitku: the shared client, JSON POSTs, the mapping of failures to port errors,
+and the one log line each exchange with Duitku writes (logger `kasir.duitku`; its callbacks
+too), never with the API key or a signature.
 
 - GatewayUnavailable: the request never reached Duitku (connection refused, connect or pool
   timeout), Duitku failed (5xx), or it answered something unreadable (`UnexpectedAnswer`).
@@ -11,11 +13,14 @@ Duitku's own 400 "Transaction not found" means an unknown order).
 """
 
 import asyncio
+import logging
 import re
+import time
 from typing import TypeVar
 
 import httpx
 import msgspec
+from tenacity import RetryCallState
 
 from adapters.duitku.config import DuitkuConfig
 from adapters.duitku.schemas import ErrorBody
@@ -160,3 +165,61 @@ def snippet(response: httpx.Response) -> str:
 def clip(text: str | None) -> str | None:
     """`text` for an error detail: hex digests masked, bounded length; None when empty."""
     return _HEX_RUN.sub("[hex]", text)[:_MAX_DETAIL] if text else None
+
+
+# The log line of each exchange.
+
+logger = logging.getLogger("kasir.duitku")
+
+_MAX_LOGGED_ORDER_ID = 64
+
+
+def log_call(
+    operation: str,
+    order_id: str | None,
+    http_status: int | None,
+    error: Exception | None,
+    started: float,
+    **fields: object,
+) -> None:
+    """Log a call's operation, merchantOrderId, HTTP status, outcome and duration.
+
+    `started` is a `time.perf_counter()` reading. The order id may come from an
+    unauthenticated callback, so it is clipped and logged with repr() to neutralise control
+    characters. Errors are logged by their message and detail, which never hold secrets.
+    """
+    duration_ms = (time.perf_counter() - started) * 1000
+    outcome = "ok" if error is None else type(error).__name__
+    safe_order_id = None if order_id is None else order_id[:_MAX_LOGGED_ORDER_ID]
+    details = "".join(f" {key}={value}" for key, value in fields.items())
+    if error is not None:
+        detail = getattr(error, "detail", None)
+        details += f" error={str(error)!r}" + (f" detail={detail!r}" if detail else "")
+    logger.log(
+        logging.INFO if error is None else logging.WARNING,
+        "duitku %s merchantOrderId=%r http_status=%s outcome=%s duration_ms=%.1f%s",
+        operation,
+        safe_order_id,
+        http_status if http_status is not None else "-",
+        outcome,
+        duration_ms,
+        details,
+        extra={
+            "duitku_operation": operation,
+            "merchant_order_id": safe_order_id,
+            "http_status": http_status,
+            "outcome": outcome,
+            "duration_ms": round(duration_ms, 1),
+        },
+    )
+
+
+def log_retry(state: RetryCallState) -> None:
+    """tenacity `before_sleep` hook: say which attempt failed and how long we wait."""
+    error = state.outcome.exception() if state.outcome else None
+    logger.warning(
+        "duitku transactionStatus attempt %d failed (%s); retrying in %.2fs",
+        state.attempt_number,
+        type(error).__name__,
+        state.upcoming_sleep,
+    )

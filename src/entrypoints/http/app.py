@@ -22,7 +22,6 @@ from entrypoints.container import (
 from entrypoints.duitku_simulator import simulator_mount
 from entrypoints.http.api_reference import ApiReferencePage
 from entrypoints.http.auth import ORDER_TOKEN_HEADER
-from entrypoints.http.body_deadline import body_deadline_middleware
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.bench import BenchmarkBaselines
 from entrypoints.http.controllers.gateway_notifications import GatewayNotificationController
@@ -52,7 +51,7 @@ from entrypoints.http.creation_limit import creation_limit_middleware
 from entrypoints.http.dependencies import dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.idempotency import IDEMPOTENT_OPT, idempotency_middleware
-from entrypoints.http.input_guard import input_guard_middleware
+from entrypoints.http.input_guard import body_deadline_middleware, input_guard_middleware
 from entrypoints.http.lifespan import resources
 from entrypoints.http.request_id import request_id_middleware
 from entrypoints.http.security_headers import security_headers

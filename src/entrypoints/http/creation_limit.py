@@ -19,7 +19,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.http.window_limiter import WindowLimiter
+from entrypoints.http.client_address import WindowLimiter
 
 WINDOW_SECONDS = 60.0
 

@@ -1,21 +1,42 @@
-"""Refuse malformed input before any other work: no 500 and no database call for bad input.
+"""What a request may send, refused before any other work: no 500 and no database call for it.
 
-An app-level middleware, so it runs after routing (it knows the route handler and its
-signature) and before authentication, the idempotency middleware and the handler. It refuses:
+Three parts, in the order a request meets them:
 
-- a control character anywhere in the path or the query string (400 `invalid_request`);
-- a path id that is not ASCII digits (Litestar's `int` parser reads fullwidth digits and
-  `1_0`), and an integer query parameter that is not ASCII digits (`1e1`, `+1`);
-- a date-time query parameter without a time zone;
-- on a handler that takes a JSON body: a body without a JSON media type (415
-  `unsupported_media_type`), and a body that does not decode, strictly, into the handler's
-  type: malformed JSON, invalid UTF-8, nesting too deep, `"70000"`, `70000.0` or `1e5` for an
-  integer, a control character in a text field (the field patterns in schemas.constraints).
+- **The body's deadline** (`body_deadline_middleware`, app-wide): a request body must arrive
+  within a deadline, so a client sending one byte a second is cut off. uvicorn has no read
+  timeout once a request's headers are in (its keep-alive timeout only runs between requests),
+  so a slow body would hold a connection, a task and a database-free slot for as long as the
+  client likes. The deadline starts when the app gets the request and covers the whole body;
+  past it the request answers 408 `request_timeout` and the connection is closed. Once the
+  body is complete, later `receive` calls (waiting for a disconnect) are not limited. Slow
+  headers never reach the app: the reverse proxy bounds them (docs/production.md).
+- **The text rules**: which characters a text value may hold. PostgreSQL refuses a NUL in
+  text (`invalid byte sequence for encoding "UTF8": 0x00`) and SQLite stores it silently;
+  other C0 controls and DEL break logs, CSV exports and receipts. So every value that comes in
+  from the outside is refused (400) when it holds one, before any database call. Free-text
+  notes may hold tab, line feed and carriage return; nothing else may. The schemas' field
+  patterns (`schemas.constraints`) are built from the same rules.
+- **The input guard** (`input_guard_middleware`): an app-level middleware, so it runs after
+  routing (it knows the route handler and its signature) and before authentication, the
+  idempotency middleware and the handler. It refuses:
 
-Litestar decodes the body again afterwards (leniently, from the same bytes), so the handler
-sees exactly what was checked here. Mounted ASGI apps (the Duitku simulator) are left alone.
+  - a control character anywhere in the path or the query string (400 `invalid_request`);
+  - a path id that is not ASCII digits (Litestar's `int` parser reads fullwidth digits and
+    `1_0`), and an integer query parameter that is not ASCII digits (`1e1`, `+1`);
+  - a date-time query parameter without a time zone;
+  - on a handler that takes a JSON body: a body without a JSON media type (415
+    `unsupported_media_type`), and a body that does not decode, strictly, into the handler's
+    type: malformed JSON, invalid UTF-8, nesting too deep, `"70000"`, `70000.0` or `1e5` for
+    an integer, a control character in a text field (the field patterns in
+    schemas.constraints).
+
+  Litestar decodes the body again afterwards (leniently, from the same bytes), so the handler
+  sees exactly what was checked here. Mounted ASGI apps (the Duitku simulator) are left alone.
 """
 
+import asyncio
+import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -29,7 +50,73 @@ from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 from litestar.typing import FieldDefinition
 
-from entrypoints.http.text_rules import has_control_characters, is_ascii_digits
+# The text rules.
+
+# C0 controls, DEL and the C1 controls (U+0080..U+009F): never part of a name, id or note.
+# Written as regex escapes, so the patterns in the OpenAPI document stay printable.
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
+_FREE_TEXT_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+
+# For msgspec.Meta(pattern=...): a whole value without control characters.
+SINGLE_LINE = f"^[^{CONTROL_CHARACTERS}]*$"
+# Notes typed by staff may hold tabs and line breaks.
+FREE_TEXT = f"^[^{_FREE_TEXT_CONTROLS}]*$"
+
+_ANY_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def has_control_characters(text: str) -> bool:
+    """True when `text` holds a character no identifier or single-line text may hold."""
+    return _ANY_CONTROL.search(text) is not None
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True for `0`-`9` only: no sign, no spaces, no `_`, no fullwidth or other digits."""
+    return ASCII_DIGITS.fullmatch(text) is not None
+
+
+# The body's deadline.
+
+REQUEST_TIMEOUT = 408
+
+
+def body_deadline_middleware(seconds: float) -> Callable[[ASGIApp], ASGIApp]:
+    """Cut a request off with 408 when its body is not complete `seconds` after it arrived."""
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != ScopeType.HTTP:
+                await app(scope, receive, send)
+                return
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + seconds
+            complete = False
+
+            async def receive_in_time() -> ReceiveMessage:
+                nonlocal complete
+                if complete:
+                    return await receive()
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    raise HTTPException(
+                        status_code=REQUEST_TIMEOUT,
+                        detail="the request body did not arrive in time",
+                        headers={"Connection": "close"},
+                    ) from None
+                complete = message["type"] != "http.request" or not message.get("more_body")
+                return message
+
+            await app(scope, receive_in_time, send)
+
+        return middleware
+
+    return factory
+
+
+# The input guard.
 
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 DEFAULT_MAX_BODY = 64 * 1024

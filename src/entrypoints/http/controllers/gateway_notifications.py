@@ -20,11 +20,10 @@ from application.errors import (
 )
 from application.gateways import DUITKU
 from application.use_cases.handle_payment_notification import HandlePaymentNotification
-from entrypoints.http.client_address import SourceAllowlist
+from entrypoints.http.client_address import SourceAllowlist, WindowLimiter
 from entrypoints.http.errors import responses
+from entrypoints.http.input_guard import has_control_characters
 from entrypoints.http.schemas.payments import NotificationAck
-from entrypoints.http.text_rules import has_control_characters
-from entrypoints.http.window_limiter import WindowLimiter
 from entrypoints.midtrans_gateway import MIDTRANS
 
 FORM = "application/x-www-form-urlencoded"

@@ -8,8 +8,8 @@ import msgspec
 from application.use_cases.shifts import ShiftReport
 from domain.refunds import Refund
 from domain.shifts import MAX_NOTE_LENGTH, MAX_REASON_LENGTH, CashMovement, CashMovementKind
+from entrypoints.http.input_guard import FREE_TEXT, SINGLE_LINE
 from entrypoints.http.schemas.constraints import Rupiah
-from entrypoints.http.text_rules import FREE_TEXT, SINGLE_LINE
 
 # A reason may be left out or blank here: the use case answers 422 reason_required for it.
 Reason = Annotated[

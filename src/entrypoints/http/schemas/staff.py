@@ -7,8 +7,8 @@ import msgspec
 
 from domain.audit import AuditEntry
 from domain.staff import MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, Role, StaffAccount
+from entrypoints.http.input_guard import SINGLE_LINE
 from entrypoints.http.schemas.constraints import Id
-from entrypoints.http.text_rules import SINGLE_LINE
 
 StaffName = Annotated[
     str,

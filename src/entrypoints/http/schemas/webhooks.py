@@ -7,7 +7,7 @@ import msgspec
 
 from application.outbox import ALL_EVENT_TYPES
 from application.webhooks import Delivery, Subscription
-from entrypoints.http.text_rules import SINGLE_LINE
+from entrypoints.http.input_guard import SINGLE_LINE
 
 EventType = Annotated[
     str,

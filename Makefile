@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): two fill a two-core machine; 0 runs the tests in one process.
+PYTEST_WORKERS ?= 2
 
 $(STAMP): pyproject.toml requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kasir needs Python 3.11 or newer")'
@@ -18,7 +20,7 @@ $(STAMP): pyproject.toml requirements-dev.lock
 
 .PHONY: help
 help: ## Show this help
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: install
 install: $(STAMP) ## Create .venv and install the locked dependencies
@@ -32,8 +34,8 @@ migrate: $(STAMP) ## Apply database migrations to DATABASE_URL
 	$(BIN)/kasir migrate
 
 .PHONY: test
-test: $(STAMP) ## Run the whole test suite
-	$(BIN)/pytest -q
+test: $(STAMP) ## Run the whole test suite (in PYTEST_WORKERS processes, 2 by default)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 .PHONY: test-unit
 test-unit: $(STAMP) ## Unit tests only: the application on in-memory fakes, no I/O (seconds)
@@ -41,11 +43,11 @@ test-unit: $(STAMP) ## Unit tests only: the application on in-memory fakes, no I
 
 .PHONY: test-integration
 test-integration: $(STAMP) ## Integration tests: SQL adapter on SQLite/PostgreSQL, Duitku adapter, simulator
-	$(BIN)/pytest -q -m integration
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m integration
 
 .PHONY: test-e2e
 test-e2e: $(STAMP) ## End-to-end tests: the HTTP API through the whole stack
-	$(BIN)/pytest -q -m e2e
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m e2e
 
 .PHONY: test-deep
 test-deep: $(STAMP) ## The stateful money-invariant test with far more examples, fresh randomness (minutes)

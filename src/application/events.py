@@ -1,10 +1,10 @@
 """Collecting the events aggregates recorded, to publish them once their transaction committed."""
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
-from application.outbox import OutboxDraft, drafts_for, order_view
+from application.outbox import OutboxWriter, drafts_for, order_view
+from application.ports import Clock
 from domain.events import DomainEvent
 from domain.orders import Order
 from domain.payments import Payment
@@ -32,11 +32,14 @@ class NewEvents:
     It remembers the orders, payments, shifts and refunds its repositories stored (`add`,
     `update`), in that order, and the events no aggregate owns (a flag for review); after the
     commit they leave together. One helper for every unit of work (SQL, in-memory); before the
-    commit the unit of work writes the same events to its outbox (`pending`,
+    commit it writes the same events to the unit of work's outbox (`write_to`,
     application.outbox).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock, new_id: Callable[[], str]) -> None:
+        # When an event is written to the outbox, and its id there.
+        self._clock = clock
+        self._new_id = new_id
         self._stored: list[Aggregate] = []
         self._recorded: list[DomainEvent] = []
         self._read: dict[int | str, Order | Payment] = {}
@@ -58,28 +61,34 @@ class NewEvents:
             setattr(repository, "lock_with_order", self._reading_both(lock_with_order))  # noqa: B010
         return repository
 
-    async def outbox_drafts(
-        self,
-        *,
-        now: datetime,
-        new_id: Callable[[], str],
-        describe_order: Callable[[int], Awaitable[dict[str, Any] | None]],
-        get_payment: Callable[[str], Awaitable[Payment | None]],
-    ) -> list[OutboxDraft]:
-        """The outbox drafts of the pending events (application.outbox.drafts_for), describing
-        the orders and payments this unit of work stored or read, reading only the others."""
+    async def write_to(
+        self, outbox: OutboxWriter, *, get_payment: Callable[[str], Awaitable[Payment | None]]
+    ) -> None:
+        """Append the pending events to `outbox` in the unit of work's own transaction, before
+        its commit (application.outbox.drafts_for), describing the orders and payments this
+        unit of work stored or read and reading only the others."""
+        pending = self.pending()
+        if not pending:
+            return
 
         async def order(order_id: int) -> dict[str, Any] | None:
             known = self._read.get(order_id)
-            return order_view(known) if isinstance(known, Order) else await describe_order(order_id)
+            if isinstance(known, Order):
+                return order_view(known)
+            return await outbox.order_view(order_id)
 
         async def payment(attempt_id: str) -> Payment | None:
             known = self._read.get(attempt_id)
             return known if isinstance(known, Payment) else await get_payment(attempt_id)
 
-        return await drafts_for(
-            self.pending(), now=now, new_id=new_id, describe_order=order, get_payment=payment
+        drafts = await drafts_for(
+            pending,
+            now=self._clock.now(),
+            new_id=self._new_id,
+            describe_order=order,
+            get_payment=payment,
         )
+        await outbox.append(drafts)
 
     def record(self, event: DomainEvent) -> None:
         self._recorded.append(event)

@@ -45,8 +45,7 @@ class InMemoryUnitOfWork:
     ) -> None:
         self._store = store
         self._publisher = events
-        self._clock = clock or SystemClock()
-        self._new_events = NewEvents()
+        self._new_events = NewEvents(clock or SystemClock(), new_event_id)
         self._read_only = read_only
         self._locked = False
         self.committed = False
@@ -192,15 +191,8 @@ class InMemoryUnitOfWork:
 
     async def _write_outbox(self) -> None:
         """The new events into the outbox, staged with this unit of work (application.outbox)."""
-        if self._read_only or not self._new_events.pending():
-            return
-        drafts = await self._new_events.outbox_drafts(
-            now=self._clock.now(),
-            new_id=new_event_id,
-            describe_order=self.outbox.order_view,
-            get_payment=self.payments.get,
-        )
-        await self.outbox.append(drafts)
+        if not self._read_only:
+            await self._new_events.write_to(self.outbox, get_payment=self.payments.get)
 
     def record(self, event: DomainEvent) -> None:
         self._new_events.record(event)

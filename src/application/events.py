@@ -15,6 +15,12 @@ R = TypeVar("R")
 
 Aggregate = Order | Payment | Shift | Refund
 
+# The repository methods that store aggregates (their events then leave with the unit of work),
+# and those whose reads the outbox reuses. Every port method that takes an aggregate must be
+# in the first, or its events would never leave: a unit test checks the ports against it.
+STORING_METHODS = ("add", "update", "update_with_order")
+READING_METHODS = ("get", "lock_with_order")
+
 
 def drain(*aggregates: Aggregate | None) -> list[DomainEvent]:
     """Take (and clear) the events recorded by the given aggregates, in order."""
@@ -45,20 +51,17 @@ class NewEvents:
         self._read: dict[int | str, Order | Payment] = {}
 
     def track(self, repository: R) -> R:
-        """Make `repository`'s add and update remember what they stored, and its get what it
-        read (so the outbox describes an order this unit of work read without reading it
-        again)."""
-        for name in ("add", "update"):
-            setattr(repository, name, self._remembering(getattr(repository, name)))
-        setattr(repository, "get", self._reading(repository.get))  # type: ignore[attr-defined]  # noqa: B010
-        update_with_order = getattr(repository, "update_with_order", None)
-        if update_with_order is not None:
-            # A payment stored with its order (PaymentRepository.update_with_order): both.
-            setattr(repository, "update_with_order", self._remembering_all(update_with_order))  # noqa: B010
-        lock_with_order = getattr(repository, "lock_with_order", None)
-        if lock_with_order is not None:
-            # A payment read with its order (PaymentRepository.lock_with_order): both known.
-            setattr(repository, "lock_with_order", self._reading_both(lock_with_order))  # noqa: B010
+        """Make `repository`'s storing methods (`STORING_METHODS`) remember what they stored,
+        and its reads (`READING_METHODS`) what they read, so the outbox describes an order this
+        unit of work read without reading it again. A method a repository lacks is skipped."""
+        for name in STORING_METHODS:
+            method = getattr(repository, name, None)
+            if method is not None:
+                setattr(repository, name, self._remembering(method))
+        for name in READING_METHODS:
+            method = getattr(repository, name, None)
+            if method is not None:
+                setattr(repository, name, self._reading(method))
         return repository
 
     async def write_to(
@@ -118,19 +121,7 @@ class NewEvents:
         self._recorded.clear()
         self._read.clear()
 
-    def _remembering(
-        self, store: Callable[[Any], Awaitable[None]]
-    ) -> Callable[[Any], Awaitable[None]]:
-        async def stored(aggregate: Any) -> None:
-            await store(aggregate)
-            if all(seen is not aggregate for seen in self._stored):
-                self._stored.append(aggregate)
-
-        return stored
-
-    def _remembering_all(
-        self, store: Callable[..., Awaitable[None]]
-    ) -> Callable[..., Awaitable[None]]:
+    def _remembering(self, store: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         async def stored(*aggregates: Any) -> None:
             await store(*aggregates)
             for aggregate in aggregates:
@@ -139,26 +130,15 @@ class NewEvents:
 
         return stored
 
-    def _reading_both(
-        self, get: Callable[[str], Awaitable[tuple[Order, Payment] | None]]
-    ) -> Callable[[str], Awaitable[tuple[Order, Payment] | None]]:
-        async def read(attempt_id: str) -> tuple[Order, Payment] | None:
-            found = await get(attempt_id)
-            if found is not None:
-                order, payment = found
-                self._read[order.key] = order
-                self._read[attempt_id] = payment
-            return found
-
-        return read
-
-    def _reading(
-        self, get: Callable[..., Awaitable[Order | Payment | None]]
-    ) -> Callable[..., Awaitable[Order | Payment | None]]:
-        async def read(key: int | str, **options: Any) -> Order | Payment | None:
+    def _reading(self, get: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def read(key: int | str, **options: Any) -> Any:
             found = await get(key, **options)
-            if found is not None:
-                self._read[key] = found
+            # A payment read with its order (PaymentRepository.lock_with_order): both known.
+            for aggregate in found if isinstance(found, tuple) else (found,):
+                if isinstance(aggregate, Order):
+                    self._read[aggregate.key] = aggregate
+                elif isinstance(aggregate, Payment):
+                    self._read[aggregate.attempt_id] = aggregate
             return found
 
         return read

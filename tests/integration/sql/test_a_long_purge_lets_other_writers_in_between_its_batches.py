@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support.inbox_entries import duitku_entry
 from tests.support.loop_turns import loop_turns
 
 from adapters.in_memory.clock import SettableClock
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from application.inbox import InboxEntry
 from application.use_cases.notification_inbox import RemoveExpiredPersonalData
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -27,14 +27,7 @@ async def purge_of_many_batches(engine: AsyncEngine) -> RemoveExpiredPersonalDat
     async with factory() as uow:
         for index in range(BATCHES * 2):
             await uow.inbox.add(
-                InboxEntry(
-                    gateway="duitku",
-                    received_at=NOW - timedelta(days=365, seconds=index),
-                    source_address=None,
-                    fields={"merchantOrderId": f"KSR-{index}", "customerName": "Budi Santoso"},
-                    attempt_id=f"KSR-{index}",
-                    signature=None,
-                )
+                duitku_entry(index, received_at=NOW - timedelta(days=365, seconds=index))
             )
         await uow.commit()
     return RemoveExpiredPersonalData(

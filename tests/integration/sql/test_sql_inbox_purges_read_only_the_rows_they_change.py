@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tests.support.inbox_entries import duitku_entry
 
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWorkFactory
-from application.inbox import InboxEntry, Verification
+from application.inbox import Verification
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
@@ -19,14 +20,11 @@ async def _add_entries(factory: SqlAlchemyUnitOfWorkFactory) -> None:
     async with factory() as uow:
         for index, verification in enumerate([Verification.VERIFIED, Verification.REJECTED]):
             await uow.inbox.add(
-                InboxEntry(
-                    gateway="duitku",
+                duitku_entry(
+                    index,
                     received_at=NOW - timedelta(days=400 - index),
-                    source_address=None,
-                    fields={"merchantOrderId": f"KSR-{index}", "customerName": "Budi"},
-                    attempt_id=f"KSR-{index}",
-                    signature=None,
                     verification=verification,
+                    customer_name="Budi",
                 )
             )
         await uow.commit()

@@ -4,8 +4,10 @@ transaction each, oldest entries first, on every backend (in-memory, SQLite, Pos
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tests.support.inbox_entries import duitku_entry
+
 from adapters.in_memory.clock import SettableClock
-from application.inbox import REMOVED, InboxEntry, InboxFilter
+from application.inbox import REMOVED, InboxFilter
 from application.ports import UnitOfWork, UnitOfWorkFactory
 from application.use_cases.notification_inbox import RemoveExpiredPersonalData
 
@@ -29,15 +31,7 @@ class CountingFactory:
 
 async def _add(uow_factory: UnitOfWorkFactory, count: int, *, at: datetime) -> list[int]:
     entries = [
-        InboxEntry(
-            gateway="duitku",
-            received_at=at + timedelta(seconds=index),
-            source_address=None,
-            fields={"merchantOrderId": f"KSR-{index}", "customerName": "Budi Santoso"},
-            attempt_id=f"KSR-{index}",
-            signature=None,
-        )
-        for index in range(count)
+        duitku_entry(index, received_at=at + timedelta(seconds=index)) for index in range(count)
     ]
     async with uow_factory() as uow:
         for entry in entries:

@@ -5,10 +5,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.support.inbox_entries import duitku_entry
 
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.unit_of_work import InMemoryUnitOfWorkFactory
-from application.inbox import InboxEntry, Verification
+from application.inbox import Verification
 from application.use_cases.notification_inbox import (
     PAUSE_BETWEEN_BATCHES_SECONDS,
     DeleteExpiredRejected,
@@ -34,17 +35,7 @@ async def stored(
 ) -> None:
     async with factory() as uow:
         for n in range(count):
-            await uow.inbox.add(
-                InboxEntry(
-                    gateway="duitku",
-                    received_at=YEAR_OLD,
-                    source_address=None,
-                    fields={"merchantOrderId": f"KSR-{n}", "customerName": "Budi Santoso"},
-                    attempt_id=f"KSR-{n}",
-                    signature=None,
-                    verification=verification,
-                )
-            )
+            await uow.inbox.add(duitku_entry(n, received_at=YEAR_OLD, verification=verification))
         await uow.commit()
 
 

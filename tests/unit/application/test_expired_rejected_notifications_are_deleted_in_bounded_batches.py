@@ -2,9 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
+from tests.support.inbox_entries import duitku_entry
+
 from adapters.in_memory.clock import SettableClock
 from adapters.in_memory.unit_of_work import InMemoryUnitOfWorkFactory
-from application.inbox import InboxEntry, Verification
+from application.inbox import Verification
 from application.use_cases.notification_inbox import DeleteExpiredRejected
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -14,14 +16,12 @@ async def stored(factory: InMemoryUnitOfWorkFactory, count: int, *, age: timedel
     async with factory() as uow:
         for n in range(count):
             await uow.inbox.add(
-                InboxEntry(
-                    gateway="duitku",
+                duitku_entry(
+                    n,
                     received_at=NOW - age,
-                    source_address="198.51.100.1",
-                    fields={"merchantOrderId": f"KSR-{n}"},
-                    attempt_id=f"KSR-{n}",
-                    signature=None,
                     verification=Verification.REJECTED,
+                    customer_name=None,
+                    source_address="198.51.100.1",
                 )
             )
         await uow.commit()
